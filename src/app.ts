@@ -1,0 +1,77 @@
+import { swaggerUI } from '@hono/swagger-ui';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { HTTPException } from 'hono/http-exception';
+import type { AppDeps, AppEnv } from './context';
+import { ApiError, errorBody } from './errors';
+import { apiKeyAuth } from './middleware/api-key-auth';
+import { linkedAccountResolution } from './middleware/linked-account';
+import { requestContext } from './middleware/request-id';
+import { employeesRouter } from './routes/unified/hris/employees';
+import { createServices } from './services';
+
+export const OPENAPI_DOCUMENT_CONFIG = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Roster API',
+    version: '0.1.0',
+    description:
+      'One normalized HRIS API over Personio. Authenticate with `Authorization: Bearer sk_…`; name the linked ' +
+      'account with `X-Linked-Account-Id`. Lists return `{ result, next_cursor }`; errors return ' +
+      '`{ error: { code, message, request_id, details? } }`.',
+    license: { name: 'MIT' },
+  },
+} as const;
+
+/** The whole HTTP app. Runtime-neutral: Web APIs only, every dependency passed in. */
+export async function createApp(deps: AppDeps) {
+  const services = await createServices(deps);
+
+  const app = new OpenAPIHono<AppEnv>();
+  app.use('*', requestContext(services));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API key of one environment: `sk_test_…` or `sk_live_…`.',
+  });
+
+  app.get('/health', (c) => c.json({ status: 'ok' }));
+  app.doc31('/openapi.json', OPENAPI_DOCUMENT_CONFIG);
+  app.get('/docs', swaggerUI({ url: '/openapi.json', title: 'Roster API' }));
+
+  app.use('/unified/*', apiKeyAuth, linkedAccountResolution);
+  app.route('/', employeesRouter());
+
+  app.notFound(() => {
+    throw new ApiError('not_found', 'No such route. See /docs for the API reference.');
+  });
+
+  app.onError((error, c) => {
+    const requestId = c.get('requestId') ?? 'req_unknown';
+    const apiError = toApiError(error);
+    if (apiError.code === 'internal') {
+      services.logger.error('unhandled error', {
+        request_id: requestId,
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        stack: error instanceof Error ? error.stack : undefined,
+      });
+    }
+    for (const [name, value] of Object.entries(apiError.headers)) c.header(name, value);
+    c.header('X-Request-Id', requestId);
+    return c.json(errorBody(apiError, requestId), apiError.status);
+  });
+
+  return app;
+}
+
+export type App = Awaited<ReturnType<typeof createApp>>;
+
+function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof HTTPException) {
+    // Hono raises these for malformed JSON bodies and similar client mistakes.
+    if (error.status === 401) return new ApiError('unauthorized', error.message || 'Unauthorized.');
+    if (error.status < 500) return new ApiError('invalid_request', error.message || 'Invalid request.');
+  }
+  return new ApiError('internal', 'An unexpected error occurred. Quote the request id when reporting it.');
+}

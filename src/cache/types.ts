@@ -1,0 +1,15 @@
+/**
+ * What the gateway keeps in a shared cache: encrypted access tokens, single-flight locks and,
+ * later, rate budgets. Redis in production, memory in embedded mode and tests.
+ * Values are strings; callers encrypt anything secret before it reaches the cache.
+ */
+export interface Cache {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, ttlMs: number): Promise<void>;
+  /** Sets the key only when it does not exist; true when this call set it (a lock was taken). */
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
+  delete(key: string): Promise<void>;
+  /** Deletes the key only while it still holds `value` (releasing a lock this process owns). */
+  deleteIfEquals(key: string, value: string): Promise<boolean>;
+  close(): Promise<void>;
+}

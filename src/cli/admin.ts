@@ -1,0 +1,178 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ConfigError, parseConfig } from '../config';
+import { base64url } from '../crypto/encoding';
+import { randomBytes } from '../crypto/random';
+import { createApiKey, listApiKeys, revokeApiKey } from '../db/queries/api-keys';
+import { createEnvironment, getEnvironment, listEnvironments } from '../db/queries/environments';
+import { listLinkedAccounts, updateLinkedAccountSettings } from '../db/queries/linked-accounts';
+import { INTEGRATIONS, type Integration } from '../db/schema';
+import { ApiError } from '../errors';
+import { createLogger } from '../lib/logger';
+import { createNodeRuntime } from '../runtime/node-runtime';
+import { createServices } from '../services';
+import { linkPersonioAccount } from '../services/linking';
+
+const USAGE = `Usage: npm run admin -- <command> [options]
+
+Commands:
+  generate-key                         print a new ENCRYPTION_KEY
+  migrate                              apply database migrations
+  create-environment --name N [--mode test|live]
+  list-environments
+  create-api-key --environment env_… [--name N]      prints the key once
+  list-api-keys --environment env_…
+  revoke-api-key --environment env_… --id key_…
+  link-account --environment env_… --origin-id ID --client-id ID
+               (--client-secret-stdin | env PERSONIO_CLIENT_SECRET)
+               [--organization-name N] [--email E] [--integration personio|personio-sandbox]
+  list-linked-accounts --environment env_…
+  update-linked-account --environment env_… --id la_… --hide-absence-details true|false
+
+Configuration comes from the same environment variables as the gateway (DATABASE_URL, ENCRYPTION_KEY, …).
+In embedded mode (no DATABASE_URL) stop the gateway first: PGlite allows one process at a time.`;
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: {
+    name: { type: 'string' },
+    mode: { type: 'string' },
+    environment: { type: 'string' },
+    id: { type: 'string' },
+    'origin-id': { type: 'string' },
+    'client-id': { type: 'string' },
+    'client-secret-stdin': { type: 'boolean' },
+    'organization-name': { type: 'string' },
+    email: { type: 'string' },
+    integration: { type: 'string' },
+    'hide-absence-details': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+
+class UsageError extends Error {}
+
+function required(name: keyof typeof values): string {
+  const value = values[name];
+  if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+function print(value: unknown) {
+  console.log(JSON.stringify(value, null, 2));
+}
+
+async function main() {
+  const command = positionals[0];
+  if (!command || values.help) {
+    console.log(USAGE);
+    return;
+  }
+  if (command === 'generate-key') {
+    console.log(base64url.encode(randomBytes(32)));
+    return;
+  }
+  const config = parseConfig(process.env);
+  const runtime = await createNodeRuntime(config, { logger: createLogger('warn') });
+  const services = await createServices(runtime.deps);
+  const db = services.db;
+  try {
+    switch (command) {
+      case 'migrate':
+        console.log('migrations applied');
+        break;
+      case 'create-environment': {
+        const mode = values.mode ?? 'test';
+        if (mode !== 'test' && mode !== 'live') throw new UsageError('--mode must be test or live');
+        print(await createEnvironment(db, { name: required('name'), mode }));
+        break;
+      }
+      case 'list-environments':
+        print(await listEnvironments(db));
+        break;
+      case 'create-api-key': {
+        const environment = await getEnvironment(db, required('environment'));
+        if (!environment) throw new UsageError(`no environment ${values.environment}`);
+        const { apiKey, secret } = await createApiKey(db, {
+          environmentId: environment.id,
+          mode: environment.mode,
+          name: values.name ?? 'default',
+        });
+        print({ id: apiKey.id, name: apiKey.name, prefix: apiKey.prefix, api_key: secret });
+        console.error('Store the api_key now: only its hash is kept.');
+        break;
+      }
+      case 'list-api-keys':
+        print(await listApiKeys(db, { environmentId: required('environment') }));
+        break;
+      case 'revoke-api-key':
+        print({
+          revoked: await revokeApiKey(db, { environmentId: required('environment'), id: required('id'), now: new Date() }),
+        });
+        break;
+      case 'link-account': {
+        const environment = await getEnvironment(db, required('environment'));
+        if (!environment) throw new UsageError(`no environment ${values.environment}`);
+        const integration = (values.integration ?? 'personio') as Integration;
+        if (!INTEGRATIONS.includes(integration)) throw new UsageError(`--integration must be ${INTEGRATIONS.join(' or ')}`);
+        const clientSecret = values['client-secret-stdin']
+          ? readFileSync(0, 'utf8').trim()
+          : (process.env.PERSONIO_CLIENT_SECRET ?? '');
+        if (!clientSecret) throw new UsageError('pass the client secret on stdin (--client-secret-stdin) or PERSONIO_CLIENT_SECRET');
+        const linkedAccount = await linkPersonioAccount(services, {
+          environmentId: environment.id,
+          integration,
+          credentials: { clientId: required('client-id'), clientSecret },
+          originId: required('origin-id'),
+          organizationName: values['organization-name'] ?? null,
+          email: values.email ?? null,
+        });
+        print({
+          id: linkedAccount.id,
+          status: linkedAccount.status,
+          field_coverage: linkedAccount.fieldCoverage,
+        });
+        break;
+      }
+      case 'list-linked-accounts': {
+        const accounts = await listLinkedAccounts(db, { environmentId: required('environment') });
+        print(accounts.map(({ credentials: _secret, credentialsKeyId: _kid, ...visible }) => visible));
+        break;
+      }
+      case 'update-linked-account': {
+        const flag = required('hide-absence-details');
+        if (flag !== 'true' && flag !== 'false') throw new UsageError('--hide-absence-details must be true or false');
+        const updated = await updateLinkedAccountSettings(db, {
+          environmentId: required('environment'),
+          id: required('id'),
+          settings: { hide_absence_details: flag === 'true' },
+          now: new Date(),
+        });
+        if (!updated) throw new UsageError(`no linked account ${values.id} in that environment`);
+        print({ id: updated.id, settings: updated.settings });
+        break;
+      }
+      default:
+        throw new UsageError(`unknown command ${command}`);
+    }
+  } finally {
+    await runtime.close();
+  }
+}
+
+main().catch((error) => {
+  if (error instanceof UsageError) {
+    console.error(`${error.message}\n\n${USAGE}`);
+    process.exit(64);
+  }
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(78);
+  }
+  if (error instanceof ApiError) {
+    console.error(`${error.code}: ${error.message}${error.details ? ` ${JSON.stringify(error.details)}` : ''}`);
+    process.exit(1);
+  }
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

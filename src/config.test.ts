@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from './config';
+
+const KEY = 'q5Qm9Lr0s2Xk7yTtBqf1Hn3VZ8cWd4Ue6JpAa0Gx_Ys';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    parseConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('parseConfig', () => {
+  it('defaults to embedded mode on 127.0.0.1:8080 with the sandbox on', () => {
+    const config = parseConfig({});
+    expect(config).toMatchObject({
+      host: '127.0.0.1',
+      port: 8080,
+      publicUrl: 'http://127.0.0.1:8080',
+      embedded: true,
+      sandbox: { enabled: true },
+      personio: { baseUrl: 'https://api.personio.de/v1', appId: 'ROSTER' },
+    });
+  });
+
+  it('requires ENCRYPTION_KEY with DATABASE_URL and turns the sandbox off there', () => {
+    expect(problems({ DATABASE_URL: 'postgres://x@localhost/db' })).toEqual([
+      expect.stringMatching(/^ENCRYPTION_KEY: is required when DATABASE_URL is set/),
+    ]);
+    const config = parseConfig({ DATABASE_URL: 'postgres://x@localhost/db', ENCRYPTION_KEY: KEY });
+    expect(config.embedded).toBe(false);
+    expect(config.sandbox.enabled).toBe(false);
+  });
+
+  it('names every bad variable', () => {
+    const found = problems({
+      PORT: 'eighty',
+      DATABASE_URL: 'mysql://nope',
+      ENCRYPTION_KEY: 'short',
+      PERSONIO_BASE_URL: 'ftp://x',
+      PERSONIO_APP_ID: 'my app',
+      SANDBOX: 'perhaps',
+    });
+    for (const variable of ['PORT', 'DATABASE_URL', 'ENCRYPTION_KEY', 'PERSONIO_BASE_URL', 'PERSONIO_APP_ID', 'SANDBOX']) {
+      expect(found.some((problem) => problem.startsWith(`${variable}:`)), variable).toBe(true);
+    }
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(parseConfig({ DATABASE_URL: '', REDIS_URL: '' }).embedded).toBe(true);
+  });
+});

@@ -1,0 +1,115 @@
+import { z } from 'zod';
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
+  .transform((value) => ['true', '1', 'yes', 'on'].includes(value));
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+/**
+ * Every setting of the gateway, for Node and Workers alike, parsed once from the environment.
+ * Names are the environment variable names so an error can name the variable to fix.
+ */
+const ConfigSchema = z
+  .object({
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    PUBLIC_URL: httpUrl.optional(),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+      .optional(),
+    ENCRYPTION_KEY: z
+      .string()
+      .regex(/^[A-Za-z0-9_\-+/]{43}=?$/, 'must be 32 random bytes in base64url (43 characters)')
+      .optional(),
+    ENCRYPTION_KEYS_PREVIOUS: z
+      .string()
+      .optional()
+      .transform((value) => (value ? value.split(',').map((key) => key.trim()).filter(Boolean) : []))
+      .pipe(z.array(z.string().regex(/^[A-Za-z0-9_\-+/]{43}=?$/, 'each key must be 32 bytes in base64url'))),
+    DATA_DIR: z.string().min(1).default('.data'),
+    PERSONIO_BASE_URL: httpUrl.default('https://api.personio.de/v1'),
+    PERSONIO_PARTNER_ID: z
+      .string()
+      .regex(/^[A-Z0-9_]+$/, 'must be UPPER_SNAKE_CASE as Personio asks')
+      .optional(),
+    PERSONIO_APP_ID: z
+      .string()
+      .regex(/^[A-Z0-9_]+$/, 'must be UPPER_SNAKE_CASE as Personio asks')
+      .default('ROSTER'),
+    PERSONIO_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
+    SANDBOX: booleanFlag.optional(),
+    SANDBOX_EMPLOYEES: z.coerce.number().int().min(10).max(100_000).default(250),
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.DATABASE_URL && !env.ENCRYPTION_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ENCRYPTION_KEY'],
+        message: 'is required when DATABASE_URL is set (generate one with `npm run admin -- generate-key`)',
+      });
+    }
+  });
+
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+export interface Config {
+  host: string;
+  port: number;
+  publicUrl: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  encryptionKey: string | undefined;
+  previousEncryptionKeys: string[];
+  dataDir: string;
+  personio: { baseUrl: string; partnerId: string | undefined; appId: string; timeoutMs: number };
+  /** The built-in Personio simulator serves `personio-sandbox` linked accounts. Off by default in production. */
+  sandbox: { enabled: boolean; employees: number };
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Embedded mode: no DATABASE_URL, so PGlite, in-memory cache and a generated key under DATA_DIR. */
+  embedded: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  // Empty strings in the environment mean "unset", as in most deployment tools.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = ConfigSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`));
+  }
+  const values = parsed.data;
+  const embedded = !values.DATABASE_URL;
+  const host = values.HOST;
+  return {
+    host,
+    port: values.PORT,
+    publicUrl: (values.PUBLIC_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${values.PORT}`).replace(/\/$/, ''),
+    databaseUrl: values.DATABASE_URL,
+    redisUrl: values.REDIS_URL,
+    encryptionKey: values.ENCRYPTION_KEY,
+    previousEncryptionKeys: values.ENCRYPTION_KEYS_PREVIOUS,
+    dataDir: values.DATA_DIR,
+    personio: {
+      baseUrl: values.PERSONIO_BASE_URL.replace(/\/$/, ''),
+      partnerId: values.PERSONIO_PARTNER_ID,
+      appId: values.PERSONIO_APP_ID,
+      timeoutMs: values.PERSONIO_TIMEOUT_MS,
+    },
+    sandbox: { enabled: values.SANDBOX ?? embedded, employees: values.SANDBOX_EMPLOYEES },
+    logLevel: values.LOG_LEVEL,
+    embedded,
+  };
+}

@@ -1,0 +1,45 @@
+import type { Cache } from './cache/types';
+import type { Config } from './config';
+import type { SecretBox } from './crypto/secret-box';
+import type { Database } from './db/client';
+import type { Environment, LinkedAccount } from './db/schema';
+import type { CursorCodec } from './lib/cursor';
+import type { Logger } from './lib/logger';
+import type { ProviderFactory } from './providers/factory';
+import type { PersonioTokenManager } from './providers/personio/token-manager';
+import type { FetchLike } from './providers/types';
+
+/** What the runtime entry (Node, Workers, a test) hands to `createApp`. */
+export interface AppDeps {
+  config: Config;
+  db: Database;
+  cache: Cache;
+  secretBox: SecretBox;
+  /** Outbound fetch to Personio; tests pass the simulator's. */
+  fetch?: FetchLike;
+  sandbox?: { baseUrl: string; fetch: FetchLike } | undefined;
+  now?: () => Date;
+  logger?: Logger;
+}
+
+export interface Services {
+  config: Config;
+  db: Database;
+  cache: Cache;
+  secretBox: SecretBox;
+  cursors: CursorCodec;
+  tokens: PersonioTokenManager;
+  providers: ProviderFactory;
+  now: () => Date;
+  logger: Logger;
+}
+
+export interface AppEnv {
+  Variables: {
+    requestId: string;
+    services: Services;
+    environment: Environment;
+    apiKeyId: string;
+    linkedAccount: LinkedAccount;
+  };
+}

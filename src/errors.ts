@@ -1,0 +1,92 @@
+import { z } from '@hono/zod-openapi';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+/**
+ * The one list of error codes the gateway answers with, and the HTTP status of each.
+ * Every error body is built from here (see `errorBody`), and the OpenAPI error
+ * responses are generated from the same table.
+ */
+export const ERROR_CODES = {
+  invalid_request: { status: 400, description: 'The request is malformed or a parameter is invalid.' },
+  unauthorized: { status: 401, description: 'The API key is missing, unknown or revoked.' },
+  forbidden: { status: 403, description: 'The API key may not perform this operation.' },
+  not_found: { status: 404, description: 'The resource does not exist in this environment.' },
+  method_not_allowed: { status: 405, description: 'The route does not support this method.' },
+  conflict: { status: 409, description: 'The request conflicts with the current state.' },
+  unprocessable: { status: 422, description: 'The request is well-formed but cannot be performed.' },
+  provider_unauthorized: {
+    status: 424,
+    description:
+      'Personio rejected the linked account credentials; the account needs to be re-linked (status needs_reauth).',
+  },
+  provider_forbidden: {
+    status: 424,
+    description: 'The Personio credential lacks the access rights (scopes or whitelisted attributes) for this request.',
+  },
+  rate_limited: { status: 429, description: 'Too many requests; retry after the `Retry-After` seconds.' },
+  internal: { status: 500, description: 'An unexpected error inside the gateway.' },
+  provider_error: { status: 502, description: 'Personio answered with an error or an unreadable body.' },
+  provider_unavailable: { status: 503, description: 'Personio is temporarily unavailable.' },
+  provider_timeout: { status: 504, description: 'Personio did not answer in time.' },
+} as const satisfies Record<string, { status: ContentfulStatusCode; description: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class ApiError extends Error {
+  readonly code: ErrorCode;
+  readonly details: unknown;
+  readonly headers: Record<string, string>;
+
+  constructor(code: ErrorCode, message: string, options: { details?: unknown; headers?: Record<string, string> } = {}) {
+    super(message);
+    this.name = 'ApiError';
+    this.code = code;
+    this.details = options.details;
+    this.headers = options.headers ?? {};
+  }
+
+  get status(): ContentfulStatusCode {
+    return ERROR_CODES[this.code].status;
+  }
+}
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; request_id: string; details?: unknown };
+}
+
+export function errorBody(error: ApiError, requestId: string): ErrorBody {
+  const body: ErrorBody = { error: { code: error.code, message: error.message, request_id: requestId } };
+  if (error.details !== undefined) body.error.details = error.details;
+  return body;
+}
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]),
+      message: z.string(),
+      request_id: z.string().openapi({ example: 'req_2x8Hh4mJ7qK0' }),
+      details: z.unknown().optional(),
+    }),
+  })
+  .openapi('Error');
+
+/** OpenAPI `responses` entries for the given error codes, generated from the enum above. */
+export function errorResponses(...codes: ErrorCode[]) {
+  const responses: Record<number, { description: string; content: { 'application/json': { schema: typeof ErrorSchema } } }> =
+    {};
+  for (const code of codes) {
+    const { status, description } = ERROR_CODES[code];
+    const existing = responses[status];
+    responses[status] = {
+      description: existing ? `${existing.description} / \`${code}\`: ${description}` : `\`${code}\`: ${description}`,
+      content: { 'application/json': { schema: ErrorSchema } },
+    };
+  }
+  return responses;
+}
+
+/** Turns zod issues into `details` that say which field failed and why. */
+export function validationDetails(issues: readonly { path: readonly PropertyKey[]; message: string }[]) {
+  return issues.map((issue) => ({ field: issue.path.map(String).join('.') || null, message: issue.message }));
+}

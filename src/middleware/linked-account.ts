@@ -1,0 +1,54 @@
+import { createMiddleware } from 'hono/factory';
+import type { AppEnv } from '../context';
+import { getLinkedAccount, setLinkedAccountStatus, touchLinkedAccount } from '../db/queries/linked-accounts';
+import { ApiError } from '../errors';
+
+const LINKED_ACCOUNT_ID = /^la_[0-9A-Za-z]{1,64}$/;
+const TOUCH_GRANULARITY_MS = 60_000;
+
+/**
+ * `X-Linked-Account-Id: la_…` names the linked account of the caller's environment. An account
+ * of another environment is 404 like one that does not exist, so ids reveal nothing across tenants.
+ */
+export const linkedAccountResolution = createMiddleware<AppEnv>(async (c, next) => {
+  const id = c.req.header('x-linked-account-id')?.trim();
+  if (!id) {
+    throw new ApiError('invalid_request', 'Name the linked account with the `X-Linked-Account-Id` header.', {
+      details: [{ field: 'X-Linked-Account-Id', message: 'header is required' }],
+    });
+  }
+  const services = c.get('services');
+  const environment = c.get('environment');
+  const linkedAccount = LINKED_ACCOUNT_ID.test(id)
+    ? await getLinkedAccount(services.db, { environmentId: environment.id, id })
+    : undefined;
+  if (!linkedAccount) throw new ApiError('not_found', `No linked account ${id} in this environment.`);
+  if (linkedAccount.status === 'needs_reauth') {
+    throw new ApiError(
+      'provider_unauthorized',
+      'Personio rejected the credentials of this linked account; the customer needs to link it again.',
+      { details: { linked_account_status: 'needs_reauth' } },
+    );
+  }
+  if (linkedAccount.status === 'disabled') {
+    throw new ApiError('forbidden', 'This linked account is disabled.', { details: { linked_account_status: 'disabled' } });
+  }
+  c.set('linkedAccount', linkedAccount);
+  await next();
+
+  const now = services.now();
+  if (isRejectedCredential(c.error)) {
+    await setLinkedAccountStatus(services.db, { environmentId: environment.id, id, status: 'needs_reauth', now });
+  } else if (!linkedAccount.lastUsedAt || now.getTime() - linkedAccount.lastUsedAt.getTime() > TOUCH_GRANULARITY_MS) {
+    await touchLinkedAccount(services.db, { environmentId: environment.id, id, now, granularityMs: TOUCH_GRANULARITY_MS });
+  }
+});
+
+/** Only a refused token exchange proves the stored credentials wrong; a 401 on a data call may be a stale token. */
+function isRejectedCredential(error: unknown): boolean {
+  return (
+    error instanceof ApiError &&
+    error.code === 'provider_unauthorized' &&
+    (error.details as { stage?: string } | undefined)?.stage === 'token_exchange'
+  );
+}

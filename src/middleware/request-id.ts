@@ -1,0 +1,22 @@
+import { createMiddleware } from 'hono/factory';
+import type { AppEnv, Services } from '../context';
+import { newId } from '../crypto/random';
+
+/** Gives every request a `req_…` id, echoes it in `X-Request-Id`, and logs one line per request. */
+export function requestContext(services: Services) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const requestId = newId('req');
+    const started = performance.now();
+    c.set('requestId', requestId);
+    c.set('services', services);
+    await next();
+    c.header('X-Request-Id', requestId);
+    services.logger.info('request', {
+      request_id: requestId,
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      duration_ms: Math.round((performance.now() - started) * 10) / 10,
+    });
+  });
+}

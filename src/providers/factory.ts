@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import type { Config } from '../config';
+import { sha256Hex } from '../crypto/encoding';
+import type { SecretBox } from '../crypto/secret-box';
+import type { LinkedAccount } from '../db/schema';
+import { ApiError } from '../errors';
+import { PersonioClient, type PersonioCredentials } from './personio/client';
+import { createPersonioProvider } from './personio/provider';
+import type { PersonioTokenManager } from './personio/token-manager';
+import type { FetchLike, HrisProvider } from './types';
+
+export const CREDENTIALS_PURPOSE = 'personio-credentials';
+
+const StoredCredentialsSchema = z.object({ client_id: z.string(), client_secret: z.string() });
+
+export interface ProviderFactoryDeps {
+  config: Config;
+  secretBox: SecretBox;
+  tokens: PersonioTokenManager;
+  fetch: FetchLike;
+  /** The built-in simulator, when this deployment serves `personio-sandbox` accounts. */
+  sandbox?: { baseUrl: string; fetch: FetchLike } | undefined;
+}
+
+export async function encryptCredentials(secretBox: SecretBox, credentials: PersonioCredentials) {
+  const sealed = await secretBox.encrypt(
+    JSON.stringify({ client_id: credentials.clientId, client_secret: credentials.clientSecret }),
+    CREDENTIALS_PURPOSE,
+  );
+  return { encryptedCredentials: sealed, credentialsKeyId: secretBox.currentKeyId };
+}
+
+/** Builds the Personio client for one linked account: decrypts its credentials and picks the upstream. */
+export class ProviderFactory {
+  constructor(private readonly deps: ProviderFactoryDeps) {}
+
+  async personioClient(
+    linkedAccount: Pick<LinkedAccount, 'id' | 'integration' | 'credentials'>,
+  ): Promise<PersonioClient> {
+    if (!linkedAccount.credentials) {
+      throw new ApiError('provider_unauthorized', 'This linked account has no credentials; link it again.');
+    }
+    const stored = StoredCredentialsSchema.parse(
+      JSON.parse(await this.deps.secretBox.decrypt(linkedAccount.credentials, CREDENTIALS_PURPOSE)),
+    );
+    const upstream = this.upstream(linkedAccount.integration);
+    return new PersonioClient({
+      baseUrl: upstream.baseUrl,
+      fetch: upstream.fetch,
+      credentials: { clientId: stored.client_id, clientSecret: stored.client_secret },
+      tokens: this.deps.tokens,
+      // New credentials (a reconnect) must not reuse the token of the old ones.
+      accountKey: `${linkedAccount.id}:${(await sha256Hex(linkedAccount.credentials)).slice(0, 16)}`,
+      partnerId: this.deps.config.personio.partnerId,
+      appId: this.deps.config.personio.appId,
+      timeoutMs: this.deps.config.personio.timeoutMs,
+    });
+  }
+
+  /** A client for credentials that are not stored yet (validating them while linking). */
+  clientForCredentials(integration: LinkedAccount['integration'], credentials: PersonioCredentials, key: string) {
+    const upstream = this.upstream(integration);
+    return new PersonioClient({
+      baseUrl: upstream.baseUrl,
+      fetch: upstream.fetch,
+      credentials,
+      tokens: this.deps.tokens,
+      accountKey: `unlinked:${key}`,
+      partnerId: this.deps.config.personio.partnerId,
+      appId: this.deps.config.personio.appId,
+      timeoutMs: this.deps.config.personio.timeoutMs,
+    });
+  }
+
+  async hris(linkedAccount: Pick<LinkedAccount, 'id' | 'integration' | 'credentials'>): Promise<HrisProvider> {
+    return createPersonioProvider(await this.personioClient(linkedAccount));
+  }
+
+  private upstream(integration: LinkedAccount['integration']): { baseUrl: string; fetch: FetchLike } {
+    if (integration === 'personio-sandbox') {
+      if (!this.deps.sandbox) {
+        throw new ApiError('unprocessable', 'This linked account uses the Personio sandbox, which this deployment does not serve.');
+      }
+      return this.deps.sandbox;
+    }
+    return { baseUrl: this.deps.config.personio.baseUrl, fetch: this.deps.fetch };
+  }
+}

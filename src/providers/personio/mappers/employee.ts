@@ -1,0 +1,119 @@
+import type { Employee, EmploymentStatus } from '../../../models/employee';
+import { type PersonioAttribute, type PersonioEmployee, RelationSchema, SupervisorSchema } from '../schemas';
+import { attributeValue, calendarDate, findAttribute, id, instant, number, text } from './values';
+
+const EMPLOYMENT_STATUS: Record<string, EmploymentStatus> = {
+  onboarding: 'pending',
+  active: 'active',
+  inactive: 'inactive',
+  leave: 'leave',
+};
+
+const EMPLOYMENT_TYPE: Record<string, 'employee' | 'contractor'> = { internal: 'employee', external: 'contractor' };
+
+const GENDERS = new Set(['male', 'female', 'diverse']);
+
+export function mapEmploymentStatus(value: unknown): EmploymentStatus | null {
+  return typeof value === 'string' ? (EMPLOYMENT_STATUS[value.toLowerCase()] ?? null) : null;
+}
+
+export function displayName(first: string | null, last: string | null, preferred: string | null): string | null {
+  if (preferred) return preferred;
+  const full = [first, last].filter(Boolean).join(' ');
+  return full === '' ? null : full;
+}
+
+function reference(value: unknown): { id: string; name: string | null } | null {
+  const parsed = RelationSchema.safeParse(value);
+  if (!parsed.success) return null;
+  const referenceId = id(parsed.data.attributes.id);
+  return referenceId ? { id: referenceId, name: text(parsed.data.attributes.name) } : null;
+}
+
+function costCenters(value: unknown): Employee['cost_centers'] {
+  if (!Array.isArray(value)) return null;
+  const centers: NonNullable<Employee['cost_centers']> = [];
+  for (const entry of value) {
+    const parsed = RelationSchema.safeParse(entry);
+    const centerId = parsed.success ? id(parsed.data.attributes.id) : null;
+    if (!parsed.success || !centerId) continue;
+    centers.push({ id: centerId, name: text(parsed.data.attributes.name), percentage: number(parsed.data.attributes.percentage) });
+  }
+  return centers;
+}
+
+function manager(value: unknown): Employee['manager'] {
+  const parsed = SupervisorSchema.safeParse(value);
+  if (!parsed.success) return null;
+  const supervisor = parsed.data.attributes;
+  const managerId = id(attributeValue(supervisor, 'id'));
+  if (!managerId) return null;
+  return {
+    id: managerId,
+    display_name: displayName(
+      text(attributeValue(supervisor, 'first_name')),
+      text(attributeValue(supervisor, 'last_name')),
+      text(attributeValue(supervisor, 'preferred_name')),
+    ),
+  };
+}
+
+/** Custom attributes by label, falling back to the key when two labels collide or a label is missing. */
+function customFields(attributes: Record<string, PersonioAttribute>): Record<string, unknown> {
+  const custom = Object.entries(attributes).filter(([key]) => key.startsWith('dynamic_'));
+  const labelCounts = new Map<string, number>();
+  for (const [, attribute] of custom) {
+    const label = text(attribute.label);
+    if (label) labelCounts.set(label, (labelCounts.get(label) ?? 0) + 1);
+  }
+  const fields: Record<string, unknown> = {};
+  for (const [key, attribute] of custom) {
+    const label = text(attribute.label);
+    const name = label && labelCounts.get(label) === 1 ? label : key;
+    fields[name] = typeof attribute.value === 'string' && attribute.value.trim() === '' ? null : (attribute.value ?? null);
+  }
+  return fields;
+}
+
+/**
+ * Personio v1 employee → unified Employee. Pure: no I/O, no clock. An attribute the credential
+ * may not read is absent from Personio's answer and becomes `null` here, like an empty one.
+ */
+export function mapEmployee(raw: PersonioEmployee, options: { includeRemoteData?: boolean } = {}): Employee {
+  const attributes = raw.attributes;
+  const value = (key: string) => attributeValue(attributes, key);
+  const firstName = text(value('first_name'));
+  const lastName = text(value('last_name'));
+  const preferredName = text(value('preferred_name'));
+  const gender = text(value('gender'))?.toLowerCase() ?? null;
+  const employmentType = text(value('employment_type'))?.toLowerCase();
+
+  const employee: Employee = {
+    id: id(value('id')) ?? '',
+    first_name: firstName,
+    last_name: lastName,
+    preferred_name: preferredName,
+    display_name: displayName(firstName, lastName, preferredName),
+    work_email: text(value('email')),
+    employment_status: mapEmploymentStatus(value('status')),
+    employment_type: employmentType ? (EMPLOYMENT_TYPE[employmentType] ?? null) : null,
+    job_title: text(value('position')),
+    department: reference(value('department')),
+    team: reference(value('team')),
+    work_location: reference(value('office')),
+    legal_entity: reference(value('subcompany')),
+    cost_centers: costCenters(value('cost_centers')),
+    manager: manager(value('supervisor')),
+    hire_date: calendarDate(value('hire_date')),
+    termination_date: calendarDate(value('termination_date')),
+    date_of_birth: calendarDate(findAttribute(attributes, 'date_of_birth')?.value),
+    gender: gender && GENDERS.has(gender) ? (gender as Employee['gender']) : null,
+    weekly_working_hours: number(value('weekly_working_hours')),
+    avatar_url: text(value('profile_picture')),
+    custom_fields: customFields(attributes),
+    created_at: instant(value('created_at')),
+    updated_at: instant(value('last_modified_at')),
+  };
+  if (options.includeRemoteData) employee.remote_data = raw as Record<string, unknown>;
+  return employee;
+}

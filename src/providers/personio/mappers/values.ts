@@ -1,0 +1,59 @@
+import type { PersonioAttribute } from '../schemas';
+
+/** Personio sends unset strings as "" or null; the unified API says `null` for both. */
+export function text(value: unknown): string | null {
+  if (typeof value === 'string') {
+    const trimmed = value.trim();
+    return trimmed === '' ? null : trimmed;
+  }
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return null;
+}
+
+export function number(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (typeof value === 'string' && value.trim() !== '') {
+    const parsed = Number(value.trim().replace(',', '.'));
+    return Number.isFinite(parsed) ? parsed : null;
+  }
+  return null;
+}
+
+export function id(value: unknown): string | null {
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value === 'string' && value.trim() !== '') return value.trim();
+  return null;
+}
+
+/**
+ * Personio dates come as `2014-11-09T00:00:00+01:00` (standard attributes) or `2014-11-09`
+ * (custom ones). The calendar date is the part before `T`, in Personio's own offset:
+ * converting to UTC first would move midnight-CET dates to the previous day.
+ */
+export function calendarDate(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  const match = /^(\d{4}-\d{2}-\d{2})(?:$|[T ])/.exec(value.trim());
+  return match ? match[1]! : null;
+}
+
+/** Instants (`created_at`, `last_modified_at`) normalised to UTC ISO 8601. */
+export function instant(value: unknown): string | null {
+  if (typeof value !== 'string' || value.trim() === '') return null;
+  const normalised = value.trim().replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
+  const time = Date.parse(normalised);
+  return Number.isNaN(time) ? null : new Date(time).toISOString();
+}
+
+export function attributeValue(attributes: Record<string, PersonioAttribute>, key: string): unknown {
+  return attributes[key]?.value ?? null;
+}
+
+/** Finds an attribute by key or by its universal id (custom attributes such as `date_of_birth`). */
+export function findAttribute(
+  attributes: Record<string, PersonioAttribute>,
+  universalId: string,
+): PersonioAttribute | undefined {
+  if (attributes[universalId]) return attributes[universalId];
+  for (const attribute of Object.values(attributes)) if (attribute.universal_id === universalId) return attribute;
+  return undefined;
+}

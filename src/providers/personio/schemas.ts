@@ -1,0 +1,74 @@
+import { z } from 'zod';
+
+/**
+ * What Personio v1 sends, as far as the gateway relies on it. Objects are loose (`z.looseObject`)
+ * because Personio adds fields over time; the gateway must not break on a new one.
+ */
+
+export const AttributeSchema = z.looseObject({
+  label: z.string().nullish(),
+  value: z.unknown(),
+  type: z.string().nullish(),
+  universal_id: z.string().nullish(),
+});
+export type PersonioAttribute = z.infer<typeof AttributeSchema>;
+
+export const EmployeeSchema = z.looseObject({
+  type: z.literal('Employee'),
+  attributes: z.record(z.string(), AttributeSchema),
+});
+export type PersonioEmployee = z.infer<typeof EmployeeSchema>;
+
+export const EmployeeListSchema = z.looseObject({
+  success: z.literal(true),
+  metadata: z
+    .looseObject({
+      total_elements: z.number().int().nonnegative(),
+      current_page: z.number().int().nullish(),
+      total_pages: z.number().int().nullish(),
+    })
+    .nullish(),
+  offset: z.coerce.number().int().nullish(),
+  limit: z.coerce.number().int().nullish(),
+  data: z.array(EmployeeSchema),
+});
+export type PersonioEmployeeList = z.infer<typeof EmployeeListSchema>;
+
+export const EmployeeResponseSchema = z.looseObject({ success: z.literal(true), data: EmployeeSchema });
+
+export const AttributeDefinitionSchema = z.looseObject({
+  key: z.string(),
+  label: z.string().nullish(),
+  type: z.string().nullish(),
+  universal_id: z.string().nullish(),
+  options: z.array(z.unknown()).nullish(),
+});
+export type PersonioAttributeDefinition = z.infer<typeof AttributeDefinitionSchema>;
+
+export const AttributeListSchema = z.looseObject({ success: z.literal(true), data: z.array(AttributeDefinitionSchema) });
+
+export const AuthResponseSchema = z.looseObject({
+  success: z.literal(true),
+  data: z.looseObject({ token: z.string().min(1), expires_in: z.number().positive().nullish() }),
+});
+
+export const ErrorResponseSchema = z.looseObject({
+  success: z.literal(false).optional(),
+  error: z.looseObject({ code: z.unknown().optional(), message: z.string().nullish() }).nullish(),
+});
+
+/** Nested relation objects: `{ type: "Department", attributes: { id, name } }`. */
+export const RelationSchema = z.looseObject({
+  type: z.string().nullish(),
+  attributes: z.looseObject({
+    id: z.union([z.number(), z.string()]).nullish(),
+    name: z.string().nullish(),
+    percentage: z.union([z.number(), z.string()]).nullish(),
+  }),
+});
+
+/** `supervisor`: a nested employee whose attributes are attribute objects again. */
+export const SupervisorSchema = z.looseObject({
+  type: z.string().nullish(),
+  attributes: z.record(z.string(), AttributeSchema),
+});

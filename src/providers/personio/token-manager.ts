@@ -1,0 +1,106 @@
+import type { Cache } from '../../cache/types';
+import { randomBase62 } from '../../crypto/random';
+import type { SecretBox } from '../../crypto/secret-box';
+
+export interface IssuedToken {
+  token: string;
+  expiresInSeconds: number;
+}
+
+interface CachedToken {
+  token: string;
+  expiresAt: number;
+}
+
+const LOCK_TTL_MS = 15_000;
+const LOCK_POLL_MS = 25;
+const CACHE_PURPOSE = 'personio-token';
+
+/**
+ * One Personio token exchange per linked account per token lifetime, shared by every process:
+ * the token lives encrypted in the shared cache; concurrent callers in this process share one
+ * promise, and processes elect one exchanger through a lock in the cache while the others wait
+ * for its result. Tokens are replaced shortly before they expire.
+ */
+export class PersonioTokenManager {
+  private readonly inflight = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly cache: Cache,
+    private readonly secretBox: SecretBox,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async getToken(accountKey: string, exchange: () => Promise<IssuedToken>): Promise<string> {
+    const cached = await this.read(accountKey);
+    if (cached) return cached.token;
+    let pending = this.inflight.get(accountKey);
+    if (!pending) {
+      pending = this.acquire(accountKey, exchange).finally(() => this.inflight.delete(accountKey));
+      this.inflight.set(accountKey, pending);
+    }
+    return pending;
+  }
+
+  /** Drops the cached token after Personio refused it, unless another caller has already replaced it. */
+  async invalidate(accountKey: string, rejectedToken: string): Promise<void> {
+    const cached = await this.read(accountKey);
+    if (!cached || cached.token === rejectedToken) await this.cache.delete(tokenKey(accountKey));
+  }
+
+  async forget(accountKey: string): Promise<void> {
+    await this.cache.delete(tokenKey(accountKey));
+  }
+
+  private async acquire(accountKey: string, exchange: () => Promise<IssuedToken>): Promise<string> {
+    const lockKey = `personio:token-lock:${accountKey}`;
+    const owner = randomBase62(16);
+    for (;;) {
+      const cached = await this.read(accountKey);
+      if (cached) return cached.token;
+      if (await this.cache.setIfAbsent(lockKey, owner, LOCK_TTL_MS)) {
+        try {
+          const again = await this.read(accountKey);
+          if (again) return again.token;
+          const issued = await exchange();
+          await this.write(accountKey, issued);
+          return issued.token;
+        } finally {
+          await this.cache.deleteIfEquals(lockKey, owner);
+        }
+      }
+      // Another process is exchanging; its token appears in the cache, or its lock expires.
+      await sleep(LOCK_POLL_MS);
+    }
+  }
+
+  private async read(accountKey: string): Promise<CachedToken | null> {
+    const stored = await this.cache.get(tokenKey(accountKey));
+    if (!stored) return null;
+    try {
+      const cached = JSON.parse(await this.secretBox.decrypt(stored, CACHE_PURPOSE)) as CachedToken;
+      return cached.expiresAt > this.now() ? cached : null;
+    } catch {
+      // Written with a key this process no longer has, or corrupted: exchange a new one.
+      return null;
+    }
+  }
+
+  private async write(accountKey: string, issued: IssuedToken): Promise<void> {
+    const lifetimeMs = issued.expiresInSeconds * 1000;
+    // Refresh before expiry: 5 minutes early for Personio's 24 h tokens, 10 % early for short ones.
+    const usableMs = lifetimeMs - Math.min(300_000, lifetimeMs * 0.1);
+    if (usableMs < 1000) return;
+    const cached: CachedToken = { token: issued.token, expiresAt: this.now() + usableMs };
+    const sealed = await this.secretBox.encrypt(JSON.stringify(cached), CACHE_PURPOSE);
+    await this.cache.set(tokenKey(accountKey), sealed, usableMs);
+  }
+}
+
+function tokenKey(accountKey: string): string {
+  return `personio:token:${accountKey}`;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,59 @@
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { AppEnv } from '../../../../context';
+import { ApiError, errorResponses } from '../../../../errors';
+import { EmployeeSchema } from '../../../../models/employee';
+import { booleanQuery, LinkedAccountHeaders, SECURITY, singleEnvelope } from '../../../common';
+
+const route = createRoute({
+  method: 'get',
+  path: '/unified/hris/employees/{id}',
+  operationId: 'getEmployee',
+  tags: ['Employees'],
+  summary: 'Get an employee',
+  security: SECURITY,
+  request: {
+    headers: LinkedAccountHeaders,
+    params: z.object({
+      id: z
+        .string()
+        .min(1)
+        .max(64)
+        .openapi({ param: { name: 'id', in: 'path' }, description: 'The Personio employee id.', example: '4711' }),
+    }),
+    query: z.object({
+      include_remote_data: booleanQuery.openapi({
+        type: 'boolean',
+        description: "Adds `remote_data`: Personio's employee object as received.",
+      }),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'The employee.',
+      content: { 'application/json': { schema: singleEnvelope(EmployeeSchema).openapi('EmployeeResult') } },
+    },
+    ...errorResponses(
+      'invalid_request',
+      'unauthorized',
+      'forbidden',
+      'not_found',
+      'provider_unauthorized',
+      'provider_forbidden',
+      'rate_limited',
+      'provider_error',
+      'provider_unavailable',
+      'provider_timeout',
+    ),
+  },
+});
+
+export function registerGetEmployee(app: OpenAPIHono<AppEnv>) {
+  app.openapi(route, async (c) => {
+    const { id } = c.req.valid('param');
+    const { include_remote_data: includeRemoteData } = c.req.valid('query');
+    const provider = await c.get('services').providers.hris(c.get('linkedAccount'));
+    const employee = await provider.getEmployee(id, { includeRemoteData });
+    if (!employee) throw new ApiError('not_found', `No employee ${id} in this linked account.`);
+    return c.json({ result: employee }, 200);
+  });
+}

@@ -1,0 +1,116 @@
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { AppEnv } from '../../../../context';
+import { errorResponses } from '../../../../errors';
+import { queryBinding } from '../../../../lib/cursor';
+import { EMPLOYMENT_STATUSES, EmployeeSchema } from '../../../../models/employee';
+import { booleanQuery, LinkedAccountHeaders, listEnvelope, PaginationQuery, SECURITY } from '../../../common';
+
+const EmployeeListQuery = PaginationQuery.extend({
+  email: z
+    .string()
+    .trim()
+    .min(3)
+    .max(320)
+    .optional()
+    .openapi({ description: 'Exact work email (case-insensitive).', example: 'mara.kuhn@example.org' }),
+  employment_status: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return undefined;
+      const statuses = value.split(',').map((status) => status.trim());
+      for (const status of statuses) {
+        if (!(EMPLOYMENT_STATUSES as readonly string[]).includes(status)) {
+          ctx.addIssue({ code: 'custom', message: `must be one or more of ${EMPLOYMENT_STATUSES.join(', ')}` });
+          return z.NEVER;
+        }
+      }
+      return [...new Set(statuses)].sort() as (typeof EMPLOYMENT_STATUSES)[number][];
+    })
+    .openapi({
+      type: 'string',
+      description: 'One status or several, comma-separated: `active`, `pending`, `inactive`, `leave`.',
+      example: 'active,leave',
+    }),
+  updated_after: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return undefined;
+      const isDate = /^\d{4}-\d{2}-\d{2}$/.test(value);
+      const isDateTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value);
+      const time = Date.parse(isDate ? `${value}T00:00:00Z` : value);
+      if ((!isDate && !isDateTime) || Number.isNaN(time)) {
+        ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 date-time with offset, or a date (YYYY-MM-DD)' });
+        return z.NEVER;
+      }
+      return new Date(time);
+    })
+    .openapi({
+      type: 'string',
+      format: 'date-time',
+      description: 'Only employees changed strictly after this instant (a bare date means 00:00 UTC).',
+      example: '2025-01-01T00:00:00Z',
+    }),
+  include_remote_data: booleanQuery.openapi({
+    type: 'boolean',
+    description: "Adds `remote_data`: Personio's employee object as received.",
+  }),
+});
+
+const route = createRoute({
+  method: 'get',
+  path: '/unified/hris/employees',
+  operationId: 'listEmployees',
+  tags: ['Employees'],
+  summary: 'List employees',
+  description:
+    "Employees of the linked account's Personio company, ordered by Personio id. Pages larger than Personio's 100 " +
+    'are assembled from several upstream pages. With `employment_status` or `updated_after` the gateway filters, ' +
+    'so a page can hold fewer than `limit` employees; keep following `next_cursor` until it is `null`.',
+  security: SECURITY,
+  request: { headers: LinkedAccountHeaders, query: EmployeeListQuery },
+  responses: {
+    200: {
+      description: 'A page of employees.',
+      content: { 'application/json': { schema: listEnvelope(EmployeeSchema).openapi('EmployeeList') } },
+    },
+    ...errorResponses(
+      'invalid_request',
+      'unauthorized',
+      'forbidden',
+      'not_found',
+      'provider_unauthorized',
+      'provider_forbidden',
+      'rate_limited',
+      'provider_error',
+      'provider_unavailable',
+      'provider_timeout',
+    ),
+  },
+});
+
+export function registerListEmployees(app: OpenAPIHono<AppEnv>) {
+  app.openapi(route, async (c) => {
+    const query = c.req.valid('query');
+    const services = c.get('services');
+    const linkedAccount = c.get('linkedAccount');
+    const binding = queryBinding('employees', linkedAccount.id, {
+      email: query.email?.toLowerCase(),
+      employment_status: query.employment_status?.join(','),
+      updated_after: query.updated_after?.toISOString(),
+    });
+    const position = query.cursor ? await services.cursors.decode(query.cursor, binding) : null;
+    const provider = await services.providers.hris(linkedAccount);
+    const page = await provider.listEmployees({
+      limit: query.limit,
+      position,
+      email: query.email,
+      employmentStatus: query.employment_status,
+      updatedAfter: query.updated_after,
+      includeRemoteData: query.include_remote_data,
+    });
+    const nextCursor = page.next ? await services.cursors.encode(page.next, binding) : null;
+    return c.json({ result: page.items, next_cursor: nextCursor }, 200);
+  });
+}

@@ -1,0 +1,28 @@
+import type { AppDeps, Services } from './context';
+import { CursorCodec } from './lib/cursor';
+import { silentLogger } from './lib/logger';
+import { ProviderFactory } from './providers/factory';
+import { PersonioTokenManager } from './providers/personio/token-manager';
+
+/** The per-process services every request (and the admin CLI) uses, built once from the deps. */
+export async function createServices(deps: AppDeps): Promise<Services> {
+  const now = deps.now ?? (() => new Date());
+  const tokens = new PersonioTokenManager(deps.cache, deps.secretBox, () => now().getTime());
+  return {
+    config: deps.config,
+    db: deps.db,
+    cache: deps.cache,
+    secretBox: deps.secretBox,
+    cursors: new CursorCodec(await deps.secretBox.deriveKey('cursor')),
+    tokens,
+    providers: new ProviderFactory({
+      config: deps.config,
+      secretBox: deps.secretBox,
+      tokens,
+      fetch: deps.fetch ?? ((request) => fetch(request)),
+      sandbox: deps.sandbox,
+    }),
+    now,
+    logger: deps.logger ?? silentLogger,
+  };
+}
