@@ -20,15 +20,13 @@ const MIGRATION_LOCK_ID = 727_431_001;
 export async function connectPostgres(url: string, options: { migrate?: boolean; max?: number } = {}): Promise<DatabaseHandle> {
   const sql = postgres(url, { max: options.max ?? 10, onnotice: () => {}, connection: { application_name: 'roster' } });
   if (options.migrate ?? true) {
-    const reserved = await sql.reserve();
+    // One dedicated connection, so the session-level advisory lock covers the whole migration.
+    const migrationSql = postgres(url, { max: 1, onnotice: () => {} });
     try {
-      await reserved`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
-      await migratePostgres(drizzlePostgres({ client: reserved as unknown as typeof sql }), {
-        migrationsFolder: MIGRATIONS_FOLDER,
-      });
+      await migrationSql`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
+      await migratePostgres(drizzlePostgres({ client: migrationSql }), { migrationsFolder: MIGRATIONS_FOLDER });
     } finally {
-      await reserved`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`.catch(() => {});
-      reserved.release();
+      await migrationSql.end({ timeout: 5 });
     }
   }
   const db = drizzlePostgres({ client: sql, schema }) as unknown as Database;

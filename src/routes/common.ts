@@ -7,7 +7,7 @@ export const LinkedAccountHeaders = z.object({
     .string()
     .optional()
     .openapi({
-      param: { name: 'X-Linked-Account-Id', in: 'header', required: true },
+      param: { in: 'header', required: true },
       description: 'The linked account (`la_…`) to act on.',
       example: 'la_4kR9sTqW2mXb7YcN1pLdZe',
     }),
