@@ -44,8 +44,18 @@ describe('parseConfig', () => {
       PERSONIO_APP_ID: 'my app',
       SANDBOX: 'perhaps',
     });
-    for (const variable of ['PORT', 'DATABASE_URL', 'ENCRYPTION_KEY', 'PERSONIO_BASE_URL', 'PERSONIO_APP_ID', 'SANDBOX']) {
-      expect(found.some((problem) => problem.startsWith(`${variable}:`)), variable).toBe(true);
+    for (const variable of [
+      'PORT',
+      'DATABASE_URL',
+      'ENCRYPTION_KEY',
+      'PERSONIO_BASE_URL',
+      'PERSONIO_APP_ID',
+      'SANDBOX',
+    ]) {
+      expect(
+        found.some((problem) => problem.startsWith(`${variable}:`)),
+        variable,
+      ).toBe(true);
     }
   });
 

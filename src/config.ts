@@ -30,7 +30,14 @@ const ConfigSchema = z
     ENCRYPTION_KEYS_PREVIOUS: z
       .string()
       .optional()
-      .transform((value) => (value ? value.split(',').map((key) => key.trim()).filter(Boolean) : []))
+      .transform((value) =>
+        value
+          ? value
+              .split(',')
+              .map((key) => key.trim())
+              .filter(Boolean)
+          : [],
+      )
       .pipe(z.array(z.string().regex(/^[A-Za-z0-9_\-+/]{43}=?$/, 'each key must be 32 bytes in base64url'))),
     DATA_DIR: z.string().min(1).default('.data'),
     PERSONIO_BASE_URL: httpUrl.default('https://api.personio.de/v1'),
@@ -85,10 +92,14 @@ export class ConfigError extends Error {
 
 export function parseConfig(env: Record<string, string | undefined>): Config {
   // Empty strings in the environment mean "unset", as in most deployment tools.
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
   const parsed = ConfigSchema.safeParse(present);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`));
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`),
+    );
   }
   const values = parsed.data;
   const embedded = !values.DATABASE_URL;
@@ -96,7 +107,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   return {
     host,
     port: values.PORT,
-    publicUrl: (values.PUBLIC_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${values.PORT}`).replace(/\/$/, ''),
+    publicUrl: (
+      values.PUBLIC_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${values.PORT}`
+    ).replace(/\/$/, ''),
     databaseUrl: values.DATABASE_URL,
     redisUrl: values.REDIS_URL,
     encryptionKey: values.ENCRYPTION_KEY,

@@ -21,7 +21,8 @@ export const ERROR_CODES = {
   },
   provider_forbidden: {
     status: 424,
-    description: 'The Personio credential lacks the access rights (scopes or whitelisted attributes) for this request.',
+    description:
+      'The Personio credential lacks the access rights (scopes or whitelisted attributes) for this request.',
   },
   rate_limited: { status: 429, description: 'Too many requests; retry after the `Retry-After` seconds.' },
   internal: { status: 500, description: 'An unexpected error inside the gateway.' },
@@ -37,7 +38,11 @@ export class ApiError extends Error {
   readonly details: unknown;
   readonly headers: Record<string, string>;
 
-  constructor(code: ErrorCode, message: string, options: { details?: unknown; headers?: Record<string, string> } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { details?: unknown; headers?: Record<string, string> } = {},
+  ) {
     super(message);
     this.name = 'ApiError';
     this.code = code;
@@ -73,13 +78,17 @@ export const ErrorSchema = z
 
 /** OpenAPI `responses` entries for the given error codes, generated from the enum above. */
 export function errorResponses(...codes: ErrorCode[]) {
-  const responses: Record<number, { description: string; content: { 'application/json': { schema: typeof ErrorSchema } } }> =
-    {};
+  const responses: Record<
+    number,
+    { description: string; content: { 'application/json': { schema: typeof ErrorSchema } } }
+  > = {};
   for (const code of codes) {
     const { status, description } = ERROR_CODES[code];
     const existing = responses[status];
     responses[status] = {
-      description: existing ? `${existing.description} / \`${code}\`: ${description}` : `\`${code}\`: ${description}`,
+      description: existing
+        ? `${existing.description} / \`${code}\`: ${description}`
+        : `\`${code}\`: ${description}`,
       content: { 'application/json': { schema: ErrorSchema } },
     };
   }

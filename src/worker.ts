@@ -1,8 +1,8 @@
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { createApp } from './app';
-import { RedisCache } from './cache/redis';
 import { MemoryCache } from './cache/memory';
+import { RedisCache } from './cache/redis';
 import { parseConfig } from './config';
 import { createSecretBox } from './crypto/secret-box';
 import type { Database } from './db/client';
@@ -15,15 +15,24 @@ import { createLogger } from './lib/logger';
  * Migrations are applied out of band (`npm run admin -- migrate` with DATABASE_URL).
  */
 export default {
-  async fetch(request: Request, env: Record<string, unknown>, ctx: { waitUntil(promise: Promise<unknown>): void }) {
-    const strings = Object.fromEntries(Object.entries(env).filter(([, value]) => typeof value === 'string')) as Record<
-      string,
-      string
-    >;
+  async fetch(
+    request: Request,
+    env: Record<string, unknown>,
+    ctx: { waitUntil(promise: Promise<unknown>): void },
+  ) {
+    const strings = Object.fromEntries(
+      Object.entries(env).filter(([, value]) => typeof value === 'string'),
+    ) as Record<string, string>;
     const config = parseConfig({ SANDBOX: 'false', ...strings });
     if (!config.databaseUrl || !config.encryptionKey) {
       return Response.json(
-        { error: { code: 'internal', message: 'DATABASE_URL and ENCRYPTION_KEY must be set for Workers.', request_id: 'req_unknown' } },
+        {
+          error: {
+            code: 'internal',
+            message: 'DATABASE_URL and ENCRYPTION_KEY must be set for Workers.',
+            request_id: 'req_unknown',
+          },
+        },
         { status: 500 },
       );
     }

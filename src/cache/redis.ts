@@ -8,7 +8,12 @@ export class RedisCache implements Cache {
   private readonly redis: Redis;
 
   constructor(url: string, keyPrefix = 'roster:') {
-    this.redis = new Redis(url, { keyPrefix, maxRetriesPerRequest: 2, enableAutoPipelining: true, lazyConnect: false });
+    this.redis = new Redis(url, {
+      keyPrefix,
+      maxRetriesPerRequest: 2,
+      enableAutoPipelining: true,
+      lazyConnect: false,
+    });
     // ioredis emits connection errors as events; commands still reject, so the log is enough here.
     this.redis.on('error', () => {});
   }

@@ -107,18 +107,26 @@ async function main() {
         break;
       case 'revoke-api-key':
         print({
-          revoked: await revokeApiKey(db, { environmentId: required('environment'), id: required('id'), now: new Date() }),
+          revoked: await revokeApiKey(db, {
+            environmentId: required('environment'),
+            id: required('id'),
+            now: new Date(),
+          }),
         });
         break;
       case 'link-account': {
         const environment = await getEnvironment(db, required('environment'));
         if (!environment) throw new UsageError(`no environment ${values.environment}`);
         const integration = (values.integration ?? 'personio') as Integration;
-        if (!INTEGRATIONS.includes(integration)) throw new UsageError(`--integration must be ${INTEGRATIONS.join(' or ')}`);
+        if (!INTEGRATIONS.includes(integration))
+          throw new UsageError(`--integration must be ${INTEGRATIONS.join(' or ')}`);
         const clientSecret = values['client-secret-stdin']
           ? readFileSync(0, 'utf8').trim()
           : (process.env.PERSONIO_CLIENT_SECRET ?? '');
-        if (!clientSecret) throw new UsageError('pass the client secret on stdin (--client-secret-stdin) or PERSONIO_CLIENT_SECRET');
+        if (!clientSecret)
+          throw new UsageError(
+            'pass the client secret on stdin (--client-secret-stdin) or PERSONIO_CLIENT_SECRET',
+          );
         const linkedAccount = await linkPersonioAccount(services, {
           environmentId: environment.id,
           integration,
@@ -141,7 +149,8 @@ async function main() {
       }
       case 'update-linked-account': {
         const flag = required('hide-absence-details');
-        if (flag !== 'true' && flag !== 'false') throw new UsageError('--hide-absence-details must be true or false');
+        if (flag !== 'true' && flag !== 'false')
+          throw new UsageError('--hide-absence-details must be true or false');
         const updated = await updateLinkedAccountSettings(db, {
           environmentId: required('environment'),
           id: required('id'),
@@ -170,7 +179,9 @@ main().catch((error) => {
     process.exit(78);
   }
   if (error instanceof ApiError) {
-    console.error(`${error.code}: ${error.message}${error.details ? ` ${JSON.stringify(error.details)}` : ''}`);
+    console.error(
+      `${error.code}: ${error.message}${error.details ? ` ${JSON.stringify(error.details)}` : ''}`,
+    );
     process.exit(1);
   }
   console.error(error instanceof Error ? error.message : error);

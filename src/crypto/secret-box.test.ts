@@ -12,7 +12,12 @@ describe('SecretBox', () => {
     expect(sealed.split('.')).toHaveLength(5);
     expect(sealed).not.toContain('very-secret');
     const header = JSON.parse(new TextDecoder().decode(base64url.decode(sealed.split('.')[0]!)));
-    expect(header).toEqual({ alg: 'dir', enc: 'A256GCM', kid: box.currentKeyId, cty: 'personio-credentials' });
+    expect(header).toEqual({
+      alg: 'dir',
+      enc: 'A256GCM',
+      kid: box.currentKeyId,
+      cty: 'personio-credentials',
+    });
     expect(await box.decrypt(sealed, 'personio-credentials')).toBe('{"client_secret":"papi-very-secret"}');
   });
 

@@ -65,9 +65,13 @@ export async function createSecretBox(currentKey: string, previousKeys: string[]
       }
     },
     async deriveKey(label) {
-      const base = await crypto.subtle.importKey('raw', current.key as Uint8Array<ArrayBuffer>, 'HKDF', false, [
-        'deriveKey',
-      ]);
+      const base = await crypto.subtle.importKey(
+        'raw',
+        current.key as Uint8Array<ArrayBuffer>,
+        'HKDF',
+        false,
+        ['deriveKey'],
+      );
       return crypto.subtle.deriveKey(
         { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: utf8(`roster:${label}`) },
         base,

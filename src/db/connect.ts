@@ -17,14 +17,23 @@ export interface DatabaseHandle {
 const MIGRATION_LOCK_ID = 727_431_001;
 
 /** PostgreSQL through postgres.js; migrations run under an advisory lock on one reserved connection. */
-export async function connectPostgres(url: string, options: { migrate?: boolean; max?: number } = {}): Promise<DatabaseHandle> {
-  const sql = postgres(url, { max: options.max ?? 10, onnotice: () => {}, connection: { application_name: 'roster' } });
+export async function connectPostgres(
+  url: string,
+  options: { migrate?: boolean; max?: number } = {},
+): Promise<DatabaseHandle> {
+  const sql = postgres(url, {
+    max: options.max ?? 10,
+    onnotice: () => {},
+    connection: { application_name: 'roster' },
+  });
   if (options.migrate ?? true) {
     // One dedicated connection, so the session-level advisory lock covers the whole migration.
     const migrationSql = postgres(url, { max: 1, onnotice: () => {} });
     try {
       await migrationSql`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
-      await migratePostgres(drizzlePostgres({ client: migrationSql }), { migrationsFolder: MIGRATIONS_FOLDER });
+      await migratePostgres(drizzlePostgres({ client: migrationSql }), {
+        migrationsFolder: MIGRATIONS_FOLDER,
+      });
     } finally {
       await migrationSql.end({ timeout: 5 });
     }

@@ -29,7 +29,10 @@ export const apiKeys = pgTable(
     lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }),
     revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
   },
-  (table) => [uniqueIndex('api_keys_hash_idx').on(table.hash), index('api_keys_environment_idx').on(table.environmentId)],
+  (table) => [
+    uniqueIndex('api_keys_hash_idx').on(table.hash),
+    index('api_keys_environment_idx').on(table.environmentId),
+  ],
 );
 
 export const LINKED_ACCOUNT_STATUSES = ['active', 'needs_reauth', 'disabled'] as const;

@@ -22,9 +22,15 @@ describe('CursorCodec', () => {
   it('binds the cursor to filters regardless of their order, and to the linked account', async () => {
     const cursors = await codec();
     const cursor = await cursors.encode({ offset: 1 }, queryBinding('employees', 'la_1', { a: '1', b: '2' }));
-    expect(await cursors.decode(cursor, queryBinding('employees', 'la_1', { b: '2', a: '1' }))).toEqual({ offset: 1 });
-    await expect(cursors.decode(cursor, queryBinding('employees', 'la_2', { a: '1', b: '2' }))).rejects.toThrow(ApiError);
-    await expect(cursors.decode(cursor, queryBinding('employees', 'la_1', { a: '1' }))).rejects.toThrow(/other filters/);
+    expect(await cursors.decode(cursor, queryBinding('employees', 'la_1', { b: '2', a: '1' }))).toEqual({
+      offset: 1,
+    });
+    await expect(
+      cursors.decode(cursor, queryBinding('employees', 'la_2', { a: '1', b: '2' })),
+    ).rejects.toThrow(ApiError);
+    await expect(cursors.decode(cursor, queryBinding('employees', 'la_1', { a: '1' }))).rejects.toThrow(
+      /other filters/,
+    );
   });
 
   it('rejects a changed payload, a changed signature, and a cursor of another key', async () => {
@@ -35,9 +41,9 @@ describe('CursorCodec', () => {
       new TextEncoder().encode(new TextDecoder().decode(base64url.decode(payload)).replace('100', '900')),
     );
     await expect(cursors.decode(`${altered}.${signature}`, binding)).rejects.toThrow(/altered/);
-    await expect(cursors.decode(`${payload}.${signature.replace(/^./, (c) => (c === 'A' ? 'B' : 'A'))}`, binding)).rejects.toThrow(
-      /altered/,
-    );
+    await expect(
+      cursors.decode(`${payload}.${signature.replace(/^./, (c) => (c === 'A' ? 'B' : 'A'))}`, binding),
+    ).rejects.toThrow(/altered/);
     await expect((await codec()).decode(cursor, binding)).rejects.toThrow(/altered/);
     await expect(cursors.decode('', binding)).rejects.toThrow(ApiError);
     await expect(cursors.decode('a.b.c', binding)).rejects.toThrow(ApiError);

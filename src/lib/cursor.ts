@@ -1,5 +1,5 @@
-import { ApiError } from '../errors';
 import { base64url, utf8 } from '../crypto/encoding';
+import { ApiError } from '../errors';
 
 const SIGNATURE_BYTES = 16;
 
@@ -12,7 +12,9 @@ export class CursorCodec {
   constructor(private readonly key: CryptoKey) {}
 
   async encode<State extends object>(state: State, binding: string): Promise<string> {
-    const payload = base64url.encode(utf8(JSON.stringify({ v: 1, b: await bindingDigest(binding), s: state })));
+    const payload = base64url.encode(
+      utf8(JSON.stringify({ v: 1, b: await bindingDigest(binding), s: state })),
+    );
     return `${payload}.${await this.sign(payload)}`;
   }
 
@@ -52,7 +54,10 @@ export class CursorCodec {
       return false;
     }
     if (given.length !== SIGNATURE_BYTES) return false;
-    const expected = new Uint8Array(await crypto.subtle.sign('HMAC', this.key, utf8(payload))).slice(0, SIGNATURE_BYTES);
+    const expected = new Uint8Array(await crypto.subtle.sign('HMAC', this.key, utf8(payload))).slice(
+      0,
+      SIGNATURE_BYTES,
+    );
     let difference = 0;
     for (let index = 0; index < SIGNATURE_BYTES; index++) difference |= expected[index]! ^ given[index]!;
     return difference === 0;
@@ -69,7 +74,11 @@ async function bindingDigest(binding: string): Promise<string> {
 }
 
 /** A stable string for a query: the same filters in any order give the same binding. */
-export function queryBinding(resource: string, linkedAccountId: string, filters: Record<string, unknown>): string {
+export function queryBinding(
+  resource: string,
+  linkedAccountId: string,
+  filters: Record<string, unknown>,
+): string {
   const canonical = Object.keys(filters)
     .sort()
     .filter((key) => filters[key] !== undefined && filters[key] !== null)

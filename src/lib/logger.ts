@@ -13,7 +13,10 @@ export interface Logger {
  * JSON lines on stdout/stderr. Callers pass only fields that are safe to keep: never headers,
  * bodies or credentials.
  */
-export function createLogger(level: LogLevel, write: (line: string, level: LogLevel) => void = defaultWrite): Logger {
+export function createLogger(
+  level: LogLevel,
+  write: (line: string, level: LogLevel) => void = defaultWrite,
+): Logger {
   const log = (at: LogLevel) => (message: string, fields?: Record<string, unknown>) => {
     if (ORDER[at] < ORDER[level]) return;
     write(JSON.stringify({ level: at, time: new Date().toISOString(), message, ...fields }), at);

@@ -14,7 +14,9 @@ export function createRouter() {
         const first = details[0];
         throw new ApiError(
           'invalid_request',
-          first ? `Invalid ${result.target} parameter \`${first.field ?? '?'}\`: ${first.message}` : 'Invalid request.',
+          first
+            ? `Invalid ${result.target} parameter \`${first.field ?? '?'}\`: ${first.message}`
+            : 'Invalid request.',
           { details },
         );
       }

@@ -31,16 +31,31 @@ export const linkedAccountResolution = createMiddleware<AppEnv>(async (c, next) 
     );
   }
   if (linkedAccount.status === 'disabled') {
-    throw new ApiError('forbidden', 'This linked account is disabled.', { details: { linked_account_status: 'disabled' } });
+    throw new ApiError('forbidden', 'This linked account is disabled.', {
+      details: { linked_account_status: 'disabled' },
+    });
   }
   c.set('linkedAccount', linkedAccount);
   await next();
 
   const now = services.now();
   if (isRejectedCredential(c.error)) {
-    await setLinkedAccountStatus(services.db, { environmentId: environment.id, id, status: 'needs_reauth', now });
-  } else if (!linkedAccount.lastUsedAt || now.getTime() - linkedAccount.lastUsedAt.getTime() > TOUCH_GRANULARITY_MS) {
-    await touchLinkedAccount(services.db, { environmentId: environment.id, id, now, granularityMs: TOUCH_GRANULARITY_MS });
+    await setLinkedAccountStatus(services.db, {
+      environmentId: environment.id,
+      id,
+      status: 'needs_reauth',
+      now,
+    });
+  } else if (
+    !linkedAccount.lastUsedAt ||
+    now.getTime() - linkedAccount.lastUsedAt.getTime() > TOUCH_GRANULARITY_MS
+  ) {
+    await touchLinkedAccount(services.db, {
+      environmentId: environment.id,
+      id,
+      now,
+      granularityMs: TOUCH_GRANULARITY_MS,
+    });
   }
 });
 

@@ -11,9 +11,13 @@ const nullableDate = z
   .nullable()
   .openapi({ format: 'date', example: '2021-03-01' });
 
-const nullableDateTime = z.string().nullable().openapi({ format: 'date-time', example: '2025-06-30T14:00:00.000Z' });
+const nullableDateTime = z
+  .string()
+  .nullable()
+  .openapi({ format: 'date-time', example: '2025-06-30T14:00:00.000Z' });
 
-const unreadable = '`null` when empty or when the credential cannot read it (see the linked account field coverage).';
+const unreadable =
+  '`null` when empty or when the credential cannot read it (see the linked account field coverage).';
 
 export const EmployeeSchema = z
   .object({
@@ -60,10 +64,9 @@ export const EmployeeSchema = z
       .openapi({ description: 'Custom (`dynamic_*`) attributes by label; by key where two labels collide.' }),
     created_at: nullableDateTime,
     updated_at: nullableDateTime.openapi({ description: "Personio's `last_modified_at`." }),
-    remote_data: z
-      .record(z.string(), z.unknown())
-      .optional()
-      .openapi({ description: "Personio's employee object as received; only with `include_remote_data=true`." }),
+    remote_data: z.record(z.string(), z.unknown()).optional().openapi({
+      description: "Personio's employee object as received; only with `include_remote_data=true`.",
+    }),
   })
   .openapi('Employee', { description: `An employee. Every field but \`id\` is ${unreadable}` });
 

@@ -58,7 +58,11 @@ export class ProviderFactory {
   }
 
   /** A client for credentials that are not stored yet (validating them while linking). */
-  clientForCredentials(integration: LinkedAccount['integration'], credentials: PersonioCredentials, key: string) {
+  clientForCredentials(
+    integration: LinkedAccount['integration'],
+    credentials: PersonioCredentials,
+    key: string,
+  ) {
     const upstream = this.upstream(integration);
     return new PersonioClient({
       baseUrl: upstream.baseUrl,
@@ -72,14 +76,19 @@ export class ProviderFactory {
     });
   }
 
-  async hris(linkedAccount: Pick<LinkedAccount, 'id' | 'integration' | 'credentials'>): Promise<HrisProvider> {
+  async hris(
+    linkedAccount: Pick<LinkedAccount, 'id' | 'integration' | 'credentials'>,
+  ): Promise<HrisProvider> {
     return createPersonioProvider(await this.personioClient(linkedAccount));
   }
 
   private upstream(integration: LinkedAccount['integration']): { baseUrl: string; fetch: FetchLike } {
     if (integration === 'personio-sandbox') {
       if (!this.deps.sandbox) {
-        throw new ApiError('unprocessable', 'This linked account uses the Personio sandbox, which this deployment does not serve.');
+        throw new ApiError(
+          'unprocessable',
+          'This linked account uses the Personio sandbox, which this deployment does not serve.',
+        );
       }
       return this.deps.sandbox;
     }

@@ -26,7 +26,7 @@ export const PaginationQuery = z.object({
     .min(1)
     .max(2048)
     .optional()
-    .openapi({ description: "`next_cursor` of the previous page; send the same filters with it." }),
+    .openapi({ description: '`next_cursor` of the previous page; send the same filters with it.' }),
 });
 
 export const booleanQuery = z
@@ -41,6 +41,9 @@ export function singleEnvelope<Schema extends z.ZodType>(schema: Schema) {
 export function listEnvelope<Schema extends z.ZodType>(schema: Schema) {
   return z.object({
     result: z.array(schema),
-    next_cursor: z.string().nullable().openapi({ description: 'Pass as `cursor` for the next page; `null` at the end.' }),
+    next_cursor: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Pass as `cursor` for the next page; `null` at the end.' }),
   });
 }

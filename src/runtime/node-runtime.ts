@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RedisCache } from '../cache/redis';
 import { MemoryCache } from '../cache/memory';
+import { RedisCache } from '../cache/redis';
 import type { Cache } from '../cache/types';
 import type { Config } from '../config';
 import type { AppDeps } from '../context';

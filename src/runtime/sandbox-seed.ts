@@ -23,19 +23,33 @@ export async function ensureSandboxSeed(services: Services, dataDir: string): Pr
   const path = join(dataDir, 'sandbox.json');
   if (existsSync(path)) {
     const seed = JSON.parse(await readFile(path, 'utf8')) as SandboxSeed;
-    const linked = await getLinkedAccount(services.db, { environmentId: seed.environment_id, id: seed.linked_account_id });
+    const linked = await getLinkedAccount(services.db, {
+      environmentId: seed.environment_id,
+      id: seed.linked_account_id,
+    });
     if (linked) return seed;
   }
   const environment = await createEnvironment(services.db, { name: 'Sandbox', mode: 'test' });
-  const { secret } = await createApiKey(services.db, { environmentId: environment.id, mode: 'test', name: 'sandbox' });
+  const { secret } = await createApiKey(services.db, {
+    environmentId: environment.id,
+    mode: 'test',
+    name: 'sandbox',
+  });
   const linkedAccount = await linkPersonioAccount(services, {
     environmentId: environment.id,
     integration: 'personio-sandbox',
-    credentials: { clientId: SANDBOX_CREDENTIALS.full.clientId, clientSecret: SANDBOX_CREDENTIALS.full.clientSecret },
+    credentials: {
+      clientId: SANDBOX_CREDENTIALS.full.clientId,
+      clientSecret: SANDBOX_CREDENTIALS.full.clientSecret,
+    },
     originId: 'sandbox-customer',
     organizationName: 'Sandbox Company',
   });
-  const seed: SandboxSeed = { environment_id: environment.id, api_key: secret, linked_account_id: linkedAccount.id };
+  const seed: SandboxSeed = {
+    environment_id: environment.id,
+    api_key: secret,
+    linked_account_id: linkedAccount.id,
+  };
   await writeFile(path, `${JSON.stringify(seed, null, 2)}\n`, { mode: 0o600 });
   return seed;
 }

@@ -37,7 +37,10 @@ export interface LinkPersonioInput {
 }
 
 /** Validates the credentials, then stores the linked account with them encrypted and its field coverage. */
-export async function linkPersonioAccount(services: Services, input: LinkPersonioInput): Promise<LinkedAccount> {
+export async function linkPersonioAccount(
+  services: Services,
+  input: LinkPersonioInput,
+): Promise<LinkedAccount> {
   const fieldCoverage = await validatePersonioCredentials(services, input.integration, input.credentials);
   const sealed = await encryptCredentials(services.secretBox, input.credentials);
   return createLinkedAccount(services.db, {

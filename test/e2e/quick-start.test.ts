@@ -18,7 +18,11 @@ describe('npm start on embedded defaults', () => {
 
   async function start() {
     const port = await freePort();
-    const gateway = startProcess('npm', ['start', '--silent'], { PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+    const gateway = startProcess('npm', ['start', '--silent'], {
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+    });
     await gateway.waitFor(/Ready in \d+ ms/);
     return { gateway, baseUrl: `http://127.0.0.1:${port}` };
   }
@@ -38,7 +42,10 @@ describe('npm start on embedded defaults', () => {
         headers: { authorization: `Bearer ${apiKey}`, 'x-linked-account-id': linkedAccountId! },
       });
       expect(response.status).toBe(200);
-      const body = (await response.json()) as { result: { id: string; work_email: string }[]; next_cursor: string };
+      const body = (await response.json()) as {
+        result: { id: string; work_email: string }[];
+        next_cursor: string;
+      };
       expect(body.result).toHaveLength(2);
       expect(body.result[0]!.work_email).toMatch(/@/);
       expect(body.next_cursor).toEqual(expect.any(String));
@@ -52,7 +59,10 @@ describe('npm start on embedded defaults', () => {
   });
 
   it('keeps its data across restarts and prints the same sandbox credentials', async () => {
-    const seed = JSON.parse(await readFile(join(dataDir, 'sandbox.json'), 'utf8')) as { api_key: string; linked_account_id: string };
+    const seed = JSON.parse(await readFile(join(dataDir, 'sandbox.json'), 'utf8')) as {
+      api_key: string;
+      linked_account_id: string;
+    };
     const { gateway, baseUrl } = await start();
     try {
       expect(gateway.output()).toContain(seed.api_key);

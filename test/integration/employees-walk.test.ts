@@ -50,10 +50,15 @@ describe.each<Backend>(['pglite', 'postgres'])('unified employees over %s', (bac
 
   it('filters by employment_status in the gateway without losing or repeating employees', async () => {
     const everyone = (await walk<Employee>(gateway, '/unified/hris/employees?limit=200')).items;
-    const expected = everyone.filter((employee) => ['inactive', 'leave'].includes(employee.employment_status ?? ''));
+    const expected = everyone.filter((employee) =>
+      ['inactive', 'leave'].includes(employee.employment_status ?? ''),
+    );
     expect(expected.length).toBeGreaterThan(10);
     for (const limit of [3, 200]) {
-      const { items } = await walk<Employee>(gateway, `/unified/hris/employees?limit=${limit}&employment_status=leave,inactive`);
+      const { items } = await walk<Employee>(
+        gateway,
+        `/unified/hris/employees?limit=${limit}&employment_status=leave,inactive`,
+      );
       expect(items.map((employee) => employee.id)).toEqual(expected.map((employee) => employee.id));
     }
   });
@@ -63,13 +68,19 @@ describe.each<Backend>(['pglite', 'postgres'])('unified employees over %s', (bac
     const sorted = everyone.map((employee) => employee.updated_at!).sort();
     const cut = sorted[Math.floor(sorted.length * 0.8)]!;
     const expected = everyone.filter((employee) => Date.parse(employee.updated_at!) > Date.parse(cut));
-    const { items } = await walk<Employee>(gateway, `/unified/hris/employees?limit=50&updated_after=${encodeURIComponent(cut)}`);
+    const { items } = await walk<Employee>(
+      gateway,
+      `/unified/hris/employees?limit=50&updated_after=${encodeURIComponent(cut)}`,
+    );
     expect(items.map((employee) => employee.id)).toEqual(expected.map((employee) => employee.id));
     expect(items.length).toBeGreaterThan(0);
   });
 
   it('finds an employee by email, case-insensitively', async () => {
-    const [first] = (await walk<Employee>(gateway, '/unified/hris/employees?limit=200')).items.slice(500, 501);
+    const [first] = (await walk<Employee>(gateway, '/unified/hris/employees?limit=200')).items.slice(
+      500,
+      501,
+    );
     const response = await gateway.request(
       `/unified/hris/employees?email=${encodeURIComponent(first!.work_email!.toUpperCase())}`,
     );
@@ -102,7 +113,9 @@ describe.each<Backend>(['pglite', 'postgres'])('unified employees over %s', (bac
     sandbox.resetStats();
 
     const responses = await Promise.all(
-      Array.from({ length: 50 }, (_, index) => (index % 2 === 0 ? first : second).request('/unified/hris/employees?limit=1')),
+      Array.from({ length: 50 }, (_, index) =>
+        (index % 2 === 0 ? first : second).request('/unified/hris/employees?limit=1'),
+      ),
     );
     expect(responses.map((response) => response.status)).toEqual(Array(50).fill(200));
     expect(sandbox.stats.authCalls).toBe(1);
@@ -114,9 +127,10 @@ describe.each<Backend>(['pglite', 'postgres'])('unified employees over %s', (bac
     const { next_cursor: cursor } = (await first.json()) as { next_cursor: string };
     sandbox.expireTokens();
     sandbox.resetStats();
-    const second = await gateway.request(`/unified/hris/employees?limit=100&cursor=${encodeURIComponent(cursor)}`);
+    const second = await gateway.request(
+      `/unified/hris/employees?limit=100&cursor=${encodeURIComponent(cursor)}`,
+    );
     expect(second.status).toBe(200);
     expect(sandbox.stats.authCalls).toBe(1);
   });
 });
-

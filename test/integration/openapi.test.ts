@@ -11,7 +11,16 @@ describe('OpenAPI document', () => {
   it('declares every error response with the shared Error schema and the API-key security', async () => {
     const document = (await buildOpenApiDocument()) as unknown as {
       openapi: string;
-      paths: Record<string, Record<string, { security?: unknown; responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }> }>>;
+      paths: Record<
+        string,
+        Record<
+          string,
+          {
+            security?: unknown;
+            responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }>;
+          }
+        >
+      >;
     };
     expect(document.openapi).toBe('3.1.0');
     const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
@@ -22,7 +31,8 @@ describe('OpenAPI document', () => {
     for (const { operation } of unified) {
       expect(operation.security).toEqual([{ apiKey: [] }]);
       for (const [status, response] of Object.entries(operation.responses)) {
-        if (Number(status) >= 400) expect(response.content?.['application/json']?.schema.$ref).toBe('#/components/schemas/Error');
+        if (Number(status) >= 400)
+          expect(response.content?.['application/json']?.schema.$ref).toBe('#/components/schemas/Error');
       }
     }
   });

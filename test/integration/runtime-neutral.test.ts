@@ -16,10 +16,15 @@ async function importGraph(entry: string) {
     const file = queue.pop()!;
     if (seen.has(file)) continue;
     const source = await readFile(file, 'utf8');
-    const specifiers = [...source.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)].map(
-      (match) => (match[1] ?? match[2])!,
+    const specifiers = [
+      ...source.matchAll(
+        /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g,
+      ),
+    ].map((match) => (match[1] ?? match[2])!);
+    seen.set(
+      file,
+      specifiers.filter((specifier) => !specifier.startsWith('.')),
     );
-    seen.set(file, specifiers.filter((specifier) => !specifier.startsWith('.')));
     for (const specifier of specifiers.filter((specifier) => specifier.startsWith('.'))) {
       const base = resolve(dirname(file), specifier.replace(/\.js$/, ''));
       const candidates = [`${base}.ts`, `${base}/index.ts`, base];
@@ -38,21 +43,30 @@ async function importGraph(entry: string) {
 }
 
 describe('runtime neutrality', () => {
-  it.each(['src/app.ts', 'src/worker.ts', 'src/sandbox/personio/index.ts'])('%s reaches no Node built-in', async (entry) => {
-    const graph = await importGraph(entry);
-    expect(graph.size).toBeGreaterThan(entry.includes('sandbox') ? 1 : 10);
-    const offenders = [...graph.entries()].flatMap(([file, imports]) =>
-      imports.filter((specifier) => builtins.has(specifier)).map((specifier) => `${file.slice(root.length + 1)} → ${specifier}`),
-    );
-    expect(offenders).toEqual([]);
-  });
+  it.each(['src/app.ts', 'src/worker.ts', 'src/sandbox/personio/index.ts'])(
+    '%s reaches no Node built-in',
+    async (entry) => {
+      const graph = await importGraph(entry);
+      expect(graph.size).toBeGreaterThan(entry.includes('sandbox') ? 1 : 10);
+      const offenders = [...graph.entries()].flatMap(([file, imports]) =>
+        imports
+          .filter((specifier) => builtins.has(specifier))
+          .map((specifier) => `${file.slice(root.length + 1)} → ${specifier}`),
+      );
+      expect(offenders).toEqual([]);
+    },
+  );
 
   it('bundles for Cloudflare Workers (wrangler deploy --dry-run)', async () => {
-    const { stdout, stderr } = await promisify(execFile)('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', '.wrangler/dry-run'], {
-      cwd: root,
-      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' },
-      timeout: 120_000,
-    });
+    const { stdout, stderr } = await promisify(execFile)(
+      'npx',
+      ['wrangler', 'deploy', '--dry-run', '--outdir', '.wrangler/dry-run'],
+      {
+        cwd: root,
+        env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' },
+        timeout: 120_000,
+      },
+    );
     expect(`${stdout}${stderr}`).toMatch(/--dry-run: exiting now/);
   }, 150_000);
 });

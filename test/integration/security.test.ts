@@ -13,7 +13,12 @@ import {
 } from '../support/gateway';
 
 interface ErrorEnvelope {
-  error: { code: string; message: string; request_id: string; details?: { field: string | null; message: string }[] };
+  error: {
+    code: string;
+    message: string;
+    request_id: string;
+    details?: { field: string | null; message: string }[];
+  };
 }
 
 async function expectError(response: Response, status: number, code: string): Promise<ErrorEnvelope> {
@@ -52,16 +57,37 @@ describe('auth, tenancy, cursors and secrets (PostgreSQL + Redis)', () => {
   });
 
   it('refuses a missing, malformed, unknown or revoked API key with 401', async () => {
-    await expectError(await gateway.request('/unified/hris/employees', { apiKey: null }), 401, 'unauthorized');
-    await expectError(await gateway.request('/unified/hris/employees', { apiKey: 'not-a-key' }), 401, 'unauthorized');
+    await expectError(
+      await gateway.request('/unified/hris/employees', { apiKey: null }),
+      401,
+      'unauthorized',
+    );
+    await expectError(
+      await gateway.request('/unified/hris/employees', { apiKey: 'not-a-key' }),
+      401,
+      'unauthorized',
+    );
     const forged = `sk_test_${'A'.repeat(32)}`;
-    await expectError(await gateway.request('/unified/hris/employees', { apiKey: forged }), 401, 'unauthorized');
+    await expectError(
+      await gateway.request('/unified/hris/employees', { apiKey: forged }),
+      401,
+      'unauthorized',
+    );
     const { revokeApiKey, listApiKeys } = await import('../../src/db/queries/api-keys');
     const revoked = await createTenant(gateway, SANDBOX_CREDENTIALS.full, 'Revoked');
     const [key] = await listApiKeys(gateway.deps.db, { environmentId: revoked.environmentId });
-    expect(await revokeApiKey(gateway.deps.db, { environmentId: revoked.environmentId, id: key!.id, now: new Date() })).toBe(true);
+    expect(
+      await revokeApiKey(gateway.deps.db, {
+        environmentId: revoked.environmentId,
+        id: key!.id,
+        now: new Date(),
+      }),
+    ).toBe(true);
     await expectError(
-      await gateway.request('/unified/hris/employees', { apiKey: revoked.apiKey, linkedAccountId: revoked.linkedAccountId }),
+      await gateway.request('/unified/hris/employees', {
+        apiKey: revoked.apiKey,
+        linkedAccountId: revoked.linkedAccountId,
+      }),
       401,
       'unauthorized',
     );
@@ -80,11 +106,17 @@ describe('auth, tenancy, cursors and secrets (PostgreSQL + Redis)', () => {
       'not_found',
     );
     await expectError(
-      await gateway.request(`/unified/hris/employees/${sandbox.employeeIds()[0]}`, { linkedAccountId: globex.linkedAccountId }),
+      await gateway.request(`/unified/hris/employees/${sandbox.employeeIds()[0]}`, {
+        linkedAccountId: globex.linkedAccountId,
+      }),
       404,
       'not_found',
     );
-    await expectError(await gateway.request('/unified/hris/employees', { linkedAccountId: 'la_doesnotexist' }), 404, 'not_found');
+    await expectError(
+      await gateway.request('/unified/hris/employees', { linkedAccountId: 'la_doesnotexist' }),
+      404,
+      'not_found',
+    );
     // The other environment's own key reaches it.
     const own = await gateway.request('/unified/hris/employees?limit=1', {
       apiKey: globex.apiKey,
@@ -102,7 +134,11 @@ describe('auth, tenancy, cursors and secrets (PostgreSQL + Redis)', () => {
       ['updated_after=yesterday', 'updated_after'],
       ['include_remote_data=maybe', 'include_remote_data'],
     ] as const) {
-      const body = await expectError(await gateway.request(`/unified/hris/employees?${query}`), 400, 'invalid_request');
+      const body = await expectError(
+        await gateway.request(`/unified/hris/employees?${query}`),
+        400,
+        'invalid_request',
+      );
       expect(body.error.details?.[0]?.field).toBe(field);
       expect(body.error.message).toContain(field);
     }
@@ -118,9 +154,16 @@ describe('auth, tenancy, cursors and secrets (PostgreSQL + Redis)', () => {
     decoded.s.offset = 0;
     const tamperedPayload = Buffer.from(JSON.stringify(decoded)).toString('base64url');
     const flipped = `${signature!.slice(0, -2)}${signature!.endsWith('AA') ? 'BB' : 'AA'}`;
-    for (const tampered of [`${tamperedPayload}.${signature}`, `${payload}.${flipped}`, 'garbage', `${payload}`]) {
+    for (const tampered of [
+      `${tamperedPayload}.${signature}`,
+      `${payload}.${flipped}`,
+      'garbage',
+      `${payload}`,
+    ]) {
       const body = await expectError(
-        await gateway.request(`/unified/hris/employees?limit=5&employment_status=active&cursor=${encodeURIComponent(tampered)}`),
+        await gateway.request(
+          `/unified/hris/employees?limit=5&employment_status=active&cursor=${encodeURIComponent(tampered)}`,
+        ),
         400,
         'invalid_request',
       );
@@ -128,14 +171,20 @@ describe('auth, tenancy, cursors and secrets (PostgreSQL + Redis)', () => {
     }
 
     const withCursor = `cursor=${encodeURIComponent(cursor)}`;
-    await expectError(await gateway.request(`/unified/hris/employees?limit=5&${withCursor}`), 400, 'invalid_request');
+    await expectError(
+      await gateway.request(`/unified/hris/employees?limit=5&${withCursor}`),
+      400,
+      'invalid_request',
+    );
     await expectError(
       await gateway.request(`/unified/hris/employees?limit=5&employment_status=leave&${withCursor}`),
       400,
       'invalid_request',
     );
     // The page size may change between pages; only the filters bind the cursor.
-    const resized = await gateway.request(`/unified/hris/employees?limit=9&employment_status=active&${withCursor}`);
+    const resized = await gateway.request(
+      `/unified/hris/employees?limit=9&employment_status=active&${withCursor}`,
+    );
     expect(resized.status).toBe(200);
     await expectError(
       await gateway.request(`/unified/hris/employees?limit=5&employment_status=active&${withCursor}`, {
@@ -151,19 +200,21 @@ describe('auth, tenancy, cursors and secrets (PostgreSQL + Redis)', () => {
     await gateway.request('/unified/hris/employees?limit=1');
     const sql = postgres(storage.databaseUrl!, { max: 1, onnotice: () => {} });
     try {
-      const rows = await sql`select row_to_json(linked_accounts)::text as row from linked_accounts where id = ${acme.linkedAccountId}`;
+      const rows =
+        await sql`select row_to_json(linked_accounts)::text as row from linked_accounts where id = ${acme.linkedAccountId}`;
       expect(rows).toHaveLength(1);
       const row = rows[0]!.row as string;
       expect(row).not.toContain(SANDBOX_CREDENTIALS.full.clientSecret);
       expect(row).toContain('"credentials":"ey');
-      const dump = await sql`select string_agg(row_to_json(t)::text, '\n') as text from (select * from linked_accounts) t`;
+      const dump =
+        await sql`select string_agg(row_to_json(t)::text, '\n') as text from (select * from linked_accounts) t`;
       expect(dump[0]!.text).not.toContain(SANDBOX_CREDENTIALS.full.clientSecret);
     } finally {
       await sql.end();
     }
 
     const redis = (gateway.deps.cache as unknown as { redis: import('ioredis').Redis }).redis;
-    const keys = await redis.call('KEYS', `${redis.options.keyPrefix}*`) as string[];
+    const keys = (await redis.call('KEYS', `${redis.options.keyPrefix}*`)) as string[];
     expect(keys.some((key) => key.includes('personio:token:'))).toBe(true);
     for (const key of keys) {
       const value = (await redis.call('GET', key)) as string | null;
@@ -177,15 +228,26 @@ describe('auth, tenancy, cursors and secrets (PostgreSQL + Redis)', () => {
     const { linkedAccounts } = await import('../../src/db/schema');
     const { eq } = await import('drizzle-orm');
     const broken = await createTenant(gateway, SANDBOX_CREDENTIALS.full, 'Broken');
-    const sealed = await encryptCredentials(gateway.deps.secretBox, { clientId: 'sandbox-full', clientSecret: 'rotated' });
+    const sealed = await encryptCredentials(gateway.deps.secretBox, {
+      clientId: 'sandbox-full',
+      clientSecret: 'rotated',
+    });
     await gateway.deps.db
       .update(linkedAccounts)
       .set({ credentials: sealed.encryptedCredentials })
       .where(eq(linkedAccounts.id, broken.linkedAccountId));
     const init = { apiKey: broken.apiKey, linkedAccountId: broken.linkedAccountId };
-    const first = await expectError(await gateway.request('/unified/hris/employees', init), 424, 'provider_unauthorized');
+    const first = await expectError(
+      await gateway.request('/unified/hris/employees', init),
+      424,
+      'provider_unauthorized',
+    );
     expect(JSON.stringify(first)).not.toContain('rotated');
-    const again = await expectError(await gateway.request('/unified/hris/employees', init), 424, 'provider_unauthorized');
+    const again = await expectError(
+      await gateway.request('/unified/hris/employees', init),
+      424,
+      'provider_unauthorized',
+    );
     expect(again.error.message).toContain('link it again');
   });
 

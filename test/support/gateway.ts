@@ -8,9 +8,9 @@ import type { AppDeps } from '../../src/context';
 import { base64url } from '../../src/crypto/encoding';
 import { randomBytes } from '../../src/crypto/random';
 import { createSecretBox } from '../../src/crypto/secret-box';
+import { connectPglite, connectPostgres, type DatabaseHandle } from '../../src/db/connect';
 import { createApiKey } from '../../src/db/queries/api-keys';
 import { createEnvironment } from '../../src/db/queries/environments';
-import { connectPglite, connectPostgres, type DatabaseHandle } from '../../src/db/connect';
 import { createPersonioSandbox, type PersonioSandbox, SANDBOX_CREDENTIALS } from '../../src/sandbox/personio';
 import { createServices } from '../../src/services';
 import { linkPersonioAccount } from '../../src/services/linking';
@@ -69,7 +69,10 @@ export async function openStorage(backend: Backend): Promise<Storage> {
 export interface TestGateway {
   app: Awaited<ReturnType<typeof createApp>>;
   deps: AppDeps;
-  request(path: string, init?: { headers?: Record<string, string>; apiKey?: string | null; linkedAccountId?: string | null }): Promise<Response>;
+  request(
+    path: string,
+    init?: { headers?: Record<string, string>; apiKey?: string | null; linkedAccountId?: string | null },
+  ): Promise<Response>;
 }
 
 export interface Tenant {
@@ -81,7 +84,11 @@ export interface Tenant {
 export const ENCRYPTION_KEY = base64url.encode(randomBytes(32));
 
 /** A gateway (one "process") over the given storage, talking to the simulator as if it were Personio. */
-export async function startGateway(storage: Storage, sandbox: PersonioSandbox, tenant?: Tenant): Promise<TestGateway> {
+export async function startGateway(
+  storage: Storage,
+  sandbox: PersonioSandbox,
+  tenant?: Tenant,
+): Promise<TestGateway> {
   const config = parseConfig({
     DATABASE_URL: storage.databaseUrl,
     ENCRYPTION_KEY,
@@ -103,7 +110,8 @@ export async function startGateway(storage: Storage, sandbox: PersonioSandbox, t
     request(path, init = {}) {
       const headers: Record<string, string> = { ...init.headers };
       const apiKey = init.apiKey === undefined ? tenant?.apiKey : init.apiKey;
-      const linkedAccountId = init.linkedAccountId === undefined ? tenant?.linkedAccountId : init.linkedAccountId;
+      const linkedAccountId =
+        init.linkedAccountId === undefined ? tenant?.linkedAccountId : init.linkedAccountId;
       if (apiKey) headers.authorization = `Bearer ${apiKey}`;
       if (linkedAccountId) headers['x-linked-account-id'] = linkedAccountId;
       return Promise.resolve(app.request(path, { headers }));
@@ -119,7 +127,11 @@ export async function createTenant(
 ): Promise<Tenant> {
   const services = await createServices(gateway.deps);
   const environment = await createEnvironment(services.db, { name, mode: 'test' });
-  const { secret } = await createApiKey(services.db, { environmentId: environment.id, mode: 'test', name: 'test' });
+  const { secret } = await createApiKey(services.db, {
+    environmentId: environment.id,
+    mode: 'test',
+    name: 'test',
+  });
   const linkedAccount = await linkPersonioAccount(services, {
     environmentId: environment.id,
     integration: 'personio',
@@ -142,8 +154,12 @@ export async function walk<Item>(
   let pages = 0;
   do {
     const separator = path.includes('?') ? '&' : '?';
-    const response = await gateway.request(cursor ? `${path}${separator}cursor=${encodeURIComponent(cursor)}` : path, init);
-    if (response.status !== 200) throw new Error(`page ${pages} failed: ${response.status} ${await response.text()}`);
+    const response = await gateway.request(
+      cursor ? `${path}${separator}cursor=${encodeURIComponent(cursor)}` : path,
+      init,
+    );
+    if (response.status !== 200)
+      throw new Error(`page ${pages} failed: ${response.status} ${await response.text()}`);
     const body = (await response.json()) as { result: Item[]; next_cursor: string | null };
     items.push(...body.result);
     cursor = body.next_cursor;

@@ -11,7 +11,13 @@ export async function createApiKey(
   const { key, prefix } = generateApiKey(input.mode);
   const [apiKey] = await db
     .insert(apiKeys)
-    .values({ id: newId('key'), environmentId: input.environmentId, name: input.name, prefix, hash: await hashApiKey(key) })
+    .values({
+      id: newId('key'),
+      environmentId: input.environmentId,
+      name: input.name,
+      prefix,
+      hash: await hashApiKey(key),
+    })
     .returning();
   return { apiKey: apiKey!, secret: key };
 }
@@ -31,7 +37,10 @@ export async function findActiveApiKeyByHash(
 }
 
 /** Records use at most once per `granularityMs`, so a busy key does not write on every request. */
-export async function touchApiKey(db: Database, input: { environmentId: string; id: string; now: Date; granularityMs: number }) {
+export async function touchApiKey(
+  db: Database,
+  input: { environmentId: string; id: string; now: Date; granularityMs: number },
+) {
   const threshold = new Date(input.now.getTime() - input.granularityMs);
   await db
     .update(apiKeys)
@@ -49,7 +58,13 @@ export async function revokeApiKey(db: Database, input: { environmentId: string;
   const rows = await db
     .update(apiKeys)
     .set({ revokedAt: input.now })
-    .where(and(eq(apiKeys.environmentId, input.environmentId), eq(apiKeys.id, input.id), isNull(apiKeys.revokedAt)))
+    .where(
+      and(
+        eq(apiKeys.environmentId, input.environmentId),
+        eq(apiKeys.id, input.id),
+        isNull(apiKeys.revokedAt),
+      ),
+    )
     .returning({ id: apiKeys.id });
   return rows.length > 0;
 }

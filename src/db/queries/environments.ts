@@ -3,7 +3,10 @@ import { newId } from '../../crypto/random';
 import type { Database } from '../client';
 import { type Environment, environments } from '../schema';
 
-export async function createEnvironment(db: Database, input: { name: string; mode: 'test' | 'live' }): Promise<Environment> {
+export async function createEnvironment(
+  db: Database,
+  input: { name: string; mode: 'test' | 'live' },
+): Promise<Environment> {
   const [environment] = await db
     .insert(environments)
     .values({ id: newId('env'), name: input.name, mode: input.mode })

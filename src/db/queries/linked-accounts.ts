@@ -103,7 +103,10 @@ export async function touchLinkedAccount(
     );
 }
 
-export async function listLinkedAccounts(db: Database, input: { environmentId: string }): Promise<LinkedAccount[]> {
+export async function listLinkedAccounts(
+  db: Database,
+  input: { environmentId: string },
+): Promise<LinkedAccount[]> {
   return db
     .select()
     .from(linkedAccounts)

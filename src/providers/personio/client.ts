@@ -55,7 +55,9 @@ export class PersonioClient {
       throw new ApiError('provider_error', 'Personio sent a response the gateway does not understand.', {
         details: {
           upstream_status: response.status,
-          issues: parsed.error.issues.slice(0, 5).map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+          issues: parsed.error.issues
+            .slice(0, 5)
+            .map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
         },
       });
     }
@@ -74,13 +76,17 @@ export class PersonioClient {
     });
     const body = await readJson(response);
     if (response.status === 400 || response.status === 401 || response.status === 403) {
-      throw new ApiError('provider_unauthorized', 'Personio rejected the credentials of this linked account.', {
-        details: {
-          stage: 'token_exchange',
-          upstream_status: response.status,
-          upstream_message: upstreamMessage(body),
+      throw new ApiError(
+        'provider_unauthorized',
+        'Personio rejected the credentials of this linked account.',
+        {
+          details: {
+            stage: 'token_exchange',
+            upstream_status: response.status,
+            upstream_message: upstreamMessage(body),
+          },
         },
-      });
+      );
     }
     if (!response.ok) throw upstreamError(response.status, body, response.headers);
     const parsed = AuthResponseSchema.safeParse(body);
@@ -111,10 +117,15 @@ export class PersonioClient {
 
   private async send(url: URL, init: RequestInit): Promise<Response> {
     try {
-      return await this.options.fetch(new Request(url, { ...init, signal: AbortSignal.timeout(this.options.timeoutMs) }));
+      return await this.options.fetch(
+        new Request(url, { ...init, signal: AbortSignal.timeout(this.options.timeoutMs) }),
+      );
     } catch (error) {
       if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
-        throw new ApiError('provider_timeout', `Personio did not answer within ${this.options.timeoutMs} ms.`);
+        throw new ApiError(
+          'provider_timeout',
+          `Personio did not answer within ${this.options.timeoutMs} ms.`,
+        );
       }
       throw new ApiError('provider_unavailable', 'Personio could not be reached.', {
         details: { reason: error instanceof Error ? error.message : String(error) },

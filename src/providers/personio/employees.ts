@@ -15,7 +15,10 @@ const MAX_SCANNED_PAGES = 10;
 /** Cursor state: the record offset in Personio's (id-ordered) list where the next unified page starts. */
 const PositionSchema = z.object({ offset: z.number().int().nonnegative() });
 
-export async function listEmployees(client: PersonioClient, query: EmployeeListQuery): Promise<Page<Employee>> {
+export async function listEmployees(
+  client: PersonioClient,
+  query: EmployeeListQuery,
+): Promise<Page<Employee>> {
   const start = parsePosition(query.position);
   const upstreamFilters: [string, string][] = [];
   if (query.email) upstreamFilters.push(['email', query.email]);
@@ -25,14 +28,17 @@ export async function listEmployees(client: PersonioClient, query: EmployeeListQ
     const widened = new Date(query.updatedAfter.getTime() - 14 * 3_600_000);
     upstreamFilters.push(['updated_since', widened.toISOString().slice(0, 19)]);
   }
-  const fetchPage = (offset: number, limit: number) => fetchEmployeePage(client, upstreamFilters, offset, limit);
+  const fetchPage = (offset: number, limit: number) =>
+    fetchEmployeePage(client, upstreamFilters, offset, limit);
 
   const filterLocally = Boolean(query.employmentStatus?.length || query.updatedAfter);
   const result = filterLocally
     ? await scanFiltered(fetchPage, start, query)
     : await readContiguous(fetchPage, start, query.limit);
   return {
-    items: result.records.map((record) => mapEmployee(record, { includeRemoteData: query.includeRemoteData })),
+    items: result.records.map((record) =>
+      mapEmployee(record, { includeRemoteData: query.includeRemoteData }),
+    ),
     next: result.nextOffset === null ? null : { offset: result.nextOffset },
   };
 }
@@ -44,7 +50,9 @@ export async function getEmployee(
 ): Promise<Employee | null> {
   // Personio ids are positive integers; anything else cannot name an employee.
   if (!/^[1-9]\d{0,15}$/.test(id)) return null;
-  const response = await client.get(`/company/employees/${id}`, [], EmployeeResponseSchema, { notFoundAsNull: true });
+  const response = await client.get(`/company/employees/${id}`, [], EmployeeResponseSchema, {
+    notFoundAsNull: true,
+  });
   return response ? mapEmployee(response.data, options) : null;
 }
 
@@ -82,7 +90,10 @@ async function readContiguous(fetchPage: PageFetcher, start: number, limit: numb
   for (const [index, page] of pages.entries()) {
     total = page.total ?? total;
     records.push(...page.records);
-    const requested = Math.min(PERSONIO_EMPLOYEE_PAGE_SIZE, start + limit - (start + index * PERSONIO_EMPLOYEE_PAGE_SIZE));
+    const requested = Math.min(
+      PERSONIO_EMPLOYEE_PAGE_SIZE,
+      start + limit - (start + index * PERSONIO_EMPLOYEE_PAGE_SIZE),
+    );
     if (page.records.length < requested) {
       exhausted = true;
       break;
@@ -124,7 +135,11 @@ async function scanFiltered(fetchPage: PageFetcher, start: number, query: Employ
   return { records, nextOffset: offset };
 }
 
-function matches(record: PersonioEmployee, statuses: Set<string> | null, updatedAfter: number | undefined): boolean {
+function matches(
+  record: PersonioEmployee,
+  statuses: Set<string> | null,
+  updatedAfter: number | undefined,
+): boolean {
   if (statuses) {
     const status = record.attributes.status;
     if (!status) {

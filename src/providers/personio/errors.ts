@@ -11,9 +11,13 @@ export function upstreamMessage(body: unknown): string | null {
 export function upstreamError(status: number, body: unknown, headers: Headers): ApiError {
   const details = { upstream_status: status, upstream_message: upstreamMessage(body) };
   if (status === 401) {
-    return new ApiError('provider_unauthorized', 'Personio rejected the credentials of this linked account.', {
-      details,
-    });
+    return new ApiError(
+      'provider_unauthorized',
+      'Personio rejected the credentials of this linked account.',
+      {
+        details,
+      },
+    );
   }
   if (status === 403) {
     return new ApiError(
@@ -29,7 +33,9 @@ export function upstreamError(status: number, body: unknown, headers: Headers): 
       headers: { 'Retry-After': retryAfter && /^\d+$/.test(retryAfter) ? retryAfter : '1' },
     });
   }
-  if (status === 503) return new ApiError('provider_unavailable', 'Personio is temporarily unavailable.', { details });
-  if (status === 504) return new ApiError('provider_timeout', 'Personio did not answer in time.', { details });
+  if (status === 503)
+    return new ApiError('provider_unavailable', 'Personio is temporarily unavailable.', { details });
+  if (status === 504)
+    return new ApiError('provider_timeout', 'Personio did not answer in time.', { details });
   return new ApiError('provider_error', `Personio answered with HTTP ${status}.`, { details });
 }

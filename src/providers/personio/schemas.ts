@@ -45,7 +45,10 @@ export const AttributeDefinitionSchema = z.looseObject({
 });
 export type PersonioAttributeDefinition = z.infer<typeof AttributeDefinitionSchema>;
 
-export const AttributeListSchema = z.looseObject({ success: z.literal(true), data: z.array(AttributeDefinitionSchema) });
+export const AttributeListSchema = z.looseObject({
+  success: z.literal(true),
+  data: z.array(AttributeDefinitionSchema),
+});
 
 export const AuthResponseSchema = z.looseObject({
   success: z.literal(true),

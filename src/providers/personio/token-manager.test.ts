@@ -70,7 +70,11 @@ describe('PersonioTokenManager', () => {
   it('lets the next caller retry after a failed exchange', async () => {
     const { manager } = await setup();
     const tokens = manager();
-    await expect(tokens.getToken('la_1', () => Promise.reject(new Error('refused')))).rejects.toThrow('refused');
-    expect(await tokens.getToken('la_1', async () => ({ token: 'papi-ok', expiresInSeconds: 3600 }))).toBe('papi-ok');
+    await expect(tokens.getToken('la_1', () => Promise.reject(new Error('refused')))).rejects.toThrow(
+      'refused',
+    );
+    expect(await tokens.getToken('la_1', async () => ({ token: 'papi-ok', expiresInSeconds: 3600 }))).toBe(
+      'papi-ok',
+    );
   });
 });

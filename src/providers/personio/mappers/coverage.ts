@@ -7,7 +7,10 @@ import type { PersonioAttributeDefinition } from '../schemas';
  * (it lists exactly what the credential may read). A field is covered when any of its
  * source attributes is readable; otherwise the note names the attributes to whitelist.
  */
-export function employeeFieldCoverage(definitions: PersonioAttributeDefinition[], checkedAt: Date): FieldCoverage {
+export function employeeFieldCoverage(
+  definitions: PersonioAttributeDefinition[],
+  checkedAt: Date,
+): FieldCoverage {
   const readable = new Set<string>();
   for (const definition of definitions) {
     readable.add(definition.key);

@@ -37,7 +37,12 @@ describe('mapEmployee', () => {
       gender: 'female',
       weekly_working_hours: 32.5,
       avatar_url: 'https://api.personio.de/v1/company/employees/4711/profile-picture',
-      custom_fields: { 'Shirt size': 'M', 'Date of birth': '1990-05-17', dynamic_1003: null, dynamic_1004: 'MK' },
+      custom_fields: {
+        'Shirt size': 'M',
+        'Date of birth': '1990-05-17',
+        dynamic_1003: null,
+        dynamic_1004: 'MK',
+      },
       created_at: '2021-02-10T08:00:00.000Z',
       updated_at: '2025-06-30T14:00:00.000Z',
     });
@@ -90,7 +95,12 @@ describe('mapEmployee', () => {
 
   it('prefers the preferred name for display_name', () => {
     const raw = structuredClone(limited) as typeof limited & { attributes: Record<string, unknown> };
-    raw.attributes.preferred_name = { label: 'Name (preferred)', value: 'Mo', type: 'standard', universal_id: 'preferred_name' };
+    raw.attributes.preferred_name = {
+      label: 'Name (preferred)',
+      value: 'Mo',
+      type: 'standard',
+      universal_id: 'preferred_name',
+    };
     expect(mapEmployee(EmployeeSchema.parse(raw)).display_name).toBe('Mo');
   });
 
@@ -109,12 +119,26 @@ describe('mapEmployee', () => {
 describe('employeeFieldCoverage', () => {
   it('names the unified fields a limited credential cannot fill and what to whitelist', () => {
     const coverage = employeeFieldCoverage(
-      ['id', 'first_name', 'last_name', 'email', 'status'].map((key) => ({ key, label: key, type: 'standard', universal_id: key })),
+      ['id', 'first_name', 'last_name', 'email', 'status'].map((key) => ({
+        key,
+        label: key,
+        type: 'standard',
+        universal_id: key,
+      })),
       new Date('2026-01-01T00:00:00Z'),
     );
-    expect(coverage.available).toEqual(['first_name', 'last_name', 'display_name', 'work_email', 'employment_status']);
+    expect(coverage.available).toEqual([
+      'first_name',
+      'last_name',
+      'display_name',
+      'work_email',
+      'employment_status',
+    ]);
     expect(coverage.unavailable).toContainEqual({ field: 'department', personio_attributes: ['department'] });
-    expect(coverage.unavailable).toContainEqual({ field: 'date_of_birth', personio_attributes: ['date_of_birth'] });
+    expect(coverage.unavailable).toContainEqual({
+      field: 'date_of_birth',
+      personio_attributes: ['date_of_birth'],
+    });
   });
 
   it('finds custom attributes by universal id', () => {

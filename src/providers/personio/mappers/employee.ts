@@ -9,7 +9,10 @@ const EMPLOYMENT_STATUS: Record<string, EmploymentStatus> = {
   leave: 'leave',
 };
 
-const EMPLOYMENT_TYPE: Record<string, 'employee' | 'contractor'> = { internal: 'employee', external: 'contractor' };
+const EMPLOYMENT_TYPE: Record<string, 'employee' | 'contractor'> = {
+  internal: 'employee',
+  external: 'contractor',
+};
 
 const GENDERS = new Set(['male', 'female', 'diverse']);
 
@@ -17,7 +20,11 @@ export function mapEmploymentStatus(value: unknown): EmploymentStatus | null {
   return typeof value === 'string' ? (EMPLOYMENT_STATUS[value.toLowerCase()] ?? null) : null;
 }
 
-export function displayName(first: string | null, last: string | null, preferred: string | null): string | null {
+export function displayName(
+  first: string | null,
+  last: string | null,
+  preferred: string | null,
+): string | null {
   if (preferred) return preferred;
   const full = [first, last].filter(Boolean).join(' ');
   return full === '' ? null : full;
@@ -37,7 +44,11 @@ function costCenters(value: unknown): Employee['cost_centers'] {
     const parsed = RelationSchema.safeParse(entry);
     const centerId = parsed.success ? id(parsed.data.attributes.id) : null;
     if (!parsed.success || !centerId) continue;
-    centers.push({ id: centerId, name: text(parsed.data.attributes.name), percentage: number(parsed.data.attributes.percentage) });
+    centers.push({
+      id: centerId,
+      name: text(parsed.data.attributes.name),
+      percentage: number(parsed.data.attributes.percentage),
+    });
   }
   return centers;
 }
@@ -70,7 +81,8 @@ function customFields(attributes: Record<string, PersonioAttribute>): Record<str
   for (const [key, attribute] of custom) {
     const label = text(attribute.label);
     const name = label && labelCounts.get(label) === 1 ? label : key;
-    fields[name] = typeof attribute.value === 'string' && attribute.value.trim() === '' ? null : (attribute.value ?? null);
+    fields[name] =
+      typeof attribute.value === 'string' && attribute.value.trim() === '' ? null : (attribute.value ?? null);
   }
   return fields;
 }

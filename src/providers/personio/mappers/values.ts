@@ -54,6 +54,7 @@ export function findAttribute(
   universalId: string,
 ): PersonioAttribute | undefined {
   if (attributes[universalId]) return attributes[universalId];
-  for (const attribute of Object.values(attributes)) if (attribute.universal_id === universalId) return attribute;
+  for (const attribute of Object.values(attributes))
+    if (attribute.universal_id === universalId) return attribute;
   return undefined;
 }

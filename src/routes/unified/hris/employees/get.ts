@@ -18,7 +18,11 @@ const route = createRoute({
         .string()
         .min(1)
         .max(64)
-        .openapi({ param: { name: 'id', in: 'path' }, description: 'The Personio employee id.', example: '4711' }),
+        .openapi({
+          param: { name: 'id', in: 'path' },
+          description: 'The Personio employee id.',
+          example: '4711',
+        }),
     }),
     query: z.object({
       include_remote_data: booleanQuery.openapi({

@@ -21,7 +21,10 @@ const EmployeeListQuery = PaginationQuery.extend({
       const statuses = value.split(',').map((status) => status.trim());
       for (const status of statuses) {
         if (!(EMPLOYMENT_STATUSES as readonly string[]).includes(status)) {
-          ctx.addIssue({ code: 'custom', message: `must be one or more of ${EMPLOYMENT_STATUSES.join(', ')}` });
+          ctx.addIssue({
+            code: 'custom',
+            message: `must be one or more of ${EMPLOYMENT_STATUSES.join(', ')}`,
+          });
           return z.NEVER;
         }
       }
@@ -41,7 +44,10 @@ const EmployeeListQuery = PaginationQuery.extend({
       const isDateTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value);
       const time = Date.parse(isDate ? `${value}T00:00:00Z` : value);
       if ((!isDate && !isDateTime) || Number.isNaN(time)) {
-        ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 date-time with offset, or a date (YYYY-MM-DD)' });
+        ctx.addIssue({
+          code: 'custom',
+          message: 'must be an ISO 8601 date-time with offset, or a date (YYYY-MM-DD)',
+        });
         return z.NEVER;
       }
       return new Date(time);
