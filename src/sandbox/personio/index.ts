@@ -1,0 +1,110 @@
+import { Hono } from 'hono';
+import { matchedRoutes } from 'hono/route';
+import { createTokenStore, registerAuthRoute, requireBearerToken, type SandboxEnv } from './auth';
+import { SANDBOX_CREDENTIALS, type SandboxCredential } from './credentials';
+import { registerEmployeeRoutes } from './employees';
+import { PersonioRequestError, personioError } from './errors';
+import { createEmployeeDirectory } from './seed';
+
+export { SANDBOX_CREDENTIALS, type SandboxCredential } from './credentials';
+
+export interface PersonioSandboxOptions {
+  /** number of seeded employees, 10..100000, default 100 */
+  employees?: number;
+  /** PRNG seed, default 1; same seed+size => identical data */
+  seed?: number;
+  /** default: SANDBOX_CREDENTIALS */
+  credentials?: SandboxCredential[];
+  /** default 86400 */
+  tokenTtlSeconds?: number;
+  /** clock for token expiry, default () => new Date() (seeded data does not depend on it) */
+  now?: () => Date;
+}
+
+export interface PersonioSandboxStats {
+  /** successful + failed POST /v1/auth */
+  authCalls: number;
+  /** all requests */
+  requests: number;
+  /** e.g. "GET /v1/company/employees" -> count (route pattern, not raw path) */
+  byRoute: Record<string, number>;
+}
+
+export interface PersonioSandbox {
+  app: Hono;
+  fetch: (request: Request) => Promise<Response>;
+  /** live counters (mutable object) */
+  stats: PersonioSandboxStats;
+  resetStats(): void;
+  /** revoke all issued tokens (simulates expiry); next resource call with an old token gets 401 */
+  expireTokens(): void;
+  employeeCount: number;
+  /** the seeded employee ids in list order */
+  employeeIds(): number[];
+}
+
+const MIN_EMPLOYEES = 10;
+const MAX_EMPLOYEES = 100_000;
+/** Key for requests no route handles (they still count in `requests`). */
+const UNMATCHED_ROUTE = '(unmatched)';
+
+/** A Personio v1 simulator; runtime-neutral (Web APIs only) so it also runs inside a Worker. */
+export function createPersonioSandbox(options: PersonioSandboxOptions = {}): PersonioSandbox {
+  const employeeCount = options.employees ?? 100;
+  const seed = options.seed ?? 1;
+  const tokenTtlSeconds = options.tokenTtlSeconds ?? 86_400;
+  if (!Number.isInteger(employeeCount) || employeeCount < MIN_EMPLOYEES || employeeCount > MAX_EMPLOYEES) {
+    throw new RangeError(`employees must be an integer between ${MIN_EMPLOYEES} and ${MAX_EMPLOYEES}`);
+  }
+  if (!Number.isInteger(seed)) throw new RangeError('seed must be an integer');
+  if (!(tokenTtlSeconds > 0)) throw new RangeError('tokenTtlSeconds must be positive');
+
+  const directory = createEmployeeDirectory(seed, employeeCount);
+  const tokens = createTokenStore(tokenTtlSeconds, options.now ?? (() => new Date()));
+  const stats: PersonioSandboxStats = { authCalls: 0, requests: 0, byRoute: {} };
+
+  const app = new Hono();
+  app.use('*', async (c, next) => {
+    stats.requests++;
+    await next();
+    // Middleware is registered for method ALL; the first concrete route is the one the path addressed,
+    // even when the bearer check answered before it ran.
+    const route = matchedRoutes(c).find((candidate) => candidate.method !== 'ALL');
+    const key = `${c.req.method} ${route?.path ?? UNMATCHED_ROUTE}`;
+    stats.byRoute[key] = (stats.byRoute[key] ?? 0) + 1;
+  });
+
+  // v1 lives under its own prefix so a v2 sub-app can be mounted beside it later.
+  const v1 = new Hono<SandboxEnv>();
+  registerAuthRoute(v1, {
+    credentials: options.credentials ?? [SANDBOX_CREDENTIALS.full, SANDBOX_CREDENTIALS.limited],
+    tokens,
+    onAuthCall: () => {
+      stats.authCalls++;
+    },
+  });
+  v1.use('/company/*', requireBearerToken(tokens));
+  registerEmployeeRoutes(v1, directory);
+  app.route('/v1', v1);
+
+  app.notFound((c) => personioError(c, 404, `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`));
+  app.onError((error, c) => {
+    if (error instanceof PersonioRequestError) return personioError(c, error.status, error.message);
+    return personioError(c, 500, 'Internal sandbox error.');
+  });
+
+  return {
+    app,
+    fetch: async (request) => app.fetch(request),
+    stats,
+    resetStats() {
+      stats.authCalls = 0;
+      stats.requests = 0;
+      // In place, so callers holding `stats` or `stats.byRoute` keep seeing live numbers.
+      for (const route of Object.keys(stats.byRoute)) delete stats.byRoute[route];
+    },
+    expireTokens: () => tokens.revokeAll(),
+    employeeCount,
+    employeeIds: () => Array.from({ length: employeeCount }, (_, index) => directory.idAt(index)),
+  };
+}
