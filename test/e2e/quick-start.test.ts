@@ -79,7 +79,6 @@ describe('npm start on embedded defaults', () => {
   it('refuses to start with a bad setting and names the variable', async () => {
     const gateway = startProcess('npm', ['start', '--silent'], { PORT: 'eighty', DATA_DIR: dataDir });
     await gateway.waitFor(/PORT:/);
-    const code = await new Promise<number | null>((resolve) => gateway.child.once('exit', resolve));
-    expect(code).not.toBe(0);
+    expect(await gateway.exited).not.toBe(0);
   });
 });

@@ -18,6 +18,8 @@ export interface RunningProcess {
   child: ChildProcess;
   output(): string;
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** Resolves with the exit code once the process has ended (null when a signal ended it). */
+  exited: Promise<number | null>;
   stop(): Promise<number | null>;
 }
 
@@ -38,6 +40,7 @@ export function startProcess(command: string, args: string[], env: Record<string
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {
     child,
+    exited,
     output: () => output,
     async waitFor(pattern, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
