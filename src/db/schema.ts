@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 const timestamps = {
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
@@ -68,6 +68,11 @@ export const linkedAccounts = pgTable(
     /** Compact JWE (dir + A256GCM) of `{ client_id, client_secret }`; null once erased. */
     credentials: text('credentials'),
     credentialsKeyId: text('credentials_key_id'),
+    /**
+     * Recognises the same Personio company linked again (Personio v1 exposes no company id):
+     * a digest of stable company facts, set by the link flow.
+     */
+    companyFingerprint: text('company_fingerprint'),
     status: text('status', { enum: LINKED_ACCOUNT_STATUSES }).notNull().default('active'),
     fieldCoverage: jsonb('field_coverage').$type<FieldCoverage>(),
     settings: jsonb('settings').$type<LinkedAccountSettings>().notNull().default(sql`'{}'::jsonb`),
@@ -81,6 +86,64 @@ export const linkedAccounts = pgTable(
   ],
 );
 
+/**
+ * Link tokens for the hosted link page. The token handed out is signed (jose) and names this row;
+ * the row makes it single use (`consumed_at`) and carries what the page needs.
+ */
+export const linkTokens = pgTable(
+  'link_tokens',
+  {
+    id: text('id').primaryKey(),
+    environmentId: text('environment_id')
+      .notNull()
+      .references(() => environments.id, { onDelete: 'cascade' }),
+    integration: text('integration', { enum: INTEGRATIONS }).notNull().default('personio'),
+    /** Set when the token reconnects an existing linked account. */
+    linkedAccountId: text('linked_account_id').references(() => linkedAccounts.id, { onDelete: 'cascade' }),
+    originId: text('origin_id').notNull(),
+    organizationName: text('organization_name'),
+    email: text('email'),
+    redirectUri: text('redirect_uri'),
+    allowedOrigins: jsonb('allowed_origins').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+    state: text('state'),
+    /** Progress of the flow between page steps (validated coverage, pending choice), never credentials in clear. */
+    session: jsonb('session').$type<Record<string, unknown>>(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    consumedAt: timestamp('consumed_at', { withTimezone: true, mode: 'date' }),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (table) => [index('link_tokens_environment_idx').on(table.environmentId, table.createdAt)],
+);
+
+/**
+ * `Idempotency-Key` records for writes: the first request's fingerprint and, once finished, its
+ * response. A replay returns the stored response; the same key with another body is a conflict.
+ */
+export const idempotencyRecords = pgTable(
+  'idempotency_records',
+  {
+    environmentId: text('environment_id')
+      .notNull()
+      .references(() => environments.id, { onDelete: 'cascade' }),
+    /** The linked account, or '' for writes that concern none. */
+    scope: text('scope').notNull(),
+    key: text('key').notNull(),
+    /** SHA-256 of method, path and canonical body. */
+    requestHash: text('request_hash').notNull(),
+    status: text('status', { enum: ['in_progress', 'completed'] }).notNull().default('in_progress'),
+    responseStatus: integer('response_status'),
+    responseBody: jsonb('response_body'),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.environmentId, table.scope, table.key] }),
+    index('idempotency_records_expires_idx').on(table.expiresAt),
+  ],
+);
+
 export type Environment = typeof environments.$inferSelect;
 export type ApiKey = typeof apiKeys.$inferSelect;
 export type LinkedAccount = typeof linkedAccounts.$inferSelect;
+export type LinkToken = typeof linkTokens.$inferSelect;
+export type IdempotencyRecord = typeof idempotencyRecords.$inferSelect;

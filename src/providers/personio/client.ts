@@ -25,27 +25,63 @@ export interface PersonioClientOptions {
 
 const DEFAULT_TOKEN_LIFETIME_SECONDS = 86_400;
 
+export interface PersonioRequest {
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  /** Relative to the v1 base URL, e.g. `/company/time-offs`. */
+  path: string;
+  /** Repeatable keys are repeated entries (`['employees[]', '1'], ['employees[]', '2']`). */
+  query?: [string, string][];
+  body?: { json: unknown } | { form: [string, string][] };
+}
+
 /** Personio v1 over HTTP: token handling, the `X-Personio-*` headers, and errors mapped to `provider_*`. */
 export class PersonioClient {
   constructor(private readonly options: PersonioClientOptions) {}
 
   /** GET a v1 resource and validate the body; `query` values may repeat (`employees[]`). */
-  async get<Schema extends z.ZodType>(
+  get<Schema extends z.ZodType>(
     path: string,
     query: [string, string][],
     schema: Schema,
     options: { notFoundAsNull?: boolean } = {},
   ): Promise<z.infer<Schema> | null> {
-    const url = new URL(this.options.baseUrl + path);
-    for (const [key, value] of query) url.searchParams.append(key, value);
+    return this.json({ method: 'GET', path, query }, schema, options);
+  }
+
+  /**
+   * Sends one v1 request with the linked account's token and validates the JSON answer.
+   * A 401 means the token was revoked or expired early: exchange once more and send again, once.
+   */
+  async json<Schema extends z.ZodType>(
+    request: PersonioRequest,
+    schema: Schema,
+    options: { notFoundAsNull?: boolean } = {},
+  ): Promise<z.infer<Schema> | null> {
+    const url = new URL(this.options.baseUrl + request.path);
+    for (const [key, value] of request.query ?? []) url.searchParams.append(key, value);
+    const init = (token: string): RequestInit => {
+      const headers = this.headers(token);
+      if (!request.body) return { method: request.method, headers };
+      if ('json' in request.body) {
+        return {
+          method: request.method,
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: JSON.stringify(request.body.json),
+        };
+      }
+      return {
+        method: request.method,
+        headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(request.body.form).toString(),
+      };
+    };
     let token = await this.token();
-    let response = await this.send(url, { method: 'GET', headers: this.headers(token) });
+    let response = await this.send(url, init(token));
     if (response.status === 401) {
-      // A token can be revoked or expire early; Personio answers 401, so exchange once more and retry once.
       await response.body?.cancel();
       await this.options.tokens.invalidate(this.options.accountKey, token);
       token = await this.token();
-      response = await this.send(url, { method: 'GET', headers: this.headers(token) });
+      response = await this.send(url, init(token));
     }
     const body = await readJson(response);
     if (response.status === 404 && options.notFoundAsNull) return null;
