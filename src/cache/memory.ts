@@ -30,6 +30,14 @@ export class MemoryCache implements Cache {
     this.entries.delete(key);
   }
 
+  async increment(key: string, ttlMs: number, by = 1): Promise<number> {
+    const entry = this.live(key);
+    const value = (entry ? Number(entry.value) || 0 : 0) + by;
+    if (entry) entry.value = String(value);
+    else this.write(key, String(value), ttlMs);
+    return value;
+  }
+
   async deleteIfEquals(key: string, value: string): Promise<boolean> {
     if (this.live(key)?.value !== value) return false;
     this.entries.delete(key);

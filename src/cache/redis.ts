@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Cache } from './types';
 
+const INCREMENT = `local value = redis.call('incrby', KEYS[1], ARGV[1]) if value == tonumber(ARGV[1]) then redis.call('pexpire', KEYS[1], ARGV[2]) end return value`;
 const DELETE_IF_EQUALS = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
 /** The shared cache of every gateway process, on Redis. `keyPrefix` keeps deployments (and test suites) apart. */
@@ -32,6 +33,10 @@ export class RedisCache implements Cache {
 
   async delete(key: string): Promise<void> {
     await this.redis.del(key);
+  }
+
+  async increment(key: string, ttlMs: number, by = 1): Promise<number> {
+    return Number(await this.redis.eval(INCREMENT, 1, key, by, Math.max(1, Math.round(ttlMs))));
   }
 
   async deleteIfEquals(key: string, value: string): Promise<boolean> {

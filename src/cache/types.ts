@@ -9,6 +9,8 @@ export interface Cache {
   /** Sets the key only when it does not exist; true when this call set it (a lock was taken). */
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
   delete(key: string): Promise<void>;
+  /** Adds `by` to a counter and returns the new value; the first increment starts its `ttlMs` window. */
+  increment(key: string, ttlMs: number, by?: number): Promise<number>;
   /** Deletes the key only while it still holds `value` (releasing a lock this process owns). */
   deleteIfEquals(key: string, value: string): Promise<boolean>;
   close(): Promise<void>;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startProcess } from '../support/processes';
 
 /** What the README promises: `npm start` on embedded defaults, then a curl that lists sandbox employees. */
-describe('npm start on embedded defaults', () => {
+describe('npm start on embedded defaults', { timeout: 120_000 }, () => {
   let dataDir: string;
 
   beforeAll(async () => {
@@ -23,7 +23,7 @@ describe('npm start on embedded defaults', () => {
       DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
     });
-    await gateway.waitFor(/Ready in \d+ ms/);
+    await gateway.waitFor(/Ready in \d+ ms/, 90_000);
     return { gateway, baseUrl: `http://127.0.0.1:${port}` };
   }
 

@@ -1,0 +1,52 @@
+import { describe, expect, inject, it } from 'vitest';
+import { MemoryCache } from '../../src/cache/memory';
+import { RedisCache } from '../../src/cache/redis';
+import type { Cache } from '../../src/cache/types';
+import { redisKeyPrefix } from '../harness/databases';
+
+const caches: [string, () => Cache][] = [
+  ['memory', () => new MemoryCache()],
+  ['redis', () => new RedisCache(inject('redisUrl'), `roster:${redisKeyPrefix()}`)],
+];
+
+describe.each(caches)('%s cache', (_name, create) => {
+  it('sets, reads, expires and deletes', async () => {
+    const cache = create();
+    try {
+      await cache.set('a', '1', 60_000);
+      expect(await cache.get('a')).toBe('1');
+      await cache.set('short', 'x', 30);
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      expect(await cache.get('short')).toBeNull();
+      await cache.delete('a');
+      expect(await cache.get('a')).toBeNull();
+    } finally {
+      await cache.close();
+    }
+  });
+
+  it('takes a lock once and releases it only for its owner', async () => {
+    const cache = create();
+    try {
+      expect(await cache.setIfAbsent('lock', 'me', 60_000)).toBe(true);
+      expect(await cache.setIfAbsent('lock', 'you', 60_000)).toBe(false);
+      expect(await cache.deleteIfEquals('lock', 'you')).toBe(false);
+      expect(await cache.deleteIfEquals('lock', 'me')).toBe(true);
+      expect(await cache.setIfAbsent('lock', 'you', 60_000)).toBe(true);
+    } finally {
+      await cache.close();
+    }
+  });
+
+  it('counts within a window that starts with the first increment', async () => {
+    const cache = create();
+    try {
+      expect(await cache.increment('n', 100)).toBe(1);
+      expect(await cache.increment('n', 100, 2)).toBe(3);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expect(await cache.increment('n', 100)).toBe(1);
+    } finally {
+      await cache.close();
+    }
+  });
+});
