@@ -7,6 +7,9 @@ import { apiKeyAuth } from './middleware/api-key-auth';
 import { linkedAccountResolution } from './middleware/linked-account';
 import { requestContext } from './middleware/request-id';
 import { employeesRouter } from './routes/unified/hris/employees';
+import { timeoffBalancesRouter } from './routes/unified/hris/timeoff-balances';
+import { timeoffRequestsRouter } from './routes/unified/hris/timeoff-requests';
+import { timeoffTypesRouter } from './routes/unified/hris/timeoff-types';
 import { createServices } from './services';
 
 export const OPENAPI_DOCUMENT_CONFIG = {
@@ -41,6 +44,9 @@ export async function createApp(deps: AppDeps) {
 
   app.use('/unified/*', apiKeyAuth, linkedAccountResolution);
   app.route('/', employeesRouter());
+  app.route('/', timeoffTypesRouter());
+  app.route('/', timeoffRequestsRouter());
+  app.route('/', timeoffBalancesRouter());
 
   app.notFound(() => {
     throw new ApiError('not_found', 'No such route. See /docs for the API reference.');
