@@ -225,7 +225,7 @@ function seedDayAbsences(seed: number, index: number): DayAbsence[] {
           : typeId === 304
             ? intBetween(random, 1, 20)
             : typeId === 303
-              ? intBetween(random, 90, 420)
+              ? intBetween(random, 90, 730)
               : intBetween(random, 1, 5);
     const startDay = nextWeekday(SEED_BASE_MS + intBetween(random, -SEED_SPAN_DAYS, SEED_SPAN_DAYS) * DAY_MS);
     const endDay = Math.max(startDay, previousWeekday(startDay + (length - 1) * DAY_MS));
