@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TimeoffRequest, TimeoffType } from '../../src/models/timeoff';
-import type { PersonioSandbox, PersonioSandboxOptions } from '../../src/sandbox/personio';
+import type { PersonioSandboxOptions } from '../../src/sandbox/personio';
 import {
   type Backend,
   createPersonioSandbox,
@@ -38,14 +38,13 @@ function expectedIds(truth: GroundTruth[], keep: (absence: GroundTruth) => boole
 
 describe.each<Backend>(['pglite', 'postgres'])('unified time-off requests over %s', (backend) => {
   let storage: Storage;
-  let sandbox: PersonioSandbox;
   let gateway: TestGateway;
   let tenant: Tenant;
   let truth: GroundTruth[];
 
   beforeAll(async () => {
     storage = await openStorage(backend);
-    ({ sandbox, gateway, tenant, truth } = await setUp(storage));
+    ({ gateway, tenant, truth } = await setUp(storage));
   });
 
   afterAll(async () => {
