@@ -74,16 +74,14 @@ const FULL_DAY_MINUTES = 480;
 const Stream = { dayAbsences: 21, hourAbsences: 22, balances: 23 } as const;
 
 const ADMIN_NAMES = ['Hannah Weber', 'Jonas Richter'] as const;
-const DAY_COMMENTS = [
-  '',
-  '',
-  '',
-  'Summer holiday',
-  'Family visit',
-  'Wedding',
-  'Moving house',
-  'Flu',
-] as const;
+/** Notes employees leave, by time-off type; an empty one is the most common. */
+const DAY_COMMENTS: Record<number, readonly string[]> = {
+  301: ['', '', 'Summer holiday', 'Family visit', 'Wedding', 'Moving house'],
+  302: ['', '', '', 'Flu', 'Back pain'],
+  303: ['', 'Second child'],
+  304: ['', 'Sabbatical'],
+  308: ['', 'Language course', 'Conference'],
+};
 const HOUR_COMMENTS = ['', '', 'Dentist', 'Working from the train', 'Parent-teacher meeting'] as const;
 
 export interface AbsenceBook {
@@ -245,7 +243,7 @@ function seedDayAbsences(seed: number, index: number): DayAbsence[] {
       halfDayEnd,
       daysCount: countDays(startDay, endDay, halfDayStart, halfDayEnd),
       status,
-      comment: pick(random, DAY_COMMENTS),
+      comment: pick(random, DAY_COMMENTS[typeId] ?? ['']),
       createdMs,
       updatedMs,
       createdBy: chance(random, 0.2) ? 'API' : pick(random, ADMIN_NAMES),
