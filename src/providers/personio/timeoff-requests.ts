@@ -96,10 +96,16 @@ export async function getTimeoffRequest(
   options: { includeRemoteData: boolean },
 ): Promise<TimeoffRequest | null> {
   if (TIME_OFF_ID.test(id)) {
-    const response = await client.get(`/company/time-offs/${id}`, [], TimeOffResponseSchema, {
-      notFoundAsNull: true,
-    });
-    return response ? mapTimeOffPeriod(response.data, options) : null;
+    try {
+      const response = await client.get(`/company/time-offs/${id}`, [], TimeOffResponseSchema, {
+        notFoundAsNull: true,
+      });
+      return response ? mapTimeOffPeriod(response.data, options) : null;
+    } catch (error) {
+      // As on DELETE, an id Personio cannot have issued may get 400 "The absence period id is invalid."
+      if (upstreamStatus(error) === 400) return null;
+      throw error;
+    }
   }
   if (ABSENCE_PERIOD_ID.test(id)) {
     // v1 has no single-item GET for absence periods; the list filtered by id stands in for it.
