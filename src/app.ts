@@ -6,6 +6,7 @@ import { ApiError, errorBody } from './errors';
 import { apiKeyAuth } from './middleware/api-key-auth';
 import { linkedAccountResolution } from './middleware/linked-account';
 import { requestContext } from './middleware/request-id';
+import { proxyRouter } from './routes/proxy';
 import { employeesRouter } from './routes/unified/hris/employees';
 import { createServices } from './services';
 
@@ -40,7 +41,9 @@ export async function createApp(deps: AppDeps) {
   app.get('/docs', swaggerUI({ url: '/openapi.json', title: 'Roster API' }));
 
   app.use('/unified/*', apiKeyAuth, linkedAccountResolution);
+  app.use('/proxy/*', apiKeyAuth, linkedAccountResolution);
   app.route('/', employeesRouter());
+  app.route('/', proxyRouter());
 
   app.notFound(() => {
     throw new ApiError('not_found', 'No such route. See /docs for the API reference.');
@@ -58,6 +61,7 @@ export async function createApp(deps: AppDeps) {
     }
     for (const [name, value] of Object.entries(apiError.headers)) c.header(name, value);
     c.header('X-Request-Id', requestId);
+    c.header('X-Roster-Source', 'gateway');
     return c.json(errorBody(apiError, requestId), apiError.status);
   });
 

@@ -49,7 +49,11 @@ const ConfigSchema = z
       .string()
       .regex(/^[A-Z0-9_]+$/, 'must be UPPER_SNAKE_CASE as Personio asks')
       .default('ROSTER'),
-    PERSONIO_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
+    PERSONIO_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
+    PERSONIO_RETRY_BUDGET_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+    PERSONIO_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+    PERSONIO_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().max(1000).default(5),
+    PERSONIO_RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(1000).default(10),
     SANDBOX: booleanFlag.optional(),
     SANDBOX_EMPLOYEES: z.coerce.number().int().min(10).max(100_000).default(250),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
@@ -75,7 +79,18 @@ export interface Config {
   encryptionKey: string | undefined;
   previousEncryptionKeys: string[];
   dataDir: string;
-  personio: { baseUrl: string; partnerId: string | undefined; appId: string; timeoutMs: number };
+  personio: {
+    baseUrl: string;
+    partnerId: string | undefined;
+    appId: string;
+    /** Per attempt. */
+    timeoutMs: number;
+    /** Per call, retries and waits included. */
+    retryBudgetMs: number;
+    maxAttempts: number;
+    /** Upstream pacing per linked account, shared by all processes through the cache. */
+    rateLimit: { perSecond: number; burst: number };
+  };
   /** The built-in Personio simulator serves `personio-sandbox` linked accounts. Off by default in production. */
   sandbox: { enabled: boolean; employees: number };
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -120,6 +135,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       partnerId: values.PERSONIO_PARTNER_ID,
       appId: values.PERSONIO_APP_ID,
       timeoutMs: values.PERSONIO_TIMEOUT_MS,
+      retryBudgetMs: values.PERSONIO_RETRY_BUDGET_MS,
+      maxAttempts: values.PERSONIO_MAX_ATTEMPTS,
+      rateLimit: {
+        perSecond: values.PERSONIO_RATE_LIMIT_PER_SECOND,
+        burst: values.PERSONIO_RATE_LIMIT_BURST,
+      },
     },
     sandbox: { enabled: values.SANDBOX ?? embedded, employees: values.SANDBOX_EMPLOYEES },
     logLevel: values.LOG_LEVEL,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Cache } from '../cache/types';
 import type { Config } from '../config';
 import { sha256Hex } from '../crypto/encoding';
 import type { SecretBox } from '../crypto/secret-box';
@@ -6,6 +7,7 @@ import type { LinkedAccount } from '../db/schema';
 import { ApiError } from '../errors';
 import { PersonioClient, type PersonioCredentials } from './personio/client';
 import { createPersonioProvider } from './personio/provider';
+import { RateBudget, type RetryPolicy } from './personio/resilience';
 import type { PersonioTokenManager } from './personio/token-manager';
 import type { FetchLike, HrisProvider } from './types';
 
@@ -15,6 +17,7 @@ const StoredCredentialsSchema = z.object({ client_id: z.string(), client_secret:
 
 export interface ProviderFactoryDeps {
   config: Config;
+  cache: Cache;
   secretBox: SecretBox;
   tokens: PersonioTokenManager;
   fetch: FetchLike;
@@ -32,7 +35,20 @@ export async function encryptCredentials(secretBox: SecretBox, credentials: Pers
 
 /** Builds the Personio client for one linked account: decrypts its credentials and picks the upstream. */
 export class ProviderFactory {
-  constructor(private readonly deps: ProviderFactoryDeps) {}
+  private readonly retry: RetryPolicy;
+  private readonly rateBudget: RateBudget;
+
+  constructor(private readonly deps: ProviderFactoryDeps) {
+    const { personio } = deps.config;
+    this.retry = {
+      attemptTimeoutMs: personio.timeoutMs,
+      budgetMs: personio.retryBudgetMs,
+      maxAttempts: personio.maxAttempts,
+      baseDelayMs: 200,
+      maxDelayMs: 5_000,
+    };
+    this.rateBudget = new RateBudget(deps.cache, personio.rateLimit.perSecond, personio.rateLimit.burst);
+  }
 
   async personioClient(
     linkedAccount: Pick<LinkedAccount, 'id' | 'integration' | 'credentials'>,
@@ -53,7 +69,8 @@ export class ProviderFactory {
       accountKey: `${linkedAccount.id}:${(await sha256Hex(linkedAccount.credentials)).slice(0, 16)}`,
       partnerId: this.deps.config.personio.partnerId,
       appId: this.deps.config.personio.appId,
-      timeoutMs: this.deps.config.personio.timeoutMs,
+      retry: this.retry,
+      rateBudget: this.rateBudget,
     });
   }
 
@@ -72,7 +89,8 @@ export class ProviderFactory {
       accountKey: `unlinked:${key}`,
       partnerId: this.deps.config.personio.partnerId,
       appId: this.deps.config.personio.appId,
-      timeoutMs: this.deps.config.personio.timeoutMs,
+      retry: this.retry,
+      rateBudget: this.rateBudget,
     });
   }
 

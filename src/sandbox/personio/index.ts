@@ -4,9 +4,12 @@ import { createTokenStore, registerAuthRoute, requireBearerToken, type SandboxEn
 import { SANDBOX_CREDENTIALS, type SandboxCredential } from './credentials';
 import { registerEmployeeRoutes } from './employees';
 import { PersonioRequestError, personioError } from './errors';
+import { createFaultState, faultInjection, resetFaultState, type SandboxFaults } from './faults';
+import { registerProfilePictureRoute } from './profile-pictures';
 import { createEmployeeDirectory } from './seed';
 
 export { SANDBOX_CREDENTIALS, type SandboxCredential } from './credentials';
+export type { SandboxFaults } from './faults';
 
 export interface PersonioSandboxOptions {
   /** number of seeded employees, 10..100000, default 100 */
@@ -19,6 +22,8 @@ export interface PersonioSandboxOptions {
   tokenTtlSeconds?: number;
   /** clock for token expiry, default () => new Date() (seeded data does not depend on it) */
   now?: () => Date;
+  /** fault switches from the start; change them later with `setFaults` */
+  faults?: SandboxFaults;
 }
 
 export interface PersonioSandboxStats {
@@ -28,6 +33,10 @@ export interface PersonioSandboxStats {
   requests: number;
   /** e.g. "GET /v1/company/employees" -> count (route pattern, not raw path) */
   byRoute: Record<string, number>;
+  /** resource requests by answer status (faults included) */
+  byStatus: Record<number, number>;
+  /** arrival times (ms since epoch) of resource requests, kept while `recordArrivals` is on */
+  arrivals: number[];
 }
 
 export interface PersonioSandbox {
@@ -41,6 +50,10 @@ export interface PersonioSandbox {
   employeeCount: number;
   /** the seeded employee ids in list order */
   employeeIds(): number[];
+  /** replaces the fault switches (and restarts their seeded stream); `{}` turns every fault off */
+  setFaults(faults: SandboxFaults): void;
+  /** keep arrival times of resource requests in `stats.arrivals` (for rate measurements) */
+  recordArrivals(on: boolean): void;
 }
 
 const MIN_EMPLOYEES = 10;
@@ -61,7 +74,9 @@ export function createPersonioSandbox(options: PersonioSandboxOptions = {}): Per
 
   const directory = createEmployeeDirectory(seed, employeeCount);
   const tokens = createTokenStore(tokenTtlSeconds, options.now ?? (() => new Date()));
-  const stats: PersonioSandboxStats = { authCalls: 0, requests: 0, byRoute: {} };
+  const stats: PersonioSandboxStats = { authCalls: 0, requests: 0, byRoute: {}, byStatus: {}, arrivals: [] };
+  const faultState = createFaultState(options.faults);
+  let recordingArrivals = false;
 
   const app = new Hono();
   app.use('*', async (c, next) => {
@@ -83,8 +98,15 @@ export function createPersonioSandbox(options: PersonioSandboxOptions = {}): Per
       stats.authCalls++;
     },
   });
+  v1.use('/company/*', async (c, next) => {
+    if (recordingArrivals) stats.arrivals.push(Date.now());
+    await next();
+    stats.byStatus[c.res.status] = (stats.byStatus[c.res.status] ?? 0) + 1;
+  });
   v1.use('/company/*', requireBearerToken(tokens));
+  v1.use('/company/*', faultInjection(faultState, { expireTokens: () => tokens.revokeAll() }));
   registerEmployeeRoutes(v1, directory);
+  registerProfilePictureRoute(v1, directory);
   app.route('/v1', v1);
 
   app.notFound((c) => personioError(c, 404, `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`));
@@ -102,6 +124,12 @@ export function createPersonioSandbox(options: PersonioSandboxOptions = {}): Per
       stats.requests = 0;
       // In place, so callers holding `stats` or `stats.byRoute` keep seeing live numbers.
       for (const route of Object.keys(stats.byRoute)) delete stats.byRoute[route];
+      for (const status of Object.keys(stats.byStatus)) delete stats.byStatus[Number(status)];
+      stats.arrivals.length = 0;
+    },
+    setFaults: (faults) => resetFaultState(faultState, faults),
+    recordArrivals(on) {
+      recordingArrivals = on;
     },
     expireTokens: () => tokens.revokeAll(),
     employeeCount,
