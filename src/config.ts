@@ -23,6 +23,10 @@ const ConfigSchema = z
       .string()
       .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
       .optional(),
+    REDIS_KEY_PREFIX: z
+      .string()
+      .regex(/^[\w:.-]{1,64}$/, 'must be 1–64 letters, digits, `_`, `-`, `.` or `:`')
+      .default('roster:'),
     ENCRYPTION_KEY: z
       .string()
       .regex(/^[A-Za-z0-9_\-+/]{43}=?$/, 'must be 32 random bytes in base64url (43 characters)')
@@ -76,6 +80,8 @@ export interface Config {
   publicUrl: string;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
+  /** Keeps deployments that share one Redis apart. */
+  redisKeyPrefix: string;
   encryptionKey: string | undefined;
   previousEncryptionKeys: string[];
   dataDir: string;
@@ -127,6 +133,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     ).replace(/\/$/, ''),
     databaseUrl: values.DATABASE_URL,
     redisUrl: values.REDIS_URL,
+    redisKeyPrefix: values.REDIS_KEY_PREFIX,
     encryptionKey: values.ENCRYPTION_KEY,
     previousEncryptionKeys: values.ENCRYPTION_KEYS_PREVIOUS,
     dataDir: values.DATA_DIR,

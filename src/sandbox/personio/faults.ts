@@ -94,19 +94,21 @@ export function faultInjection(
       return;
     }
 
+    // One draw picks at most one fault, so the rates add up as configured.
     const draw = random();
-    let threshold = faults.rateLimitedRate ?? 0;
-    if (draw < threshold) return personioError(c, 429, 'Too Many Requests');
-    threshold += faults.serverErrorRate ?? 0;
-    if (draw < threshold) {
+    const limited = faults.rateLimitedRate ?? 0;
+    const failed = limited + (faults.serverErrorRate ?? 0);
+    const hung = failed + (faults.timeoutRate ?? 0);
+    const malformed = hung + (faults.malformedRate ?? 0);
+    if (draw < limited) return personioError(c, 429, 'Too Many Requests');
+    if (draw < failed) {
       const statuses = faults.serverErrorStatuses ?? [502, 503, 504];
       const status = statuses[Math.floor(random() * statuses.length)] ?? 503;
       return personioError(c, status, 'Service temporarily unavailable');
     }
-    threshold += faults.timeoutRate ?? 0;
-    if (draw < threshold) await sleep(faults.hangMs ?? 60_000);
-    threshold += faults.malformedRate ?? 0;
-    if (draw < threshold) {
+    if (draw < hung) {
+      await sleep(faults.hangMs ?? 60_000);
+    } else if (draw < malformed) {
       return new Response('{"success":true,"data":[{"type":"Employee","attr', {
         status: 200,
         headers: { 'content-type': 'application/json' },

@@ -117,7 +117,15 @@ export function createPersonioSandbox(options: PersonioSandboxOptions = {}): Per
 
   return {
     app,
-    fetch: async (request) => app.fetch(request),
+    // Like a real server behind fetch: an aborted request (a client-side timeout) rejects at once.
+    fetch: (request) => {
+      const { signal } = request;
+      if (signal.aborted) return Promise.reject(signal.reason);
+      return new Promise<Response>((resolve, reject) => {
+        signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+        Promise.resolve(app.fetch(request)).then(resolve, reject);
+      });
+    },
     stats,
     resetStats() {
       stats.authCalls = 0;
