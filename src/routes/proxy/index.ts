@@ -1,8 +1,8 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../context';
-import { ApiError, errorResponses } from '../../errors';
+import { ApiError } from '../../errors';
 import { createRouter } from '../../lib/router';
-import { LinkedAccountHeaders, SECURITY } from '../common';
+import { LinkedAccountHeaders, linkedAccountErrorResponses, SECURITY } from '../common';
 import { forwardedRequestHeaders, returnedResponseHeaders } from './headers';
 import { proxyTarget } from './target';
 
@@ -95,16 +95,7 @@ function documentProxy(router: OpenAPIHono<AppEnv>) {
         200: {
           description: "Personio's answer, as Personio sent it (any status; `X-Roster-Source: upstream`).",
         },
-        ...errorResponses(
-          'invalid_request',
-          'unauthorized',
-          'forbidden',
-          'not_found',
-          'provider_unauthorized',
-          'rate_limited',
-          'provider_unavailable',
-          'provider_timeout',
-        ),
+        ...linkedAccountErrorResponses(),
       },
     });
   }
