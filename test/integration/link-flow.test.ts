@@ -243,7 +243,7 @@ describe('hosted link flow (PostgreSQL + Redis)', () => {
       expect(redirect.searchParams.get('state')).toBe('session-42');
       const linkedAccountId = redirect.searchParams.get('linked_account_id')!;
       expect(linkedAccountId).toMatch(/^la_/);
-      expect(browser.page!.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(browser.page!.headers.get('referrer-policy')).toBe('same-origin');
 
       const [stored] = await accountsOf(acme.environmentId, 'customer-flow');
       expect(stored!.id).toBe(linkedAccountId);
@@ -325,7 +325,7 @@ describe('hosted link flow (PostgreSQL + Redis)', () => {
       expect(csp).toContain("base-uri 'none'");
       expect(page.headers.get('x-frame-options')).toBe('DENY');
       expect(page.headers.get('cache-control')).toBe('no-store');
-      expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(page.headers.get('referrer-policy')).toBe('same-origin');
       expect(page.headers.get('x-content-type-options')).toBe('nosniff');
       // Every inline block carries this response's nonce; nothing is loaded from elsewhere.
       for (const tag of page.html.match(/<(script|style)[^>]*>/g)!) expect(tag).toContain(`nonce="${nonce}"`);

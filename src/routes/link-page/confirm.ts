@@ -171,7 +171,7 @@ function handBack(c: PageContext, flow: Flow, linkedAccount: LinkedAccount) {
   }
   if (redirectUrl && linkToken.allowedOrigins.length === 0) {
     c.header('Cache-Control', 'no-store');
-    c.header('Referrer-Policy', 'no-referrer');
+    c.header('Referrer-Policy', 'same-origin');
     return c.redirect(redirectUrl, 303);
   }
   return renderPage(c, 200, linkToken, (nonce) =>

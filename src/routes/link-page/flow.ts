@@ -106,12 +106,13 @@ export function chrome(nonce: string, title: string, environment?: Environment):
 export function problemPage(
   c: PageContext,
   kind: ProblemKind,
-  flow?: Pick<Flow, 'linkToken' | 'environment' | 'paths'>,
+  flow?: { linkToken?: LinkToken | undefined; environment?: Environment | undefined; paths?: Flow['paths'] },
 ): Response | Promise<Response> {
   const problem = PROBLEMS[kind];
   if (kind === 'rate_limited') c.header('Retry-After', String(LINK_ATTEMPT_WINDOW_MS / 1000));
   const retry =
-    flow && (kind === 'stale_form' || kind === 'cross_site' || kind === 'failed' || kind === 'too_large')
+    flow?.paths &&
+    (kind === 'stale_form' || kind === 'cross_site' || kind === 'failed' || kind === 'too_large')
       ? { href: flow.paths.page, label: 'Reload the page' }
       : undefined;
   return renderPage(c, problem.status, flow?.linkToken, (nonce) =>
@@ -148,7 +149,10 @@ export async function openFlow(c: PageContext): Promise<Opened<Flow>> {
   const token = c.req.param('token') ?? '';
   const resolved =
     token.length <= 2048 ? await resolveLinkToken(services, token) : { status: 'invalid' as const };
-  if (resolved.status !== 'valid') return { ok: false, response: await problemPage(c, resolved.status) };
+  if (resolved.status !== 'valid') {
+    // An expired or used token still names its row: its allowed origins may frame the explanation.
+    return { ok: false, response: await problemPage(c, resolved.status, { linkToken: resolved.linkToken }) };
+  }
   const { linkToken, environment } = resolved;
   const paths = linkPaths(services, token);
   let reconnectTarget: LinkedAccount | null = null;

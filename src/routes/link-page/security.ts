@@ -30,8 +30,10 @@ export function setLinkPageHeaders(c: Context, nonce: string, linkToken?: LinkTo
   );
   if (frameAncestors === "'none'") c.header('X-Frame-Options', 'DENY');
   c.header('Cache-Control', 'no-store');
-  // The token is in the URL: never hand it to the redirect target as a Referer.
-  c.header('Referrer-Policy', 'no-referrer');
+  // The token is in the URL: never hand it to another origin (the redirect target) as a Referer.
+  // `same-origin` rather than `no-referrer`, which would make browsers send `Origin: null` on the
+  // page's own form posts and defeat the origin check.
+  c.header('Referrer-Policy', 'same-origin');
   c.header('X-Content-Type-Options', 'nosniff');
   c.header('Cross-Origin-Resource-Policy', 'same-origin');
   c.header('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=(), usb=()');

@@ -38,6 +38,7 @@ input[type="text"], input[type="password"] {
 }
 input[aria-invalid="true"] { border-color: var(--bad); }
 :focus-visible { outline: 3px solid #79a6f6; outline-offset: 2px; }
+h1[tabindex="-1"]:focus { outline: none; }
 button {
   font: inherit; font-weight: 600; border-radius: 8px; padding: .65rem 1rem; cursor: pointer;
   border: 1px solid transparent; min-height: 2.75rem;

@@ -44,7 +44,7 @@ function layout(chrome: Chrome, body: Html, script: Html | string = BUSY_SCRIPT)
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <meta name="robots" content="noindex, nofollow">
 <title>${chrome.title} · Connect Personio</title>
 <style nonce="${chrome.nonce}">${raw(LINK_PAGE_CSS)}</style>
