@@ -584,6 +584,98 @@ describe('hosted link flow (PostgreSQL + Redis)', () => {
     });
   });
 
+  describe('reconnect edge cases', () => {
+    it('warns when a reconnect brings credentials of another Personio company', async () => {
+      const { url: firstUrl } = await createLinkToken(gateway.app, acme.apiKey, {
+        end_user: { origin_id: 'customer-moved' },
+        redirect_uri: 'https://app.example.com/done',
+      });
+      const first = new LinkPageClient(gateway.app);
+      await first.open(firstUrl);
+      await first.submit('credentials', FULL);
+      await first.submit('confirm');
+      const id = new URL(first.redirectedTo!).searchParams.get('linked_account_id')!;
+
+      // Another company: the same simulator with every employee id shifted, so its lowest id differs.
+      const otherCompany: PersonioSandbox = {
+        ...sandbox,
+        fetch: async (request) => {
+          const response = await sandbox.fetch(request);
+          if (request.method !== 'GET' || !new URL(request.url).pathname.endsWith('/company/employees')) {
+            return response;
+          }
+          const body = (await response.json()) as { data: { attributes: { id: { value: number } } }[] };
+          for (const employee of body.data) employee.attributes.id.value += 5_000_000;
+          return Response.json(body, { status: response.status });
+        },
+      };
+      const elsewhere = await startGateway(storage, otherCompany, acme);
+      const { url } = await createLinkToken(elsewhere.app, acme.apiKey, {
+        end_user: { origin_id: 'customer-moved' },
+        linked_account_id: id,
+      });
+      const browser = new LinkPageClient(elsewhere.app);
+      await browser.open(url);
+      const review = await browser.submit('credentials', FULL);
+      expect(pageText(review.html)).toContain('Different Personio company?');
+
+      // Without a reconnect token, another company for the same end user is simply a new account.
+      const fresh = await createLinkToken(elsewhere.app, acme.apiKey, {
+        end_user: { origin_id: 'customer-moved' },
+      });
+      const newcomer = new LinkPageClient(elsewhere.app);
+      await newcomer.open(fresh.url);
+      const plain = await newcomer.submit('credentials', FULL);
+      expect(plain.html).not.toContain('name="choice"');
+      expect(pageText(plain.html)).not.toContain('Different Personio company?');
+    });
+
+    it('stops a pending reconnect when its account is deleted, and drops what the flow held', async () => {
+      const { url: firstUrl } = await createLinkToken(gateway.app, acme.apiKey, {
+        end_user: { origin_id: 'customer-deleted' },
+        redirect_uri: 'https://app.example.com/done',
+      });
+      const first = new LinkPageClient(gateway.app);
+      await first.open(firstUrl);
+      await first.submit('credentials', FULL);
+      await first.submit('confirm');
+      const id = new URL(first.redirectedTo!).searchParams.get('linked_account_id')!;
+
+      const { url, link_token: token } = await createLinkToken(gateway.app, acme.apiKey, {
+        end_user: { origin_id: 'customer-deleted' },
+        linked_account_id: id,
+      });
+      const browser = new LinkPageClient(gateway.app);
+      await browser.open(url);
+      await browser.submit('credentials', LIMITED);
+      expect((await tokenRow(token)).session).not.toBeNull();
+      const deleted = await gateway.app.request(`/linked-accounts/${id}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${acme.apiKey}` },
+      });
+      expect(deleted.status).toBe(200);
+      expect((await tokenRow(token)).session).toBeNull();
+      const page = await browser.open(url);
+      expect(page.status).toBe(410);
+      expect(pageText(page.html)).toContain('This connection no longer exists');
+      expect(page.html).not.toContain('<form');
+    });
+
+    it('refuses an oversized form', async () => {
+      const { url, link_token: token } = await createLinkToken(gateway.app, acme.apiKey, {
+        end_user: { origin_id: 'customer-big' },
+      });
+      const browser = new LinkPageClient(gateway.app);
+      await browser.open(url);
+      const page = await browser.post(`/link/${token}/credentials`, {
+        csrf_token: browser.csrfToken(),
+        client_id: 'x'.repeat(20_000),
+        client_secret: 'y',
+      });
+      expect(page.status).toBe(413);
+    });
+  });
+
   it('never logs the client secret or a link token', async () => {
     const all = logLines.join('\n');
     expect(all).toContain('/link/{token}');

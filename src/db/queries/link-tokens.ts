@@ -111,3 +111,20 @@ export async function clearExpiredLinkTokenSessions(
     .returning({ id: linkTokens.id });
   return rows.length;
 }
+
+/** A deleted account's pending reconnect flows drop what they hold (sealed credentials included). */
+export async function clearLinkTokenSessionsOfLinkedAccount(
+  db: Database,
+  input: { environmentId: string; linkedAccountId: string },
+): Promise<void> {
+  await db
+    .update(linkTokens)
+    .set({ session: null })
+    .where(
+      and(
+        eq(linkTokens.environmentId, input.environmentId),
+        eq(linkTokens.linkedAccountId, input.linkedAccountId),
+        isNull(linkTokens.consumedAt),
+      ),
+    );
+}

@@ -1,5 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../context';
+import { clearLinkTokenSessionsOfLinkedAccount } from '../../db/queries/link-tokens';
 import { deleteLinkedAccount } from '../../db/queries/linked-accounts';
 import { ApiError, errorResponses } from '../../errors';
 import { forgetLinkedAccountToken } from '../../providers/factory';
@@ -44,6 +45,7 @@ export function registerDeleteLinkedAccount(app: OpenAPIHono<AppEnv>) {
     // A concurrent delete won; to this caller the account is gone either way.
     if (!deleted) throw new ApiError('not_found', `No linked account ${id} in this environment.`);
     await forgetLinkedAccountToken(services.tokens, linkedAccount);
+    await clearLinkTokenSessionsOfLinkedAccount(services.db, { environmentId, linkedAccountId: id });
     return c.json({ result: { id, deleted: true as const } }, 200);
   });
 }
