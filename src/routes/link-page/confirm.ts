@@ -50,7 +50,12 @@ async function decide(flow: Flow, session: CoverageSession, choice: string | und
       : { kind: 'create' };
   }
   const shown = matches.find((account) => account.id === session.existing_account_id);
-  if (!shown) return { kind: 'ask' };
+  if (!shown) {
+    return {
+      kind: 'ask',
+      error: 'This Personio company was just connected for the same customer. Choose what to do.',
+    };
+  }
   if (choice === 'reconnect') return { kind: 'reconnect', target: shown };
   if (choice === 'new') return { kind: 'create' };
   return { kind: 'ask', error: 'Choose whether to update the existing connection or add a separate one.' };
