@@ -6,6 +6,9 @@ import { ApiError, errorBody } from './errors';
 import { apiKeyAuth } from './middleware/api-key-auth';
 import { linkedAccountResolution } from './middleware/linked-account';
 import { requestContext } from './middleware/request-id';
+import { linkPageRouter } from './routes/link-page';
+import { linkTokensRouter } from './routes/link-tokens';
+import { linkedAccountsRouter } from './routes/linked-accounts';
 import { proxyRouter } from './routes/proxy';
 import { employeesRouter } from './routes/unified/hris/employees';
 import { createServices } from './services';
@@ -44,6 +47,12 @@ export async function createApp(deps: AppDeps) {
   app.use('/proxy/*', apiKeyAuth, linkedAccountResolution);
   app.route('/', employeesRouter());
   app.route('/', proxyRouter());
+
+  app.use('/link-tokens', apiKeyAuth);
+  app.use('/linked-accounts/*', apiKeyAuth);
+  app.route('/', linkTokensRouter());
+  app.route('/', linkedAccountsRouter());
+  app.route('/', linkPageRouter());
 
   app.notFound(() => {
     throw new ApiError('not_found', 'No such route. See /docs for the API reference.');

@@ -61,6 +61,8 @@ const ConfigSchema = z
     SANDBOX: booleanFlag.optional(),
     SANDBOX_EMPLOYEES: z.coerce.number().int().min(10).max(100_000).default(250),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+    /** Default lifetime of a link token; `POST /link-tokens` may ask for another, up to 7 days. */
+    LINK_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(604_800).default(1800),
   })
   .superRefine((env, ctx) => {
     if (env.DATABASE_URL && !env.ENCRYPTION_KEY) {
@@ -100,6 +102,8 @@ export interface Config {
   /** The built-in Personio simulator serves `personio-sandbox` linked accounts. Off by default in production. */
   sandbox: { enabled: boolean; employees: number };
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Hosted link flow: default link token lifetime in seconds (60 s to 7 days). */
+  link: { tokenTtlSeconds: number };
   /** Embedded mode: no DATABASE_URL, so PGlite, in-memory cache and a generated key under DATA_DIR. */
   embedded: boolean;
 }
@@ -151,6 +155,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     },
     sandbox: { enabled: values.SANDBOX ?? embedded, employees: values.SANDBOX_EMPLOYEES },
     logLevel: values.LOG_LEVEL,
+    link: { tokenTtlSeconds: values.LINK_TOKEN_TTL_SECONDS },
     embedded,
   };
 }

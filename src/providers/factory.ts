@@ -33,6 +33,34 @@ export async function encryptCredentials(secretBox: SecretBox, credentials: Pers
   return { encryptedCredentials: sealed, credentialsKeyId: secretBox.currentKeyId };
 }
 
+export async function decryptCredentials(secretBox: SecretBox, sealed: string): Promise<PersonioCredentials> {
+  const stored = StoredCredentialsSchema.parse(
+    JSON.parse(await secretBox.decrypt(sealed, CREDENTIALS_PURPOSE)),
+  );
+  return { clientId: stored.client_id, clientSecret: stored.client_secret };
+}
+
+/**
+ * The token-cache key of a linked account's current credentials. It names the credential version
+ * too, so new credentials (a reconnect) never reuse the token of the old ones.
+ */
+export async function linkedAccountTokenKey(
+  linkedAccount: Pick<LinkedAccount, 'id'> & { credentials: string },
+): Promise<string> {
+  return `${linkedAccount.id}:${(await sha256Hex(linkedAccount.credentials)).slice(0, 16)}`;
+}
+
+/** Drops the cached Personio token of a linked account's current credentials (delete, reconnect, rejection). */
+export async function forgetLinkedAccountToken(
+  tokens: PersonioTokenManager,
+  linkedAccount: Pick<LinkedAccount, 'id' | 'credentials'>,
+): Promise<void> {
+  if (!linkedAccount.credentials) return;
+  await tokens.forget(
+    await linkedAccountTokenKey({ id: linkedAccount.id, credentials: linkedAccount.credentials }),
+  );
+}
+
 /** Builds the Personio client for one linked account: decrypts its credentials and picks the upstream. */
 export class ProviderFactory {
   private readonly retry: RetryPolicy;
@@ -56,17 +84,17 @@ export class ProviderFactory {
     if (!linkedAccount.credentials) {
       throw new ApiError('provider_unauthorized', 'This linked account has no credentials; link it again.');
     }
-    const stored = StoredCredentialsSchema.parse(
-      JSON.parse(await this.deps.secretBox.decrypt(linkedAccount.credentials, CREDENTIALS_PURPOSE)),
-    );
+    const credentials = await decryptCredentials(this.deps.secretBox, linkedAccount.credentials);
     const upstream = this.upstream(linkedAccount.integration);
     return new PersonioClient({
       baseUrl: upstream.baseUrl,
       fetch: upstream.fetch,
-      credentials: { clientId: stored.client_id, clientSecret: stored.client_secret },
+      credentials,
       tokens: this.deps.tokens,
-      // New credentials (a reconnect) must not reuse the token of the old ones.
-      accountKey: `${linkedAccount.id}:${(await sha256Hex(linkedAccount.credentials)).slice(0, 16)}`,
+      accountKey: await linkedAccountTokenKey({
+        id: linkedAccount.id,
+        credentials: linkedAccount.credentials,
+      }),
       partnerId: this.deps.config.personio.partnerId,
       appId: this.deps.config.personio.appId,
       retry: this.retry,
