@@ -6,6 +6,10 @@ import { ApiError, errorBody } from './errors';
 import { apiKeyAuth } from './middleware/api-key-auth';
 import { linkedAccountResolution } from './middleware/linked-account';
 import { requestContext } from './middleware/request-id';
+import { linkPageRouter } from './routes/link-page';
+import { linkTokensRouter } from './routes/link-tokens';
+import { linkedAccountsRouter } from './routes/linked-accounts';
+import { proxyRouter } from './routes/proxy';
 import { employeesRouter } from './routes/unified/hris/employees';
 import { timeoffBalancesRouter } from './routes/unified/hris/timeoff-balances';
 import { timeoffRequestsRouter } from './routes/unified/hris/timeoff-requests';
@@ -43,10 +47,18 @@ export async function createApp(deps: AppDeps) {
   app.get('/docs', swaggerUI({ url: '/openapi.json', title: 'Roster API' }));
 
   app.use('/unified/*', apiKeyAuth, linkedAccountResolution);
+  app.use('/proxy/*', apiKeyAuth, linkedAccountResolution);
   app.route('/', employeesRouter());
   app.route('/', timeoffTypesRouter());
   app.route('/', timeoffRequestsRouter());
   app.route('/', timeoffBalancesRouter());
+  app.route('/', proxyRouter());
+
+  app.use('/link-tokens', apiKeyAuth);
+  app.use('/linked-accounts/*', apiKeyAuth);
+  app.route('/', linkTokensRouter());
+  app.route('/', linkedAccountsRouter());
+  app.route('/', linkPageRouter());
 
   app.notFound(() => {
     throw new ApiError('not_found', 'No such route. See /docs for the API reference.');
@@ -64,6 +76,7 @@ export async function createApp(deps: AppDeps) {
     }
     for (const [name, value] of Object.entries(apiError.headers)) c.header(name, value);
     c.header('X-Request-Id', requestId);
+    c.header('X-Roster-Source', 'gateway');
     return c.json(errorBody(apiError, requestId), apiError.status);
   });
 

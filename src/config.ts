@@ -23,6 +23,10 @@ const ConfigSchema = z
       .string()
       .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
       .optional(),
+    REDIS_KEY_PREFIX: z
+      .string()
+      .regex(/^[\w:.-]{1,64}$/, 'must be 1–64 letters, digits, `_`, `-`, `.` or `:`')
+      .default('roster:'),
     ENCRYPTION_KEY: z
       .string()
       .regex(/^[A-Za-z0-9_\-+/]{43}=?$/, 'must be 32 random bytes in base64url (43 characters)')
@@ -49,10 +53,16 @@ const ConfigSchema = z
       .string()
       .regex(/^[A-Z0-9_]+$/, 'must be UPPER_SNAKE_CASE as Personio asks')
       .default('ROSTER'),
-    PERSONIO_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
+    PERSONIO_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
+    PERSONIO_RETRY_BUDGET_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+    PERSONIO_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+    PERSONIO_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().max(1000).default(5),
+    PERSONIO_RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(1000).default(10),
     SANDBOX: booleanFlag.optional(),
     SANDBOX_EMPLOYEES: z.coerce.number().int().min(10).max(100_000).default(250),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+    /** Default lifetime of a link token; `POST /link-tokens` may ask for another, up to 7 days. */
+    LINK_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(604_800).default(1800),
   })
   .superRefine((env, ctx) => {
     if (env.DATABASE_URL && !env.ENCRYPTION_KEY) {
@@ -72,13 +82,28 @@ export interface Config {
   publicUrl: string;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
+  /** Keeps deployments that share one Redis apart. */
+  redisKeyPrefix: string;
   encryptionKey: string | undefined;
   previousEncryptionKeys: string[];
   dataDir: string;
-  personio: { baseUrl: string; partnerId: string | undefined; appId: string; timeoutMs: number };
+  personio: {
+    baseUrl: string;
+    partnerId: string | undefined;
+    appId: string;
+    /** Per attempt. */
+    timeoutMs: number;
+    /** Per call, retries and waits included. */
+    retryBudgetMs: number;
+    maxAttempts: number;
+    /** Upstream pacing per linked account, shared by all processes through the cache. */
+    rateLimit: { perSecond: number; burst: number };
+  };
   /** The built-in Personio simulator serves `personio-sandbox` linked accounts. Off by default in production. */
   sandbox: { enabled: boolean; employees: number };
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Hosted link flow: default link token lifetime in seconds (60 s to 7 days). */
+  link: { tokenTtlSeconds: number };
   /** Embedded mode: no DATABASE_URL, so PGlite, in-memory cache and a generated key under DATA_DIR. */
   embedded: boolean;
 }
@@ -112,6 +137,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     ).replace(/\/$/, ''),
     databaseUrl: values.DATABASE_URL,
     redisUrl: values.REDIS_URL,
+    redisKeyPrefix: values.REDIS_KEY_PREFIX,
     encryptionKey: values.ENCRYPTION_KEY,
     previousEncryptionKeys: values.ENCRYPTION_KEYS_PREVIOUS,
     dataDir: values.DATA_DIR,
@@ -120,9 +146,16 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       partnerId: values.PERSONIO_PARTNER_ID,
       appId: values.PERSONIO_APP_ID,
       timeoutMs: values.PERSONIO_TIMEOUT_MS,
+      retryBudgetMs: values.PERSONIO_RETRY_BUDGET_MS,
+      maxAttempts: values.PERSONIO_MAX_ATTEMPTS,
+      rateLimit: {
+        perSecond: values.PERSONIO_RATE_LIMIT_PER_SECOND,
+        burst: values.PERSONIO_RATE_LIMIT_BURST,
+      },
     },
     sandbox: { enabled: values.SANDBOX ?? embedded, employees: values.SANDBOX_EMPLOYEES },
     logLevel: values.LOG_LEVEL,
+    link: { tokenTtlSeconds: values.LINK_TOKEN_TTL_SECONDS },
     embedded,
   };
 }

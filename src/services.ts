@@ -17,6 +17,7 @@ export async function createServices(deps: AppDeps): Promise<Services> {
     tokens,
     providers: new ProviderFactory({
       config: deps.config,
+      cache: deps.cache,
       secretBox: deps.secretBox,
       tokens,
       fetch: deps.fetch ?? ((request) => fetch(request)),

@@ -37,7 +37,9 @@ export default {
       );
     }
     const sql = postgres(config.databaseUrl, { max: 1, fetch_types: false, onnotice: () => {} });
-    const cache = config.redisUrl ? new RedisCache(config.redisUrl) : new MemoryCache();
+    const cache = config.redisUrl
+      ? new RedisCache(config.redisUrl, config.redisKeyPrefix)
+      : new MemoryCache();
     const app = await createApp({
       config,
       db: drizzle({ client: sql, schema }) as unknown as Database,

@@ -1,4 +1,4 @@
-import type { Cache } from './types';
+import type { Cache, SlotReservation } from './types';
 
 interface Entry {
   value: string;
@@ -36,6 +36,22 @@ export class MemoryCache implements Cache {
     if (entry) entry.value = String(value);
     else this.write(key, String(value), ttlMs);
     return value;
+  }
+
+  async reserveSlot(
+    key: string,
+    intervalMs: number,
+    burst: number,
+    maxWaitMs: number,
+  ): Promise<SlotReservation> {
+    const now = this.now();
+    const tolerance = (burst - 1) * intervalMs;
+    const theoretical = Math.max(Number(this.live(key)?.value ?? now), now);
+    const waitMs = Math.max(0, theoretical - tolerance - now);
+    if (waitMs > maxWaitMs) return { reserved: false, waitMs };
+    const next = theoretical + intervalMs;
+    this.write(key, String(next), next - now + tolerance + 1000);
+    return { reserved: true, waitMs };
   }
 
   async deleteIfEquals(key: string, value: string): Promise<boolean> {

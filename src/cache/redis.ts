@@ -1,7 +1,21 @@
 import { Redis } from 'ioredis';
-import type { Cache } from './types';
+import type { Cache, SlotReservation } from './types';
 
 const INCREMENT = `local value = redis.call('incrby', KEYS[1], ARGV[1]) if value == tonumber(ARGV[1]) then redis.call('pexpire', KEYS[1], ARGV[2]) end return value`;
+// GCRA on Redis's own clock, so every process agrees on time; returns {reserved, waitMs}.
+const RESERVE_SLOT = `
+local time = redis.call('time')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local interval = tonumber(ARGV[1])
+local tolerance = (tonumber(ARGV[2]) - 1) * interval
+local theoretical = tonumber(redis.call('get', KEYS[1]) or now)
+if theoretical < now then theoretical = now end
+local wait = theoretical - tolerance - now
+if wait < 0 then wait = 0 end
+if wait > tonumber(ARGV[3]) then return {0, math.ceil(wait)} end
+local nextSlot = theoretical + interval
+redis.call('set', KEYS[1], tostring(nextSlot), 'PX', math.ceil(nextSlot - now + tolerance + 1000))
+return {1, math.ceil(wait)}`;
 const DELETE_IF_EQUALS = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
 /** The shared cache of every gateway process, on Redis. `keyPrefix` keeps deployments (and test suites) apart. */
@@ -37,6 +51,23 @@ export class RedisCache implements Cache {
 
   async increment(key: string, ttlMs: number, by = 1): Promise<number> {
     return Number(await this.redis.eval(INCREMENT, 1, key, by, Math.max(1, Math.round(ttlMs))));
+  }
+
+  async reserveSlot(
+    key: string,
+    intervalMs: number,
+    burst: number,
+    maxWaitMs: number,
+  ): Promise<SlotReservation> {
+    const [reserved, waitMs] = (await this.redis.eval(
+      RESERVE_SLOT,
+      1,
+      key,
+      intervalMs,
+      burst,
+      maxWaitMs,
+    )) as [number, number];
+    return { reserved: reserved === 1, waitMs };
   }
 
   async deleteIfEquals(key: string, value: string): Promise<boolean> {

@@ -11,7 +11,18 @@ export interface Cache {
   delete(key: string): Promise<void>;
   /** Adds `by` to a counter and returns the new value; the first increment starts its `ttlMs` window. */
   increment(key: string, ttlMs: number, by?: number): Promise<number>;
+  /**
+   * Books the next slot of a paced resource (GCRA): one slot per `intervalMs`, up to `burst` at once.
+   * `waitMs` is how long until the booked slot; when that would exceed `maxWaitMs` nothing is booked.
+   * The memory and Redis versions read one clock for all callers (Redis: its own `TIME`).
+   */
+  reserveSlot(key: string, intervalMs: number, burst: number, maxWaitMs: number): Promise<SlotReservation>;
   /** Deletes the key only while it still holds `value` (releasing a lock this process owns). */
   deleteIfEquals(key: string, value: string): Promise<boolean>;
   close(): Promise<void>;
+}
+
+export interface SlotReservation {
+  reserved: boolean;
+  waitMs: number;
 }

@@ -2,6 +2,7 @@ import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../context';
 import { getLinkedAccount, setLinkedAccountStatus, touchLinkedAccount } from '../db/queries/linked-accounts';
 import { ApiError } from '../errors';
+import { isRejectedCredential } from '../services/linking';
 
 const LINKED_ACCOUNT_ID = /^la_[0-9A-Za-z]{1,64}$/;
 const TOUCH_GRANULARITY_MS = 60_000;
@@ -58,12 +59,3 @@ export const linkedAccountResolution = createMiddleware<AppEnv>(async (c, next) 
     });
   }
 });
-
-/** Only a refused token exchange proves the stored credentials wrong; a 401 on a data call may be a stale token. */
-function isRejectedCredential(error: unknown): boolean {
-  return (
-    error instanceof ApiError &&
-    error.code === 'provider_unauthorized' &&
-    (error.details as { stage?: string } | undefined)?.stage === 'token_exchange'
-  );
-}

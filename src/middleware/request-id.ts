@@ -1,6 +1,7 @@
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv, Services } from '../context';
 import { newId } from '../crypto/random';
+import { loggablePath } from '../lib/redact';
 
 /** Gives every request a `req_…` id, echoes it in `X-Request-Id`, and logs one line per request. */
 export function requestContext(services: Services) {
@@ -14,7 +15,7 @@ export function requestContext(services: Services) {
     services.logger.info('request', {
       request_id: requestId,
       method: c.req.method,
-      path: c.req.path,
+      path: loggablePath(c.req.path),
       status: c.res.status,
       duration_ms: Math.round((performance.now() - started) * 10) / 10,
     });

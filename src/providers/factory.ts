@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Cache } from '../cache/types';
 import type { Config } from '../config';
 import { sha256Hex } from '../crypto/encoding';
 import type { SecretBox } from '../crypto/secret-box';
@@ -6,6 +7,7 @@ import type { LinkedAccount } from '../db/schema';
 import { ApiError } from '../errors';
 import { PersonioClient, type PersonioCredentials } from './personio/client';
 import { createPersonioProvider } from './personio/provider';
+import { RateBudget, type RetryPolicy } from './personio/resilience';
 import type { PersonioTokenManager } from './personio/token-manager';
 import type { FetchLike, HrisProvider } from './types';
 
@@ -15,6 +17,7 @@ const StoredCredentialsSchema = z.object({ client_id: z.string(), client_secret:
 
 export interface ProviderFactoryDeps {
   config: Config;
+  cache: Cache;
   secretBox: SecretBox;
   tokens: PersonioTokenManager;
   fetch: FetchLike;
@@ -30,9 +33,50 @@ export async function encryptCredentials(secretBox: SecretBox, credentials: Pers
   return { encryptedCredentials: sealed, credentialsKeyId: secretBox.currentKeyId };
 }
 
+export async function decryptCredentials(secretBox: SecretBox, sealed: string): Promise<PersonioCredentials> {
+  const stored = StoredCredentialsSchema.parse(
+    JSON.parse(await secretBox.decrypt(sealed, CREDENTIALS_PURPOSE)),
+  );
+  return { clientId: stored.client_id, clientSecret: stored.client_secret };
+}
+
+/**
+ * The token-cache key of a linked account's current credentials. It names the credential version
+ * too, so new credentials (a reconnect) never reuse the token of the old ones.
+ */
+export async function linkedAccountTokenKey(
+  linkedAccount: Pick<LinkedAccount, 'id'> & { credentials: string },
+): Promise<string> {
+  return `${linkedAccount.id}:${(await sha256Hex(linkedAccount.credentials)).slice(0, 16)}`;
+}
+
+/** Drops the cached Personio token of a linked account's current credentials (delete, reconnect, rejection). */
+export async function forgetLinkedAccountToken(
+  tokens: PersonioTokenManager,
+  linkedAccount: Pick<LinkedAccount, 'id' | 'credentials'>,
+): Promise<void> {
+  if (!linkedAccount.credentials) return;
+  await tokens.forget(
+    await linkedAccountTokenKey({ id: linkedAccount.id, credentials: linkedAccount.credentials }),
+  );
+}
+
 /** Builds the Personio client for one linked account: decrypts its credentials and picks the upstream. */
 export class ProviderFactory {
-  constructor(private readonly deps: ProviderFactoryDeps) {}
+  private readonly retry: RetryPolicy;
+  private readonly rateBudget: RateBudget;
+
+  constructor(private readonly deps: ProviderFactoryDeps) {
+    const { personio } = deps.config;
+    this.retry = {
+      attemptTimeoutMs: personio.timeoutMs,
+      budgetMs: personio.retryBudgetMs,
+      maxAttempts: personio.maxAttempts,
+      baseDelayMs: 200,
+      maxDelayMs: 5_000,
+    };
+    this.rateBudget = new RateBudget(deps.cache, personio.rateLimit.perSecond, personio.rateLimit.burst);
+  }
 
   async personioClient(
     linkedAccount: Pick<LinkedAccount, 'id' | 'integration' | 'credentials'>,
@@ -40,20 +84,21 @@ export class ProviderFactory {
     if (!linkedAccount.credentials) {
       throw new ApiError('provider_unauthorized', 'This linked account has no credentials; link it again.');
     }
-    const stored = StoredCredentialsSchema.parse(
-      JSON.parse(await this.deps.secretBox.decrypt(linkedAccount.credentials, CREDENTIALS_PURPOSE)),
-    );
+    const credentials = await decryptCredentials(this.deps.secretBox, linkedAccount.credentials);
     const upstream = this.upstream(linkedAccount.integration);
     return new PersonioClient({
       baseUrl: upstream.baseUrl,
       fetch: upstream.fetch,
-      credentials: { clientId: stored.client_id, clientSecret: stored.client_secret },
+      credentials,
       tokens: this.deps.tokens,
-      // New credentials (a reconnect) must not reuse the token of the old ones.
-      accountKey: `${linkedAccount.id}:${(await sha256Hex(linkedAccount.credentials)).slice(0, 16)}`,
+      accountKey: await linkedAccountTokenKey({
+        id: linkedAccount.id,
+        credentials: linkedAccount.credentials,
+      }),
       partnerId: this.deps.config.personio.partnerId,
       appId: this.deps.config.personio.appId,
-      timeoutMs: this.deps.config.personio.timeoutMs,
+      retry: this.retry,
+      rateBudget: this.rateBudget,
     });
   }
 
@@ -72,7 +117,8 @@ export class ProviderFactory {
       accountKey: `unlinked:${key}`,
       partnerId: this.deps.config.personio.partnerId,
       appId: this.deps.config.personio.appId,
-      timeoutMs: this.deps.config.personio.timeoutMs,
+      retry: this.retry,
+      rateBudget: this.rateBudget,
     });
   }
 

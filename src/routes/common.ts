@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { type ErrorCode, errorResponses } from '../errors';
 
 export const SECURITY = [{ apiKey: [] }];
 
@@ -46,4 +47,23 @@ export function listEnvelope<Schema extends z.ZodType>(schema: Schema) {
       .nullable()
       .openapi({ description: 'Pass as `cursor` for the next page; `null` at the end.' }),
   });
+}
+
+/** What any call on a linked account can fail with: the caller's request, its key, the account, or Personio. */
+export const LINKED_ACCOUNT_ERRORS = [
+  'invalid_request',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'provider_unauthorized',
+  'provider_forbidden',
+  'rate_limited',
+  'provider_error',
+  'provider_unavailable',
+  'provider_timeout',
+] as const satisfies readonly ErrorCode[];
+
+/** OpenAPI error responses of a route on a linked account, plus any codes of its own. */
+export function linkedAccountErrorResponses(...extra: ErrorCode[]) {
+  return errorResponses(...LINKED_ACCOUNT_ERRORS, ...extra);
 }

@@ -41,7 +41,9 @@ export async function createNodeRuntime(
     database = await connectPglite(join(config.dataDir, 'pglite'));
   }
 
-  const cache: Cache = config.redisUrl ? new RedisCache(config.redisUrl) : new MemoryCache();
+  const cache: Cache = config.redisUrl
+    ? new RedisCache(config.redisUrl, config.redisKeyPrefix)
+    : new MemoryCache();
   const sandbox = config.sandbox.enabled
     ? createPersonioSandbox({ employees: config.sandbox.employees })
     : undefined;

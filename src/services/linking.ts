@@ -1,30 +1,74 @@
 import type { Services } from '../context';
+import { sha256Hex } from '../crypto/encoding';
 import { randomBase62 } from '../crypto/random';
-import { createLinkedAccount } from '../db/queries/linked-accounts';
+import type { Database } from '../db/client';
+import {
+  createLinkedAccount,
+  recordLinkedAccountCheck,
+  replaceLinkedAccountCredentials,
+} from '../db/queries/linked-accounts';
 import type { FieldCoverage, Integration, LinkedAccount } from '../db/schema';
-import { encryptCredentials } from '../providers/factory';
+import { ApiError } from '../errors';
+import { decryptCredentials, encryptCredentials, forgetLinkedAccountToken } from '../providers/factory';
 import type { PersonioCredentials } from '../providers/personio/client';
 import { employeeFieldCoverage } from '../providers/personio/mappers/coverage';
 import { AttributeListSchema, EmployeeListSchema } from '../providers/personio/schemas';
 
+/** What a live check of Personio credentials found out. */
+export interface CredentialCheck {
+  fieldCoverage: FieldCoverage;
+  /** Recognises the Personio company (see `personioCompanyFingerprint`); null when it has no employees. */
+  companyFingerprint: string | null;
+}
+
 /**
  * Checks Personio credentials live: a token exchange, one employee, and the attribute list that
- * says what the credential may read. Throws `provider_unauthorized` when Personio refuses them.
+ * says what the credential may read. Throws `provider_unauthorized` (details.stage `token_exchange`)
+ * when Personio refuses them, `provider_forbidden` when they may not read employees.
  */
 export async function validatePersonioCredentials(
   services: Services,
   integration: Integration,
   credentials: PersonioCredentials,
-): Promise<FieldCoverage> {
+): Promise<CredentialCheck> {
   const probeKey = randomBase62(16);
   const client = services.providers.clientForCredentials(integration, credentials, probeKey);
   try {
-    await client.get('/company/employees', [['limit', '1']], EmployeeListSchema);
+    const employees = await client.get('/company/employees', [['limit', '1']], EmployeeListSchema);
     const attributes = await client.get('/company/employees/attributes', [], AttributeListSchema);
-    return employeeFieldCoverage(attributes!.data, services.now());
+    const firstId = employees!.data[0]?.attributes.id?.value;
+    return {
+      fieldCoverage: employeeFieldCoverage(attributes!.data, services.now()),
+      companyFingerprint:
+        typeof firstId === 'number' || typeof firstId === 'string'
+          ? await personioCompanyFingerprint(integration, String(firstId))
+          : null,
+    };
   } finally {
     await services.tokens.forget(`unlinked:${probeKey}`);
   }
+}
+
+/**
+ * Personio v1 exposes no company id. Employee ids are assigned by Personio across all companies and
+ * `id` is readable by every credential whatever its whitelist, so the lowest employee id (the first
+ * of the id-ordered list) names the company for any credential of it. It changes only if that very
+ * employee record is deleted, in which case a re-link is simply not recognised as the same company.
+ */
+export async function personioCompanyFingerprint(
+  integration: Integration,
+  lowestEmployeeId: string,
+): Promise<string> {
+  return `v1:${(await sha256Hex(`roster:personio-company:${integration}:${lowestEmployeeId}`)).slice(0, 32)}`;
+}
+
+/** True when Personio refused the credentials themselves (not a transient failure or a missing right). */
+export function isRejectedCredential(error: unknown): error is ApiError {
+  return (
+    error instanceof ApiError &&
+    error.code === 'provider_unauthorized' &&
+    (error.details as { stage?: string } | undefined)?.stage === 'token_exchange'
+  );
 }
 
 export interface LinkPersonioInput {
@@ -36,20 +80,100 @@ export interface LinkPersonioInput {
   email?: string | null;
 }
 
-/** Validates the credentials, then stores the linked account with them encrypted and its field coverage. */
-export async function linkPersonioAccount(
+/** Stores a linked account for credentials that were just validated, encrypting them first. */
+export async function storeLinkedAccount(
   services: Services,
-  input: LinkPersonioInput,
+  input: LinkPersonioInput & { check: CredentialCheck },
+  db: Database = services.db,
 ): Promise<LinkedAccount> {
-  const fieldCoverage = await validatePersonioCredentials(services, input.integration, input.credentials);
   const sealed = await encryptCredentials(services.secretBox, input.credentials);
-  return createLinkedAccount(services.db, {
+  return createLinkedAccount(db, {
     environmentId: input.environmentId,
     integration: input.integration,
     originId: input.originId,
     organizationName: input.organizationName ?? null,
     email: input.email ?? null,
     ...sealed,
-    fieldCoverage,
+    fieldCoverage: input.check.fieldCoverage,
+    companyFingerprint: input.check.companyFingerprint,
   });
+}
+
+/** Validates the credentials, then stores the linked account with them encrypted and its field coverage. */
+export async function linkPersonioAccount(
+  services: Services,
+  input: LinkPersonioInput,
+): Promise<LinkedAccount> {
+  const check = await validatePersonioCredentials(services, input.integration, input.credentials);
+  return storeLinkedAccount(services, { ...input, check });
+}
+
+/**
+ * Reconnect in place: the account keeps its id, gets the new (validated) credentials, their coverage and
+ * fingerprint, and is `active` again. The caller drops the old credentials' cached token once this is
+ * committed (`forgetLinkedAccountToken` with the account as it was).
+ */
+export async function replaceCredentials(
+  services: Services,
+  input: {
+    environmentId: string;
+    linkedAccountId: string;
+    credentials: PersonioCredentials;
+    check: CredentialCheck;
+    organizationName?: string | null | undefined;
+    email?: string | null | undefined;
+  },
+  db: Database = services.db,
+): Promise<LinkedAccount | undefined> {
+  const sealed = await encryptCredentials(services.secretBox, input.credentials);
+  return replaceLinkedAccountCredentials(db, {
+    environmentId: input.environmentId,
+    id: input.linkedAccountId,
+    ...sealed,
+    fieldCoverage: input.check.fieldCoverage,
+    companyFingerprint: input.check.companyFingerprint,
+    organizationName: input.organizationName,
+    email: input.email,
+    now: services.now(),
+  });
+}
+
+/**
+ * Re-validates a linked account's stored credentials live. Personio refusing them makes the account
+ * `needs_reauth` (and drops its cached token); accepting them makes it `active` with fresh coverage.
+ * A disabled account stays disabled. Transient upstream failures are thrown and change nothing.
+ */
+export async function checkLinkedAccount(
+  services: Services,
+  linkedAccount: LinkedAccount,
+): Promise<LinkedAccount> {
+  if (!linkedAccount.credentials) {
+    throw new ApiError('provider_unauthorized', 'This linked account has no credentials; link it again.');
+  }
+  const credentials = await decryptCredentials(services.secretBox, linkedAccount.credentials);
+  const keepDisabled = (status: LinkedAccount['status']) =>
+    linkedAccount.status === 'disabled' ? 'disabled' : status;
+  let check: CredentialCheck;
+  try {
+    check = await validatePersonioCredentials(services, linkedAccount.integration, credentials);
+  } catch (error) {
+    if (!isRejectedCredential(error)) throw error;
+    await forgetLinkedAccountToken(services.tokens, linkedAccount);
+    const updated = await recordLinkedAccountCheck(services.db, {
+      environmentId: linkedAccount.environmentId,
+      id: linkedAccount.id,
+      status: keepDisabled('needs_reauth'),
+      now: services.now(),
+    });
+    return updated ?? linkedAccount;
+  }
+  const updated = await recordLinkedAccountCheck(services.db, {
+    environmentId: linkedAccount.environmentId,
+    id: linkedAccount.id,
+    status: keepDisabled('active'),
+    fieldCoverage: check.fieldCoverage,
+    companyFingerprint: check.companyFingerprint,
+    now: services.now(),
+  });
+  return updated ?? linkedAccount;
 }

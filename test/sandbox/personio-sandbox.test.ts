@@ -598,7 +598,7 @@ describe('stats', () => {
     await tokenFor(sandbox, SANDBOX_CREDENTIALS.full);
     expect(stats.byRoute).toEqual({ 'POST /v1/auth': 1 });
     sandbox.resetStats();
-    expect(sandbox.stats).toEqual({ authCalls: 0, requests: 0, byRoute: {} });
+    expect(sandbox.stats).toEqual({ authCalls: 0, requests: 0, byRoute: {}, byStatus: {}, arrivals: [] });
 
     const token = await tokenFor(sandbox, SANDBOX_CREDENTIALS.full);
     await postAuth(sandbox, { client_id: 'x', client_secret: 'y' });
@@ -622,6 +622,9 @@ describe('stats', () => {
         'GET /v1/company/employees/attributes': 1,
         'GET (unmatched)': 1,
       },
+      // Resource requests by status: the unauthenticated list call got 401.
+      byStatus: { 200: 5, 401: 1 },
+      arrivals: [],
     });
   });
 });

@@ -11,6 +11,7 @@ import { createSecretBox } from '../../src/crypto/secret-box';
 import { connectPglite, connectPostgres, type DatabaseHandle } from '../../src/db/connect';
 import { createApiKey } from '../../src/db/queries/api-keys';
 import { createEnvironment } from '../../src/db/queries/environments';
+import type { FetchLike } from '../../src/providers/types';
 import { createPersonioSandbox, type PersonioSandbox, SANDBOX_CREDENTIALS } from '../../src/sandbox/personio';
 import { createServices } from '../../src/services';
 import { linkPersonioAccount } from '../../src/services/linking';
@@ -71,7 +72,13 @@ export interface TestGateway {
   deps: AppDeps;
   request(
     path: string,
-    init?: { headers?: Record<string, string>; apiKey?: string | null; linkedAccountId?: string | null },
+    init?: {
+      headers?: Record<string, string>;
+      apiKey?: string | null;
+      linkedAccountId?: string | null;
+      method?: string;
+      body?: BodyInit;
+    },
   ): Promise<Response>;
 }
 
@@ -86,8 +93,9 @@ export const ENCRYPTION_KEY = base64url.encode(randomBytes(32));
 /** A gateway (one "process") over the given storage, talking to the simulator as if it were Personio. */
 export async function startGateway(
   storage: Storage,
-  sandbox: PersonioSandbox,
+  sandbox: PersonioSandbox | null,
   tenant?: Tenant,
+  options: { env?: Record<string, string>; fetch?: FetchLike } = {},
 ): Promise<TestGateway> {
   const config = parseConfig({
     DATABASE_URL: storage.databaseUrl,
@@ -95,13 +103,16 @@ export async function startGateway(
     PERSONIO_BASE_URL: PERSONIO_TEST_BASE_URL,
     SANDBOX: 'false',
     LOG_LEVEL: 'silent',
+    ...options.env,
   });
+  const fetch = options.fetch ?? sandbox?.fetch;
+  if (!fetch) throw new Error('startGateway needs a sandbox or a fetch');
   const deps: AppDeps = {
     config,
     db: storage.database.db,
     cache: storage.newCache(),
     secretBox: await createSecretBox(ENCRYPTION_KEY),
-    fetch: sandbox.fetch,
+    fetch,
   };
   const app = await createApp(deps);
   return {
@@ -109,12 +120,13 @@ export async function startGateway(
     deps,
     request(path, init = {}) {
       const headers: Record<string, string> = { ...init.headers };
+      const { method, body } = init;
       const apiKey = init.apiKey === undefined ? tenant?.apiKey : init.apiKey;
       const linkedAccountId =
         init.linkedAccountId === undefined ? tenant?.linkedAccountId : init.linkedAccountId;
       if (apiKey) headers.authorization = `Bearer ${apiKey}`;
       if (linkedAccountId) headers['x-linked-account-id'] = linkedAccountId;
-      return Promise.resolve(app.request(path, { headers }));
+      return Promise.resolve(app.request(path, { headers, method, body }));
     },
   };
 }

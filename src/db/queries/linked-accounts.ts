@@ -1,4 +1,4 @@
-import { and, eq, isNull, lt, or } from 'drizzle-orm';
+import { and, desc, eq, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import { newId } from '../../crypto/random';
 import type { Database } from '../client';
 import {
@@ -20,6 +20,7 @@ export interface NewLinkedAccount {
   encryptedCredentials: string;
   credentialsKeyId: string;
   fieldCoverage?: FieldCoverage | null;
+  companyFingerprint?: string | null;
   settings?: LinkedAccountSettings;
 }
 
@@ -36,6 +37,7 @@ export async function createLinkedAccount(db: Database, input: NewLinkedAccount)
       credentials: input.encryptedCredentials,
       credentialsKeyId: input.credentialsKeyId,
       fieldCoverage: input.fieldCoverage ?? null,
+      companyFingerprint: input.companyFingerprint ?? null,
       settings: input.settings ?? {},
     })
     .returning();
@@ -112,4 +114,171 @@ export async function listLinkedAccounts(
     .from(linkedAccounts)
     .where(and(eq(linkedAccounts.environmentId, input.environmentId), isNull(linkedAccounts.deletedAt)))
     .orderBy(linkedAccounts.createdAt);
+}
+
+/** Where a page of linked accounts ends: `created_at` to the microsecond (as text) and the id. */
+export interface LinkedAccountPosition {
+  created_at: string;
+  id: string;
+}
+
+/**
+ * One page of an environment's linked accounts, newest first, by keyset on (created_at, id), so a
+ * walk neither skips nor repeats an account while others are created. `created_at` travels as
+ * PostgreSQL text because a JavaScript Date would cut its microseconds.
+ */
+export async function listLinkedAccountsPage(
+  db: Database,
+  input: {
+    environmentId: string;
+    originId?: string | undefined;
+    status?: LinkedAccountStatus | undefined;
+    after?: LinkedAccountPosition | null;
+    limit: number;
+  },
+): Promise<{ linkedAccounts: LinkedAccount[]; next: LinkedAccountPosition | null }> {
+  const position = sql<string>`to_char(${linkedAccounts.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+  const rows = await db
+    .select({ linkedAccount: linkedAccounts, position })
+    .from(linkedAccounts)
+    .where(
+      and(
+        eq(linkedAccounts.environmentId, input.environmentId),
+        isNull(linkedAccounts.deletedAt),
+        input.originId === undefined ? undefined : eq(linkedAccounts.originId, input.originId),
+        input.status === undefined ? undefined : eq(linkedAccounts.status, input.status),
+        input.after
+          ? sql`(${linkedAccounts.createdAt}, ${linkedAccounts.id}) < (${input.after.created_at}::timestamptz, ${input.after.id})`
+          : undefined,
+      ),
+    )
+    .orderBy(desc(linkedAccounts.createdAt), desc(linkedAccounts.id))
+    .limit(input.limit + 1);
+  const page = rows.slice(0, input.limit);
+  const last = page.at(-1);
+  return {
+    linkedAccounts: page.map((row) => row.linkedAccount),
+    next: rows.length > input.limit && last ? { created_at: last.position, id: last.linkedAccount.id } : null,
+  };
+}
+
+/**
+ * Accounts of this environment and end user already linked to the same Personio company
+ * (same fingerprint), newest first: the link flow asks before adding another.
+ */
+export async function findLinkedAccountsByCompany(
+  db: Database,
+  input: {
+    environmentId: string;
+    integration: Integration;
+    originId: string;
+    companyFingerprint: string;
+    excludeId?: string | undefined;
+  },
+): Promise<LinkedAccount[]> {
+  return db
+    .select()
+    .from(linkedAccounts)
+    .where(
+      and(
+        eq(linkedAccounts.environmentId, input.environmentId),
+        eq(linkedAccounts.integration, input.integration),
+        eq(linkedAccounts.originId, input.originId),
+        eq(linkedAccounts.companyFingerprint, input.companyFingerprint),
+        isNull(linkedAccounts.deletedAt),
+        input.excludeId === undefined ? undefined : ne(linkedAccounts.id, input.excludeId),
+      ),
+    )
+    .orderBy(desc(linkedAccounts.createdAt));
+}
+
+/**
+ * Reconnect in place: new credentials (already encrypted), their coverage and fingerprint; the account
+ * becomes `active` again unless it was disabled.
+ */
+export async function replaceLinkedAccountCredentials(
+  db: Database,
+  input: {
+    environmentId: string;
+    id: string;
+    encryptedCredentials: string;
+    credentialsKeyId: string;
+    fieldCoverage: FieldCoverage;
+    companyFingerprint: string | null;
+    organizationName?: string | null | undefined;
+    email?: string | null | undefined;
+    now: Date;
+  },
+): Promise<LinkedAccount | undefined> {
+  const [updated] = await db
+    .update(linkedAccounts)
+    .set({
+      credentials: input.encryptedCredentials,
+      credentialsKeyId: input.credentialsKeyId,
+      fieldCoverage: input.fieldCoverage,
+      companyFingerprint: input.companyFingerprint,
+      status: sql`case when ${linkedAccounts.status} = 'disabled' then 'disabled' else 'active' end`,
+      ...(input.organizationName ? { organizationName: input.organizationName } : {}),
+      ...(input.email ? { email: input.email } : {}),
+      updatedAt: input.now,
+    })
+    .where(
+      and(
+        eq(linkedAccounts.environmentId, input.environmentId),
+        eq(linkedAccounts.id, input.id),
+        isNull(linkedAccounts.deletedAt),
+      ),
+    )
+    .returning();
+  return updated;
+}
+
+/** The outcome of a live re-validation: status, and the coverage measured when Personio accepted. */
+export async function recordLinkedAccountCheck(
+  db: Database,
+  input: {
+    environmentId: string;
+    id: string;
+    status: LinkedAccountStatus;
+    fieldCoverage?: FieldCoverage | undefined;
+    companyFingerprint?: string | null | undefined;
+    now: Date;
+  },
+): Promise<LinkedAccount | undefined> {
+  const [updated] = await db
+    .update(linkedAccounts)
+    .set({
+      status: input.status,
+      ...(input.fieldCoverage ? { fieldCoverage: input.fieldCoverage } : {}),
+      ...(input.companyFingerprint ? { companyFingerprint: input.companyFingerprint } : {}),
+      updatedAt: input.now,
+    })
+    .where(
+      and(
+        eq(linkedAccounts.environmentId, input.environmentId),
+        eq(linkedAccounts.id, input.id),
+        isNull(linkedAccounts.deletedAt),
+      ),
+    )
+    .returning();
+  return updated;
+}
+
+/** Soft delete that erases the credentials; true when this call deleted the account. */
+export async function deleteLinkedAccount(
+  db: Database,
+  input: { environmentId: string; id: string; now: Date },
+): Promise<boolean> {
+  const rows = await db
+    .update(linkedAccounts)
+    .set({ deletedAt: input.now, credentials: null, credentialsKeyId: null, updatedAt: input.now })
+    .where(
+      and(
+        eq(linkedAccounts.environmentId, input.environmentId),
+        eq(linkedAccounts.id, input.id),
+        isNull(linkedAccounts.deletedAt),
+      ),
+    )
+    .returning({ id: linkedAccounts.id });
+  return rows.length > 0;
 }

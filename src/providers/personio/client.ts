@@ -2,6 +2,14 @@ import type { z } from 'zod';
 import { ApiError } from '../../errors';
 import type { FetchLike } from '../types';
 import { upstreamError, upstreamMessage } from './errors';
+import {
+  backoffDelay,
+  type RateBudget,
+  RETRYABLE_STATUSES,
+  type RetryPolicy,
+  retryAfterMs,
+  sleep,
+} from './resilience';
 import { AuthResponseSchema } from './schemas';
 import type { IssuedToken, PersonioTokenManager } from './token-manager';
 
@@ -16,11 +24,15 @@ export interface PersonioClientOptions {
   fetch: FetchLike;
   credentials: PersonioCredentials;
   tokens: PersonioTokenManager;
-  /** Names this credential in the token cache (linked account id plus a credential version). */
+  /** Names this credential in the token cache and the rate budget (linked account id plus a credential version). */
   accountKey: string;
   partnerId?: string | undefined;
   appId: string;
-  timeoutMs: number;
+  retry: RetryPolicy;
+  /** Shared per-account pacing; absent means unpaced (tests of the client alone). */
+  rateBudget?: RateBudget | undefined;
+  random?: () => number;
+  now?: () => number;
 }
 
 const DEFAULT_TOKEN_LIFETIME_SECONDS = 86_400;
@@ -32,11 +44,39 @@ export interface PersonioRequest {
   /** Repeatable keys are repeated entries (`['employees[]', '1'], ['employees[]', '2']`). */
   query?: [string, string][];
   body?: { json: unknown } | { form: [string, string][] };
+  /**
+   * May the call be sent again after a 429, 502–504 or timeout? Reads always may; a write only when
+   * the caller made it idempotent (an `Idempotency-Key`), since Personio may have performed it.
+   */
+  retry?: boolean;
 }
 
-/** Personio v1 over HTTP: token handling, the `X-Personio-*` headers, and errors mapped to `provider_*`. */
+/** A request the proxy forwards as it came: any URL under the Personio host, raw headers, a replayable body or none. */
+export interface RawRequest {
+  method: string;
+  url: URL;
+  headers: Headers;
+  /** `null` for no body; a buffer can be re-sent on retry, a stream cannot. */
+  body: ArrayBuffer | ReadableStream<Uint8Array> | null;
+  retry: boolean;
+}
+
+/**
+ * Personio v1 over HTTP: token handling (401 → one refresh), the `X-Personio-*` headers, a shared
+ * rate budget, retries with backoff and jitter within a time budget, and errors mapped to `provider_*`.
+ */
 export class PersonioClient {
-  constructor(private readonly options: PersonioClientOptions) {}
+  private readonly random: () => number;
+  private readonly now: () => number;
+
+  constructor(private readonly options: PersonioClientOptions) {
+    this.random = options.random ?? Math.random;
+    this.now = options.now ?? Date.now;
+  }
+
+  get baseUrl(): string {
+    return this.options.baseUrl;
+  }
 
   /** GET a v1 resource and validate the body; `query` values may repeat (`employees[]`). */
   get<Schema extends z.ZodType>(
@@ -48,10 +88,7 @@ export class PersonioClient {
     return this.json({ method: 'GET', path, query }, schema, options);
   }
 
-  /**
-   * Sends one v1 request with the linked account's token and validates the JSON answer.
-   * A 401 means the token was revoked or expired early: exchange once more and send again, once.
-   */
+  /** Sends one v1 request with the linked account's token and validates the JSON answer. */
   async json<Schema extends z.ZodType>(
     request: PersonioRequest,
     schema: Schema,
@@ -59,34 +96,26 @@ export class PersonioClient {
   ): Promise<z.infer<Schema> | null> {
     const url = new URL(this.options.baseUrl + request.path);
     for (const [key, value] of request.query ?? []) url.searchParams.append(key, value);
-    const init = (token: string): RequestInit => {
-      const headers = this.headers(token);
-      if (!request.body) return { method: request.method, headers };
-      if ('json' in request.body) {
-        return {
-          method: request.method,
-          headers: { ...headers, 'content-type': 'application/json' },
-          body: JSON.stringify(request.body.json),
-        };
-      }
-      return {
-        method: request.method,
-        headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams(request.body.form).toString(),
-      };
-    };
-    let token = await this.token();
-    let response = await this.send(url, init(token));
-    if (response.status === 401) {
-      await response.body?.cancel();
-      await this.options.tokens.invalidate(this.options.accountKey, token);
-      token = await this.token();
-      response = await this.send(url, init(token));
+    const headers = new Headers({ accept: 'application/json' });
+    let body: ArrayBuffer | null = null;
+    if (request.body && 'json' in request.body) {
+      headers.set('content-type', 'application/json');
+      body = encode(JSON.stringify(request.body.json));
+    } else if (request.body) {
+      headers.set('content-type', 'application/x-www-form-urlencoded');
+      body = encode(new URLSearchParams(request.body.form).toString());
     }
-    const body = await readJson(response);
+    const response = await this.send({
+      method: request.method,
+      url,
+      headers,
+      body,
+      retry: request.retry ?? request.method === 'GET',
+    });
+    const parsedBody = await readJson(response);
     if (response.status === 404 && options.notFoundAsNull) return null;
-    if (!response.ok) throw upstreamError(response.status, body, response.headers);
-    const parsed = schema.safeParse(body);
+    if (!response.ok) throw upstreamError(response.status, parsedBody, response.headers);
+    const parsed = schema.safeParse(parsedBody);
     if (!parsed.success) {
       throw new ApiError('provider_error', 'Personio sent a response the gateway does not understand.', {
         details: {
@@ -100,16 +129,45 @@ export class PersonioClient {
     return parsed.data;
   }
 
+  /**
+   * Sends a request with the account's token and returns Personio's response as it is (the proxy).
+   * A 401 is retried once with a fresh token when the body can be sent again.
+   */
+  async send(request: RawRequest): Promise<Response> {
+    const deadline = this.now() + this.options.retry.budgetMs;
+    let token = await this.token();
+    let response = await this.attempt(request, token, deadline);
+    if (response.status === 401 && !(request.body instanceof ReadableStream)) {
+      // A token can be revoked or expire early: exchange once more and send again, once.
+      await response.body?.cancel();
+      await this.options.tokens.invalidate(this.options.accountKey, token);
+      token = await this.token();
+      response = await this.attempt(request, token, deadline);
+    } else if (response.status === 401) {
+      await this.options.tokens.invalidate(this.options.accountKey, token);
+    }
+    return response;
+  }
+
   /** POST /auth with the credentials in the body (query-string credentials are deprecated by Personio). */
   async exchangeToken(): Promise<IssuedToken> {
-    const response = await this.send(new URL(`${this.options.baseUrl}/auth`), {
-      method: 'POST',
-      headers: { ...this.identityHeaders(), 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({
-        client_id: this.options.credentials.clientId,
-        client_secret: this.options.credentials.clientSecret,
-      }),
-    });
+    const response = await this.attempt(
+      {
+        method: 'POST',
+        url: new URL(`${this.options.baseUrl}/auth`),
+        headers: new Headers({ 'content-type': 'application/json', accept: 'application/json' }),
+        body: encode(
+          JSON.stringify({
+            client_id: this.options.credentials.clientId,
+            client_secret: this.options.credentials.clientSecret,
+          }),
+        ),
+        // Exchanging again returns the same token, so the exchange is safe to repeat.
+        retry: true,
+      },
+      null,
+      this.now() + this.options.retry.budgetMs,
+    );
     const body = await readJson(response);
     if (response.status === 400 || response.status === 401 || response.status === 403) {
       throw new ApiError(
@@ -141,33 +199,84 @@ export class PersonioClient {
     return this.options.tokens.getToken(this.options.accountKey, () => this.exchangeToken());
   }
 
-  private identityHeaders(): Record<string, string> {
-    const headers: Record<string, string> = { 'X-Personio-App-ID': this.options.appId };
-    if (this.options.partnerId) headers['X-Personio-Partner-ID'] = this.options.partnerId;
-    return headers;
-  }
-
-  private headers(token: string): Record<string, string> {
-    return { ...this.identityHeaders(), authorization: `Bearer ${token}`, accept: 'application/json' };
-  }
-
-  private async send(url: URL, init: RequestInit): Promise<Response> {
-    try {
-      return await this.options.fetch(
-        new Request(url, { ...init, signal: AbortSignal.timeout(this.options.timeoutMs) }),
-      );
-    } catch (error) {
-      if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
-        throw new ApiError(
-          'provider_timeout',
-          `Personio did not answer within ${this.options.timeoutMs} ms.`,
+  /**
+   * One logical request: waits for the account's rate budget, then sends; on 429/502/503/504 or a
+   * timeout (when `retry` allows) waits `Retry-After` or a jittered backoff and sends again, as long
+   * as the time budget lasts. The last answer is returned; only a transport failure throws.
+   */
+  private async attempt(request: RawRequest, token: string | null, deadline: number): Promise<Response> {
+    const { retry } = this.options;
+    const replayable = !(request.body instanceof ReadableStream);
+    for (let attempt = 0; ; attempt++) {
+      await this.waitForBudget(deadline);
+      const remaining = deadline - this.now();
+      const canRetry = request.retry && replayable && attempt + 1 < retry.maxAttempts;
+      let response: Response;
+      try {
+        response = await this.options.fetch(
+          new Request(request.url, {
+            method: request.method,
+            headers: this.headers(request.headers, token),
+            body: request.body,
+            signal: AbortSignal.timeout(Math.max(1, Math.min(retry.attemptTimeoutMs, remaining))),
+            // Streaming request bodies need half-duplex fetch (Node's undici).
+            ...(request.body instanceof ReadableStream ? { duplex: 'half' } : {}),
+          } as RequestInit),
         );
+      } catch (error) {
+        const timedOut =
+          error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError');
+        const delay = backoffDelay(attempt, retry, this.random);
+        if (canRetry && this.now() + delay < deadline) {
+          await sleep(delay);
+          continue;
+        }
+        if (timedOut) {
+          throw new ApiError('provider_timeout', 'Personio did not answer in time.', {
+            details: { attempts: attempt + 1, attempt_timeout_ms: retry.attemptTimeoutMs },
+          });
+        }
+        throw new ApiError('provider_unavailable', 'Personio could not be reached.', {
+          details: { attempts: attempt + 1, reason: error instanceof Error ? error.message : String(error) },
+        });
       }
-      throw new ApiError('provider_unavailable', 'Personio could not be reached.', {
-        details: { reason: error instanceof Error ? error.message : String(error) },
-      });
+      if (!RETRYABLE_STATUSES.has(response.status) || !canRetry) return response;
+      const delay = Math.max(
+        retryAfterMs(response.headers, this.now()) ?? 0,
+        backoffDelay(attempt, retry, this.random),
+      );
+      if (this.now() + delay >= deadline) return response;
+      await response.body?.cancel();
+      await sleep(delay);
     }
   }
+
+  private async waitForBudget(deadline: number): Promise<void> {
+    if (!this.options.rateBudget) return;
+    const slot = await this.options.rateBudget.acquire(this.options.accountKey, deadline - this.now());
+    if (!slot.ok) {
+      throw new ApiError(
+        'rate_limited',
+        "This linked account's Personio rate budget is spent; retry later.",
+        {
+          details: { source: 'gateway', wait_ms: slot.waitMs },
+          headers: { 'Retry-After': String(Math.max(1, Math.ceil(slot.waitMs / 1000))) },
+        },
+      );
+    }
+  }
+
+  private headers(base: Headers, token: string | null): Headers {
+    const headers = new Headers(base);
+    headers.set('X-Personio-App-ID', this.options.appId);
+    if (this.options.partnerId) headers.set('X-Personio-Partner-ID', this.options.partnerId);
+    if (token) headers.set('authorization', `Bearer ${token}`);
+    return headers;
+  }
+}
+
+function encode(text: string): ArrayBuffer {
+  return new TextEncoder().encode(text).buffer as ArrayBuffer;
 }
 
 async function readJson(response: Response): Promise<unknown> {

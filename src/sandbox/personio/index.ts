@@ -7,11 +7,14 @@ import { createTokenStore, registerAuthRoute, requireBearerToken, type SandboxEn
 import { SANDBOX_CREDENTIALS, type SandboxCredential } from './credentials';
 import { registerEmployeeRoutes } from './employees';
 import { PersonioRequestError, personioError } from './errors';
+import { createFaultState, faultInjection, resetFaultState, type SandboxFaults } from './faults';
+import { registerProfilePictureRoute } from './profile-pictures';
 import { createEmployeeDirectory } from './seed';
 
 export type { OffsetSemantics } from './absence-query';
 export type { TimeOffWindow } from './absences';
 export { SANDBOX_CREDENTIALS, type SandboxCredential } from './credentials';
+export type { SandboxFaults } from './faults';
 
 export interface PersonioSandboxOptions {
   /** number of seeded employees, 10..100000, default 100 */
@@ -28,6 +31,8 @@ export interface PersonioSandboxOptions {
   offsetSemantics?: Partial<Record<'timeOffs' | 'absencePeriods' | 'timeOffTypes', OffsetSemantics>>;
   /** how GET /company/time-offs applies start_date; default 'overlap' (see absences.ts) */
   timeOffWindow?: TimeOffWindow;
+  /** fault switches from the start; change them later with `setFaults` */
+  faults?: SandboxFaults;
 }
 
 export interface PersonioSandboxStats {
@@ -37,6 +42,10 @@ export interface PersonioSandboxStats {
   requests: number;
   /** e.g. "GET /v1/company/employees" -> count (route pattern, not raw path) */
   byRoute: Record<string, number>;
+  /** resource requests by answer status (faults included) */
+  byStatus: Record<number, number>;
+  /** arrival times (ms since epoch) of resource requests, kept while `recordArrivals` is on */
+  arrivals: number[];
 }
 
 export interface PersonioSandbox {
@@ -52,6 +61,10 @@ export interface PersonioSandbox {
   employeeIds(): number[];
   /** the seeded absence balances of an employee (by Personio id), as the balance endpoint reports them */
   seededBalances(employeeId: number): SeededBalance[];
+  /** replaces the fault switches (and restarts their seeded stream); `{}` turns every fault off */
+  setFaults(faults: SandboxFaults): void;
+  /** keep arrival times of resource requests in `stats.arrivals` (for rate measurements) */
+  recordArrivals(on: boolean): void;
 }
 
 const MIN_EMPLOYEES = 10;
@@ -72,7 +85,9 @@ export function createPersonioSandbox(options: PersonioSandboxOptions = {}): Per
 
   const directory = createEmployeeDirectory(seed, employeeCount);
   const tokens = createTokenStore(tokenTtlSeconds, options.now ?? (() => new Date()));
-  const stats: PersonioSandboxStats = { authCalls: 0, requests: 0, byRoute: {} };
+  const stats: PersonioSandboxStats = { authCalls: 0, requests: 0, byRoute: {}, byStatus: {}, arrivals: [] };
+  const faultState = createFaultState(options.faults);
+  let recordingArrivals = false;
 
   const app = new Hono();
   app.use('*', async (c, next) => {
@@ -94,7 +109,13 @@ export function createPersonioSandbox(options: PersonioSandboxOptions = {}): Per
       stats.authCalls++;
     },
   });
+  v1.use('/company/*', async (c, next) => {
+    if (recordingArrivals) stats.arrivals.push(Date.now());
+    await next();
+    stats.byStatus[c.res.status] = (stats.byStatus[c.res.status] ?? 0) + 1;
+  });
   v1.use('/company/*', requireBearerToken(tokens));
+  v1.use('/company/*', faultInjection(faultState, { expireTokens: () => tokens.revokeAll() }));
   registerEmployeeRoutes(v1, directory);
   const absenceBook = createAbsenceBook(seed, directory);
   registerAbsenceRoutes(v1, {
@@ -108,6 +129,7 @@ export function createPersonioSandbox(options: PersonioSandboxOptions = {}): Per
     },
     timeOffWindow: options.timeOffWindow ?? 'overlap',
   });
+  registerProfilePictureRoute(v1, directory);
   app.route('/v1', v1);
 
   app.notFound((c) => personioError(c, 404, `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`));
@@ -118,13 +140,27 @@ export function createPersonioSandbox(options: PersonioSandboxOptions = {}): Per
 
   return {
     app,
-    fetch: async (request) => app.fetch(request),
+    // Like a real server behind fetch: an aborted request (a client-side timeout) rejects at once.
+    fetch: (request) => {
+      const { signal } = request;
+      if (signal.aborted) return Promise.reject(signal.reason);
+      return new Promise<Response>((resolve, reject) => {
+        signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+        Promise.resolve(app.fetch(request)).then(resolve, reject);
+      });
+    },
     stats,
     resetStats() {
       stats.authCalls = 0;
       stats.requests = 0;
       // In place, so callers holding `stats` or `stats.byRoute` keep seeing live numbers.
       for (const route of Object.keys(stats.byRoute)) delete stats.byRoute[route];
+      for (const status of Object.keys(stats.byStatus)) delete stats.byStatus[Number(status)];
+      stats.arrivals.length = 0;
+    },
+    setFaults: (faults) => resetFaultState(faultState, faults),
+    recordArrivals(on) {
+      recordingArrivals = on;
     },
     expireTokens: () => tokens.revokeAll(),
     employeeCount,

@@ -1,8 +1,14 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../../../context';
-import { ApiError, errorResponses } from '../../../../errors';
+import { ApiError } from '../../../../errors';
 import { EmployeeSchema } from '../../../../models/employee';
-import { booleanQuery, LinkedAccountHeaders, SECURITY, singleEnvelope } from '../../../common';
+import {
+  booleanQuery,
+  LinkedAccountHeaders,
+  linkedAccountErrorResponses,
+  SECURITY,
+  singleEnvelope,
+} from '../../../common';
 
 const route = createRoute({
   method: 'get',
@@ -36,18 +42,7 @@ const route = createRoute({
       description: 'The employee.',
       content: { 'application/json': { schema: singleEnvelope(EmployeeSchema).openapi('EmployeeResult') } },
     },
-    ...errorResponses(
-      'invalid_request',
-      'unauthorized',
-      'forbidden',
-      'not_found',
-      'provider_unauthorized',
-      'provider_forbidden',
-      'rate_limited',
-      'provider_error',
-      'provider_unavailable',
-      'provider_timeout',
-    ),
+    ...linkedAccountErrorResponses(),
   },
 });
 

@@ -1,9 +1,15 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../../../context';
-import { errorResponses } from '../../../../errors';
 import { queryBinding } from '../../../../lib/cursor';
 import { EMPLOYMENT_STATUSES, EmployeeSchema } from '../../../../models/employee';
-import { booleanQuery, LinkedAccountHeaders, listEnvelope, PaginationQuery, SECURITY } from '../../../common';
+import {
+  booleanQuery,
+  LinkedAccountHeaders,
+  linkedAccountErrorResponses,
+  listEnvelope,
+  PaginationQuery,
+  SECURITY,
+} from '../../../common';
 
 const EmployeeListQuery = PaginationQuery.extend({
   email: z
@@ -81,18 +87,7 @@ const route = createRoute({
       description: 'A page of employees.',
       content: { 'application/json': { schema: listEnvelope(EmployeeSchema).openapi('EmployeeList') } },
     },
-    ...errorResponses(
-      'invalid_request',
-      'unauthorized',
-      'forbidden',
-      'not_found',
-      'provider_unauthorized',
-      'provider_forbidden',
-      'rate_limited',
-      'provider_error',
-      'provider_unavailable',
-      'provider_timeout',
-    ),
+    ...linkedAccountErrorResponses(),
   },
 });
 

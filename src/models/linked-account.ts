@@ -1,0 +1,80 @@
+import { z } from '@hono/zod-openapi';
+import { INTEGRATIONS, LINKED_ACCOUNT_STATUSES, type LinkedAccount } from '../db/schema';
+
+export const FieldCoverageSchema = z
+  .object({
+    checked_at: z.string().openapi({ format: 'date-time', description: 'When Personio was asked.' }),
+    available: z
+      .array(z.string())
+      .openapi({ description: 'Unified Employee fields the credential can fill.', example: ['first_name'] }),
+    unavailable: z
+      .array(
+        z.object({
+          field: z.string().openapi({ example: 'job_title' }),
+          personio_attributes: z.array(z.string()).openapi({
+            description:
+              'Personio attributes to whitelist on the credential; any one of them fills the field.',
+            example: ['position'],
+          }),
+        }),
+      )
+      .openapi({
+        description:
+          'Fields that stay `null` because Personio leaves out attributes the credential does not whitelist.',
+      }),
+  })
+  .openapi('FieldCoverage');
+
+export const LinkedAccountSettingsSchema = z
+  .object({
+    hide_absence_details: z.boolean().openapi({
+      description: 'Privacy: time-off records of this account leave out absence details.',
+    }),
+  })
+  .openapi('LinkedAccountSettings');
+
+export const LinkedAccountSchema = z
+  .object({
+    id: z.string().openapi({ example: 'la_4kR9sTqW2mXb7YcN1pLdZe' }),
+    integration: z.enum(INTEGRATIONS),
+    status: z.enum(LINKED_ACCOUNT_STATUSES).openapi({
+      description:
+        '`needs_reauth`: Personio refused the stored credentials; unified and proxy calls answer ' +
+        '`424 provider_unauthorized` until the customer links again (a link token with `linked_account_id`).',
+    }),
+    end_user: z.object({
+      origin_id: z.string().openapi({ description: 'Your id for the customer.', example: 'customer-42' }),
+      organization_name: z.string().nullable(),
+      email: z.string().nullable(),
+    }),
+    field_coverage: FieldCoverageSchema.nullable(),
+    settings: LinkedAccountSettingsSchema,
+    created_at: z.string().openapi({ format: 'date-time' }),
+    updated_at: z.string().openapi({ format: 'date-time' }),
+    last_used_at: z
+      .string()
+      .nullable()
+      .openapi({ format: 'date-time', description: 'Last unified or proxy call (minute precision).' }),
+  })
+  .openapi('LinkedAccount', { description: 'A linked Personio account. Credentials are never returned.' });
+
+export type LinkedAccountResource = z.infer<typeof LinkedAccountSchema>;
+
+/** The public view of a linked account: everything but credentials and internal bookkeeping. */
+export function toLinkedAccountResource(linkedAccount: LinkedAccount): LinkedAccountResource {
+  return LinkedAccountSchema.parse({
+    id: linkedAccount.id,
+    integration: linkedAccount.integration,
+    status: linkedAccount.status,
+    end_user: {
+      origin_id: linkedAccount.originId,
+      organization_name: linkedAccount.organizationName,
+      email: linkedAccount.email,
+    },
+    field_coverage: linkedAccount.fieldCoverage,
+    settings: { hide_absence_details: linkedAccount.settings.hide_absence_details ?? false },
+    created_at: linkedAccount.createdAt.toISOString(),
+    updated_at: linkedAccount.updatedAt.toISOString(),
+    last_used_at: linkedAccount.lastUsedAt?.toISOString() ?? null,
+  });
+}

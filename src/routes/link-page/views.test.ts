@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { coverageView, credentialsView, doneView } from './views';
+
+const chrome = { nonce: 'n0nce', title: 'Connect', testMode: false };
+const render = async (view: unknown) => String(await view);
+
+describe('link page views', () => {
+  it('escapes everything that comes from the link token or the admin', async () => {
+    const html = await render(
+      credentialsView({
+        chrome,
+        action: '/link/t/credentials',
+        csrfToken: 'csrf',
+        organizationName: '<img src=x onerror=alert(1)>',
+        clientId: '"><script>alert(2)</script>',
+        reconnect: false,
+        sandbox: false,
+        error: { message: 'Personio did not accept <b>this</b>' },
+      }),
+    );
+    expect(html).not.toContain('<img src=x');
+    expect(html).not.toContain('<script>alert(2)');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(html).toContain('value="&quot;&gt;&lt;script&gt;');
+    expect(html).toContain('role="alert"');
+    expect(html).toMatch(/<input type="password" id="client_secret" name="client_secret" required/);
+    expect(html).not.toMatch(/name="client_secret"[^>]*value=/);
+  });
+
+  it('asks to choose between updating and adding when the company is already connected', async () => {
+    const html = await render(
+      coverageView({
+        chrome,
+        actions: { confirm: '/c', recheck: '/r', restart: '/s' },
+        csrfToken: 'csrf',
+        clientId: 'client',
+        coverage: { checked_at: '2025-01-01T00:00:00.000Z', available: ['first_name'], unavailable: [] },
+        reconnect: false,
+        companyChanged: true,
+        existing: { id: 'la_existing', createdAt: new Date('2024-12-24T10:00:00Z') },
+      }),
+    );
+    expect(html).toContain('This Personio company is already connected');
+    expect(html).toContain('connected on 2024-12-24');
+    expect(html.match(/name="choice"/g)).toHaveLength(2);
+    expect(html).not.toMatch(/name="choice"[^>]*checked/);
+    expect(html).toContain('Different Personio company?');
+  });
+
+  it('keeps the result script from being closed early by a hostile state', async () => {
+    const html = await render(
+      doneView({
+        chrome,
+        linkedAccountId: 'la_1',
+        message: {
+          type: 'roster:linked',
+          linked_account_id: 'la_1',
+          state: '</script><script>alert(1)//\u2028',
+        },
+        allowedOrigins: ['https://app.example.com'],
+        redirectUrl: null,
+      }),
+    );
+    const script = /<script nonce="n0nce">([\s\S]*?)<\/script>/.exec(html)![1]!;
+    expect(script).toContain('\\u003c/script\\u003e');
+    expect(script).not.toContain('\u2028');
+  });
+});

@@ -1,0 +1,287 @@
+import { html, raw } from 'hono/html';
+import type { FieldCoverage } from '../../db/schema';
+import { attributeLabel, fieldLabel, recommendedWhitelist } from './labels';
+import { LINK_PAGE_CSS } from './styles';
+
+export type Html = ReturnType<typeof html>;
+
+export interface Chrome {
+  nonce: string;
+  title: string;
+  /** `sk_test_` environments say so on the page. */
+  testMode: boolean;
+}
+
+const LOGO = raw(
+  '<svg width="28" height="28" viewBox="0 0 28 28" aria-hidden="true" focusable="false"><rect width="28" height="28" rx="7" fill="#1f5fd1"/><path d="M8 19V9h6.2a3.3 3.3 0 0 1 0 6.6H11m3 0 3.5 3.4" fill="none" stroke="#fff" stroke-width="2.2" stroke-linecap="round" stroke-linejoin="round"/></svg>',
+);
+
+/** JSON that is safe inside a `<script>` element. */
+function scriptJson(value: unknown): string {
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
+}
+
+/** Disables a submitted form's button and says what is happening (the button stays usable without JS). */
+const BUSY_SCRIPT = raw(`for (const form of document.querySelectorAll('form[data-busy]')) {
+  form.addEventListener('submit', () => {
+    const button = form.querySelector('button[type="submit"]');
+    const status = document.getElementById('status');
+    setTimeout(() => {
+      if (button) { button.disabled = true; button.textContent = form.dataset.busy; }
+      if (status) status.textContent = form.dataset.busy;
+    }, 0);
+  });
+}`);
+
+function layout(chrome: Chrome, body: Html, script: Html | string = BUSY_SCRIPT): Html {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="same-origin">
+<meta name="robots" content="noindex, nofollow">
+<title>${chrome.title} · Connect Personio</title>
+<style nonce="${chrome.nonce}">${raw(LINK_PAGE_CSS)}</style>
+</head>
+<body>
+<main>
+<div class="card">
+<div class="brand">${LOGO}<span>Connect Personio</span>${chrome.testMode ? html`<span class="badge">Test mode</span>` : ''}</div>
+${body}
+</div>
+<footer>Credentials are checked with Personio, stored encrypted and never shown again.</footer>
+</main>
+<script nonce="${chrome.nonce}">${script}</script>
+</body>
+</html>`;
+}
+
+function steps(current: 1 | 2 | 3): Html {
+  const names = ['Credentials', 'Review access', 'Done'];
+  return html`<ol class="steps" aria-label="Progress">${names.map((name, index) => {
+    const number = index + 1;
+    if (number === current) return html`<li aria-current="step">${number}. ${name}</li>`;
+    return html`<li class="${number < current ? 'done' : ''}">${number}. ${name}${number < current ? html`<span class="sr-only"> (completed)</span>` : ''}</li>`;
+  })}</ol>`;
+}
+
+export interface FormError {
+  message: string;
+  /** The field to mark invalid and focus. */
+  field?: 'client_id' | 'client_secret';
+}
+
+export interface CredentialsViewInput {
+  chrome: Chrome;
+  action: string;
+  csrfToken: string;
+  organizationName: string | null;
+  clientId: string;
+  reconnect: boolean;
+  sandbox: boolean;
+  error?: FormError | undefined;
+}
+
+export function credentialsView(input: CredentialsViewInput): Html {
+  const { error } = input;
+  const who = input.organizationName ? html`<strong>${input.organizationName}</strong>'s` : 'your';
+  const invalid = (field: 'client_id' | 'client_secret') =>
+    error && (error.field === field || (!error.field && field === 'client_secret')) ? 'true' : 'false';
+  const focusSecret = Boolean(input.clientId) && error?.field !== 'client_id';
+  return layout(
+    input.chrome,
+    html`${steps(1)}
+<h1>${input.reconnect ? 'Reconnect Personio' : 'Connect your Personio account'}</h1>
+<p class="lead">Enter an API credential of ${who} Personio account. It is checked with Personio right away; nothing is saved until you confirm on the next step.</p>
+${error ? html`<div class="alert error" role="alert" id="form-error"><strong>That did not work.</strong>${error.message}</div>` : ''}
+${
+  input.sandbox
+    ? html`<div class="alert warn"><strong>Sandbox</strong>Use client ID <code>sandbox-full</code> with secret <code>sandbox-secret-full</code>, or <code>sandbox-limited</code> / <code>sandbox-secret-limited</code> to see a credential with few whitelisted attributes.</div>`
+    : ''
+}
+<form method="post" action="${input.action}" data-busy="Checking with Personio…" novalidate>
+<input type="hidden" name="csrf_token" value="${input.csrfToken}">
+<div class="field">
+<label for="client_id">Client ID</label>
+<input type="text" id="client_id" name="client_id" value="${input.clientId}" required maxlength="200" autocomplete="off" autocapitalize="off" spellcheck="false" aria-describedby="client_id_hint${error ? ' form-error' : ''}" aria-invalid="${invalid('client_id')}"${focusSecret ? '' : raw(' autofocus')}>
+<span class="hint" id="client_id_hint">From Personio: Settings → API credentials.</span>
+</div>
+<div class="field">
+<label for="client_secret">Client secret</label>
+<input type="password" id="client_secret" name="client_secret" required maxlength="500" autocomplete="off" autocapitalize="off" spellcheck="false" aria-describedby="client_secret_hint${error ? ' form-error' : ''}" aria-invalid="${invalid('client_secret')}"${focusSecret ? raw(' autofocus') : ''}>
+<span class="hint" id="client_secret_hint">Shown by Personio only once, when the credential is created.</span>
+</div>
+<div class="actions"><button type="submit" class="primary">Check credentials</button></div>
+<p id="status" class="hint" role="status" aria-live="polite"></p>
+</form>
+${helpSection()}`,
+  );
+}
+
+function helpSection(): Html {
+  return html`<details>
+<summary>Where do I create API credentials?</summary>
+<ol>
+<li>In Personio (as an admin), open <strong>Settings → API credentials</strong> and generate a new credential for a custom integration.</li>
+<li>Give it read access to <strong>employees</strong>.</li>
+<li>Under the readable employee attributes, whitelist the ones below. Personio silently leaves out every attribute that is not whitelisted, so those fields would stay empty.</li>
+<li>Copy the client ID and the client secret into this form.</li>
+</ol>
+<p>Attributes to whitelist for complete employee data:</p>
+<ul>${recommendedWhitelist().map((attribute) => html`<li>${attributeLabel(attribute)} <code>${attribute}</code></li>`)}</ul>
+</details>`;
+}
+
+export interface ExistingAccount {
+  id: string;
+  createdAt: Date;
+}
+
+export interface CoverageViewInput {
+  chrome: Chrome;
+  actions: { confirm: string; recheck: string; restart: string };
+  csrfToken: string;
+  clientId: string;
+  coverage: FieldCoverage;
+  reconnect: boolean;
+  companyChanged: boolean;
+  existing: ExistingAccount | null;
+  error?: string | undefined;
+}
+
+export function coverageView(input: CoverageViewInput): Html {
+  const { coverage } = input;
+  const total = coverage.available.length + coverage.unavailable.length;
+  const complete = coverage.unavailable.length === 0;
+  const checkedAt = `${coverage.checked_at.slice(0, 19).replace('T', ' ')} UTC`;
+  return layout(
+    input.chrome,
+    html`${steps(2)}
+<h1>Review what can be read</h1>
+<p class="lead">Personio accepted the credential <code>${input.clientId}</code>. This is what it lets the application read about employees.</p>
+${input.error ? html`<div class="alert error" role="alert"><strong>One more thing.</strong>${input.error}</div>` : ''}
+${
+  input.companyChanged
+    ? html`<div class="alert warn" role="alert"><strong>Different Personio company?</strong>These credentials seem to belong to another Personio company than the connection you are repairing. Continue only if that is intended.</div>`
+    : ''
+}
+<p class="summary"><strong>${coverage.available.length} of ${total}</strong> employee fields can be filled.</p>
+<progress value="${coverage.available.length}" max="${total}" aria-label="Readable employee fields">${coverage.available.length} of ${total}</progress>
+${
+  complete
+    ? html`<div class="alert ok"><strong>Complete access.</strong>Every employee field can be read.</div>`
+    : html`<h2 id="missing-heading">Cannot be read (${coverage.unavailable.length})</h2>
+<p>Personio leaves out attributes that the credential does not whitelist, so these fields will be empty. To fill them, edit the credential in Personio (Settings → API credentials), whitelist the attributes below, then check again.</p>
+<table aria-labelledby="missing-heading">
+<thead><tr><th scope="col">Employee field</th><th scope="col">Whitelist in Personio</th></tr></thead>
+<tbody>${coverage.unavailable.map(
+        (entry) =>
+          html`<tr><td>${fieldLabel(entry.field)}</td><td>${entry.personio_attributes.map(
+            (attribute, index) =>
+              html`${index > 0 ? ' or ' : ''}${attributeLabel(attribute)} <code>${attribute}</code>`,
+          )}</td></tr>`,
+      )}</tbody>
+</table>
+<form method="post" action="${input.actions.recheck}" data-busy="Checking again…">
+<input type="hidden" name="csrf_token" value="${input.csrfToken}">
+<div class="actions"><button type="submit" class="secondary">I changed the whitelist: check again</button></div>
+</form>
+<p class="hint">Last checked ${checkedAt}.</p>`
+}
+<h2 id="available-heading">Can be read (${coverage.available.length})</h2>
+${
+  coverage.available.length
+    ? html`<ul class="chips" aria-labelledby="available-heading">${coverage.available.map((field) => html`<li>${fieldLabel(field)}</li>`)}</ul>`
+    : html`<p>No employee field beyond the id.</p>`
+}
+<form method="post" action="${input.actions.confirm}" data-busy="Connecting…">
+<input type="hidden" name="csrf_token" value="${input.csrfToken}">
+${input.existing ? duplicateChoice(input.existing) : ''}
+<div class="actions"><button type="submit" class="primary">${
+      input.reconnect || input.existing
+        ? 'Save connection'
+        : complete
+          ? 'Connect'
+          : 'Continue with this access'
+    }</button></div>
+<p id="status" class="hint" role="status" aria-live="polite"></p>
+</form>
+<form method="post" action="${input.actions.restart}">
+<input type="hidden" name="csrf_token" value="${input.csrfToken}">
+<button type="submit" class="link">Use different credentials</button>
+</form>`,
+  );
+}
+
+function duplicateChoice(existing: ExistingAccount): Html {
+  const since = existing.createdAt.toISOString().slice(0, 10);
+  return html`<fieldset aria-describedby="duplicate-hint">
+<legend>This Personio company is already connected</legend>
+<p class="hint" id="duplicate-hint">It was connected on ${since} (<code>${existing.id}</code>). Choose what to do:</p>
+<label class="choice"><input type="radio" name="choice" value="reconnect" required><span><strong>Update the existing connection</strong><span class="hint">It keeps working with these credentials; nothing new is created.</span></span></label>
+<label class="choice"><input type="radio" name="choice" value="new" required><span><strong>Add a separate connection</strong><span class="hint">The existing one stays as it is.</span></span></label>
+</fieldset>`;
+}
+
+export interface DoneViewInput {
+  chrome: Chrome;
+  linkedAccountId: string;
+  /** What the script posts, to whom, and where it sends the browser afterwards. */
+  message: { type: 'roster:linked'; linked_account_id: string; state: string | null };
+  allowedOrigins: string[];
+  redirectUrl: string | null;
+}
+
+/**
+ * Posts the result to the page that opened (or frames) this one, to the allowed origins only (the browser
+ * delivers a message only when the target's origin is the one named), then closes a popup or follows the
+ * redirect.
+ */
+export function doneView(input: DoneViewInput): Html {
+  const data = { message: input.message, origins: input.allowedOrigins, redirect: input.redirectUrl };
+  const script = raw(`const result = ${scriptJson(data)};
+const target = window.opener || (window.parent !== window ? window.parent : null);
+let posted = false;
+if (target) {
+  for (const origin of result.origins) {
+    try { target.postMessage(result.message, origin); posted = true; } catch (error) { /* origin gone */ }
+  }
+}
+if (posted && window.opener) {
+  setTimeout(() => window.close(), 250);
+} else if (!posted && result.redirect) {
+  window.location.replace(result.redirect);
+}`);
+  return layout(
+    input.chrome,
+    html`${steps(3)}
+<h1 tabindex="-1" autofocus>Personio is connected</h1>
+<div class="alert ok" role="status"><strong>All set.</strong>The connection is saved. You can close this window.</div>
+${input.redirectUrl ? html`<p><a href="${input.redirectUrl}">Return to the application</a></p>` : ''}`,
+    script,
+  );
+}
+
+export interface ProblemViewInput {
+  chrome: Chrome;
+  heading: string;
+  message: string;
+  retry?: { href: string; label: string } | undefined;
+}
+
+/** A page with no form: expired, used or unknown links, refused submissions, failures. */
+export function problemView(input: ProblemViewInput): Html {
+  return layout(
+    input.chrome,
+    html`<h1 tabindex="-1" autofocus>${input.heading}</h1>
+<p>${input.message}</p>
+${input.retry ? html`<p><a href="${input.retry.href}">${input.retry.label}</a></p>` : ''}`,
+    '',
+  );
+}

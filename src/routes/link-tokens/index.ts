@@ -1,0 +1,8 @@
+import { createRouter } from '../../lib/router';
+import { registerCreateLinkToken } from './create';
+
+export function linkTokensRouter() {
+  const router = createRouter();
+  registerCreateLinkToken(router);
+  return router;
+}

@@ -1,0 +1,51 @@
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { AppEnv } from '../../context';
+import { clearLinkTokenSessionsOfLinkedAccount } from '../../db/queries/link-tokens';
+import { deleteLinkedAccount } from '../../db/queries/linked-accounts';
+import { ApiError, errorResponses } from '../../errors';
+import { forgetLinkedAccountToken } from '../../providers/factory';
+import { SECURITY, singleEnvelope } from '../common';
+import { findLinkedAccount, LinkedAccountIdParams } from './common';
+
+const DeletedLinkedAccount = z
+  .object({ id: z.string().openapi({ example: 'la_4kR9sTqW2mXb7YcN1pLdZe' }), deleted: z.literal(true) })
+  .openapi('DeletedLinkedAccount');
+
+const route = createRoute({
+  method: 'delete',
+  path: '/linked-accounts/{id}',
+  operationId: 'deleteLinkedAccount',
+  tags: ['Linked accounts'],
+  summary: 'Delete a linked account',
+  description:
+    'Erases the stored credentials and drops the cached Personio token at once. The id then answers 404 ' +
+    'everywhere; to connect the company again, start a new link flow.',
+  security: SECURITY,
+  request: { params: LinkedAccountIdParams },
+  responses: {
+    200: {
+      description: 'The account was deleted.',
+      content: {
+        'application/json': {
+          schema: singleEnvelope(DeletedLinkedAccount).openapi('DeletedLinkedAccountResult'),
+        },
+      },
+    },
+    ...errorResponses('unauthorized', 'not_found'),
+  },
+});
+
+export function registerDeleteLinkedAccount(app: OpenAPIHono<AppEnv>) {
+  app.openapi(route, async (c) => {
+    const { id } = c.req.valid('param');
+    const services = c.get('services');
+    const environmentId = c.get('environment').id;
+    const linkedAccount = await findLinkedAccount(services, environmentId, id);
+    const deleted = await deleteLinkedAccount(services.db, { environmentId, id, now: services.now() });
+    // A concurrent delete won; to this caller the account is gone either way.
+    if (!deleted) throw new ApiError('not_found', `No linked account ${id} in this environment.`);
+    await forgetLinkedAccountToken(services.tokens, linkedAccount);
+    await clearLinkTokenSessionsOfLinkedAccount(services.db, { environmentId, linkedAccountId: id });
+    return c.json({ result: { id, deleted: true as const } }, 200);
+  });
+}

@@ -1,0 +1,60 @@
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { AppEnv } from '../../context';
+import { updateLinkedAccountSettings } from '../../db/queries/linked-accounts';
+import { ApiError, errorResponses } from '../../errors';
+import { toLinkedAccountResource } from '../../models/linked-account';
+import { SECURITY } from '../common';
+import { findLinkedAccount, LinkedAccountIdParams, LinkedAccountResult } from './common';
+
+const LinkedAccountUpdate = z
+  .object({
+    settings: z
+      .object({
+        hide_absence_details: z.boolean().optional().openapi({
+          description: 'Privacy: time-off records of this account leave out absence details.',
+        }),
+      })
+      .strict(),
+  })
+  .strict()
+  .openapi('LinkedAccountUpdate');
+
+const route = createRoute({
+  method: 'patch',
+  path: '/linked-accounts/{id}',
+  operationId: 'updateLinkedAccount',
+  tags: ['Linked accounts'],
+  summary: 'Update linked account settings',
+  description: 'Changes the settings named in the body and leaves the others as they are.',
+  security: SECURITY,
+  request: {
+    params: LinkedAccountIdParams,
+    body: { required: true, content: { 'application/json': { schema: LinkedAccountUpdate } } },
+  },
+  responses: {
+    200: {
+      description: 'The updated account.',
+      content: { 'application/json': { schema: LinkedAccountResult } },
+    },
+    ...errorResponses('invalid_request', 'unauthorized', 'not_found'),
+  },
+});
+
+export function registerUpdateLinkedAccount(app: OpenAPIHono<AppEnv>) {
+  app.openapi(route, async (c) => {
+    const { id } = c.req.valid('param');
+    const { settings } = c.req.valid('json');
+    const services = c.get('services');
+    const environmentId = c.get('environment').id;
+    await findLinkedAccount(services, environmentId, id);
+    const changes = Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
+    const updated = await updateLinkedAccountSettings(services.db, {
+      environmentId,
+      id,
+      settings: changes,
+      now: services.now(),
+    });
+    if (!updated) throw new ApiError('not_found', `No linked account ${id} in this environment.`);
+    return c.json({ result: toLinkedAccountResource(updated) }, 200);
+  });
+}

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError } from '../../errors';
+import { proxyTarget } from './target';
+
+const BASE = 'https://api.personio.de/v1';
+
+describe('proxyTarget', () => {
+  it('maps paths onto the v1 base, and v1/ or v2/ onto that version', () => {
+    expect(proxyTarget('company/attendances', 'start_date=2026-01-01', BASE).href).toBe(
+      'https://api.personio.de/v1/company/attendances?start_date=2026-01-01',
+    );
+    expect(proxyTarget('v1/company/employees', '', BASE).href).toBe(
+      'https://api.personio.de/v1/company/employees',
+    );
+    expect(proxyTarget('v2/persons', 'limit=5', BASE).href).toBe(
+      'https://api.personio.de/v2/persons?limit=5',
+    );
+    expect(proxyTarget('company/employees', '', 'http://127.0.0.1:9000/sim/v1').href).toBe(
+      'http://127.0.0.1:9000/sim/v1/company/employees',
+    );
+  });
+
+  it('keeps the query exactly as sent, repeated keys included', () => {
+    const query = 'employees%5B%5D=1&employees%5B%5D=2&employees[]=3';
+    expect(proxyTarget('company/time-offs', query, BASE).search).toBe(`?${query}`);
+  });
+
+  it.each([
+    ['', 'required'],
+    ['v2', 'required'],
+    ['..', '..'],
+    ['company/../..', '..'],
+    ['%2e%2e/x', '..'],
+    ['%252e%252e/x', '..'],
+    ['company%2F..%2F..%2Fx', '..'],
+    ['//evil.example', '//'],
+    ['%2f%2fevil.example', '//'],
+    ['%25252f%25252fevil.example', 'layers'],
+    ['\\\\evil.example', 'forbidden'],
+    ['%5Cevil.example', 'forbidden'],
+    ['@evil.example', 'forbidden'],
+    ['company%40evil.example', 'forbidden'],
+    ['http://evil.example', 'forbidden'],
+    ['http%3A%2F%2Fevil.example', 'forbidden'],
+    ['company%0d%0aHost:%20evil', 'forbidden'],
+    ['company%00', 'forbidden'],
+    ['company%23fragment', 'forbidden'],
+    ['company%3Fq=1', 'forbidden'],
+    ['%c0%ae%c0%ae/x', 'percent-encoding'],
+    ['%zz', 'percent-encoding'],
+  ])('refuses %j', (path, reason) => {
+    let error: unknown;
+    try {
+      proxyTarget(path, '', BASE);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).code).toBe('invalid_request');
+    expect((error as ApiError).message).toContain(reason);
+  });
+});
