@@ -42,6 +42,14 @@ export interface NewTimeoffRequest {
   skipApproval: boolean;
 }
 
+export interface WriteOptions {
+  /**
+   * May the upstream write be sent again after a 429, 502–504 or timeout? Only when the caller made the
+   * request idempotent with an `Idempotency-Key`, since Personio may already have performed it.
+   */
+  retry: boolean;
+}
+
 export interface TimeoffBalanceListQuery {
   limit: number;
   position: unknown;
@@ -61,8 +69,8 @@ export interface HrisProvider {
   listTimeoffTypes(options: { includeRemoteData: boolean }): Promise<TimeoffType[]>;
   listTimeoffRequests(query: TimeoffRequestListQuery): Promise<Page<TimeoffRequest>>;
   getTimeoffRequest(id: string, options: { includeRemoteData: boolean }): Promise<TimeoffRequest | null>;
-  createTimeoffRequest(input: NewTimeoffRequest): Promise<TimeoffRequest>;
+  createTimeoffRequest(input: NewTimeoffRequest, options: WriteOptions): Promise<TimeoffRequest>;
   /** false when no such request exists. */
-  deleteTimeoffRequest(id: string): Promise<boolean>;
+  deleteTimeoffRequest(id: string, options: WriteOptions): Promise<boolean>;
   listTimeoffBalances(query: TimeoffBalanceListQuery): Promise<Page<TimeoffBalance>>;
 }

@@ -12,7 +12,7 @@ import {
   type TestGateway,
   walk,
 } from '../support/gateway';
-import { send } from '../support/timeoff';
+import { send, UNPACED } from '../support/timeoff';
 
 const TYPES: Record<number, { name: string; units: 'days' | 'hours' }> = {
   301: { name: 'Paid vacation', units: 'days' },
@@ -44,9 +44,9 @@ describe.each<Backend>(['pglite', 'postgres'])('unified time-off balances over %
     storage = await openStorage(backend);
     // More than one upstream employee page (100), so the walk crosses it.
     sandbox = createPersonioSandbox({ employees: 130, seed: 9 });
-    const setup = await startGateway(storage, sandbox);
+    const setup = await startGateway(storage, sandbox, undefined, UNPACED);
     tenant = await createTenant(setup);
-    gateway = await startGateway(storage, sandbox, tenant);
+    gateway = await startGateway(storage, sandbox, tenant, UNPACED);
   });
 
   afterAll(async () => {

@@ -12,7 +12,7 @@ import {
   type TestGateway,
   walk,
 } from '../support/gateway';
-import { type GroundTruth, overlaps, sandboxAbsences, send } from '../support/timeoff';
+import { type GroundTruth, overlaps, sandboxAbsences, send, UNPACED } from '../support/timeoff';
 
 /** A sync window of 365 days around the seed anchor (2026-01-01): 61 days back, 304 ahead. */
 const WINDOW = { start: '2025-11-01', end: '2026-10-31' };
@@ -22,9 +22,9 @@ const ids = (items: { id: string }[]) => items.map((item) => item.id);
 
 async function setUp(storage: Storage, options: PersonioSandboxOptions = {}) {
   const sandbox = createPersonioSandbox({ employees: 300, seed: 7, ...options });
-  const setup = await startGateway(storage, sandbox);
+  const setup = await startGateway(storage, sandbox, undefined, UNPACED);
   const tenant = await createTenant(setup);
-  const gateway = await startGateway(storage, sandbox, tenant);
+  const gateway = await startGateway(storage, sandbox, tenant, UNPACED);
   return { sandbox, tenant, gateway, truth: await sandboxAbsences(sandbox) };
 }
 
@@ -251,6 +251,20 @@ describe('window walks stay exact under other readings of Personio behaviour', (
       );
       expect(ids(items)).toEqual(expectedIds(truth, (absence) => overlaps(absence, WINDOW)));
     }
+  });
+
+  it('returns the same window under 429s, 5xx and latency, retried through', async () => {
+    const { gateway, sandbox, truth } = await setUp(storage, {
+      offsetSemantics: { timeOffs: 'page-from-1' },
+    });
+    sandbox.setFaults({ rateLimitedRate: 0.2, serverErrorRate: 0.05, latencyMs: [0, 3], seed: 8 });
+    sandbox.resetStats();
+    const { items } = await walk<TimeoffRequest>(
+      gateway,
+      `/unified/hris/timeoff-requests?limit=50&${windowQuery}`,
+    );
+    expect(ids(items)).toEqual(expectedIds(truth, (absence) => overlaps(absence, WINDOW)));
+    expect(sandbox.stats.byStatus[429]).toBeGreaterThan(3);
   });
 
   it('detects the offset reading with at most one extra upstream request per collection', async () => {

@@ -13,7 +13,7 @@ import {
   type TestGateway,
   walk,
 } from '../support/gateway';
-import { send } from '../support/timeoff';
+import { send, UNPACED } from '../support/timeoff';
 
 const REQUESTS = '/unified/hris/timeoff-requests';
 const POST_TIME_OFFS = 'POST /v1/company/time-offs';
@@ -32,9 +32,9 @@ describe.each<Backend>(['pglite', 'postgres'])('writing time-off requests over %
   beforeAll(async () => {
     storage = await openStorage(backend);
     sandbox = createPersonioSandbox({ employees: 40, seed: 3 });
-    const setup = await startGateway(storage, sandbox);
+    const setup = await startGateway(storage, sandbox, undefined, UNPACED);
     tenant = await createTenant(setup);
-    gateway = await startGateway(storage, sandbox, tenant);
+    gateway = await startGateway(storage, sandbox, tenant, UNPACED);
     employee = (index) => String(sandbox.employeeIds()[index]);
   });
 
@@ -379,5 +379,67 @@ describe.each<Backend>(['pglite', 'postgres'])('writing time-off requests over %
     }
     const visible = await send(gateway, tenant, 'GET', `${REQUESTS}/${id}`);
     expect(visible.body.result).toMatchObject({ timeoff_type: { id: '302' }, employee_note: 'Flu' });
+  });
+});
+
+describe('retrying an upstream write', () => {
+  let storage: Storage;
+  let sandbox: PersonioSandbox;
+  let gateway: TestGateway;
+  let tenant: Tenant;
+  /** Answers the next POST with 503 without passing it on, as a Personio that failed before writing. */
+  let failNextPost = false;
+  let postsSeen = 0;
+
+  beforeAll(async () => {
+    storage = await openStorage('pglite');
+    sandbox = createPersonioSandbox({ employees: 20, seed: 4 });
+    const fetch = async (request: Request) => {
+      if (request.method === 'POST' && new URL(request.url).pathname.endsWith('/company/time-offs')) {
+        postsSeen++;
+        if (failNextPost) {
+          failNextPost = false;
+          return Response.json(
+            { success: false, error: { code: 503, message: 'Unavailable' } },
+            { status: 503 },
+          );
+        }
+      }
+      return sandbox.fetch(request);
+    };
+    const setup = await startGateway(storage, sandbox, undefined, { ...UNPACED, fetch });
+    tenant = await createTenant(setup);
+    gateway = await startGateway(storage, sandbox, tenant, { ...UNPACED, fetch });
+  });
+
+  afterAll(async () => {
+    await storage?.close();
+  });
+
+  const body = (day: string) => ({
+    employee_id: String(sandbox.employeeIds()[1]),
+    timeoff_type_id: '301',
+    start_date: day,
+    end_date: day,
+  });
+
+  it('does not re-send a write without an Idempotency-Key (Personio might have performed it)', async () => {
+    postsSeen = 0;
+    failNextPost = true;
+    const reply = await send(gateway, tenant, 'POST', REQUESTS, { body: body('2033-05-02') });
+    expect(reply.status).toBe(503);
+    expect(reply.body.error.code).toBe('provider_unavailable');
+    expect(postsSeen).toBe(1);
+  });
+
+  it('re-sends it when the caller made it idempotent with a key', async () => {
+    postsSeen = 0;
+    failNextPost = true;
+    const reply = await send(gateway, tenant, 'POST', REQUESTS, {
+      body: body('2033-05-03'),
+      headers: { 'idempotency-key': 'retried-write' },
+    });
+    expect(reply.status).toBe(201);
+    expect(postsSeen).toBe(2);
   });
 });

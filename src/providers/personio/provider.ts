@@ -13,8 +13,8 @@ export function createPersonioProvider(client: PersonioClient): HrisProvider {
     listTimeoffTypes: (options) => listTimeoffTypes(client, options),
     listTimeoffRequests: (query) => listTimeoffRequests(client, query),
     getTimeoffRequest: (id, options) => getTimeoffRequest(client, id, options),
-    createTimeoffRequest: (input) => createTimeoffRequest(client, input),
-    deleteTimeoffRequest: (id) => deleteTimeoffRequest(client, id),
+    createTimeoffRequest: (input, options) => createTimeoffRequest(client, input, options),
+    deleteTimeoffRequest: (id, options) => deleteTimeoffRequest(client, id, options),
     listTimeoffBalances: (query) => listTimeoffBalances(client, query),
   };
 }

@@ -51,15 +51,21 @@ export async function listTimeoffBalances(
   let offset = position.offset;
   let skip = position.skip;
   let calls = 0;
+  let seen = 0;
   for (;;) {
     const page = await fetchEmployeeIds(client, offset);
     const after = (index: number): Position | null =>
       index < page.ids.length || !page.last ? { offset: offset + index, skip: 0 } : null;
-    for (let index = 0; index < page.ids.length; index += BALANCE_CONCURRENCY) {
+    for (let index = 0; index < page.ids.length; ) {
       if (calls >= MAX_BALANCE_CALLS) return { items, next: after(index) };
-      const batch = page.ids.slice(index, index + BALANCE_CONCURRENCY);
+      // As many employees as the rest of the page probably needs (judged by the balances per employee seen
+      // so far), at most a few at once: every balance fetched but not handed out is fetched again later.
+      const perEmployee = calls > 0 && seen > 0 ? seen / calls : 1;
+      const wanted = Math.ceil((query.limit - items.length) / perEmployee);
+      const batch = page.ids.slice(index, index + Math.max(1, Math.min(BALANCE_CONCURRENCY, wanted)));
       const balances = await Promise.all(batch.map((employeeId) => fetchBalances(client, employeeId)));
       calls += batch.length;
+      seen += balances.reduce((sum, entries) => sum + (entries?.length ?? 0), 0);
       for (const [slot, employeeId] of batch.entries()) {
         const entries = balances[slot] ?? [];
         for (let entry = skip; entry < entries.length; entry++) {
@@ -73,6 +79,7 @@ export async function listTimeoffBalances(
         }
         skip = 0;
       }
+      index += batch.length;
     }
     if (page.last) return { items, next: null };
     offset += page.ids.length;

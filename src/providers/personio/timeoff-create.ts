@@ -1,6 +1,6 @@
 import { ApiError } from '../../errors';
 import type { TimeoffRequest, TimeoffType } from '../../models/timeoff';
-import type { NewTimeoffRequest } from '../types';
+import type { NewTimeoffRequest, WriteOptions } from '../types';
 import type { PersonioClient } from './client';
 import { mapAbsencePeriod, mapTimeOffPeriod } from './mappers/timeoff';
 import { upstreamStatus } from './timeoff-requests';
@@ -67,6 +67,7 @@ export function checkAgainstType(input: NewTimeoffRequest, type: TimeoffType): F
 export async function createTimeoffRequest(
   client: PersonioClient,
   input: NewTimeoffRequest,
+  options: WriteOptions,
 ): Promise<TimeoffRequest> {
   if (!PERSONIO_ID.test(input.employeeId)) {
     throw invalid([{ field: 'employee_id', message: 'must be a Personio employee id (an integer)' }]);
@@ -107,13 +108,13 @@ export async function createTimeoffRequest(
   try {
     if (type.units === 'days') {
       const response = await client.json(
-        { method: 'POST', path: '/company/time-offs', body: { form: fields } },
+        { method: 'POST', path: '/company/time-offs', body: { form: fields }, retry: options.retry },
         TimeOffResponseSchema,
       );
       return mapTimeOffPeriod(response!.data);
     }
     const response = await client.json(
-      { method: 'POST', path: '/company/absence-periods', body: { form: fields } },
+      { method: 'POST', path: '/company/absence-periods', body: { form: fields }, retry: options.retry },
       AbsencePeriodCreatedSchema,
     );
     const created = Array.isArray(response!.data) ? response!.data[0]! : response!.data;

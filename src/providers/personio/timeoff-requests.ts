@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ApiError } from '../../errors';
 import type { TimeoffRequest } from '../../models/timeoff';
-import type { Page, TimeoffRequestListQuery } from '../types';
+import type { Page, TimeoffRequestListQuery, WriteOptions } from '../types';
 import type { PersonioClient } from './client';
 import { mapAbsencePeriod, mapTimeOffPeriod } from './mappers/timeoff';
 import { OffsetPager, PagerPositionSchema, START_POSITION, scan } from './offset-pager';
@@ -123,7 +123,11 @@ export async function getTimeoffRequest(
   return null;
 }
 
-export async function deleteTimeoffRequest(client: PersonioClient, id: string): Promise<boolean> {
+export async function deleteTimeoffRequest(
+  client: PersonioClient,
+  id: string,
+  options: WriteOptions,
+): Promise<boolean> {
   const path = TIME_OFF_ID.test(id)
     ? `/company/time-offs/${id}`
     : ABSENCE_PERIOD_ID.test(id)
@@ -131,7 +135,9 @@ export async function deleteTimeoffRequest(client: PersonioClient, id: string): 
       : null;
   if (!path) return false;
   try {
-    const response = await client.json({ method: 'DELETE', path }, DeletedSchema, { notFoundAsNull: true });
+    const response = await client.json({ method: 'DELETE', path, retry: options.retry }, DeletedSchema, {
+      notFoundAsNull: true,
+    });
     return response !== null;
   } catch (error) {
     // Personio answers 400 "The absence period id is invalid." for ids it cannot have issued.

@@ -1,9 +1,14 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../../../context';
-import { errorResponses } from '../../../../errors';
 import { queryBinding } from '../../../../lib/cursor';
 import { TimeoffBalanceSchema } from '../../../../models/timeoff';
-import { LinkedAccountHeaders, listEnvelope, PaginationQuery, SECURITY } from '../../../common';
+import {
+  LinkedAccountHeaders,
+  linkedAccountErrorResponses,
+  listEnvelope,
+  PaginationQuery,
+  SECURITY,
+} from '../../../common';
 
 const TimeoffBalanceListQuery = PaginationQuery.extend({
   employee_id: z.string().trim().min(1).max(64).optional().openapi({
@@ -31,18 +36,7 @@ const route = createRoute({
         'application/json': { schema: listEnvelope(TimeoffBalanceSchema).openapi('TimeoffBalanceList') },
       },
     },
-    ...errorResponses(
-      'invalid_request',
-      'unauthorized',
-      'forbidden',
-      'not_found',
-      'provider_unauthorized',
-      'provider_forbidden',
-      'rate_limited',
-      'provider_error',
-      'provider_unavailable',
-      'provider_timeout',
-    ),
+    ...linkedAccountErrorResponses(),
   },
 });
 

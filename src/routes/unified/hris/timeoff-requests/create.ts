@@ -1,9 +1,8 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../../../context';
-import { errorResponses } from '../../../../errors';
 import { withIdempotency } from '../../../../lib/idempotency';
 import { TimeoffRequestSchema } from '../../../../models/timeoff';
-import { SECURITY, singleEnvelope } from '../../../common';
+import { linkedAccountErrorResponses, SECURITY, singleEnvelope } from '../../../common';
 import { calendarDate, clockTime, presentTimeoffRequest, REPLAYED_HEADER, WriteHeaders } from './schemas';
 
 const personioId = (description: string, example: string) =>
@@ -91,20 +90,7 @@ const route = createRoute({
         },
       },
     },
-    ...errorResponses(
-      'invalid_request',
-      'unauthorized',
-      'forbidden',
-      'not_found',
-      'conflict',
-      'unprocessable',
-      'provider_unauthorized',
-      'provider_forbidden',
-      'rate_limited',
-      'provider_error',
-      'provider_unavailable',
-      'provider_timeout',
-    ),
+    ...linkedAccountErrorResponses('conflict', 'unprocessable'),
   },
 });
 
@@ -118,18 +104,23 @@ export function registerCreateTimeoffRequest(app: OpenAPIHono<AppEnv>) {
     const linkedAccount = c.get('linkedAccount');
     const execute = async () => {
       const provider = await services.providers.hris(linkedAccount);
-      const created = await provider.createTimeoffRequest({
-        employeeId: body.employee_id,
-        timeoffTypeId: body.timeoff_type_id,
-        startDate: body.start_date,
-        endDate: body.end_date,
-        startHalfDay: body.start_half_day,
-        endHalfDay: body.end_half_day,
-        startTime: body.start_time ?? null,
-        endTime: body.end_time ?? null,
-        employeeNote: body.employee_note?.trim() || null,
-        skipApproval: body.skip_approval,
-      });
+      const created = await provider.createTimeoffRequest(
+        {
+          employeeId: body.employee_id,
+          timeoffTypeId: body.timeoff_type_id,
+          startDate: body.start_date,
+          endDate: body.end_date,
+          startHalfDay: body.start_half_day,
+          endHalfDay: body.end_half_day,
+          startTime: body.start_time ?? null,
+          endTime: body.end_time ?? null,
+          employeeNote: body.employee_note?.trim() || null,
+          skipApproval: body.skip_approval,
+        },
+        // Personio has no idempotency of its own: a write is re-sent after a failure only when the caller
+        // sent a key, as the proxy does.
+        { retry: key !== undefined },
+      );
       return { status: 201, body: { result: presentTimeoffRequest(created, linkedAccount) } };
     };
     const outcome = key

@@ -1,8 +1,8 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../../../context';
-import { ApiError, errorResponses } from '../../../../errors';
+import { ApiError } from '../../../../errors';
 import { withIdempotency } from '../../../../lib/idempotency';
-import { SECURITY, singleEnvelope } from '../../../common';
+import { linkedAccountErrorResponses, SECURITY, singleEnvelope } from '../../../common';
 import { REPLAYED_HEADER, TimeoffRequestIdParams, WriteHeaders } from './schemas';
 
 const DeletedTimeoffRequest = z
@@ -33,19 +33,7 @@ const route = createRoute({
         },
       },
     },
-    ...errorResponses(
-      'invalid_request',
-      'unauthorized',
-      'forbidden',
-      'not_found',
-      'conflict',
-      'provider_unauthorized',
-      'provider_forbidden',
-      'rate_limited',
-      'provider_error',
-      'provider_unavailable',
-      'provider_timeout',
-    ),
+    ...linkedAccountErrorResponses('conflict'),
   },
 });
 
@@ -57,7 +45,7 @@ export function registerDeleteTimeoffRequest(app: OpenAPIHono<AppEnv>) {
     const linkedAccount = c.get('linkedAccount');
     const execute = async () => {
       const provider = await services.providers.hris(linkedAccount);
-      if (!(await provider.deleteTimeoffRequest(id))) {
+      if (!(await provider.deleteTimeoffRequest(id, { retry: key !== undefined }))) {
         throw new ApiError('not_found', `No time-off request ${id} in this linked account.`);
       }
       return { status: 200, body: { result: { id, deleted: true as const } } };

@@ -1,8 +1,14 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../../../context';
-import { ApiError, errorResponses } from '../../../../errors';
+import { ApiError } from '../../../../errors';
 import { TimeoffRequestSchema } from '../../../../models/timeoff';
-import { booleanQuery, LinkedAccountHeaders, SECURITY, singleEnvelope } from '../../../common';
+import {
+  booleanQuery,
+  LinkedAccountHeaders,
+  linkedAccountErrorResponses,
+  SECURITY,
+  singleEnvelope,
+} from '../../../common';
 import { presentTimeoffRequest, TimeoffRequestIdParams } from './schemas';
 
 const route = createRoute({
@@ -31,18 +37,7 @@ const route = createRoute({
         'application/json': { schema: singleEnvelope(TimeoffRequestSchema).openapi('TimeoffRequestResult') },
       },
     },
-    ...errorResponses(
-      'invalid_request',
-      'unauthorized',
-      'forbidden',
-      'not_found',
-      'provider_unauthorized',
-      'provider_forbidden',
-      'rate_limited',
-      'provider_error',
-      'provider_unavailable',
-      'provider_timeout',
-    ),
+    ...linkedAccountErrorResponses(),
   },
 });
 

@@ -1,9 +1,16 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../../../context';
-import { ApiError, errorResponses } from '../../../../errors';
+import { ApiError } from '../../../../errors';
 import { queryBinding } from '../../../../lib/cursor';
 import { TIMEOFF_STATUS_MAPPING, TimeoffRequestSchema } from '../../../../models/timeoff';
-import { booleanQuery, LinkedAccountHeaders, listEnvelope, PaginationQuery, SECURITY } from '../../../common';
+import {
+  booleanQuery,
+  LinkedAccountHeaders,
+  linkedAccountErrorResponses,
+  listEnvelope,
+  PaginationQuery,
+  SECURITY,
+} from '../../../common';
 import {
   absenceDetailsHidden,
   calendarDate,
@@ -85,18 +92,7 @@ const route = createRoute({
         'application/json': { schema: listEnvelope(TimeoffRequestSchema).openapi('TimeoffRequestList') },
       },
     },
-    ...errorResponses(
-      'invalid_request',
-      'unauthorized',
-      'forbidden',
-      'not_found',
-      'provider_unauthorized',
-      'provider_forbidden',
-      'rate_limited',
-      'provider_error',
-      'provider_unavailable',
-      'provider_timeout',
-    ),
+    ...linkedAccountErrorResponses(),
   },
 });
 

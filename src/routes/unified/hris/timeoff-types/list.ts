@@ -1,9 +1,16 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../../../context';
-import { ApiError, errorResponses } from '../../../../errors';
+import { ApiError } from '../../../../errors';
 import { queryBinding } from '../../../../lib/cursor';
 import { TimeoffTypeSchema } from '../../../../models/timeoff';
-import { booleanQuery, LinkedAccountHeaders, listEnvelope, PaginationQuery, SECURITY } from '../../../common';
+import {
+  booleanQuery,
+  LinkedAccountHeaders,
+  linkedAccountErrorResponses,
+  listEnvelope,
+  PaginationQuery,
+  SECURITY,
+} from '../../../common';
 
 const TimeoffTypeListQuery = PaginationQuery.extend({
   include_remote_data: booleanQuery.openapi({
@@ -31,18 +38,7 @@ const route = createRoute({
       description: 'A page of time-off types.',
       content: { 'application/json': { schema: listEnvelope(TimeoffTypeSchema).openapi('TimeoffTypeList') } },
     },
-    ...errorResponses(
-      'invalid_request',
-      'unauthorized',
-      'forbidden',
-      'not_found',
-      'provider_unauthorized',
-      'provider_forbidden',
-      'rate_limited',
-      'provider_error',
-      'provider_unavailable',
-      'provider_timeout',
-    ),
+    ...linkedAccountErrorResponses(),
   },
 });
 
