@@ -336,14 +336,13 @@ describe.each<Backend>(['pglite', 'postgres'])('writing time-off requests over %
       employee_note: 'Flu',
     });
     const id: string = created.body.result.id;
-    const setHidden = (hidden: boolean) =>
-      updateLinkedAccountSettings(gateway.deps.db, {
-        environmentId: tenant.environmentId,
-        id: tenant.linkedAccountId,
-        settings: { hide_absence_details: hidden },
-        now: new Date(),
-      });
-    await setHidden(true);
+    // On through the linked-accounts API; off through the query the admin CLI uses.
+    const hide = await gateway.app.request(`/linked-accounts/${tenant.linkedAccountId}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${tenant.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ settings: { hide_absence_details: true } }),
+    });
+    expect(hide.status).toBe(200);
     try {
       const one = await send(gateway, tenant, 'GET', `${REQUESTS}/${id}?include_remote_data=true`);
       expect(one.body.result).toMatchObject({
@@ -375,7 +374,12 @@ describe.each<Backend>(['pglite', 'postgres'])('writing time-off requests over %
       });
       expect(written.body.result).toMatchObject({ timeoff_type: null, employee_note: null });
     } finally {
-      await setHidden(false);
+      await updateLinkedAccountSettings(gateway.deps.db, {
+        environmentId: tenant.environmentId,
+        id: tenant.linkedAccountId,
+        settings: { hide_absence_details: false },
+        now: new Date(),
+      });
     }
     const visible = await send(gateway, tenant, 'GET', `${REQUESTS}/${id}`);
     expect(visible.body.result).toMatchObject({ timeoff_type: { id: '302' }, employee_note: 'Flu' });
