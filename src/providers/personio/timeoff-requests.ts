@@ -22,8 +22,8 @@ import {
 export const ABSENCE_PAGE_SIZE = 200;
 /** Upstream pages read for one unified page, so a sparse filter cannot stall a call; the cursor carries on. */
 const MAX_SCANNED_PAGES = 10;
-/** How far the gateway widens date filters it sends, so no reading of Personio's time zone can lose a record. */
 const DAY_MS = 86_400_000;
+/** How far `updated_after` is widened upstream, so no reading of Personio's time zone can lose a record. */
 const UPDATED_WIDENING_MS = 14 * 3_600_000;
 
 const TIME_OFF_ID = /^[1-9]\d{0,9}$/;
