@@ -11,6 +11,9 @@ import { linkTokensRouter } from './routes/link-tokens';
 import { linkedAccountsRouter } from './routes/linked-accounts';
 import { proxyRouter } from './routes/proxy';
 import { employeesRouter } from './routes/unified/hris/employees';
+import { timeoffBalancesRouter } from './routes/unified/hris/timeoff-balances';
+import { timeoffRequestsRouter } from './routes/unified/hris/timeoff-requests';
+import { timeoffTypesRouter } from './routes/unified/hris/timeoff-types';
 import { createServices } from './services';
 
 export const OPENAPI_DOCUMENT_CONFIG = {
@@ -46,6 +49,9 @@ export async function createApp(deps: AppDeps) {
   app.use('/unified/*', apiKeyAuth, linkedAccountResolution);
   app.use('/proxy/*', apiKeyAuth, linkedAccountResolution);
   app.route('/', employeesRouter());
+  app.route('/', timeoffTypesRouter());
+  app.route('/', timeoffRequestsRouter());
+  app.route('/', timeoffBalancesRouter());
   app.route('/', proxyRouter());
 
   app.use('/link-tokens', apiKeyAuth);

@@ -1,4 +1,5 @@
 import type { Employee, EmploymentStatus } from '../models/employee';
+import type { TimeoffBalance, TimeoffRequest, TimeoffStatus, TimeoffType } from '../models/timeoff';
 
 export type FetchLike = (request: Request) => Promise<Response>;
 
@@ -12,6 +13,49 @@ export interface EmployeeListQuery {
   includeRemoteData: boolean;
 }
 
+export interface TimeoffRequestListQuery {
+  limit: number;
+  /** Decoded from the caller's cursor; the provider validates its own shape. */
+  position: unknown;
+  employeeId?: string | undefined;
+  timeoffTypeId?: string | undefined;
+  statuses?: TimeoffStatus[] | undefined;
+  updatedAfter?: Date | undefined;
+  /** Window of inclusive dates (`YYYY-MM-DD`): absences that overlap it; either side may be open. */
+  startDate?: string | undefined;
+  endDate?: string | undefined;
+  includeRemoteData: boolean;
+}
+
+export interface NewTimeoffRequest {
+  employeeId: string;
+  timeoffTypeId: string;
+  startDate: string;
+  endDate: string;
+  startHalfDay: boolean;
+  endHalfDay: boolean;
+  /** `HH:mm`, hour-based absences within one day only. */
+  startTime: string | null;
+  endTime: string | null;
+  employeeNote: string | null;
+  /** false: the request goes through the type's approval flow (if it has one). */
+  skipApproval: boolean;
+}
+
+export interface WriteOptions {
+  /**
+   * May the upstream write be sent again after a 429, 502–504 or timeout? Only when the caller made the
+   * request idempotent with an `Idempotency-Key`, since Personio may already have performed it.
+   */
+  retry: boolean;
+}
+
+export interface TimeoffBalanceListQuery {
+  limit: number;
+  position: unknown;
+  employeeId?: string | undefined;
+}
+
 export interface Page<Item> {
   items: Item[];
   /** Where the next page starts, or null at the end; encoded into an opaque cursor by the route. */
@@ -22,4 +66,11 @@ export interface Page<Item> {
 export interface HrisProvider {
   listEmployees(query: EmployeeListQuery): Promise<Page<Employee>>;
   getEmployee(id: string, options: { includeRemoteData: boolean }): Promise<Employee | null>;
+  listTimeoffTypes(options: { includeRemoteData: boolean }): Promise<TimeoffType[]>;
+  listTimeoffRequests(query: TimeoffRequestListQuery): Promise<Page<TimeoffRequest>>;
+  getTimeoffRequest(id: string, options: { includeRemoteData: boolean }): Promise<TimeoffRequest | null>;
+  createTimeoffRequest(input: NewTimeoffRequest, options: WriteOptions): Promise<TimeoffRequest>;
+  /** false when no such request exists. */
+  deleteTimeoffRequest(id: string, options: WriteOptions): Promise<boolean>;
+  listTimeoffBalances(query: TimeoffBalanceListQuery): Promise<Page<TimeoffBalance>>;
 }

@@ -1,5 +1,8 @@
 import { Hono } from 'hono';
 import { matchedRoutes } from 'hono/route';
+import { createAbsenceBook, type SeededBalance } from './absence-book';
+import type { OffsetSemantics } from './absence-query';
+import { registerAbsenceRoutes, type TimeOffWindow } from './absences';
 import { createTokenStore, registerAuthRoute, requireBearerToken, type SandboxEnv } from './auth';
 import { SANDBOX_CREDENTIALS, type SandboxCredential } from './credentials';
 import { registerEmployeeRoutes } from './employees';
@@ -8,6 +11,8 @@ import { createFaultState, faultInjection, resetFaultState, type SandboxFaults }
 import { registerProfilePictureRoute } from './profile-pictures';
 import { createEmployeeDirectory } from './seed';
 
+export type { OffsetSemantics } from './absence-query';
+export type { TimeOffWindow } from './absences';
 export { SANDBOX_CREDENTIALS, type SandboxCredential } from './credentials';
 export type { SandboxFaults } from './faults';
 
@@ -22,6 +27,10 @@ export interface PersonioSandboxOptions {
   tokenTtlSeconds?: number;
   /** clock for token expiry, default () => new Date() (seeded data does not depend on it) */
   now?: () => Date;
+  /** how absence lists read `offset`; defaults follow each endpoint's spec text (see absence-query.ts) */
+  offsetSemantics?: Partial<Record<'timeOffs' | 'absencePeriods' | 'timeOffTypes', OffsetSemantics>>;
+  /** how GET /company/time-offs applies start_date; default 'overlap' (see absences.ts) */
+  timeOffWindow?: TimeOffWindow;
   /** fault switches from the start; change them later with `setFaults` */
   faults?: SandboxFaults;
 }
@@ -50,6 +59,8 @@ export interface PersonioSandbox {
   employeeCount: number;
   /** the seeded employee ids in list order */
   employeeIds(): number[];
+  /** the seeded absence balances of an employee (by Personio id), as the balance endpoint reports them */
+  seededBalances(employeeId: number): SeededBalance[];
   /** replaces the fault switches (and restarts their seeded stream); `{}` turns every fault off */
   setFaults(faults: SandboxFaults): void;
   /** keep arrival times of resource requests in `stats.arrivals` (for rate measurements) */
@@ -106,6 +117,18 @@ export function createPersonioSandbox(options: PersonioSandboxOptions = {}): Per
   v1.use('/company/*', requireBearerToken(tokens));
   v1.use('/company/*', faultInjection(faultState, { expireTokens: () => tokens.revokeAll() }));
   registerEmployeeRoutes(v1, directory);
+  const absenceBook = createAbsenceBook(seed, directory);
+  registerAbsenceRoutes(v1, {
+    book: absenceBook,
+    directory,
+    now: options.now ?? (() => new Date()),
+    offsets: {
+      timeOffs: options.offsetSemantics?.timeOffs ?? 'page',
+      absencePeriods: options.offsetSemantics?.absencePeriods ?? 'page',
+      timeOffTypes: options.offsetSemantics?.timeOffTypes ?? 'record',
+    },
+    timeOffWindow: options.timeOffWindow ?? 'overlap',
+  });
   registerProfilePictureRoute(v1, directory);
   app.route('/v1', v1);
 
@@ -142,5 +165,9 @@ export function createPersonioSandbox(options: PersonioSandboxOptions = {}): Per
     expireTokens: () => tokens.revokeAll(),
     employeeCount,
     employeeIds: () => Array.from({ length: employeeCount }, (_, index) => directory.idAt(index)),
+    seededBalances(employeeId) {
+      const index = directory.indexOfId(employeeId);
+      return index === undefined ? [] : absenceBook.balancesOf(index);
+    },
   };
 }

@@ -1,0 +1,109 @@
+import { sha256Hex } from '../crypto/encoding';
+import type { Database } from '../db/client';
+import {
+  claimIdempotencyKey,
+  completeIdempotencyKey,
+  deleteExpiredIdempotencyRecords,
+  type IdempotencyKeyRef,
+  releaseIdempotencyKey,
+} from '../db/queries/idempotency';
+import { ApiError } from '../errors';
+
+/**
+ * `Idempotency-Key` for writes, independent of what is written. The first request with a key runs and its
+ * successful response is stored; a replay (same key, same method, path and body) gets that response without
+ * running again; the same key with another request is a conflict, and so is a duplicate that arrives while
+ * the first still runs. A failed request releases the key so the client may retry with it.
+ */
+
+/** How long a key is remembered. */
+export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
+/** After this, an `in_progress` record is taken to belong to a process that died. */
+export const IDEMPOTENCY_LEASE_MS = 10 * 60_000;
+
+/** Printable ASCII without spaces, as Stripe-style clients send (UUIDs, ULIDs, hashes). */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+export interface IdempotentRequest {
+  environmentId: string;
+  /** Who the write concerns (the linked account), so one key means one thing per account. */
+  scope: string;
+  key: string;
+  method: string;
+  /** The path (with the query string when it matters to the write). */
+  path: string;
+  /** The request body as parsed; fingerprinted as canonical JSON, so key order and spacing do not matter. */
+  body: unknown;
+  now: Date;
+}
+
+export interface StoredResponse {
+  status: number;
+  body: unknown;
+}
+
+export async function withIdempotency(
+  db: Database,
+  request: IdempotentRequest,
+  execute: () => Promise<StoredResponse>,
+): Promise<{ response: StoredResponse; replayed: boolean }> {
+  const ref: IdempotencyKeyRef = {
+    environmentId: request.environmentId,
+    scope: request.scope,
+    key: request.key,
+    requestHash: await requestFingerprint(request.method, request.path, request.body),
+  };
+  const claim = await claimIdempotencyKey(db, {
+    ...ref,
+    now: request.now,
+    ttlMs: IDEMPOTENCY_TTL_MS,
+    leaseMs: IDEMPOTENCY_LEASE_MS,
+  });
+  if (claim.state === 'completed') {
+    return { response: { status: claim.status, body: claim.body }, replayed: true };
+  }
+  if (claim.state === 'mismatch') {
+    throw new ApiError(
+      'conflict',
+      'This Idempotency-Key was already used with a different request; use a new key for a new request.',
+      { details: [{ field: 'Idempotency-Key', message: 'used with another method, path or body' }] },
+    );
+  }
+  if (claim.state === 'in_progress') {
+    throw new ApiError(
+      'conflict',
+      'A request with this Idempotency-Key is still in progress; retry once it has finished.',
+      { details: [{ field: 'Idempotency-Key', message: 'in progress' }], headers: { 'Retry-After': '1' } },
+    );
+  }
+
+  let response: StoredResponse;
+  try {
+    response = await execute();
+  } catch (error) {
+    await releaseIdempotencyKey(db, ref);
+    throw error;
+  }
+  if (response.status >= 400) {
+    await releaseIdempotencyKey(db, ref);
+    return { response, replayed: false };
+  }
+  await completeIdempotencyKey(db, { ...ref, status: response.status, body: response.body });
+  await deleteExpiredIdempotencyRecords(db, { environmentId: request.environmentId, now: request.now });
+  return { response, replayed: false };
+}
+
+export async function requestFingerprint(method: string, path: string, body: unknown): Promise<string> {
+  return sha256Hex(`${method.toUpperCase()}\n${path}\n${canonicalJson(body)}`);
+}
+
+/** JSON with object keys sorted at every level; `undefined` members are left out as JSON.stringify does. */
+export function canonicalJson(value: unknown): string {
+  if (value === undefined) return 'null';
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item ?? null)).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, member]) => member !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([key, member]) => `${JSON.stringify(key)}:${canonicalJson(member)}`).join(',')}}`;
+}

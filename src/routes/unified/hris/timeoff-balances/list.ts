@@ -1,0 +1,59 @@
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { AppEnv } from '../../../../context';
+import { queryBinding } from '../../../../lib/cursor';
+import { TimeoffBalanceSchema } from '../../../../models/timeoff';
+import {
+  LinkedAccountHeaders,
+  linkedAccountErrorResponses,
+  listEnvelope,
+  PaginationQuery,
+  SECURITY,
+} from '../../../common';
+
+const TimeoffBalanceListQuery = PaginationQuery.extend({
+  employee_id: z.string().trim().min(1).max(64).optional().openapi({
+    description: 'Only this employee’s balances; without it, every employee’s.',
+    example: '1001',
+  }),
+});
+
+const route = createRoute({
+  method: 'get',
+  path: '/unified/hris/timeoff-balances',
+  operationId: 'listTimeoffBalances',
+  tags: ['Time off'],
+  summary: 'List time-off balances',
+  description:
+    'One record per employee and time-off type that Personio keeps a balance for, in employee order. ' +
+    'Personio reports balances per employee only, so a page without `employee_id` costs one upstream call ' +
+    'per employee on it; follow `next_cursor` until it is `null`. Balances are in the type’s `units`.',
+  security: SECURITY,
+  request: { headers: LinkedAccountHeaders, query: TimeoffBalanceListQuery },
+  responses: {
+    200: {
+      description: 'A page of time-off balances.',
+      content: {
+        'application/json': { schema: listEnvelope(TimeoffBalanceSchema).openapi('TimeoffBalanceList') },
+      },
+    },
+    ...linkedAccountErrorResponses(),
+  },
+});
+
+export function registerListTimeoffBalances(app: OpenAPIHono<AppEnv>) {
+  app.openapi(route, async (c) => {
+    const query = c.req.valid('query');
+    const services = c.get('services');
+    const linkedAccount = c.get('linkedAccount');
+    const binding = queryBinding('timeoff-balances', linkedAccount.id, { employee_id: query.employee_id });
+    const position = query.cursor ? await services.cursors.decode(query.cursor, binding) : null;
+    const provider = await services.providers.hris(linkedAccount);
+    const page = await provider.listTimeoffBalances({
+      limit: query.limit,
+      position,
+      employeeId: query.employee_id,
+    });
+    const nextCursor = page.next ? await services.cursors.encode(page.next, binding) : null;
+    return c.json({ result: page.items, next_cursor: nextCursor }, 200);
+  });
+}
