@@ -304,6 +304,44 @@ describe('proxy: requests and responses arrive unchanged', () => {
     expect(performedWrites).toBe(1);
   });
 
+  it('replays a keyed write from the first answer without writing again; another body is a conflict', async () => {
+    failuresBeforeSuccess = 2;
+    performedWrites = 0;
+    const send = (body: string) =>
+      gateway.request('/proxy/company/flaky-write?x=1', {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', 'idempotency-key': 'write-replay' },
+      });
+    const first = await send('{"n":3}');
+    expect(first.status).toBe(201);
+    expect(await first.text()).toBe('{"n":3}');
+    const replay = await send('{"n":3}');
+    expect(replay.status).toBe(201);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.headers.get('x-upstream')).toBe('yes');
+    expect(await replay.text()).toBe('{"n":3}');
+    expect(performedWrites).toBe(1);
+
+    const conflict = await send('{"n":4}');
+    expect(conflict.status).toBe(409);
+    expect(((await conflict.json()) as { error: { code: string } }).error.code).toBe('conflict');
+    expect(performedWrites).toBe(1);
+  });
+
+  it('frees the key of a keyed write that failed upstream', async () => {
+    const send = () =>
+      gateway.request('/proxy/company/teapot', {
+        method: 'POST',
+        body: '{}',
+        headers: { 'content-type': 'application/json', 'idempotency-key': 'teapot-1' },
+      });
+    expect((await send()).status).toBe(418);
+    const again = await send();
+    expect(again.status).toBe(418);
+    expect(again.headers.get('idempotent-replayed')).toBeNull();
+  });
+
   it('does not retry a write without an Idempotency-Key', async () => {
     failuresBeforeSuccess = 1;
     performedWrites = 0;

@@ -1,6 +1,8 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../context';
+import { base64url, toHex } from '../../crypto/encoding';
 import { ApiError } from '../../errors';
+import { IDEMPOTENCY_KEY_PATTERN, withIdempotency } from '../../lib/idempotency';
 import { createRouter } from '../../lib/router';
 import { LinkedAccountHeaders, linkedAccountErrorResponses, SECURITY } from '../common';
 import { forwardedRequestHeaders, returnedResponseHeaders } from './headers';
@@ -10,6 +12,8 @@ const PROXY_PREFIX = '/proxy/';
 /** Writes with an `Idempotency-Key` are buffered so they can be retried; larger ones are refused. */
 const MAX_BUFFERED_BODY_BYTES = 10 * 1024 * 1024;
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+/** Answers to keyed writes are kept for replays up to this size. */
+const MAX_STORED_ANSWER_BYTES = 1024 * 1024;
 
 /**
  * `ALL /proxy/{path}`: Personio 1-to-1 with the linked account's credentials. Status, body and
@@ -39,20 +43,100 @@ export function proxyRouter() {
       body = c.req.raw.body;
     }
 
-    const upstream = await client.send({
-      method,
-      url: target,
-      headers: forwardedRequestHeaders(c.req.raw.headers),
-      body,
-      // Reads are retried; a write only when the caller made it idempotent with a key.
-      retry: method === 'GET' || method === 'HEAD' || Boolean(idempotencyKey),
-    });
-    const headers = returnedResponseHeaders(upstream.headers);
-    headers.set('X-Roster-Source', 'upstream');
-    headers.set('X-Request-Id', c.get('requestId'));
-    return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers });
+    const send = () =>
+      client.send({
+        method,
+        url: target,
+        headers: forwardedRequestHeaders(c.req.raw.headers),
+        body,
+        // Reads are retried; a write only when the caller made it idempotent with a key.
+        retry: method === 'GET' || method === 'HEAD' || Boolean(idempotencyKey),
+      });
+
+    if (!idempotencyKey || method === 'GET' || method === 'HEAD') {
+      return proxied(await send(), c.get('requestId'));
+    }
+    // A keyed write: the first answer is kept, so a replay of the key returns it without writing again.
+    if (!IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
+      throw new ApiError(
+        'invalid_request',
+        'Idempotency-Key must be 1–255 printable characters without spaces.',
+        {
+          details: [{ field: 'Idempotency-Key', message: 'invalid format' }],
+        },
+      );
+    }
+    const bytes = new Uint8Array(body instanceof ArrayBuffer ? body : new ArrayBuffer(0));
+    let oversized: Response | null = null;
+    const outcome = await withIdempotency(
+      services.db,
+      {
+        environmentId: c.get('environment').id,
+        scope: c.get('linkedAccount').id,
+        key: idempotencyKey,
+        method,
+        path: `${target.pathname}${target.search}`,
+        body: { sha256: await sha256Bytes(bytes), content_type: c.req.header('content-type') ?? null },
+        now: services.now(),
+      },
+      async () => {
+        const upstream = await send();
+        const answer = await storedAnswer(upstream);
+        // Too large to keep: pass it on, and free the key (status 599 is never stored).
+        if (!answer) oversized = upstream;
+        return answer ?? { status: 599, body: null };
+      },
+    );
+    if (oversized) return proxied(oversized, c.get('requestId'));
+    const response = replayAnswer(
+      outcome.response.body as StoredAnswer,
+      outcome.response.status,
+      c.get('requestId'),
+    );
+    if (outcome.replayed) response.headers.set('Idempotent-Replayed', 'true');
+    return response;
   });
   return router;
+}
+
+function proxied(upstream: Response, requestId: string): Response {
+  const headers = returnedResponseHeaders(upstream.headers);
+  headers.set('X-Roster-Source', 'upstream');
+  headers.set('X-Request-Id', requestId);
+  return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers });
+}
+
+/** What is kept of a keyed write's answer: safe headers and the body, base64url-encoded. */
+interface StoredAnswer {
+  headers: [string, string][];
+  body: string;
+}
+
+/** Reads an answer to keep it; null when it is larger than what is kept (it is then passed on unstored). */
+async function storedAnswer(upstream: Response): Promise<{ status: number; body: StoredAnswer } | null> {
+  const declared = Number(upstream.headers.get('content-length') ?? 0);
+  if (declared > MAX_STORED_ANSWER_BYTES) return null;
+  const clone = upstream.clone();
+  const bytes = new Uint8Array(await clone.arrayBuffer());
+  if (bytes.byteLength > MAX_STORED_ANSWER_BYTES) return null;
+  await upstream.body?.cancel();
+  return {
+    status: upstream.status,
+    body: { headers: [...returnedResponseHeaders(upstream.headers)], body: base64url.encode(bytes) },
+  };
+}
+
+function replayAnswer(answer: StoredAnswer, status: number, requestId: string): Response {
+  const headers = new Headers(answer.headers);
+  headers.set('X-Roster-Source', 'upstream');
+  headers.set('X-Request-Id', requestId);
+  const body =
+    status === 204 || status === 205 ? null : (base64url.decode(answer.body) as Uint8Array<ArrayBuffer>);
+  return new Response(body, { status, headers });
+}
+
+async function sha256Bytes(bytes: Uint8Array): Promise<string> {
+  return toHex(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
 }
 
 function tooLarge(): ApiError {
@@ -78,7 +162,8 @@ function documentProxy(router: OpenAPIHono<AppEnv>) {
         '`v2/…` pick the version explicitly (`v2/persons`). Query, body and headers pass through; `Authorization`, ' +
         'cookies and hop-by-hop headers do not. Personio’s status, body and headers come back unchanged with ' +
         '`X-Roster-Source: upstream`; errors of the gateway carry `X-Roster-Source: gateway`. Reads are retried on ' +
-        '429/502/503/504 and timeouts; writes only when sent with an `Idempotency-Key`. Paths with `..`, `//`, ' +
+        '429/502/503/504 and timeouts; writes only when sent with an `Idempotency-Key`, whose first answer is then ' +
+        'replayed for the same key (`Idempotent-Replayed: true`) and refused with 409 for another body. Paths with `..`, `//`, ' +
         '`\\`, `@`, a scheme or control characters (in any encoding) are refused with 400.',
       security: SECURITY,
       request: {
