@@ -7,13 +7,14 @@ import {
   type IdempotencyKeyRef,
   releaseIdempotencyKey,
 } from '../db/queries/idempotency';
-import { ApiError } from '../errors';
+import { ApiError, ERROR_CODES, type ErrorCode } from '../errors';
 
 /**
  * `Idempotency-Key` for writes, independent of what is written. The first request with a key runs and its
  * successful response is stored; a replay (same key, same method, path and body) gets that response without
  * running again; the same key with another request is a conflict, and so is a duplicate that arrives while
- * the first still runs. A failed request releases the key so the client may retry with it.
+ * the first still runs. A request that failed without writing releases the key so the client may retry
+ * with it; one whose outcome is unknown (timeout, 502/504) keeps that failure as the key's answer.
  */
 
 /** How long a key is remembered. */
@@ -60,6 +61,8 @@ export async function withIdempotency(
     leaseMs: IDEMPOTENCY_LEASE_MS,
   });
   if (claim.state === 'completed') {
+    const error = replayedError(claim.status, claim.body);
+    if (error) throw error;
     return { response: { status: claim.status, body: claim.body }, replayed: true };
   }
   if (claim.state === 'mismatch') {
@@ -81,16 +84,54 @@ export async function withIdempotency(
   try {
     response = await execute();
   } catch (error) {
-    await releaseIdempotencyKey(db, ref);
+    if (error instanceof ApiError && outcomeUnknown(error)) {
+      // The write may have happened: keep the error as the key's answer, so a replay cannot write twice.
+      await completeIdempotencyKey(db, {
+        ...ref,
+        status: error.status,
+        body: { error: { code: error.code, message: error.message, details: error.details ?? null } },
+      });
+    } else {
+      await releaseIdempotencyKey(db, ref);
+    }
     throw error;
   }
-  if (response.status >= 400) {
+  if (response.status >= 400 && !UNKNOWN_OUTCOME_STATUSES.has(response.status)) {
     await releaseIdempotencyKey(db, ref);
     return { response, replayed: false };
   }
   await completeIdempotencyKey(db, { ...ref, status: response.status, body: response.body });
   await deleteExpiredIdempotencyRecords(db, { environmentId: request.environmentId, now: request.now });
   return { response, replayed: false };
+}
+
+/** Upstream answers after which a write may or may not have been performed. */
+const UNKNOWN_OUTCOME_STATUSES = new Set([500, 502, 504]);
+
+/**
+ * A failure that does not prove the write was not performed: a timeout, a lost connection, a 500/502/504,
+ * or an unreadable answer to a request Personio accepted. Refusals (4xx, 429, 503) prove it was not.
+ */
+export function outcomeUnknown(error: ApiError): boolean {
+  const status = (error.details as { upstream_status?: number } | undefined)?.upstream_status;
+  if (error.code === 'provider_timeout') return true;
+  if (error.code === 'provider_unavailable') return status === undefined;
+  if (error.code === 'provider_error')
+    return status === undefined || status < 400 || UNKNOWN_OUTCOME_STATUSES.has(status);
+  return false;
+}
+
+/** A kept error answer, replayed as the same error. */
+function replayedError(status: number, body: unknown): ApiError | null {
+  if (status < 400 || typeof body !== 'object' || body === null || !('error' in body)) return null;
+  const { code, message, details } = (
+    body as { error: { code: ErrorCode; message: string; details: unknown } }
+  ).error;
+  if (!(code in ERROR_CODES)) return null;
+  return new ApiError(code, message, {
+    details: details ?? undefined,
+    headers: { 'Idempotent-Replayed': 'true' },
+  });
 }
 
 export async function requestFingerprint(method: string, path: string, body: unknown): Promise<string> {

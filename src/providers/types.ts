@@ -44,8 +44,9 @@ export interface NewTimeoffRequest {
 
 export interface WriteOptions {
   /**
-   * May the upstream write be sent again after a 429, 502–504 or timeout? Only when the caller made the
-   * request idempotent with an `Idempotency-Key`, since Personio may already have performed it.
+   * Did the caller make the write idempotent (an `Idempotency-Key`)? Then it is re-sent where Personio says
+   * it did not act (429, 503), and after an unknown outcome (timeout, 502/504) Personio is asked whether it
+   * happened before the write is sent again.
    */
   retry: boolean;
 }

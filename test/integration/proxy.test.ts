@@ -161,6 +161,7 @@ describe('proxy: requests and responses arrive unchanged', () => {
   let storage: Storage;
   let echo: LoopbackServer & { requests: RecordedRequest[] };
   let gateway: TestGateway;
+  let gatewayTenant: Tenant;
   let failuresBeforeSuccess = 0;
   let performedWrites = 0;
 
@@ -182,6 +183,11 @@ describe('proxy: requests and responses arrive unchanged', () => {
           return;
         }
         performedWrites++;
+      }
+      if (path === '/v1/company/slow-write') {
+        performedWrites++;
+        setTimeout(() => response.end('{"ok":true}'), 600);
+        return;
       }
       if (path === '/v1/company/teapot') {
         response.statusCode = 418;
@@ -213,12 +219,8 @@ describe('proxy: requests and responses arrive unchanged', () => {
         clientSecret: 'echo-secret',
       })),
     });
-    gateway = await startGateway(
-      storage,
-      null,
-      { environmentId: environment.id, apiKey: secret, linkedAccountId: linkedAccount.id },
-      { env, fetch: (request) => fetch(request) },
-    );
+    gatewayTenant = { environmentId: environment.id, apiKey: secret, linkedAccountId: linkedAccount.id };
+    gateway = await startGateway(storage, null, gatewayTenant, { env, fetch: (request) => fetch(request) });
   });
 
   afterAll(async () => {
@@ -326,6 +328,32 @@ describe('proxy: requests and responses arrive unchanged', () => {
     const conflict = await send('{"n":4}');
     expect(conflict.status).toBe(409);
     expect(((await conflict.json()) as { error: { code: string } }).error.code).toBe('conflict');
+    expect(performedWrites).toBe(1);
+  });
+
+  it('keeps an unknown outcome under the key: no second write, the same answer on replay', async () => {
+    const hurried = await startGateway(storage, null, gatewayTenant, {
+      env: {
+        PERSONIO_BASE_URL: `${echo.url}/v1`,
+        PERSONIO_TIMEOUT_MS: '200',
+        PERSONIO_RETRY_BUDGET_MS: '2000',
+      },
+      fetch: (request) => fetch(request),
+    });
+    performedWrites = 0;
+    const send = () =>
+      hurried.request('/proxy/company/slow-write', {
+        method: 'POST',
+        body: '{"n":5}',
+        headers: { 'content-type': 'application/json', 'idempotency-key': 'slow-1' },
+      });
+    const first = await send();
+    expect(first.status).toBe(504);
+    expect(((await first.json()) as { error: { code: string } }).error.code).toBe('provider_timeout');
+    const replay = await send();
+    expect(replay.status).toBe(504);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    await new Promise((resolve) => setTimeout(resolve, 700));
     expect(performedWrites).toBe(1);
   });
 

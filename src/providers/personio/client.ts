@@ -44,12 +44,19 @@ export interface PersonioRequest {
   /** Repeatable keys are repeated entries (`['employees[]', '1'], ['employees[]', '2']`). */
   query?: [string, string][];
   body?: { json: unknown } | { form: [string, string][] };
-  /**
-   * May the call be sent again after a 429, 502–504 or timeout? Reads always may; a write only when
-   * the caller made it idempotent (an `Idempotency-Key`), since Personio may have performed it.
-   */
-  retry?: boolean;
+  /** When the call may be sent again; reads default to `true`, writes to `false` (see `RetryMode`). */
+  retry?: RetryMode;
 }
+
+/**
+ * `true`: after a 429, 502, 503, 504, a timeout or a lost connection (reads, and writes that are safe to
+ * repeat). `'unprocessed'`: only after a 429 or 503, where Personio says it did not act on the request —
+ * for writes, which Personio cannot de-duplicate: after a timeout or a 502/504 the write may have happened.
+ * `false`: never.
+ */
+export type RetryMode = boolean | 'unprocessed';
+
+const UNPROCESSED_STATUSES = new Set([429, 503]);
 
 /** A request the proxy forwards as it came: any URL under the Personio host, raw headers, a replayable body or none. */
 export interface RawRequest {
@@ -58,7 +65,7 @@ export interface RawRequest {
   headers: Headers;
   /** `null` for no body; a buffer can be re-sent on retry, a stream cannot. */
   body: ArrayBuffer | ReadableStream<Uint8Array> | null;
-  retry: boolean;
+  retry: RetryMode;
 }
 
 /**
@@ -210,7 +217,7 @@ export class PersonioClient {
     for (let attempt = 0; ; attempt++) {
       await this.waitForBudget(deadline);
       const remaining = deadline - this.now();
-      const canRetry = request.retry && replayable && attempt + 1 < retry.maxAttempts;
+      const canRetry = request.retry !== false && replayable && attempt + 1 < retry.maxAttempts;
       let response: Response;
       try {
         response = await this.options.fetch(
@@ -218,6 +225,8 @@ export class PersonioClient {
             method: request.method,
             headers: this.headers(request.headers, token),
             body: request.body,
+            // A redirect is Personio's answer to pass on, never a reason to send the request to another URL.
+            redirect: 'manual',
             signal: AbortSignal.timeout(Math.max(1, Math.min(retry.attemptTimeoutMs, remaining))),
             // Streaming request bodies need half-duplex fetch (Node's undici).
             ...(request.body instanceof ReadableStream ? { duplex: 'half' } : {}),
@@ -227,7 +236,7 @@ export class PersonioClient {
         const timedOut =
           error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError');
         const delay = backoffDelay(attempt, retry, this.random);
-        if (canRetry && this.now() + delay < deadline) {
+        if (canRetry && request.retry === true && this.now() + delay < deadline) {
           await sleep(delay);
           continue;
         }
@@ -240,7 +249,8 @@ export class PersonioClient {
           details: { attempts: attempt + 1, reason: error instanceof Error ? error.message : String(error) },
         });
       }
-      if (!RETRYABLE_STATUSES.has(response.status) || !canRetry) return response;
+      const retryable = request.retry === true ? RETRYABLE_STATUSES : UNPROCESSED_STATUSES;
+      if (!retryable.has(response.status) || !canRetry) return response;
       const delay = Math.max(
         retryAfterMs(response.headers, this.now()) ?? 0,
         backoffDelay(attempt, retry, this.random),

@@ -1,13 +1,16 @@
 import { ApiError } from '../../errors';
+import { outcomeUnknown } from '../../lib/idempotency';
 import type { TimeoffRequest, TimeoffType } from '../../models/timeoff';
 import type { NewTimeoffRequest, WriteOptions } from '../types';
 import type { PersonioClient } from './client';
 import { mapAbsencePeriod, mapTimeOffPeriod } from './mappers/timeoff';
-import { upstreamStatus } from './timeoff-requests';
+import { listTimeoffRequests, upstreamStatus } from './timeoff-requests';
 import { AbsencePeriodCreatedSchema, TimeOffResponseSchema } from './timeoff-schemas';
 import { listTimeoffTypes } from './timeoff-types';
 
 const PERSONIO_ID = /^[1-9]\d{0,9}$/;
+/** Sends of one keyed write whose outcome stays unknown, each after checking it did not happen. */
+const MAX_WRITE_ATTEMPTS = 6;
 
 export interface FieldIssue {
   field: string;
@@ -105,23 +108,70 @@ export async function createTimeoffRequest(
   if (input.employeeNote) fields.push(['comment', input.employeeNote]);
   fields.push(['skip_approval', flag(input.skipApproval)]);
 
-  try {
-    if (type.units === 'days') {
+  const units = type.units;
+  const write = async (): Promise<TimeoffRequest> => {
+    // Personio cannot de-duplicate writes: a keyed write is re-sent only where Personio says it did not act.
+    const retry = options.retry ? ('unprocessed' as const) : false;
+    if (units === 'days') {
       const response = await client.json(
-        { method: 'POST', path: '/company/time-offs', body: { form: fields }, retry: options.retry },
+        { method: 'POST', path: '/company/time-offs', body: { form: fields }, retry },
         TimeOffResponseSchema,
       );
       return mapTimeOffPeriod(response!.data);
     }
     const response = await client.json(
-      { method: 'POST', path: '/company/absence-periods', body: { form: fields }, retry: options.retry },
+      { method: 'POST', path: '/company/absence-periods', body: { form: fields }, retry },
       AbsencePeriodCreatedSchema,
     );
     const created = Array.isArray(response!.data) ? response!.data[0]! : response!.data;
     return mapAbsencePeriod(created);
-  } catch (error) {
-    throw refusedWrite(error);
+  };
+
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      const unknown = error instanceof ApiError && outcomeUnknown(error);
+      if (!options.retry || !unknown) throw refusedWrite(error);
+      // A timeout or 502/504 leaves the outcome open: if Personio did create the absence, that is the
+      // answer; only when it did not is the write sent again.
+      const existing = await findCreated(client, input);
+      if (existing) return existing;
+      if (attempt >= MAX_WRITE_ATTEMPTS) throw refusedWrite(error);
+    }
   }
+}
+
+/** The live absence that exactly matches a new request, if Personio has one. */
+export async function findCreated(
+  client: PersonioClient,
+  input: NewTimeoffRequest,
+): Promise<TimeoffRequest | null> {
+  const page = await listTimeoffRequests(client, {
+    limit: 200,
+    position: null,
+    employeeId: input.employeeId,
+    timeoffTypeId: input.timeoffTypeId,
+    startDate: input.startDate,
+    endDate: input.endDate,
+    includeRemoteData: false,
+  });
+  return (
+    page.items.find(
+      (request) =>
+        request.start_date === input.startDate &&
+        request.end_date === input.endDate &&
+        request.status !== 'cancelled' &&
+        request.status !== 'declined' &&
+        (request.units === 'hours' && input.startDate === input.endDate
+          ? sameTime(request.start_time, input.startTime) && sameTime(request.end_time, input.endTime)
+          : request.start_half_day === input.startHalfDay && request.end_half_day === input.endHalfDay),
+    ) ?? null
+  );
+}
+
+function sameTime(actual: string | null, expected: string | null): boolean {
+  return actual !== null && expected !== null && actual.slice(0, 5) === expected.slice(0, 5);
 }
 
 /** Personio refusing the absence itself (unknown employee, overlap, its own validation) is not a 502. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ApiError } from '../../errors';
+import { outcomeUnknown } from '../../lib/idempotency';
 import type { TimeoffRequest } from '../../models/timeoff';
 import type { Page, TimeoffRequestListQuery, WriteOptions } from '../types';
 import type { PersonioClient } from './client';
@@ -134,15 +135,23 @@ export async function deleteTimeoffRequest(
       ? `/company/absence-periods/${id.toLowerCase()}`
       : null;
   if (!path) return false;
-  try {
-    const response = await client.json({ method: 'DELETE', path, retry: options.retry }, DeletedSchema, {
+  const send = async () => {
+    // A keyed delete is re-sent only where Personio says it did not act; after a timeout it is checked.
+    const retry = options.retry ? ('unprocessed' as const) : false;
+    const response = await client.json({ method: 'DELETE', path, retry }, DeletedSchema, {
       notFoundAsNull: true,
     });
     return response !== null;
+  };
+  try {
+    return await send();
   } catch (error) {
     // Personio answers 400 "The absence period id is invalid." for ids it cannot have issued.
     if (upstreamStatus(error) === 400) return false;
-    throw error;
+    if (!options.retry || !(error instanceof ApiError) || !outcomeUnknown(error)) throw error;
+    // Outcome unknown: gone means this delete did it; still there means it can be sent again.
+    if ((await getTimeoffRequest(client, id, { includeRemoteData: false })) === null) return true;
+    return send();
   }
 }
 

@@ -49,8 +49,9 @@ export function proxyRouter() {
         url: target,
         headers: forwardedRequestHeaders(c.req.raw.headers),
         body,
-        // Reads are retried; a write only when the caller made it idempotent with a key.
-        retry: method === 'GET' || method === 'HEAD' || Boolean(idempotencyKey),
+        // Reads are retried; a keyed write only where Personio says it did not act (429, 503): Personio
+        // cannot de-duplicate writes, so after a timeout or 502/504 the outcome is kept, not guessed.
+        retry: method === 'GET' || method === 'HEAD' ? true : idempotencyKey ? 'unprocessed' : false,
       });
 
     if (!idempotencyKey || method === 'GET' || method === 'HEAD') {
@@ -82,12 +83,12 @@ export function proxyRouter() {
       async () => {
         const upstream = await send();
         const answer = await storedAnswer(upstream);
-        // Too large to keep: pass it on, and free the key (status 599 is never stored).
-        if (!answer) oversized = upstream;
-        return answer ?? { status: 599, body: null };
+        // Too large to keep: this caller gets it in full; a replay learns that the write was performed.
+        if (answer.body.body === null) oversized = upstream;
+        return answer;
       },
     );
-    if (oversized) return proxied(oversized, c.get('requestId'));
+    if (oversized && !outcome.replayed) return proxied(oversized, c.get('requestId'));
     const response = replayAnswer(
       outcome.response.body as StoredAnswer,
       outcome.response.status,
@@ -106,27 +107,32 @@ function proxied(upstream: Response, requestId: string): Response {
   return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers });
 }
 
-/** What is kept of a keyed write's answer: safe headers and the body, base64url-encoded. */
+/** What is kept of a keyed write's answer: safe headers and the body, base64url-encoded (null: too large). */
 interface StoredAnswer {
   headers: [string, string][];
-  body: string;
+  body: string | null;
 }
 
-/** Reads an answer to keep it; null when it is larger than what is kept (it is then passed on unstored). */
-async function storedAnswer(upstream: Response): Promise<{ status: number; body: StoredAnswer } | null> {
+/** Reads an answer to keep it; one larger than what is kept is recorded without its body. */
+async function storedAnswer(upstream: Response): Promise<{ status: number; body: StoredAnswer }> {
+  const headers = [...returnedResponseHeaders(upstream.headers)];
   const declared = Number(upstream.headers.get('content-length') ?? 0);
-  if (declared > MAX_STORED_ANSWER_BYTES) return null;
-  const clone = upstream.clone();
-  const bytes = new Uint8Array(await clone.arrayBuffer());
-  if (bytes.byteLength > MAX_STORED_ANSWER_BYTES) return null;
+  if (declared > MAX_STORED_ANSWER_BYTES) return { status: upstream.status, body: { headers, body: null } };
+  const bytes = new Uint8Array(await upstream.clone().arrayBuffer());
+  if (bytes.byteLength > MAX_STORED_ANSWER_BYTES)
+    return { status: upstream.status, body: { headers, body: null } };
   await upstream.body?.cancel();
-  return {
-    status: upstream.status,
-    body: { headers: [...returnedResponseHeaders(upstream.headers)], body: base64url.encode(bytes) },
-  };
+  return { status: upstream.status, body: { headers, body: base64url.encode(bytes) } };
 }
 
 function replayAnswer(answer: StoredAnswer, status: number, requestId: string): Response {
+  if (answer.body === null) {
+    throw new ApiError(
+      'conflict',
+      `The request with this Idempotency-Key was already sent to Personio (HTTP ${status}); its answer was too large to keep for replays.`,
+      { details: { upstream_status: status }, headers: { 'Idempotent-Replayed': 'true' } },
+    );
+  }
   const headers = new Headers(answer.headers);
   headers.set('X-Roster-Source', 'upstream');
   headers.set('X-Request-Id', requestId);

@@ -23,6 +23,10 @@ export interface SandboxFaults {
   hangMs?: number;
   /** Fraction answered 200 with a truncated JSON body. */
   malformedRate?: number;
+  /** Fraction handled normally but answered only after `hangMs` (a write that happened, then timed out). */
+  lateAnswerRate?: number;
+  /** Only requests with these methods are faulted (default: all). */
+  methods?: string[];
   /** Revokes every token after each `n` resource requests. */
   expireTokensEvery?: number;
   /** Seed of the fault stream. */
@@ -57,6 +61,7 @@ export function faultInjection(
   const now = options.now ?? Date.now;
   return async (c, next) => {
     const { faults, random } = state;
+    if (faults.methods && !faults.methods.includes(c.req.method)) return next();
     state.resourceRequests++;
     if (faults.expireTokensEvery && state.resourceRequests % faults.expireTokensEvery === 0)
       options.expireTokens();
@@ -100,6 +105,7 @@ export function faultInjection(
     const failed = limited + (faults.serverErrorRate ?? 0);
     const hung = failed + (faults.timeoutRate ?? 0);
     const malformed = hung + (faults.malformedRate ?? 0);
+    const late = malformed + (faults.lateAnswerRate ?? 0);
     if (draw < limited) return personioError(c, 429, 'Too Many Requests');
     if (draw < failed) {
       const statuses = faults.serverErrorStatuses ?? [502, 503, 504];
@@ -113,6 +119,10 @@ export function faultInjection(
         status: 200,
         headers: { 'content-type': 'application/json' },
       });
+    } else if (draw < late) {
+      await next();
+      await sleep(faults.hangMs ?? 60_000);
+      return;
     }
     await next();
   };

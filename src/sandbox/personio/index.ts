@@ -92,12 +92,13 @@ export function createPersonioSandbox(options: PersonioSandboxOptions = {}): Per
   const app = new Hono();
   app.use('*', async (c, next) => {
     stats.requests++;
-    await next();
-    // Middleware is registered for method ALL; the first concrete route is the one the path addressed,
-    // even when the bearer check answered before it ran.
+    // Counted on arrival (a request whose answer comes late has still reached Personio). Middleware is
+    // registered for method ALL; the first concrete route is the one the path addressed, even when the
+    // bearer check answers before it runs.
     const route = matchedRoutes(c).find((candidate) => candidate.method !== 'ALL');
     const key = `${c.req.method} ${route?.path ?? UNMATCHED_ROUTE}`;
     stats.byRoute[key] = (stats.byRoute[key] ?? 0) + 1;
+    await next();
   });
 
   // v1 lives under its own prefix so a v2 sub-app can be mounted beside it later.
