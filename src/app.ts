@@ -1,5 +1,6 @@
 import { swaggerUI } from '@hono/swagger-ui';
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { AppDeps, AppEnv } from './context';
 import { ApiError, errorBody } from './errors';
@@ -46,6 +47,8 @@ export async function createApp(deps: AppDeps) {
   app.doc31('/openapi.json', OPENAPI_DOCUMENT_CONFIG);
   app.get('/docs', swaggerUI({ url: '/openapi.json', title: 'Roster API' }));
 
+  // JSON bodies of the API are small; the proxy streams its own, the link page limits its forms.
+  for (const path of ['/unified/*', '/link-tokens', '/linked-accounts/*']) app.use(path, jsonBodyLimit);
   app.use('/unified/*', apiKeyAuth, linkedAccountResolution);
   app.use('/proxy/*', apiKeyAuth, linkedAccountResolution);
   app.route('/', employeesRouter());
@@ -68,11 +71,7 @@ export async function createApp(deps: AppDeps) {
     const requestId = c.get('requestId') ?? 'req_unknown';
     const apiError = toApiError(error);
     if (apiError.code === 'internal') {
-      services.logger.error('unhandled error', {
-        request_id: requestId,
-        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-        stack: error instanceof Error ? error.stack : undefined,
-      });
+      services.logger.error('unhandled error', { request_id: requestId, ...describeForLog(error) });
     }
     for (const [name, value] of Object.entries(apiError.headers)) c.header(name, value);
     c.header('X-Request-Id', requestId);
@@ -85,8 +84,45 @@ export async function createApp(deps: AppDeps) {
 
 export type App = Awaited<ReturnType<typeof createApp>>;
 
+const MAX_JSON_BODY_BYTES = 1024 * 1024;
+
+const jsonBodyLimit = bodyLimit({
+  maxSize: MAX_JSON_BODY_BYTES,
+  onError: () => {
+    throw new ApiError('payload_too_large', `Request bodies may be at most ${MAX_JSON_BODY_BYTES} bytes.`);
+  },
+});
+
+/** PostgreSQL refuses NUL characters in text and JSON (SQLSTATE 22021, 22P05): that is bad input, not a bug. */
+const TEXT_REFUSED_BY_DATABASE = new Set(['22021', '22P05']);
+
+function databaseErrorCode(error: unknown): string | undefined {
+  for (let current: unknown = error, depth = 0; current && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
+ * What may be logged of an unexpected error: its kind, message and stack, with the bound parameters that
+ * query errors list (`params: …`) cut off, since they can carry request data.
+ */
+function describeForLog(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { error: 'non-Error thrown' };
+  const scrub = (text: string | undefined) => text?.replace(/\bparams:[\s\S]*$/, 'params: [redacted]');
+  const cause =
+    error.cause instanceof Error ? `${error.cause.name}: ${scrub(error.cause.message)}` : undefined;
+  return { error: `${error.name}: ${scrub(error.message)}`, cause, stack: scrub(error.stack) };
+}
+
 function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
+  const code = databaseErrorCode(error);
+  if (code && TEXT_REFUSED_BY_DATABASE.has(code)) {
+    return new ApiError('invalid_request', 'Text values must not contain NUL (\\u0000) characters.');
+  }
   if (error instanceof HTTPException) {
     // Hono raises these for malformed JSON bodies and similar client mistakes.
     if (error.status === 401) return new ApiError('unauthorized', error.message || 'Unauthorized.');

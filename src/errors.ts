@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   not_found: { status: 404, description: 'The resource does not exist in this environment.' },
   method_not_allowed: { status: 405, description: 'The route does not support this method.' },
   conflict: { status: 409, description: 'The request conflicts with the current state.' },
+  payload_too_large: { status: 413, description: 'The request body is larger than the route accepts.' },
   unprocessable: { status: 422, description: 'The request is well-formed but cannot be performed.' },
   provider_unauthorized: {
     status: 424,

@@ -116,8 +116,9 @@ export function outcomeUnknown(error: ApiError): boolean {
   const status = (error.details as { upstream_status?: number } | undefined)?.upstream_status;
   if (error.code === 'provider_timeout') return true;
   if (error.code === 'provider_unavailable') return status === undefined;
-  if (error.code === 'provider_error')
-    return status === undefined || status < 400 || UNKNOWN_OUTCOME_STATUSES.has(status);
+  if (error.code === 'provider_error') {
+    return status !== undefined && (status < 400 || UNKNOWN_OUTCOME_STATUSES.has(status));
+  }
   return false;
 }
 

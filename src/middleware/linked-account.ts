@@ -46,6 +46,7 @@ export const linkedAccountResolution = createMiddleware<AppEnv>(async (c, next) 
       id,
       status: 'needs_reauth',
       now,
+      ...(linkedAccount.credentials ? { whileCredentials: linkedAccount.credentials } : {}),
     });
   } else if (
     !linkedAccount.lastUsedAt ||

@@ -30,6 +30,45 @@ export const PaginationQuery = z.object({
     .openapi({ description: '`next_cursor` of the previous page; send the same filters with it.' }),
 });
 
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+/** Earliest instant a filter may name; earlier ones mean nothing to an HRIS and break upstream date maths. */
+const EARLIEST = Date.UTC(1900, 0, 1);
+
+/** `YYYY-MM-DD` that names a real day (not 2026-02-30). */
+export const calendarDate = z
+  .string()
+  .refine(
+    (value) => {
+      if (!DATE.test(value)) return false;
+      const time = Date.parse(`${value}T00:00:00Z`);
+      return !Number.isNaN(time) && time >= EARLIEST && new Date(time).toISOString().startsWith(value);
+    },
+    { message: 'must be a real date (YYYY-MM-DD) from 1900 on' },
+  )
+  .openapi({ format: 'date', example: '2026-07-06' });
+
+/** An ISO 8601 date-time with offset, or a date (00:00 UTC), as a `Date`. */
+export const instantQuery = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    const isDate = DATE.test(value);
+    const time = Date.parse(isDate ? `${value}T00:00:00Z` : value);
+    const real = isDate
+      ? calendarDate.safeParse(value).success
+      : DATE_TIME.test(value) && !Number.isNaN(time);
+    if (!real || time < EARLIEST) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be an ISO 8601 date-time with offset, or a date (YYYY-MM-DD), from 1900 on',
+      });
+      return z.NEVER;
+    }
+    return new Date(time);
+  });
+
 export const booleanQuery = z
   .enum(['true', 'false'], { error: 'must be true or false' })
   .optional()

@@ -105,6 +105,34 @@ describe.each<Backend>(['pglite', 'postgres'])('idempotency records over %s', (b
     expect(await keys(otherEnvironmentId)).toEqual(['old']);
   });
 
+  it('withIdempotency keeps a failure whose outcome is unknown, and replays it as the same error', async () => {
+    const request = {
+      environmentId,
+      scope: 'la_u',
+      method: 'POST',
+      path: '/things',
+      body: { a: 1 },
+      now: T0,
+    };
+    let runs = 0;
+    const timedOut = async () => {
+      runs++;
+      throw new ApiError('provider_timeout', 'Personio did not answer in time.');
+    };
+    await expect(withIdempotency(db, { ...request, key: 'u1' }, timedOut)).rejects.toMatchObject({
+      code: 'provider_timeout',
+    });
+    const replay = await withIdempotency(db, { ...request, key: 'u1' }, timedOut).catch((error) => error);
+    expect(replay).toBeInstanceOf(ApiError);
+    expect(replay).toMatchObject({ code: 'provider_timeout', headers: { 'Idempotent-Replayed': 'true' } });
+    expect(runs).toBe(1);
+
+    const badGateway = async () => ({ status: 502, body: { upstream: 'bad gateway' } });
+    await withIdempotency(db, { ...request, key: 'u2' }, badGateway);
+    const kept = await withIdempotency(db, { ...request, key: 'u2' }, timedOut);
+    expect(kept).toEqual({ response: { status: 502, body: { upstream: 'bad gateway' } }, replayed: true });
+  });
+
   it('withIdempotency stores successes, and frees the key after a thrown error or an error response', async () => {
     const request = {
       environmentId,

@@ -79,12 +79,27 @@ export async function updateLinkedAccountSettings(
 
 export async function setLinkedAccountStatus(
   db: Database,
-  input: { environmentId: string; id: string; status: LinkedAccountStatus; now: Date },
+  input: {
+    environmentId: string;
+    id: string;
+    status: LinkedAccountStatus;
+    now: Date;
+    /** Only while the account still has these (encrypted) credentials: a reconnect in between wins. */
+    whileCredentials?: string;
+  },
 ): Promise<void> {
   await db
     .update(linkedAccounts)
     .set({ status: input.status, updatedAt: input.now })
-    .where(and(eq(linkedAccounts.environmentId, input.environmentId), eq(linkedAccounts.id, input.id)));
+    .where(
+      and(
+        eq(linkedAccounts.environmentId, input.environmentId),
+        eq(linkedAccounts.id, input.id),
+        input.whileCredentials === undefined
+          ? undefined
+          : eq(linkedAccounts.credentials, input.whileCredentials),
+      ),
+    );
 }
 
 /** Records use at most once per `granularityMs` so reads do not turn into a write per request. */

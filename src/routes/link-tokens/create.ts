@@ -34,7 +34,11 @@ const Origin = z
   .refine((value) => {
     if (!URL.canParse(value)) return false;
     const url = new URL(value);
-    return isAcceptableScheme(url) && url.origin === value.replace(/\/$/, '');
+    const origin = value.replace(/\/$/, '');
+    // Only host characters: an origin is written into CSP and frame headers, where `,` or `;` would split them.
+    return (
+      isAcceptableScheme(url) && url.origin === origin && /^https?:\/\/[A-Za-z0-9.\-[\]:]+$/.test(origin)
+    );
   }, 'must be an origin (scheme://host[:port], no path): https, or http on localhost')
   .transform((value) => new URL(value).origin);
 

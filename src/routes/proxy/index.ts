@@ -12,6 +12,10 @@ const PROXY_PREFIX = '/proxy/';
 /** Writes with an `Idempotency-Key` are buffered so they can be retried; larger ones are refused. */
 const MAX_BUFFERED_BODY_BYTES = 10 * 1024 * 1024;
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+/** Personio endpoints of individual absences (their type and note), closed while the account hides them. */
+const ABSENCE_PATHS = /\/(time-offs|absence-periods)(\/|$)/i;
+/** What Personio's REST APIs use; anything else (TRACE, CONNECT, WebDAV verbs) is refused here. */
+const FORWARDED_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 /** Answers to keyed writes are kept for replays up to this size. */
 const MAX_STORED_ANSWER_BYTES = 1024 * 1024;
 
@@ -27,10 +31,23 @@ export function proxyRouter() {
     const services = c.get('services');
     const url = new URL(c.req.url);
     const rawPath = url.pathname.slice(url.pathname.indexOf(PROXY_PREFIX) + PROXY_PREFIX.length);
-    const client = await services.providers.personioClient(c.get('linkedAccount'));
+    const linkedAccount = c.get('linkedAccount');
+    const client = await services.providers.personioClient(linkedAccount);
     const target = proxyTarget(rawPath, url.search.slice(1), client.baseUrl);
+    if (linkedAccount.settings?.hide_absence_details && ABSENCE_PATHS.test(target.pathname)) {
+      throw new ApiError(
+        'forbidden',
+        'This linked account hides absence details, so the proxy does not reach Personio absence endpoints.',
+        { details: { setting: 'hide_absence_details' } },
+      );
+    }
 
     const method = c.req.method.toUpperCase();
+    if (!FORWARDED_METHODS.has(method)) {
+      throw new ApiError('method_not_allowed', `The proxy forwards ${[...FORWARDED_METHODS].join(', ')}.`, {
+        headers: { Allow: [...FORWARDED_METHODS].join(', ') },
+      });
+    }
     const hasBody = method !== 'GET' && method !== 'HEAD' && c.req.raw.body !== null;
     const idempotencyKey = c.req.header('idempotency-key');
     let body: ArrayBuffer | ReadableStream<Uint8Array> | null = null;

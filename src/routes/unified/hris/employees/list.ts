@@ -4,6 +4,7 @@ import { queryBinding } from '../../../../lib/cursor';
 import { EMPLOYMENT_STATUSES, EmployeeSchema } from '../../../../models/employee';
 import {
   booleanQuery,
+  instantQuery,
   LinkedAccountHeaders,
   linkedAccountErrorResponses,
   listEnvelope,
@@ -12,13 +13,10 @@ import {
 } from '../../../common';
 
 const EmployeeListQuery = PaginationQuery.extend({
-  email: z
-    .string()
-    .trim()
-    .min(3)
-    .max(320)
-    .optional()
-    .openapi({ description: 'Exact work email (case-insensitive).', example: 'mara.kuhn@example.org' }),
+  email: z.string().trim().min(3).max(320).optional().openapi({
+    description: 'The work email, matched exactly by Personio.',
+    example: 'mara.kuhn@example.org',
+  }),
   employment_status: z
     .string()
     .optional()
@@ -41,29 +39,12 @@ const EmployeeListQuery = PaginationQuery.extend({
       description: 'One status or several, comma-separated: `active`, `pending`, `inactive`, `leave`.',
       example: 'active,leave',
     }),
-  updated_after: z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined) return undefined;
-      const isDate = /^\d{4}-\d{2}-\d{2}$/.test(value);
-      const isDateTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value);
-      const time = Date.parse(isDate ? `${value}T00:00:00Z` : value);
-      if ((!isDate && !isDateTime) || Number.isNaN(time)) {
-        ctx.addIssue({
-          code: 'custom',
-          message: 'must be an ISO 8601 date-time with offset, or a date (YYYY-MM-DD)',
-        });
-        return z.NEVER;
-      }
-      return new Date(time);
-    })
-    .openapi({
-      type: 'string',
-      format: 'date-time',
-      description: 'Only employees changed strictly after this instant (a bare date means 00:00 UTC).',
-      example: '2025-01-01T00:00:00Z',
-    }),
+  updated_after: instantQuery.openapi({
+    type: 'string',
+    format: 'date-time',
+    description: 'Only employees changed strictly after this instant (a bare date means 00:00 UTC).',
+    example: '2025-01-01T00:00:00Z',
+  }),
   include_remote_data: booleanQuery.openapi({
     type: 'boolean',
     description: "Adds `remote_data`: Personio's employee object as received.",
@@ -97,7 +78,7 @@ export function registerListEmployees(app: OpenAPIHono<AppEnv>) {
     const services = c.get('services');
     const linkedAccount = c.get('linkedAccount');
     const binding = queryBinding('employees', linkedAccount.id, {
-      email: query.email?.toLowerCase(),
+      email: query.email,
       employment_status: query.employment_status?.join(','),
       updated_after: query.updated_after?.toISOString(),
     });

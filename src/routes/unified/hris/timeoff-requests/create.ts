@@ -2,8 +2,8 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../../../context';
 import { withIdempotency } from '../../../../lib/idempotency';
 import { TimeoffRequestSchema } from '../../../../models/timeoff';
-import { linkedAccountErrorResponses, SECURITY, singleEnvelope } from '../../../common';
-import { calendarDate, clockTime, presentTimeoffRequest, REPLAYED_HEADER, WriteHeaders } from './schemas';
+import { calendarDate, linkedAccountErrorResponses, SECURITY, singleEnvelope } from '../../../common';
+import { clockTime, presentTimeoffRequest, REPLAYED_HEADER, WriteHeaders } from './schemas';
 
 const personioId = (description: string, example: string) =>
   z
@@ -139,6 +139,8 @@ export function registerCreateTimeoffRequest(app: OpenAPIHono<AppEnv>) {
         )
       : { response: await execute(), replayed: false };
     if (outcome.replayed) c.header('Idempotent-Replayed', 'true');
-    return c.json(outcome.response.body as Created, 201);
+    const stored = outcome.response.body as Created;
+    // A replay follows today's privacy setting, not the one in force when the answer was stored.
+    return c.json({ result: presentTimeoffRequest(stored.result, linkedAccount) }, 201);
   });
 }

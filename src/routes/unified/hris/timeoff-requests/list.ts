@@ -5,19 +5,15 @@ import { queryBinding } from '../../../../lib/cursor';
 import { TIMEOFF_STATUS_MAPPING, TimeoffRequestSchema } from '../../../../models/timeoff';
 import {
   booleanQuery,
+  calendarDate,
+  instantQuery,
   LinkedAccountHeaders,
   linkedAccountErrorResponses,
   listEnvelope,
   PaginationQuery,
   SECURITY,
 } from '../../../common';
-import {
-  absenceDetailsHidden,
-  calendarDate,
-  instantQuery,
-  presentTimeoffRequest,
-  statusList,
-} from './schemas';
+import { absenceDetailsHidden, presentTimeoffRequest, statusList } from './schemas';
 
 const TimeoffRequestListQuery = PaginationQuery.extend({
   employee_id: z

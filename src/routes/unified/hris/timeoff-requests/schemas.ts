@@ -6,16 +6,6 @@ import { LinkedAccountHeaders } from '../../../common';
 
 /** Request parts shared by the time-off request operations, and the privacy setting applied to their output. */
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-/** `YYYY-MM-DD` that names a real day. */
-export const calendarDate = z
-  .string()
-  .refine((value) => DATE.test(value) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value), {
-    message: 'must be a date (YYYY-MM-DD)',
-  })
-  .openapi({ format: 'date', example: '2026-07-06' });
-
 export const clockTime = z
   .string()
   .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day (HH:mm)')
@@ -34,24 +24,6 @@ export const statusList = z
       }
     }
     return [...new Set(statuses)].sort() as (typeof TIMEOFF_STATUSES)[number][];
-  });
-
-export const instantQuery = z
-  .string()
-  .optional()
-  .transform((value, ctx) => {
-    if (value === undefined) return undefined;
-    const isDate = DATE.test(value);
-    const isDateTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value);
-    const time = Date.parse(isDate ? `${value}T00:00:00Z` : value);
-    if ((!isDate && !isDateTime) || Number.isNaN(time)) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'must be an ISO 8601 date-time with offset, or a date (YYYY-MM-DD)',
-      });
-      return z.NEVER;
-    }
-    return new Date(time);
   });
 
 export const TimeoffRequestIdParams = z.object({
