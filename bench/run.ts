@@ -18,21 +18,40 @@ import { tokensFigure } from './figures/tokens';
 import { type FigureContext, keepAlive, MODE_LABEL, type Mode, upstreamToken } from './lib/context';
 import { benchCredentials } from './lib/credentials';
 import { describeMachine, loadAverageNow } from './lib/machine';
-import { type BenchOptions, parseOptions, USAGE } from './lib/options';
+import { type BenchOptions, type Figure, parseOptions, USAGE } from './lib/options';
 import { missingServerPrerequisites } from './lib/prerequisites';
 import { type Child, forkChild, type GatewayProcess, startCommand, startGateway } from './lib/processes';
 import { markdownTable, type Row, textTable } from './lib/table';
 import { seedTenant } from './lib/tenants';
 
+/** Linked accounts (one Personio credential each) the load is spread over. */
 const ACCOUNTS = 10;
-const CRAWL_COMPANY = 10_000;
+const COMPANY_EMPLOYEES = 10_000;
+const COMPANY_FIGURES: Figure[] = ['tokens', 'proxy', 'list', 'crawl'];
 
 const log = (line: string) => console.log(line);
 
-/** Everything started here, stopped in reverse order however the run ends. */
+/** Everything started here is stopped in reverse order, however the run ends. */
 const cleanups: (() => Promise<unknown>)[] = [];
+function onCleanUp(cleanup: () => Promise<unknown>) {
+  cleanups.push(cleanup);
+}
 async function cleanUp() {
   while (cleanups.length) await cleanups.pop()!().catch(() => undefined);
+}
+
+/** What every mode shares: the run's options, the simulator of the 10k company, the bare proxy. */
+interface Run {
+  options: BenchOptions;
+  command: string;
+  workDir: string;
+  encryptionKey: string;
+  cpuProfDir: string | undefined;
+  upstream: Child | undefined;
+  bare: Child | undefined;
+  upstreamTokens: string[];
+  rows: Row[];
+  deployments: number;
 }
 
 async function main(): Promise<number> {
@@ -55,7 +74,7 @@ async function main(): Promise<number> {
     `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}`,
   );
   log(
-    `Load average at start (1/5/15 min): ${machine.loadAverage} — a shared machine; compare ratios, not absolutes.`,
+    `Load average at start (1/5/15 min): ${machine.loadAverage} (a shared machine: compare ratios, not absolutes)`,
   );
   log(`Gateway command (what \`npm start\` runs): ${command}`);
   log(
@@ -63,193 +82,238 @@ async function main(): Promise<number> {
       `${options.runs} rounds × ${options.durationSec} s per target (ABBA order), medians; repeats ${options.repeats}.`,
   );
 
-  const rows: Row[] = [];
+  const run: Run = {
+    options,
+    command,
+    workDir: await mkdtemp(join(tmpdir(), 'roster-bench-')),
+    encryptionKey: base64url.encode(randomBytes(32)),
+    cpuProfDir: options.cpuProfDir ? resolve(options.cpuProfDir) : undefined,
+    upstream: undefined,
+    bare: undefined,
+    upstreamTokens: [],
+    rows: [],
+    deployments: 0,
+  };
+  onCleanUp(() => rm(run.workDir, { recursive: true, force: true }));
+  if (run.cpuProfDir) await mkdir(run.cpuProfDir, { recursive: true });
+
   const modes: Mode[] = [];
   for (const mode of options.modes) {
-    if (mode === 'server') {
-      const missing = missingServerPrerequisites();
-      if (missing.length) {
-        log(`\nSkipping the PostgreSQL + Redis figures; missing on this machine:`);
-        for (const item of missing) log(`  ✗ ${item}`);
-        rows.push(skippedRow(mode, missing.join('; ')));
-        continue;
-      }
-    }
-    modes.push(mode);
-  }
-
-  const workDir = await mkdtemp(join(tmpdir(), 'roster-bench-'));
-  cleanups.push(() => rm(workDir, { recursive: true, force: true }));
-  const cpuProfDir = options.cpuProfDir ? resolve(options.cpuProfDir) : undefined;
-  if (cpuProfDir) await mkdir(cpuProfDir, { recursive: true });
-  const encryptionKey = base64url.encode(randomBytes(32));
-  const { figures } = options;
-  const needsCompany = ['proxy', 'list', 'crawl', 'tokens'].some((figure) => figures.has(figure as never));
-
-  let upstream: Child | undefined;
-  let bare: Child | undefined;
-  let upstreamTokens: string[] = [];
-  if (modes.length && needsCompany) {
-    upstream = await forkChild('bench/upstream-server.ts', {
-      BENCH_EMPLOYEES: String(CRAWL_COMPANY),
-      BENCH_CREDENTIALS: String(ACCOUNTS),
-    });
-    cleanups.push(() => upstream!.stop());
-    upstreamTokens = await Promise.all(
-      benchCredentials(ACCOUNTS).map((credential) =>
-        upstreamToken(upstream!.url, credential.clientId, credential.clientSecret),
-      ),
-    );
-    if (figures.has('proxy')) {
-      const [credential] = benchCredentials(1);
-      bare = await forkChild('bench/bare-proxy.ts', {
-        BENCH_UPSTREAM: upstream.url,
-        BENCH_CLIENT_ID: credential!.clientId,
-        BENCH_CLIENT_SECRET: credential!.clientSecret,
-      });
-      cleanups.push(() => bare!.stop());
-    }
-  }
-
-  let deployment = 0;
-  for (const mode of modes) {
-    log(`\n== ${MODE_LABEL[mode]} ==`);
-    let storage: { databaseUrl?: string; redisUrl?: string; dataDir?: string };
-    const servers: RunningServer[] = [];
-    try {
-      if (mode === 'server') {
-        const [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
-        servers.push(postgres, redis);
-        storage = { databaseUrl: postgres.url, redisUrl: redis.url };
-      } else {
-        storage = { dataDir: join(workDir, 'embedded') };
-        await mkdir(storage.dataDir!, { recursive: true });
-      }
-    } catch (error) {
-      log(`  could not start the servers of this mode: ${(error as Error).message}`);
-      rows.push(skippedRow(mode, (error as Error).message.split('\n')[0]!));
-      await Promise.all(servers.map((server) => server.stop()));
+    const missing = mode === 'server' ? missingServerPrerequisites() : [];
+    if (missing.length === 0) {
+      modes.push(mode);
       continue;
     }
-    const stopServers = () => Promise.all(servers.map((server) => server.stop()));
-    cleanups.push(stopServers);
-
-    const launch = async (personioBaseUrl: string, prefix: string): Promise<GatewayProcess> => {
-      const port = await freePort();
-      const env: Record<string, string> = {
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        PERSONIO_BASE_URL: personioBaseUrl,
-        ENCRYPTION_KEY: encryptionKey,
-        // The default pacing (5/s, bursts of 10, Personio's own limit) would measure Personio's
-        // budget, not the gateway; every figure but the token one runs at the highest setting.
-        PERSONIO_RATE_LIMIT_PER_SECOND: '1000',
-        PERSONIO_RATE_LIMIT_BURST: '1000',
-        SANDBOX: 'false',
-        LOG_LEVEL: 'info',
-      };
-      if (storage.databaseUrl)
-        Object.assign(env, {
-          DATABASE_URL: storage.databaseUrl,
-          REDIS_URL: storage.redisUrl,
-          REDIS_KEY_PREFIX: prefix,
-        });
-      else env.DATA_DIR = storage.dataDir!;
-      if (cpuProfDir) env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${cpuProfDir}`;
-      const gateway = await startGateway(command, env, join(workDir, `gateway-${mode}-${port}.log`));
-      cleanups.push(() => gateway.stop());
-      return gateway;
-    };
-
-    try {
-      if (upstream && needsCompany) {
-        const tenant = await seedTenant({
-          ...storage,
-          encryptionKey,
-          personioBaseUrl: `${upstream.url}/v1`,
-          accounts: ACCOUNTS,
-        });
-        const prefix = `bench${++deployment}:`;
-        // Two processes sharing Redis for the token figure; embedded mode is one process by design.
-        const gateways = await Promise.all(
-          Array.from({ length: mode === 'server' && figures.has('tokens') ? 2 : 1 }, () =>
-            launch(`${upstream!.url}/v1`, prefix),
-          ),
-        );
-        const context: FigureContext = { mode, gateway: gateways[0]!, tenant, upstream, options, log };
-        await figure(rows, mode, '4 token exchanges', figures.has('tokens'), async () => [
-          await tokensFigure(context, gateways),
-        ]);
-        for (const extra of gateways.slice(1)) await extra.stop();
-        await figure(rows, mode, '1 proxy throughput', figures.has('proxy'), async () => [
-          await proxyFigure(context, bare!),
-        ]);
-        await figure(rows, mode, '2 unified list', figures.has('list'), async () => [
-          await listFigure(context, upstreamTokens),
-        ]);
-        await figure(rows, mode, '3 crawl', figures.has('crawl'), () => crawlFigure(context));
-        await gateways[0]!.stop();
-      }
-      if (figures.has('memory')) {
-        await figure(rows, mode, '5 RSS over a 100k crawl', true, async () => {
-          log(`  5 memory: simulator with ${MEMORY_EMPLOYEES.toLocaleString('en-US')} employees`);
-          const large = await forkChild('bench/upstream-server.ts', {
-            BENCH_EMPLOYEES: String(MEMORY_EMPLOYEES),
-            BENCH_CREDENTIALS: String(ACCOUNTS),
-          });
-          try {
-            const tenant = await seedTenant({
-              ...storage,
-              encryptionKey,
-              personioBaseUrl: `${large.url}/v1`,
-              accounts: 1,
-            });
-            const gateway = await launch(`${large.url}/v1`, `bench${++deployment}:`);
-            try {
-              return [await memoryFigure({ mode, gateway, tenant, upstream: large, options, log })];
-            } finally {
-              await gateway.stop();
-            }
-          } finally {
-            await large.stop();
-          }
-        });
-      }
-    } finally {
-      await stopServers();
-    }
+    log('\nSkipping the PostgreSQL + Redis figures; missing on this machine:');
+    for (const item of missing) log(`  ✗ ${item}`);
+    run.rows.push(skippedRow(mode, missing.join('; ')));
   }
 
-  if (figures.has('startup')) {
-    await figure(rows, 'embedded', '6 start-up', true, () => startupFigure(options, command, workDir, log));
+  if (modes.length && COMPANY_FIGURES.some((figure) => options.figures.has(figure))) {
+    await startCompany(run);
+  }
+  for (const mode of modes) await runMode(run, mode);
+  if (options.figures.has('startup')) {
+    await figure(run.rows, 'embedded', '6 start-up', () => startupFigure(options, command, run.workDir, log));
   }
 
   log(`\nLoad average at end (1/5/15 min): ${loadAverageNow()}`);
   log(`Machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}\n`);
-  log(textTable(rows));
-  if (options.markdown) log(`\n${markdownTable(rows)}`);
+  log(textTable(run.rows));
+  if (options.markdown) log(`\n${markdownTable(run.rows)}`);
   if (options.json) {
-    await writeFile(
-      options.json,
-      `${JSON.stringify({ machine, options: { ...options, figures: [...figures] }, rows }, null, 2)}\n`,
-    );
+    const report = { machine, options: { ...options, figures: [...options.figures] }, rows: run.rows };
+    await writeFile(options.json, `${JSON.stringify(report, null, 2)}\n`);
     log(`\nwrote ${options.json}`);
   }
-  if (cpuProfDir)
-    log(`\nCPU profiles in ${cpuProfDir}; summarise with: npm run bench:profile -- ${cpuProfDir}`);
-  const missed = rows.filter((row) => row.result === 'MISS' || row.result === 'error');
+  if (run.cpuProfDir) {
+    log(`\nCPU profiles in ${run.cpuProfDir}; summarise with: npm run bench:profile -- ${run.cpuProfDir}`);
+  }
+  const missed = run.rows.filter((row) => row.result === 'MISS' || row.result === 'error');
   return options.strict && missed.length ? 1 : 0;
 }
 
-/** Runs one figure; a failure becomes an `error` row and the run goes on. */
-async function figure(
-  rows: Row[],
+/** The simulator of a 10,000-employee company, tokens for the direct baseline, and the bare proxy. */
+async function startCompany(run: Run): Promise<void> {
+  const upstream = await forkChild('bench/upstream-server.ts', {
+    BENCH_EMPLOYEES: String(COMPANY_EMPLOYEES),
+    BENCH_CREDENTIALS: String(ACCOUNTS),
+  });
+  onCleanUp(() => upstream.stop());
+  run.upstream = upstream;
+  run.upstreamTokens = await Promise.all(
+    benchCredentials(ACCOUNTS).map((credential) =>
+      upstreamToken(upstream.url, credential.clientId, credential.clientSecret),
+    ),
+  );
+  if (run.options.figures.has('proxy')) {
+    const [credential] = benchCredentials(1);
+    const bare = await forkChild('bench/bare-proxy.ts', {
+      BENCH_UPSTREAM: upstream.url,
+      BENCH_CLIENT_ID: credential!.clientId,
+      BENCH_CLIENT_SECRET: credential!.clientSecret,
+    });
+    onCleanUp(() => bare.stop());
+    run.bare = bare;
+  }
+}
+
+interface Storage {
+  databaseUrl?: string;
+  redisUrl?: string;
+  dataDir?: string;
+}
+
+async function runMode(run: Run, mode: Mode): Promise<void> {
+  log(`\n== ${MODE_LABEL[mode]} ==`);
+  const servers: RunningServer[] = [];
+  const stopServers = () => Promise.all(servers.splice(0).map((server) => server.stop()));
+  let storage: Storage;
+  try {
+    if (mode === 'server') {
+      const [postgres, redis] = await Promise.allSettled([startPostgres(), startRedis()]);
+      for (const started of [postgres, redis])
+        if (started.status === 'fulfilled') servers.push(started.value);
+      if (postgres.status === 'rejected') throw postgres.reason;
+      if (redis.status === 'rejected') throw redis.reason;
+      storage = { databaseUrl: postgres.value.url, redisUrl: redis.value.url };
+    } else {
+      storage = { dataDir: join(run.workDir, 'embedded') };
+      await mkdir(storage.dataDir!, { recursive: true });
+    }
+  } catch (error) {
+    log(`  could not start the servers of this mode: ${(error as Error).message}`);
+    run.rows.push(skippedRow(mode, (error as Error).message.split('\n')[0]!));
+    await stopServers();
+    return;
+  }
+  onCleanUp(stopServers);
+  try {
+    const { figures } = run.options;
+    if (run.upstream && COMPANY_FIGURES.some((name) => figures.has(name))) {
+      await figure(run.rows, mode, 'gateway on the 10k company', () => companyFigures(run, mode, storage));
+    }
+    if (figures.has('memory')) {
+      await figure(run.rows, mode, '5 RSS over a 100k crawl', () => memoryFigures(run, mode, storage));
+    }
+  } finally {
+    await stopServers();
+  }
+}
+
+/** Figures 4, 1, 2 and 3 on one gateway (the token figure first, while its cache is empty). */
+async function companyFigures(run: Run, mode: Mode, storage: Storage): Promise<Row[]> {
+  const upstream = run.upstream!;
+  const { figures } = run.options;
+  const tenant = await seedTenant({
+    ...storage,
+    encryptionKey: run.encryptionKey,
+    personioBaseUrl: `${upstream.url}/v1`,
+    accounts: ACCOUNTS,
+  });
+  const prefix = `bench${++run.deployments}:`;
+  // Two processes sharing Redis for the token figure; embedded mode is one process by design.
+  const processes = mode === 'server' && figures.has('tokens') ? 2 : 1;
+  const gateways = await Promise.all(
+    Array.from({ length: processes }, () => launchGateway(run, mode, storage, `${upstream.url}/v1`, prefix)),
+  );
+  const rows: Row[] = [];
+  try {
+    const context: FigureContext = {
+      mode,
+      gateway: gateways[0]!,
+      tenant,
+      upstream,
+      options: run.options,
+      log,
+    };
+    if (figures.has('tokens')) {
+      await figure(rows, mode, '4 token exchanges', async () => [await tokensFigure(context, gateways)]);
+    }
+    for (const extra of gateways.slice(1)) await extra.stop();
+    if (figures.has('proxy')) {
+      await figure(rows, mode, '1 proxy throughput', async () => [await proxyFigure(context, run.bare!)]);
+    }
+    if (figures.has('list')) {
+      await figure(rows, mode, '2 unified list', async () => [await listFigure(context, run.upstreamTokens)]);
+    }
+    if (figures.has('crawl')) await figure(rows, mode, '3 crawl', () => crawlFigure(context));
+  } finally {
+    await Promise.all(gateways.map((gateway) => gateway.stop()));
+  }
+  return rows;
+}
+
+/** Figure 5 on a fresh gateway in front of a simulated company of 100,000 employees. */
+async function memoryFigures(run: Run, mode: Mode, storage: Storage): Promise<Row[]> {
+  log(`  5 memory: simulator with ${MEMORY_EMPLOYEES.toLocaleString('en-US')} employees`);
+  const large = await forkChild('bench/upstream-server.ts', {
+    BENCH_EMPLOYEES: String(MEMORY_EMPLOYEES),
+    BENCH_CREDENTIALS: '1',
+  });
+  try {
+    const tenant = await seedTenant({
+      ...storage,
+      encryptionKey: run.encryptionKey,
+      personioBaseUrl: `${large.url}/v1`,
+      accounts: 1,
+    });
+    const gateway = await launchGateway(run, mode, storage, `${large.url}/v1`, `bench${++run.deployments}:`);
+    try {
+      return [await memoryFigure({ mode, gateway, tenant, upstream: large, options: run.options, log })];
+    } finally {
+      await gateway.stop();
+    }
+  } finally {
+    await large.stop();
+  }
+}
+
+async function launchGateway(
+  run: Run,
   mode: Mode,
-  name: string,
-  enabled: boolean,
-  run: () => Promise<Row[]>,
-): Promise<void> {
-  if (!enabled) return;
+  storage: Storage,
+  personioBaseUrl: string,
+  redisKeyPrefix: string,
+): Promise<GatewayProcess> {
+  const port = await freePort();
+  const env: Record<string, string> = {
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    PERSONIO_BASE_URL: personioBaseUrl,
+    ENCRYPTION_KEY: run.encryptionKey,
+    // The default pacing (5/s in bursts of 10, Personio's own limit) would measure Personio's budget,
+    // not the gateway; the figures run at the highest setting.
+    PERSONIO_RATE_LIMIT_PER_SECOND: '1000',
+    PERSONIO_RATE_LIMIT_BURST: '1000',
+    SANDBOX: 'false',
+    LOG_LEVEL: 'info',
+  };
+  if (storage.databaseUrl) {
+    Object.assign(env, {
+      DATABASE_URL: storage.databaseUrl,
+      REDIS_URL: storage.redisUrl,
+      REDIS_KEY_PREFIX: redisKeyPrefix,
+    });
+  } else {
+    env.DATA_DIR = storage.dataDir!;
+  }
+  const command = run.cpuProfDir ? profiledCommand(run.command, run.cpuProfDir) : run.command;
+  const gateway = await startGateway(command, env, join(run.workDir, `gateway-${mode}-${port}.log`));
+  onCleanUp(() => gateway.stop());
+  return gateway;
+}
+
+/** `--cpu-prof` is not allowed in NODE_OPTIONS, so a profiled gateway runs `node --cpu-prof --import tsx …`. */
+function profiledCommand(command: string, dir: string): string {
+  const flags = `--cpu-prof --cpu-prof-dir=${dir}`;
+  if (command.startsWith('tsx ')) return `node ${flags} --import tsx ${command.slice(4)}`;
+  if (command.startsWith('node ')) return `node ${flags} ${command.slice(5)}`;
+  throw new Error(`--cpu-prof: cannot add node flags to the start command \`${command}\``);
+}
+
+/** Runs one figure; a failure becomes an `error` row and the run goes on. */
+async function figure(rows: Row[], mode: Mode, name: string, run: () => Promise<Row[]>): Promise<void> {
   try {
     rows.push(...(await run()));
   } catch (error) {

@@ -1,5 +1,5 @@
 import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { createWriteStream, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -94,6 +94,10 @@ export function spawnStartCommand(
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !GATEWAY_SETTINGS.test(name)),
   );
+  // Output goes straight to a file: through a pipe, the gateway's synchronous log writes would wait
+  // for this process (busy generating load) to read them, and the bare proxy logs nothing.
+  const log = openSync(logFile, 'a');
+  const offset = fstatSync(log).size;
   const child = spawn('/bin/sh', ['-c', command], {
     cwd: ROOT,
     env: {
@@ -101,20 +105,22 @@ export function spawnStartCommand(
       PATH: `${join(ROOT, 'node_modules/.bin')}:${process.env.PATH ?? ''}`,
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', log, log],
     detached: true,
   });
-  const log = createWriteStream(logFile, { flags: 'a' });
-  // Only the start of the output is kept in memory (to find `Ready in`); the rest goes to the log file.
-  let head = '';
-  const keep = (chunk: Buffer) => {
-    if (head.length < 64 * 1024) head += chunk.toString();
-    log.write(chunk);
+  closeSync(log);
+  // The start of this process's output (where `Ready in` and the sandbox key are printed).
+  const output = () => {
+    const fd = openSync(logFile, 'r');
+    try {
+      const buffer = Buffer.alloc(16 * 1024);
+      const read = readSync(fd, buffer, 0, buffer.length, offset);
+      return buffer.subarray(0, read).toString();
+    } finally {
+      closeSync(fd);
+    }
   };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  child.once('exit', () => log.end());
-  return { child, output: () => head };
+  return { child, output };
 }
 
 export async function startGateway(
