@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import {
+  AttributeSchema,
+  isAttribute,
+  isRelation,
+  isSupervisor,
+  RelationSchema,
+  SupervisorSchema,
+} from './schemas';
+
+const SAMPLES: unknown[] = [
+  null,
+  1,
+  'department',
+  [],
+  {},
+  { attributes: null },
+  { attributes: [] },
+  { attributes: {} },
+  { type: 1, attributes: {} },
+  { type: null, attributes: { id: null, name: null, percentage: null } },
+  { type: 'Department', attributes: { id: 12, name: 'Finance' } },
+  { type: 'CostCenter', attributes: { id: '8', name: 'CC', percentage: '50' } },
+  { attributes: { id: true } },
+  { attributes: { name: 3 } },
+  { attributes: { percentage: {} } },
+  { attributes: { id: { label: 'ID', value: 2 } } },
+  { attributes: { id: { label: 2, value: 2 } } },
+  { attributes: { first_name: { value: 'Mo', universal_id: null } } },
+  { attributes: { first_name: { label: 'First name' } } },
+  { attributes: { first_name: { value: undefined } } },
+  { attributes: { first_name: [] } },
+  { attributes: { first_name: null } },
+];
+
+describe('the mappers’ predicates agree with the raw schemas', () => {
+  it.each(SAMPLES.map((sample) => [JSON.stringify(sample) ?? 'undefined', sample]))('%s', (_name, sample) => {
+    expect(isRelation(sample)).toBe(RelationSchema.safeParse(sample).success);
+    expect(isSupervisor(sample)).toBe(SupervisorSchema.safeParse(sample).success);
+    expect(isAttribute(sample)).toBe(AttributeSchema.safeParse(sample).success);
+  });
+});
