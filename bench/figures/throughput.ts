@@ -9,7 +9,10 @@ export const PROXY_TARGET = 0.85;
 export const LIST_TARGET = 0.6;
 
 function describe(summary: Summary): string {
-  return `${formatNumber(summary.rps)} req/s, p50 ${ms(summary.p50)}, p99 ${ms(summary.p99)}`;
+  return (
+    `${formatNumber(summary.rps)} req/s, p50 ${ms(summary.p50)}, p99 ${ms(summary.p99)}, ` +
+    `${summary.cpuPerRequestMs.toFixed(2)} ms CPU/req`
+  );
 }
 
 async function throughputRow(
@@ -46,8 +49,9 @@ export function proxyFigure(context: FigureContext, bare: Child): Promise<Row> {
       label: 'gateway',
       url: `${context.gateway.url}${PROXY_PATH}`,
       headersFor: (connection) => tenantHeaders(context.tenant, connection),
+      pid: context.gateway.serverPid,
     },
-    { label: 'bare proxy', url: `${bare.url}${PROXY_PATH}`, headersFor: () => ({}) },
+    { label: 'bare proxy', url: `${bare.url}${PROXY_PATH}`, headersFor: () => ({}), pid: () => bare.pid },
     PROXY_TARGET,
   );
 }
@@ -61,9 +65,11 @@ export function listFigure(context: FigureContext, upstreamTokens: string[]): Pr
       label: 'gateway',
       url: `${context.gateway.url}/unified/hris/employees?limit=100`,
       headersFor: (connection) => tenantHeaders(context.tenant, connection),
+      pid: context.gateway.serverPid,
     },
     {
       label: 'direct',
+      pid: () => context.upstream.pid,
       url: `${context.upstream.url}/v1/company/employees?limit=100`,
       headersFor: (connection) => ({
         authorization: `Bearer ${upstreamTokens[connection % upstreamTokens.length]}`,

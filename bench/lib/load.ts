@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { cpuTimeMs } from './processes';
 import { median, percentile } from './stats';
 
 export interface LoadTarget {
@@ -6,6 +7,8 @@ export interface LoadTarget {
   url: string;
   /** Headers of the n-th connection (each connection may act for another linked account). */
   headersFor(connection: number): Record<string, string>;
+  /** The server process whose CPU time per request is reported. */
+  pid(): number;
 }
 
 export interface LoadOptions {
@@ -19,6 +22,8 @@ export interface LoadResult {
   p99: number;
   ok: number;
   failed: number;
+  /** CPU milliseconds the target's server process spent per answered request (less noisy than req/s). */
+  cpuPerRequestMs: number;
 }
 
 /**
@@ -42,7 +47,9 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
     if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
     else failed++;
   });
+  const cpuBefore = cpuTimeMs(target.pid());
   const result = await instance;
+  const cpu = cpuTimeMs(target.pid()) - cpuBefore;
   failed += result.errors + result.timeouts;
   return {
     rps: latencies.length / result.duration,
@@ -50,6 +57,7 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
     p99: percentile(latencies, 99),
     ok: latencies.length,
     failed,
+    cpuPerRequestMs: cpu / Math.max(1, latencies.length + failed),
   };
 }
 
@@ -58,6 +66,7 @@ export interface Summary {
   p50: number;
   p99: number;
   failed: number;
+  cpuPerRequestMs: number;
 }
 
 function summarise(results: LoadResult[]): Summary {
@@ -66,6 +75,7 @@ function summarise(results: LoadResult[]): Summary {
     p50: median(results.map((result) => result.p50)),
     p99: median(results.map((result) => result.p99)),
     failed: results.reduce((sum, result) => sum + result.failed, 0),
+    cpuPerRequestMs: median(results.map((result) => result.cpuPerRequestMs)),
   };
 }
 
@@ -112,5 +122,8 @@ export async function compare(
 
 function format(result: LoadResult): string {
   const failed = result.failed ? `, ${result.failed} failed` : '';
-  return `${Math.round(result.rps)} req/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms${failed}`;
+  return (
+    `${Math.round(result.rps)} req/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, ` +
+    `${result.cpuPerRequestMs.toFixed(2)} ms CPU/req${failed}`
+  );
 }

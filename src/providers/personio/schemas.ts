@@ -13,9 +13,19 @@ export const AttributeSchema = z.looseObject({
 });
 export type PersonioAttribute = z.infer<typeof AttributeSchema>;
 
+/**
+ * `attributes`: every entry an attribute object. Checked in place by `isAttribute` (the same rules
+ * as AttributeSchema) rather than parsed: a page holds thousands of attributes, and parsing would
+ * copy each one; the mappers read only a few.
+ */
+const AttributeMapSchema = z.custom<Record<string, PersonioAttribute>>(
+  (value) => isPlainObject(value) && Object.values(value).every(isAttribute),
+  { error: 'expected an object of attribute objects ({ label, value, type, universal_id })' },
+);
+
 export const EmployeeSchema = z.looseObject({
   type: z.literal('Employee'),
-  attributes: z.record(z.string(), AttributeSchema),
+  attributes: AttributeMapSchema,
 });
 export type PersonioEmployee = z.infer<typeof EmployeeSchema>;
 
@@ -79,9 +89,9 @@ export const SupervisorSchema = z.looseObject({
 export type PersonioSupervisor = z.infer<typeof SupervisorSchema>;
 
 /*
- * The same checks as RelationSchema, AttributeSchema and SupervisorSchema, as plain predicates for
- * the mappers: they run several times per employee, hundreds of times per page, where a zod parse
- * (which copies every object it accepts) was most of the mapping time. A test holds them equal.
+ * The same checks as AttributeSchema, RelationSchema and SupervisorSchema as plain predicates: they
+ * run for every attribute of a page and several times per employee in the mappers, where a zod
+ * parse (which copies every object it accepts) was most of the time. A test holds them equal.
  */
 
 type Plain = Record<string, unknown>;
