@@ -56,6 +56,7 @@ async function measureStartup(command: string, dataDir: string, logFile: string)
         );
         if (ok) {
           const firstOkMs = performance.now() - started;
+          if (Number.isNaN(readyLineMs)) readyLineMs = firstOkMs;
           const internal = Number(/Ready in (\d+) ms/.exec(output())?.[1] ?? Number.NaN);
           return { firstOkMs, readyLineMs, internalReadyMs: internal };
         }
