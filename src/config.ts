@@ -58,6 +58,7 @@ const ConfigSchema = z
     PERSONIO_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
     PERSONIO_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().max(1000).default(5),
     PERSONIO_RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(1000).default(10),
+    AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(5_000),
     SANDBOX: booleanFlag.optional(),
     SANDBOX_EMPLOYEES: z.coerce.number().int().min(10).max(100_000).default(250),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
@@ -99,6 +100,11 @@ export interface Config {
     /** Upstream pacing per linked account, shared by all processes through the cache. */
     rateLimit: { perSecond: number; burst: number };
   };
+  /**
+   * How long this process may keep an API key's and a linked account's row (0: never). Bounds how
+   * long a key revoked, or an account disabled, elsewhere still works here.
+   */
+  authCacheTtlMs: number;
   /** The built-in Personio simulator serves `personio-sandbox` linked accounts. Off by default in production. */
   sandbox: { enabled: boolean; employees: number };
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -153,6 +159,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
         burst: values.PERSONIO_RATE_LIMIT_BURST,
       },
     },
+    authCacheTtlMs: values.AUTH_CACHE_TTL_MS,
     sandbox: { enabled: values.SANDBOX ?? embedded, employees: values.SANDBOX_EMPLOYEES },
     logLevel: values.LOG_LEVEL,
     link: { tokenTtlSeconds: values.LINK_TOKEN_TTL_SECONDS },

@@ -8,6 +8,7 @@ import type { Logger } from './lib/logger';
 import type { ProviderFactory } from './providers/factory';
 import type { PersonioTokenManager } from './providers/personio/token-manager';
 import type { FetchLike } from './providers/types';
+import type { RequestLookups } from './services/lookups';
 
 /** What the runtime entry (Node, Workers, a test) hands to `createApp`. */
 export interface AppDeps {
@@ -30,6 +31,8 @@ export interface Services {
   cursors: CursorCodec;
   tokens: PersonioTokenManager;
   providers: ProviderFactory;
+  /** API key and linked account lookups, cached in this process for `config.authCacheTtlMs`. */
+  lookups: RequestLookups;
   now: () => Date;
   logger: Logger;
 }

@@ -3,6 +3,7 @@ import { CursorCodec } from './lib/cursor';
 import { silentLogger } from './lib/logger';
 import { ProviderFactory } from './providers/factory';
 import { PersonioTokenManager } from './providers/personio/token-manager';
+import { RequestLookups } from './services/lookups';
 
 /** The per-process services every request (and the admin CLI) uses, built once from the deps. */
 export async function createServices(deps: AppDeps): Promise<Services> {
@@ -23,6 +24,7 @@ export async function createServices(deps: AppDeps): Promise<Services> {
       fetch: deps.fetch ?? ((request) => fetch(request)),
       sandbox: deps.sandbox,
     }),
+    lookups: new RequestLookups(deps.db, { ttlMs: deps.config.authCacheTtlMs, now: () => now().getTime() }),
     now,
     logger: deps.logger ?? silentLogger,
   };

@@ -1,7 +1,10 @@
 import { base64url, utf8 } from '../crypto/encoding';
 import { ApiError } from '../errors';
+import { TtlCache } from './ttl-cache';
 
 const SIGNATURE_BYTES = 16;
+/** A walk repeats one binding on every page; its digest is kept instead of hashed again. */
+const bindingDigests = new TtlCache<string, string>({ ttlMs: 10 * 60_000, maxEntries: 10_000 });
 
 /**
  * Opaque pagination cursors: the upstream position plus a digest of the query they belong to,
@@ -69,8 +72,13 @@ function invalidCursor(message: string): ApiError {
 }
 
 async function bindingDigest(binding: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', utf8(binding));
-  return base64url.encode(new Uint8Array(digest).slice(0, 12));
+  const known = bindingDigests.get(binding);
+  if (known) return known;
+  const digest = base64url.encode(
+    new Uint8Array(await crypto.subtle.digest('SHA-256', utf8(binding))).slice(0, 12),
+  );
+  bindingDigests.set(binding, digest);
+  return digest;
 }
 
 /** A stable string for a query: the same filters in any order give the same binding. */

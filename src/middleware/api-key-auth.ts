@@ -1,12 +1,14 @@
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../context';
-import { hashApiKey, isWellFormedApiKey } from '../crypto/api-keys';
-import { findActiveApiKeyByHash, touchApiKey } from '../db/queries/api-keys';
+import { isWellFormedApiKey } from '../crypto/api-keys';
+import { touchApiKey } from '../db/queries/api-keys';
 import { ApiError } from '../errors';
+import { TOUCH_GRANULARITY_MS } from '../services/lookups';
 
-const TOUCH_GRANULARITY_MS = 60_000;
-
-/** `Authorization: Bearer sk_…`: resolves the API key's environment; unknown or revoked keys get 401. */
+/**
+ * `Authorization: Bearer sk_…`: resolves the API key's environment; unknown or revoked keys get 401.
+ * Lookups are cached per process for AUTH_CACHE_TTL_MS, so a revocation holds everywhere within it.
+ */
 export const apiKeyAuth = createMiddleware<AppEnv>(async (c, next) => {
   const header = c.req.header('authorization');
   const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
@@ -17,9 +19,7 @@ export const apiKeyAuth = createMiddleware<AppEnv>(async (c, next) => {
   }
   const candidate = match[1]!;
   const services = c.get('services');
-  const found = isWellFormedApiKey(candidate)
-    ? await findActiveApiKeyByHash(services.db, await hashApiKey(candidate))
-    : undefined;
+  const found = isWellFormedApiKey(candidate) ? await services.lookups.apiKey(candidate) : undefined;
   if (!found) {
     throw new ApiError('unauthorized', 'The API key is not valid or has been revoked.', {
       headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
@@ -28,7 +28,7 @@ export const apiKeyAuth = createMiddleware<AppEnv>(async (c, next) => {
   c.set('environment', found.environment);
   c.set('apiKeyId', found.apiKey.id);
   const now = services.now();
-  if (!found.apiKey.lastUsedAt || now.getTime() - found.apiKey.lastUsedAt.getTime() > TOUCH_GRANULARITY_MS) {
+  if (services.lookups.shouldTouch(`api_key/${found.apiKey.id}`, found.apiKey.lastUsedAt, now)) {
     await touchApiKey(services.db, {
       environmentId: found.environment.id,
       id: found.apiKey.id,

@@ -1,11 +1,11 @@
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../context';
-import { getLinkedAccount, setLinkedAccountStatus, touchLinkedAccount } from '../db/queries/linked-accounts';
+import { setLinkedAccountStatus, touchLinkedAccount } from '../db/queries/linked-accounts';
 import { ApiError } from '../errors';
 import { isRejectedCredential } from '../services/linking';
+import { TOUCH_GRANULARITY_MS } from '../services/lookups';
 
 const LINKED_ACCOUNT_ID = /^la_[0-9A-Za-z]{1,64}$/;
-const TOUCH_GRANULARITY_MS = 60_000;
 
 /**
  * `X-Linked-Account-Id: la_…` names the linked account of the caller's environment. An account
@@ -21,7 +21,7 @@ export const linkedAccountResolution = createMiddleware<AppEnv>(async (c, next) 
   const services = c.get('services');
   const environment = c.get('environment');
   const linkedAccount = LINKED_ACCOUNT_ID.test(id)
-    ? await getLinkedAccount(services.db, { environmentId: environment.id, id })
+    ? await services.lookups.linkedAccount(environment.id, id)
     : undefined;
   if (!linkedAccount) throw new ApiError('not_found', `No linked account ${id} in this environment.`);
   if (linkedAccount.status === 'needs_reauth') {
@@ -48,10 +48,8 @@ export const linkedAccountResolution = createMiddleware<AppEnv>(async (c, next) 
       now,
       ...(linkedAccount.credentials ? { whileCredentials: linkedAccount.credentials } : {}),
     });
-  } else if (
-    !linkedAccount.lastUsedAt ||
-    now.getTime() - linkedAccount.lastUsedAt.getTime() > TOUCH_GRANULARITY_MS
-  ) {
+    services.lookups.forgetLinkedAccount(environment.id, id);
+  } else if (services.lookups.shouldTouch(`linked_account/${id}`, linkedAccount.lastUsedAt, now)) {
     await touchLinkedAccount(services.db, {
       environmentId: environment.id,
       id,

@@ -10,8 +10,12 @@ export function requestContext(services: Services) {
     const started = performance.now();
     c.set('requestId', requestId);
     c.set('services', services);
-    await next();
+    // Set before the handler, so it is built into the response: set afterwards, Hono copies the
+    // finished response, and a string body becomes a stream (slower to send on Node).
     c.header('X-Request-Id', requestId);
+    await next();
+    // A handler that returns a Response of its own (the proxy) gets no prepared headers.
+    if (!c.res.headers.has('X-Request-Id')) c.header('X-Request-Id', requestId);
     services.logger.info('request', {
       request_id: requestId,
       method: c.req.method,

@@ -5,6 +5,7 @@ import { sha256Hex } from '../crypto/encoding';
 import type { SecretBox } from '../crypto/secret-box';
 import type { LinkedAccount } from '../db/schema';
 import { ApiError } from '../errors';
+import { TtlCache } from '../lib/ttl-cache';
 import { PersonioClient, type PersonioCredentials } from './personio/client';
 import { createPersonioProvider } from './personio/provider';
 import { RateBudget, type RetryPolicy } from './personio/resilience';
@@ -14,6 +15,14 @@ import type { FetchLike, HrisProvider } from './types';
 export const CREDENTIALS_PURPOSE = 'personio-credentials';
 
 const StoredCredentialsSchema = z.object({ client_id: z.string(), client_secret: z.string() });
+
+/**
+ * Clients are kept per linked account and stored ciphertext, so a call does not decrypt and hash
+ * the credentials again; linking again writes a new ciphertext (new IV), so it can never meet an old
+ * client. The time limit only bounds how long decrypted credentials stay in memory unused.
+ */
+const CLIENT_TTL_MS = 10 * 60_000;
+const MAX_CLIENTS = 10_000;
 
 export interface ProviderFactoryDeps {
   config: Config;
@@ -65,6 +74,10 @@ export async function forgetLinkedAccountToken(
 export class ProviderFactory {
   private readonly retry: RetryPolicy;
   private readonly rateBudget: RateBudget;
+  private readonly clients = new TtlCache<string, PersonioClient>({
+    ttlMs: CLIENT_TTL_MS,
+    maxEntries: MAX_CLIENTS,
+  });
 
   constructor(private readonly deps: ProviderFactoryDeps) {
     const { personio } = deps.config;
@@ -81,9 +94,17 @@ export class ProviderFactory {
   async personioClient(
     linkedAccount: Pick<LinkedAccount, 'id' | 'integration' | 'credentials'>,
   ): Promise<PersonioClient> {
-    if (!linkedAccount.credentials) {
+    const { credentials } = linkedAccount;
+    if (!credentials) {
       throw new ApiError('provider_unauthorized', 'This linked account has no credentials; link it again.');
     }
+    const key = `${linkedAccount.id} ${linkedAccount.integration} ${credentials}`;
+    return (await this.clients.getOrLoad(key, () => this.newClient({ ...linkedAccount, credentials })))!;
+  }
+
+  private async newClient(
+    linkedAccount: Pick<LinkedAccount, 'id' | 'integration'> & { credentials: string },
+  ): Promise<PersonioClient> {
     const credentials = await decryptCredentials(this.deps.secretBox, linkedAccount.credentials);
     const upstream = this.upstream(linkedAccount.integration);
     return new PersonioClient({

@@ -126,6 +126,8 @@ export async function replaceCredentials(
   db: Database = services.db,
 ): Promise<LinkedAccount | undefined> {
   const sealed = await encryptCredentials(services.secretBox, input.credentials);
+  // This process reads the account afresh on its next request (others within AUTH_CACHE_TTL_MS).
+  services.lookups.forgetLinkedAccount(input.environmentId, input.linkedAccountId);
   return replaceLinkedAccountCredentials(db, {
     environmentId: input.environmentId,
     id: input.linkedAccountId,
@@ -147,6 +149,7 @@ export async function checkLinkedAccount(
   services: Services,
   linkedAccount: LinkedAccount,
 ): Promise<LinkedAccount> {
+  services.lookups.forgetLinkedAccount(linkedAccount.environmentId, linkedAccount.id);
   if (!linkedAccount.credentials) {
     throw new ApiError('provider_unauthorized', 'This linked account has no credentials; link it again.');
   }

@@ -46,7 +46,8 @@ describe('hosted link flow (PostgreSQL + Redis)', () => {
     const setup = await startGateway(storage, sandbox);
     acme = await createTenant(setup, SANDBOX_CREDENTIALS.full, 'Acme');
     globex = await createTenant(setup, SANDBOX_CREDENTIALS.full, 'Globex');
-    gateway = await startGateway(storage, sandbox, acme);
+    // Tests below change accounts in the database directly, as another process would: no lookup cache here.
+    gateway = await startGateway(storage, sandbox, acme, { env: { AUTH_CACHE_TTL_MS: '0' } });
     // The same gateway, with every log line kept: the secret and the link token must never appear in one.
     gateway.app = await createApp({
       ...gateway.deps,

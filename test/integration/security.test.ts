@@ -251,6 +251,14 @@ describe('auth, tenancy, cursors and secrets (PostgreSQL + Redis)', () => {
     expect(again.error.message).toContain('link it again');
   });
 
+  it('gives every response an X-Request-Id: lists, health, documents, errors', async () => {
+    for (const path of ['/unified/hris/employees?limit=2', '/health', '/openapi.json', '/docs', '/nope']) {
+      const response = await gateway.request(path);
+      await response.arrayBuffer();
+      expect(response.headers.get('x-request-id'), path).toMatch(/^req_[0-9A-Za-z]{22}$/);
+    }
+  });
+
   it('answers unknown routes with the envelope', async () => {
     await expectError(await gateway.request('/nope'), 404, 'not_found');
   });

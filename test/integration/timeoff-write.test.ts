@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { updateLinkedAccountSettings } from '../../src/db/queries/linked-accounts';
 import type { TimeoffRequest } from '../../src/models/timeoff';
 import type { PersonioSandbox } from '../../src/sandbox/personio';
 import {
@@ -336,7 +335,7 @@ describe.each<Backend>(['pglite', 'postgres'])('writing time-off requests over %
       employee_note: 'Flu',
     });
     const id: string = created.body.result.id;
-    // On through the linked-accounts API; off through the query the admin CLI uses.
+    // On and off through the linked-accounts API.
     const hide = await gateway.app.request(`/linked-accounts/${tenant.linkedAccountId}`, {
       method: 'PATCH',
       headers: { authorization: `Bearer ${tenant.apiKey}`, 'content-type': 'application/json' },
@@ -374,11 +373,10 @@ describe.each<Backend>(['pglite', 'postgres'])('writing time-off requests over %
       });
       expect(written.body.result).toMatchObject({ timeoff_type: null, employee_note: null });
     } finally {
-      await updateLinkedAccountSettings(gateway.deps.db, {
-        environmentId: tenant.environmentId,
-        id: tenant.linkedAccountId,
-        settings: { hide_absence_details: false },
-        now: new Date(),
+      await gateway.app.request(`/linked-accounts/${tenant.linkedAccountId}`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${tenant.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ settings: { hide_absence_details: false } }),
       });
     }
     const visible = await send(gateway, tenant, 'GET', `${REQUESTS}/${id}`);

@@ -95,7 +95,7 @@ export async function startGateway(
   storage: Storage,
   sandbox: PersonioSandbox | null,
   tenant?: Tenant,
-  options: { env?: Record<string, string>; fetch?: FetchLike } = {},
+  options: { env?: Record<string, string>; fetch?: FetchLike; now?: () => Date } = {},
 ): Promise<TestGateway> {
   const config = parseConfig({
     DATABASE_URL: storage.databaseUrl,
@@ -113,6 +113,7 @@ export async function startGateway(
     cache: storage.newCache(),
     secretBox: await createSecretBox(ENCRYPTION_KEY),
     fetch,
+    now: options.now,
   };
   const app = await createApp(deps);
   return {

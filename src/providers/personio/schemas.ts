@@ -13,9 +13,19 @@ export const AttributeSchema = z.looseObject({
 });
 export type PersonioAttribute = z.infer<typeof AttributeSchema>;
 
+/**
+ * `attributes`: every entry an attribute object. Checked in place by `isAttribute` (the same rules
+ * as AttributeSchema) rather than parsed: a page holds thousands of attributes, and parsing would
+ * copy each one; the mappers read only a few.
+ */
+const AttributeMapSchema = z.custom<Record<string, PersonioAttribute>>(
+  (value) => isPlainObject(value) && Object.values(value).every(isAttribute),
+  { error: 'expected an object of attribute objects ({ label, value, type, universal_id })' },
+);
+
 export const EmployeeSchema = z.looseObject({
   type: z.literal('Employee'),
-  attributes: z.record(z.string(), AttributeSchema),
+  attributes: AttributeMapSchema,
 });
 export type PersonioEmployee = z.infer<typeof EmployeeSchema>;
 
@@ -61,6 +71,7 @@ export const ErrorResponseSchema = z.looseObject({
 });
 
 /** Nested relation objects: `{ type: "Department", attributes: { id, name } }`. */
+export type PersonioRelation = z.infer<typeof RelationSchema>;
 export const RelationSchema = z.looseObject({
   type: z.string().nullish(),
   attributes: z.looseObject({
@@ -75,3 +86,44 @@ export const SupervisorSchema = z.looseObject({
   type: z.string().nullish(),
   attributes: z.record(z.string(), AttributeSchema),
 });
+export type PersonioSupervisor = z.infer<typeof SupervisorSchema>;
+
+/*
+ * The same checks as AttributeSchema, RelationSchema and SupervisorSchema as plain predicates: they
+ * run for every attribute of a page and several times per employee in the mappers, where a zod
+ * parse (which copies every object it accepts) was most of the time. A test holds them equal.
+ */
+
+type Plain = Record<string, unknown>;
+
+function isPlainObject(value: unknown): value is Plain {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const isOptionalString = (value: unknown) =>
+  value === undefined || value === null || typeof value === 'string';
+const isOptionalId = (value: unknown) => isOptionalString(value) || typeof value === 'number';
+
+export function isRelation(value: unknown): value is PersonioRelation {
+  if (!isPlainObject(value) || !isOptionalString(value.type) || !isPlainObject(value.attributes))
+    return false;
+  const { id, name, percentage } = value.attributes;
+  return isOptionalId(id) && isOptionalString(name) && isOptionalId(percentage);
+}
+
+export function isAttribute(value: unknown): value is PersonioAttribute {
+  return (
+    isPlainObject(value) &&
+    // `value: z.unknown()` still requires the key (its value may be anything, undefined included).
+    'value' in value &&
+    isOptionalString(value.label) &&
+    isOptionalString(value.type) &&
+    isOptionalString(value.universal_id)
+  );
+}
+
+export function isSupervisor(value: unknown): value is PersonioSupervisor {
+  if (!isPlainObject(value) || !isOptionalString(value.type) || !isPlainObject(value.attributes))
+    return false;
+  return Object.values(value.attributes).every(isAttribute);
+}

@@ -1,6 +1,7 @@
 import type { Cache } from '../../cache/types';
 import { randomBase62 } from '../../crypto/random';
 import type { SecretBox } from '../../crypto/secret-box';
+import { TtlCache } from '../../lib/ttl-cache';
 
 export interface IssuedToken {
   token: string;
@@ -15,6 +16,9 @@ interface CachedToken {
 const LOCK_TTL_MS = 15_000;
 const LOCK_POLL_MS = 25;
 const CACHE_PURPOSE = 'personio-token';
+/** Decrypted copies of sealed cache entries, so a call does not decrypt the same token again. */
+const OPENED_TTL_MS = 10 * 60_000;
+const MAX_OPENED = 10_000;
 
 /**
  * One Personio token exchange per linked account per token lifetime, shared by every process:
@@ -24,6 +28,14 @@ const CACHE_PURPOSE = 'personio-token';
  */
 export class PersonioTokenManager {
   private readonly inflight = new Map<string, Promise<string>>();
+  /**
+   * The shared cache stays the source of truth (it is read on every call, so another process's
+   * invalidation is seen at once); only the decryption of an unchanged entry is skipped.
+   */
+  private readonly opened = new TtlCache<string, { sealed: string; token: CachedToken }>({
+    ttlMs: OPENED_TTL_MS,
+    maxEntries: MAX_OPENED,
+  });
 
   constructor(
     private readonly cache: Cache,
@@ -78,7 +90,12 @@ export class PersonioTokenManager {
     const stored = await this.cache.get(tokenKey(accountKey));
     if (!stored) return null;
     try {
-      const cached = JSON.parse(await this.secretBox.decrypt(stored, CACHE_PURPOSE)) as CachedToken;
+      const opened = this.opened.get(accountKey);
+      let cached = opened?.sealed === stored ? opened.token : null;
+      if (!cached) {
+        cached = JSON.parse(await this.secretBox.decrypt(stored, CACHE_PURPOSE)) as CachedToken;
+        this.opened.set(accountKey, { sealed: stored, token: cached });
+      }
       return cached.expiresAt > this.now() ? cached : null;
     } catch {
       // Written with a key this process no longer has, or corrupted: exchange a new one.

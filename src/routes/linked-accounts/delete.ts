@@ -42,6 +42,7 @@ export function registerDeleteLinkedAccount(app: OpenAPIHono<AppEnv>) {
     const environmentId = c.get('environment').id;
     const linkedAccount = await findLinkedAccount(services, environmentId, id);
     const deleted = await deleteLinkedAccount(services.db, { environmentId, id, now: services.now() });
+    services.lookups.forgetLinkedAccount(environmentId, id);
     // A concurrent delete won; to this caller the account is gone either way.
     if (!deleted) throw new ApiError('not_found', `No linked account ${id} in this environment.`);
     await forgetLinkedAccountToken(services.tokens, linkedAccount);

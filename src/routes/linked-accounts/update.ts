@@ -54,6 +54,7 @@ export function registerUpdateLinkedAccount(app: OpenAPIHono<AppEnv>) {
       settings: changes,
       now: services.now(),
     });
+    services.lookups.forgetLinkedAccount(environmentId, id);
     if (!updated) throw new ApiError('not_found', `No linked account ${id} in this environment.`);
     return c.json({ result: toLinkedAccountResource(updated) }, 200);
   });

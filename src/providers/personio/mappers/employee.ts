@@ -1,6 +1,6 @@
 import type { Employee, EmploymentStatus } from '../../../models/employee';
-import { type PersonioAttribute, type PersonioEmployee, RelationSchema, SupervisorSchema } from '../schemas';
-import { attributeValue, calendarDate, findAttribute, id, instant, number, text } from './values';
+import { isRelation, isSupervisor, type PersonioAttribute, type PersonioEmployee } from '../schemas';
+import { attributeValue, calendarDate, id, instant, number, text } from './values';
 
 const EMPLOYMENT_STATUS: Record<string, EmploymentStatus> = {
   onboarding: 'pending',
@@ -31,32 +31,30 @@ export function displayName(
 }
 
 function reference(value: unknown): { id: string; name: string | null } | null {
-  const parsed = RelationSchema.safeParse(value);
-  if (!parsed.success) return null;
-  const referenceId = id(parsed.data.attributes.id);
-  return referenceId ? { id: referenceId, name: text(parsed.data.attributes.name) } : null;
+  if (!isRelation(value)) return null;
+  const referenceId = id(value.attributes.id);
+  return referenceId ? { id: referenceId, name: text(value.attributes.name) } : null;
 }
 
 function costCenters(value: unknown): Employee['cost_centers'] {
   if (!Array.isArray(value)) return null;
   const centers: NonNullable<Employee['cost_centers']> = [];
   for (const entry of value) {
-    const parsed = RelationSchema.safeParse(entry);
-    const centerId = parsed.success ? id(parsed.data.attributes.id) : null;
-    if (!parsed.success || !centerId) continue;
+    if (!isRelation(entry)) continue;
+    const centerId = id(entry.attributes.id);
+    if (!centerId) continue;
     centers.push({
       id: centerId,
-      name: text(parsed.data.attributes.name),
-      percentage: number(parsed.data.attributes.percentage),
+      name: text(entry.attributes.name),
+      percentage: number(entry.attributes.percentage),
     });
   }
   return centers;
 }
 
 function manager(value: unknown): Employee['manager'] {
-  const parsed = SupervisorSchema.safeParse(value);
-  if (!parsed.success) return null;
-  const supervisor = parsed.data.attributes;
+  if (!isSupervisor(value)) return null;
+  const supervisor = value.attributes;
   const managerId = id(attributeValue(supervisor, 'id'));
   if (!managerId) return null;
   return {
@@ -69,22 +67,33 @@ function manager(value: unknown): Employee['manager'] {
   };
 }
 
-/** Custom attributes by label, falling back to the key when two labels collide or a label is missing. */
-function customFields(attributes: Record<string, PersonioAttribute>): Record<string, unknown> {
-  const custom = Object.entries(attributes).filter(([key]) => key.startsWith('dynamic_'));
+/**
+ * One pass over the attributes for what is not found by key: the custom (`dynamic_*`) ones, by
+ * label, falling back to the key when two labels collide or a label is missing; and the attribute
+ * whose universal id is `date_of_birth` (usually a custom one), when there is no such key.
+ */
+function scanAttributes(attributes: Record<string, PersonioAttribute>): {
+  customFields: Record<string, unknown>;
+  dateOfBirth: PersonioAttribute | undefined;
+} {
+  const custom: [string, PersonioAttribute, string | null][] = [];
   const labelCounts = new Map<string, number>();
-  for (const [, attribute] of custom) {
+  let dateOfBirth = attributes.date_of_birth;
+  for (const key of Object.keys(attributes)) {
+    const attribute = attributes[key]!;
+    if (!dateOfBirth && attribute.universal_id === 'date_of_birth') dateOfBirth = attribute;
+    if (!key.startsWith('dynamic_')) continue;
     const label = text(attribute.label);
     if (label) labelCounts.set(label, (labelCounts.get(label) ?? 0) + 1);
+    custom.push([key, attribute, label]);
   }
-  const fields: Record<string, unknown> = {};
-  for (const [key, attribute] of custom) {
-    const label = text(attribute.label);
+  const customFields: Record<string, unknown> = {};
+  for (const [key, attribute, label] of custom) {
     const name = label && labelCounts.get(label) === 1 ? label : key;
-    fields[name] =
+    customFields[name] =
       typeof attribute.value === 'string' && attribute.value.trim() === '' ? null : (attribute.value ?? null);
   }
-  return fields;
+  return { customFields, dateOfBirth };
 }
 
 /**
@@ -98,6 +107,7 @@ export function mapEmployee(raw: PersonioEmployee, options: { includeRemoteData?
   const lastName = text(value('last_name'));
   const preferredName = text(value('preferred_name'));
   const gender = text(value('gender'))?.toLowerCase() ?? null;
+  const scanned = scanAttributes(attributes);
   const employmentType = text(value('employment_type'))?.toLowerCase();
 
   const employee: Employee = {
@@ -118,11 +128,11 @@ export function mapEmployee(raw: PersonioEmployee, options: { includeRemoteData?
     manager: manager(value('supervisor')),
     hire_date: calendarDate(value('hire_date')),
     termination_date: calendarDate(value('termination_date')),
-    date_of_birth: calendarDate(findAttribute(attributes, 'date_of_birth')?.value),
+    date_of_birth: calendarDate(scanned.dateOfBirth?.value),
     gender: gender && GENDERS.has(gender) ? (gender as Employee['gender']) : null,
     weekly_working_hours: number(value('weekly_working_hours')),
     avatar_url: text(value('profile_picture')),
-    custom_fields: customFields(attributes),
+    custom_fields: scanned.customFields,
     created_at: instant(value('created_at')),
     updated_at: instant(value('last_modified_at')),
   };

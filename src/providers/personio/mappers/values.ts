@@ -47,14 +47,3 @@ export function instant(value: unknown): string | null {
 export function attributeValue(attributes: Record<string, PersonioAttribute>, key: string): unknown {
   return attributes[key]?.value ?? null;
 }
-
-/** Finds an attribute by key or by its universal id (custom attributes such as `date_of_birth`). */
-export function findAttribute(
-  attributes: Record<string, PersonioAttribute>,
-  universalId: string,
-): PersonioAttribute | undefined {
-  if (attributes[universalId]) return attributes[universalId];
-  for (const attribute of Object.values(attributes))
-    if (attribute.universal_id === universalId) return attribute;
-  return undefined;
-}

@@ -1,0 +1,351 @@
+/**
+ * `npm run bench`: what the gateway costs per call, per crawl and in memory, measured side by side
+ * on this machine. Starts the Personio simulator, a bare passthrough proxy and the gateway (as
+ * `npm start` runs it) on loopback, in PostgreSQL + Redis mode and in embedded mode, and prints one
+ * table. See BENCHMARKS.md for the method and the latest figures.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { base64url } from '../src/crypto/encoding';
+import { randomBytes } from '../src/crypto/random';
+import { type RunningServer, startPostgres, startRedis } from '../test/harness/servers';
+import { freePort } from '../test/support/processes';
+import { crawlFigure, MEMORY_EMPLOYEES, memoryFigure } from './figures/crawl';
+import { startupFigure } from './figures/startup';
+import { listFigure, proxyFigure } from './figures/throughput';
+import { tokensFigure } from './figures/tokens';
+import { type FigureContext, keepAlive, MODE_LABEL, type Mode, upstreamToken } from './lib/context';
+import { benchCredentials } from './lib/credentials';
+import { describeMachine, loadAverageNow } from './lib/machine';
+import { type BenchOptions, type Figure, parseOptions, USAGE } from './lib/options';
+import { missingServerPrerequisites } from './lib/prerequisites';
+import { type Child, forkChild, type GatewayProcess, startCommand, startGateway } from './lib/processes';
+import { markdownTable, type Row, textTable } from './lib/table';
+import { seedTenant } from './lib/tenants';
+
+/** Linked accounts (one Personio credential each) the load is spread over. */
+const ACCOUNTS = 10;
+const COMPANY_EMPLOYEES = 10_000;
+const COMPANY_FIGURES: Figure[] = ['tokens', 'proxy', 'list', 'crawl'];
+
+const log = (line: string) => console.log(line);
+
+/** Everything started here is stopped in reverse order, however the run ends. */
+const cleanups: (() => Promise<unknown>)[] = [];
+function onCleanUp(cleanup: () => Promise<unknown>) {
+  cleanups.push(cleanup);
+}
+async function cleanUp() {
+  while (cleanups.length) await cleanups.pop()!().catch(() => undefined);
+}
+
+/** What every mode shares: the run's options, the simulator of the 10k company, the bare proxy. */
+interface Run {
+  options: BenchOptions;
+  command: string;
+  workDir: string;
+  encryptionKey: string;
+  cpuProfDir: string | undefined;
+  upstream: Child | undefined;
+  bare: Child | undefined;
+  upstreamTokens: string[];
+  rows: Row[];
+  deployments: number;
+}
+
+async function main(): Promise<number> {
+  let options: BenchOptions | 'help';
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`);
+    return 64;
+  }
+  if (options === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+
+  const machine = describeMachine();
+  const command = await startCommand();
+  log(`Roster benchmarks — ${new Date().toISOString()}`);
+  log(
+    `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}`,
+  );
+  log(
+    `Load average at start (1/5/15 min): ${machine.loadAverage} (a shared machine: compare ratios, not absolutes)`,
+  );
+  log(`Gateway command (what \`npm start\` runs): ${command}`);
+  log(
+    `Load: autocannon, ${options.connections} connections, ${options.warmupSec} s warm-up per target, ` +
+      `${options.runs} rounds × ${options.durationSec} s per target (ABBA order), medians; repeats ${options.repeats}.`,
+  );
+
+  const run: Run = {
+    options,
+    command,
+    workDir: await mkdtemp(join(tmpdir(), 'roster-bench-')),
+    encryptionKey: base64url.encode(randomBytes(32)),
+    cpuProfDir: options.cpuProfDir ? resolve(options.cpuProfDir) : undefined,
+    upstream: undefined,
+    bare: undefined,
+    upstreamTokens: [],
+    rows: [],
+    deployments: 0,
+  };
+  onCleanUp(() => rm(run.workDir, { recursive: true, force: true }));
+  if (run.cpuProfDir) await mkdir(run.cpuProfDir, { recursive: true });
+
+  const modes: Mode[] = [];
+  for (const mode of options.modes) {
+    const missing = mode === 'server' ? missingServerPrerequisites() : [];
+    if (missing.length === 0) {
+      modes.push(mode);
+      continue;
+    }
+    log('\nSkipping the PostgreSQL + Redis figures; missing on this machine:');
+    for (const item of missing) log(`  ✗ ${item}`);
+    run.rows.push(skippedRow(mode, missing.join('; ')));
+  }
+
+  if (modes.length && COMPANY_FIGURES.some((figure) => options.figures.has(figure))) {
+    await startCompany(run);
+  }
+  for (const mode of modes) await runMode(run, mode);
+  if (options.figures.has('startup')) {
+    await figure(run.rows, 'embedded', '6 start-up', () => startupFigure(options, command, run.workDir, log));
+  }
+
+  log(`\nLoad average at end (1/5/15 min): ${loadAverageNow()}`);
+  log(`Machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}\n`);
+  log(textTable(run.rows));
+  if (options.markdown) log(`\n${markdownTable(run.rows)}`);
+  if (options.json) {
+    const report = { machine, options: { ...options, figures: [...options.figures] }, rows: run.rows };
+    await writeFile(options.json, `${JSON.stringify(report, null, 2)}\n`);
+    log(`\nwrote ${options.json}`);
+  }
+  if (run.cpuProfDir) {
+    log(`\nCPU profiles in ${run.cpuProfDir}; summarise with: npm run bench:profile -- ${run.cpuProfDir}`);
+  }
+  const missed = run.rows.filter((row) => row.result === 'MISS' || row.result === 'error');
+  return options.strict && missed.length ? 1 : 0;
+}
+
+/** The simulator of a 10,000-employee company, tokens for the direct baseline, and the bare proxy. */
+async function startCompany(run: Run): Promise<void> {
+  const upstream = await forkChild('bench/upstream-server.ts', {
+    BENCH_EMPLOYEES: String(COMPANY_EMPLOYEES),
+    BENCH_CREDENTIALS: String(ACCOUNTS),
+  });
+  onCleanUp(() => upstream.stop());
+  run.upstream = upstream;
+  run.upstreamTokens = await Promise.all(
+    benchCredentials(ACCOUNTS).map((credential) =>
+      upstreamToken(upstream.url, credential.clientId, credential.clientSecret),
+    ),
+  );
+  if (run.options.figures.has('proxy')) {
+    const [credential] = benchCredentials(1);
+    const bare = await forkChild('bench/bare-proxy.ts', {
+      BENCH_UPSTREAM: upstream.url,
+      BENCH_CLIENT_ID: credential!.clientId,
+      BENCH_CLIENT_SECRET: credential!.clientSecret,
+    });
+    onCleanUp(() => bare.stop());
+    run.bare = bare;
+  }
+}
+
+interface Storage {
+  databaseUrl?: string;
+  redisUrl?: string;
+  dataDir?: string;
+}
+
+async function runMode(run: Run, mode: Mode): Promise<void> {
+  log(`\n== ${MODE_LABEL[mode]} ==`);
+  const servers: RunningServer[] = [];
+  const stopServers = () => Promise.all(servers.splice(0).map((server) => server.stop()));
+  let storage: Storage;
+  try {
+    if (mode === 'server') {
+      const [postgres, redis] = await Promise.allSettled([startPostgres(), startRedis()]);
+      for (const started of [postgres, redis])
+        if (started.status === 'fulfilled') servers.push(started.value);
+      if (postgres.status === 'rejected') throw postgres.reason;
+      if (redis.status === 'rejected') throw redis.reason;
+      storage = { databaseUrl: postgres.value.url, redisUrl: redis.value.url };
+    } else {
+      storage = { dataDir: join(run.workDir, 'embedded') };
+      await mkdir(storage.dataDir!, { recursive: true });
+    }
+  } catch (error) {
+    log(`  could not start the servers of this mode: ${(error as Error).message}`);
+    run.rows.push(skippedRow(mode, (error as Error).message.split('\n')[0]!));
+    await stopServers();
+    return;
+  }
+  onCleanUp(stopServers);
+  try {
+    const { figures } = run.options;
+    if (run.upstream && COMPANY_FIGURES.some((name) => figures.has(name))) {
+      await figure(run.rows, mode, 'gateway on the 10k company', () => companyFigures(run, mode, storage));
+    }
+    if (figures.has('memory')) {
+      await figure(run.rows, mode, '5 RSS over a 100k crawl', () => memoryFigures(run, mode, storage));
+    }
+  } finally {
+    await stopServers();
+  }
+}
+
+/** Figures 4, 1, 2 and 3 on one gateway (the token figure first, while its cache is empty). */
+async function companyFigures(run: Run, mode: Mode, storage: Storage): Promise<Row[]> {
+  const upstream = run.upstream!;
+  const { figures } = run.options;
+  const tenant = await seedTenant({
+    ...storage,
+    encryptionKey: run.encryptionKey,
+    personioBaseUrl: `${upstream.url}/v1`,
+    accounts: ACCOUNTS,
+  });
+  const prefix = `bench${++run.deployments}:`;
+  // Two processes sharing Redis for the token figure; embedded mode is one process by design.
+  const processes = mode === 'server' && figures.has('tokens') ? 2 : 1;
+  const gateways = await Promise.all(
+    Array.from({ length: processes }, () => launchGateway(run, mode, storage, `${upstream.url}/v1`, prefix)),
+  );
+  const rows: Row[] = [];
+  try {
+    const context: FigureContext = {
+      mode,
+      gateway: gateways[0]!,
+      tenant,
+      upstream,
+      options: run.options,
+      log,
+    };
+    if (figures.has('tokens')) {
+      await figure(rows, mode, '4 token exchanges', async () => [await tokensFigure(context, gateways)]);
+    }
+    for (const extra of gateways.slice(1)) await extra.stop();
+    if (figures.has('proxy')) {
+      await figure(rows, mode, '1 proxy throughput', async () => [await proxyFigure(context, run.bare!)]);
+    }
+    if (figures.has('list')) {
+      await figure(rows, mode, '2 unified list', async () => [await listFigure(context, run.upstreamTokens)]);
+    }
+    if (figures.has('crawl')) await figure(rows, mode, '3 crawl', () => crawlFigure(context));
+  } finally {
+    await Promise.all(gateways.map((gateway) => gateway.stop()));
+  }
+  return rows;
+}
+
+/** Figure 5 on a fresh gateway in front of a simulated company of 100,000 employees. */
+async function memoryFigures(run: Run, mode: Mode, storage: Storage): Promise<Row[]> {
+  log(`  5 memory: simulator with ${MEMORY_EMPLOYEES.toLocaleString('en-US')} employees`);
+  const large = await forkChild('bench/upstream-server.ts', {
+    BENCH_EMPLOYEES: String(MEMORY_EMPLOYEES),
+    BENCH_CREDENTIALS: '1',
+  });
+  try {
+    const tenant = await seedTenant({
+      ...storage,
+      encryptionKey: run.encryptionKey,
+      personioBaseUrl: `${large.url}/v1`,
+      accounts: 1,
+    });
+    const gateway = await launchGateway(run, mode, storage, `${large.url}/v1`, `bench${++run.deployments}:`);
+    try {
+      return [await memoryFigure({ mode, gateway, tenant, upstream: large, options: run.options, log })];
+    } finally {
+      await gateway.stop();
+    }
+  } finally {
+    await large.stop();
+  }
+}
+
+async function launchGateway(
+  run: Run,
+  mode: Mode,
+  storage: Storage,
+  personioBaseUrl: string,
+  redisKeyPrefix: string,
+): Promise<GatewayProcess> {
+  const port = await freePort();
+  const env: Record<string, string> = {
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    PERSONIO_BASE_URL: personioBaseUrl,
+    ENCRYPTION_KEY: run.encryptionKey,
+    // The default pacing (5/s in bursts of 10, Personio's own limit) would measure Personio's budget,
+    // not the gateway; the figures run at the highest setting.
+    PERSONIO_RATE_LIMIT_PER_SECOND: '1000',
+    PERSONIO_RATE_LIMIT_BURST: '1000',
+    SANDBOX: 'false',
+    LOG_LEVEL: 'info',
+  };
+  if (storage.databaseUrl) {
+    Object.assign(env, {
+      DATABASE_URL: storage.databaseUrl,
+      REDIS_URL: storage.redisUrl,
+      REDIS_KEY_PREFIX: redisKeyPrefix,
+    });
+  } else {
+    env.DATA_DIR = storage.dataDir!;
+  }
+  const command = run.cpuProfDir ? profiledCommand(run.command, run.cpuProfDir) : run.command;
+  const gateway = await startGateway(command, env, join(run.workDir, `gateway-${mode}-${port}.log`));
+  onCleanUp(() => gateway.stop());
+  return gateway;
+}
+
+/** `--cpu-prof` is not allowed in NODE_OPTIONS, so the flags go on the command line of the start command. */
+function profiledCommand(command: string, dir: string): string {
+  const flags = `--cpu-prof --cpu-prof-dir=${dir}`;
+  if (command.startsWith('node ')) return `node ${flags} ${command.slice(5)}`;
+  if (command.startsWith('tsx ')) return `node ${flags} --import tsx ${command.slice(4)}`;
+  throw new Error(`--cpu-prof: cannot add node flags to the start command \`${command}\``);
+}
+
+/** Runs one figure; a failure becomes an `error` row and the run goes on. */
+async function figure(rows: Row[], mode: Mode, name: string, run: () => Promise<Row[]>): Promise<void> {
+  try {
+    rows.push(...(await run()));
+  } catch (error) {
+    log(`  ${name} failed: ${(error as Error).stack ?? error}`);
+    rows.push({
+      figure: name,
+      mode: MODE_LABEL[mode],
+      gateway: `failed: ${(error as Error).message.split('\n')[0]}`,
+      baseline: '',
+      ratio: '',
+      target: '',
+      result: 'error',
+    });
+  }
+}
+
+function skippedRow(mode: Mode, reason: string): Row {
+  return {
+    figure: 'all figures',
+    mode: MODE_LABEL[mode],
+    gateway: `skipped: ${reason}`,
+    baseline: '',
+    ratio: '',
+    target: '',
+    result: 'skipped',
+  };
+}
+
+const code = await main().catch((error) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  return 1;
+});
+await cleanUp();
+await keepAlive.close();
+process.exit(code);

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import {
+  AttributeSchema,
+  EmployeeListSchema,
+  isAttribute,
+  isRelation,
+  isSupervisor,
+  RelationSchema,
+  SupervisorSchema,
+} from './schemas';
+
+const SAMPLES: unknown[] = [
+  null,
+  1,
+  'department',
+  [],
+  {},
+  { attributes: null },
+  { attributes: [] },
+  { attributes: {} },
+  { type: 1, attributes: {} },
+  { type: null, attributes: { id: null, name: null, percentage: null } },
+  { type: 'Department', attributes: { id: 12, name: 'Finance' } },
+  { type: 'CostCenter', attributes: { id: '8', name: 'CC', percentage: '50' } },
+  { attributes: { id: true } },
+  { attributes: { name: 3 } },
+  { attributes: { percentage: {} } },
+  { attributes: { id: { label: 'ID', value: 2 } } },
+  { attributes: { id: { label: 2, value: 2 } } },
+  { attributes: { first_name: { value: 'Mo', universal_id: null } } },
+  { attributes: { first_name: { label: 'First name' } } },
+  { attributes: { first_name: { value: undefined } } },
+  { attributes: { first_name: [] } },
+  { attributes: { first_name: null } },
+];
+
+describe('the mappers’ predicates agree with the raw schemas', () => {
+  it.each(SAMPLES.map((sample) => [JSON.stringify(sample) ?? 'undefined', sample]))('%s', (_name, sample) => {
+    expect(isRelation(sample)).toBe(RelationSchema.safeParse(sample).success);
+    expect(isSupervisor(sample)).toBe(SupervisorSchema.safeParse(sample).success);
+    expect(isAttribute(sample)).toBe(AttributeSchema.safeParse(sample).success);
+  });
+});
+
+describe('EmployeeListSchema', () => {
+  const page = (attributes: unknown) => ({
+    success: true,
+    data: [
+      { type: 'Employee', attributes: { id: { label: 'ID', value: 1, type: 'integer' } } },
+      { type: 'Employee', attributes },
+    ],
+  });
+
+  it('accepts attributes it does not know, leaving them as they came', () => {
+    const attributes = { id: { label: 'ID', value: 2 }, dynamic_9: { label: 'X', value: [1], extra: true } };
+    const parsed = EmployeeListSchema.parse(page(attributes));
+    expect(parsed.data[1]!.attributes).toBe(attributes);
+  });
+
+  it('rejects a page with an attribute that is not an attribute object, and says where', () => {
+    for (const attributes of [{ id: 2 }, { id: { label: 3, value: 2 } }, { id: { label: 'ID' } }, [], null]) {
+      const parsed = EmployeeListSchema.safeParse(page(attributes));
+      expect(parsed.success).toBe(false);
+      expect(parsed.error!.issues[0]!.path).toEqual(['data', 1, 'attributes']);
+    }
+  });
+});

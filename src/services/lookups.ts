@@ -1,0 +1,71 @@
+import { hashApiKey } from '../crypto/api-keys';
+import type { Database } from '../db/client';
+import { findActiveApiKeyByHash } from '../db/queries/api-keys';
+import { getLinkedAccount } from '../db/queries/linked-accounts';
+import type { ApiKey, Environment, LinkedAccount } from '../db/schema';
+import { TtlCache } from '../lib/ttl-cache';
+
+const MAX_ENTRIES = 10_000;
+/** `last_used_at` is written at most once per minute per key or account, by each process. */
+export const TOUCH_GRANULARITY_MS = 60_000;
+
+export interface ApiKeyLookup {
+  apiKey: ApiKey;
+  environment: Environment;
+}
+
+/**
+ * The two lookups every authenticated request makes (API key → environment, linked account), kept
+ * in this process for `ttlMs` (AUTH_CACHE_TTL_MS) so a busy key does not cost two queries a call.
+ *
+ * The price is bounded staleness: a key revoked, or a linked account disabled, deleted or linked
+ * again in another process (the admin CLI, another gateway) is honoured here within `ttlMs`.
+ * Writes made by this process call `forgetLinkedAccount`, so they take effect at once. Unknown keys
+ * are never cached: a key created a moment ago works on its first request. Entries are keyed by
+ * the presented key itself, which never leaves process memory; the database keeps only its hash.
+ */
+export class RequestLookups {
+  private readonly apiKeys: TtlCache<string, ApiKeyLookup>;
+  private readonly linkedAccounts: TtlCache<string, LinkedAccount>;
+  private readonly touched: TtlCache<string, true>;
+
+  constructor(
+    private readonly db: Database,
+    options: { ttlMs: number; now?: () => number },
+  ) {
+    const settings = { ttlMs: options.ttlMs, maxEntries: MAX_ENTRIES, now: options.now };
+    this.apiKeys = new TtlCache(settings);
+    this.linkedAccounts = new TtlCache(settings);
+    this.touched = new TtlCache({ ...settings, ttlMs: TOUCH_GRANULARITY_MS });
+  }
+
+  /** The active key and its environment; undefined when unknown or revoked. */
+  async apiKey(presented: string): Promise<ApiKeyLookup | undefined> {
+    return this.apiKeys.getOrLoad(presented, async () =>
+      findActiveApiKeyByHash(this.db, await hashApiKey(presented)),
+    );
+  }
+
+  /** A live linked account of this environment; undefined when unknown, deleted or of another environment. */
+  async linkedAccount(environmentId: string, id: string): Promise<LinkedAccount | undefined> {
+    return this.linkedAccounts.getOrLoad(`${environmentId}/${id}`, () =>
+      getLinkedAccount(this.db, { environmentId, id }),
+    );
+  }
+
+  /** After this process changed a linked account (status, credentials, deletion). */
+  forgetLinkedAccount(environmentId: string, id: string): void {
+    this.linkedAccounts.delete(`${environmentId}/${id}`);
+  }
+
+  /**
+   * Whether `last_used_at` of this record is due a write: more than a minute old, and not written
+   * by this process within the minute (the cached row does not see its own updates).
+   */
+  shouldTouch(record: string, lastUsedAt: Date | null, now: Date): boolean {
+    if (lastUsedAt && now.getTime() - lastUsedAt.getTime() <= TOUCH_GRANULARITY_MS) return false;
+    if (this.touched.get(record)) return false;
+    this.touched.set(record, true);
+    return true;
+  }
+}
