@@ -1,6 +1,9 @@
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listApiKeys, revokeApiKey } from '../../src/db/queries/api-keys';
 import { setLinkedAccountStatus } from '../../src/db/queries/linked-accounts';
+import { linkedAccounts } from '../../src/db/schema';
+import { encryptCredentials } from '../../src/providers/factory';
 import type { PersonioSandbox } from '../../src/sandbox/personio';
 import {
   createPersonioSandbox,
@@ -88,5 +91,27 @@ describe('per-process auth cache (AUTH_CACHE_TTL_MS)', () => {
     });
     clock += TTL_MS;
     expect((await gateway.request('/unified/hris/employees?limit=1')).status).toBe(403);
+  });
+
+  it('uses the credentials a linked account has now once its row is read again', async () => {
+    const tenant = await createTenant(setup, undefined, 'Linked again');
+    const gateway = await startGateway(storage, sandbox, tenant, {
+      env: { AUTH_CACHE_TTL_MS: String(TTL_MS) },
+      now,
+    });
+    expect((await gateway.request('/unified/hris/employees?limit=1')).status).toBe(200);
+    // Linked again elsewhere with credentials Personio refuses (a new ciphertext in the row).
+    const sealed = await encryptCredentials(setup.deps.secretBox, {
+      clientId: 'sandbox-full',
+      clientSecret: 'not-the-secret',
+    });
+    await setup.deps.db
+      .update(linkedAccounts)
+      .set({ credentials: sealed.encryptedCredentials, credentialsKeyId: sealed.credentialsKeyId })
+      .where(eq(linkedAccounts.id, tenant.linkedAccountId));
+
+    expect((await gateway.request('/unified/hris/employees?limit=1')).status).toBe(200);
+    clock += TTL_MS;
+    expect((await gateway.request('/unified/hris/employees?limit=1')).status).toBe(424);
   });
 });

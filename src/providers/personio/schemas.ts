@@ -71,7 +71,6 @@ export const ErrorResponseSchema = z.looseObject({
 });
 
 /** Nested relation objects: `{ type: "Department", attributes: { id, name } }`. */
-export type PersonioRelation = z.infer<typeof RelationSchema>;
 export const RelationSchema = z.looseObject({
   type: z.string().nullish(),
   attributes: z.looseObject({
@@ -80,6 +79,8 @@ export const RelationSchema = z.looseObject({
     percentage: z.union([z.number(), z.string()]).nullish(),
   }),
 });
+
+export type PersonioRelation = z.infer<typeof RelationSchema>;
 
 /** `supervisor`: a nested employee whose attributes are attribute objects again. */
 export const SupervisorSchema = z.looseObject({
