@@ -24,6 +24,15 @@ export interface NewLinkedAccount {
   settings?: LinkedAccountSettings;
 }
 
+/** The not-deleted account with this id in this environment (another environment's is never matched). */
+function liveAccount(ref: { environmentId: string; id: string }) {
+  return and(
+    eq(linkedAccounts.environmentId, ref.environmentId),
+    eq(linkedAccounts.id, ref.id),
+    isNull(linkedAccounts.deletedAt),
+  );
+}
+
 export async function createLinkedAccount(db: Database, input: NewLinkedAccount): Promise<LinkedAccount> {
   const [linkedAccount] = await db
     .insert(linkedAccounts)
@@ -49,17 +58,7 @@ export async function getLinkedAccount(
   db: Database,
   input: { environmentId: string; id: string },
 ): Promise<LinkedAccount | undefined> {
-  const [linkedAccount] = await db
-    .select()
-    .from(linkedAccounts)
-    .where(
-      and(
-        eq(linkedAccounts.environmentId, input.environmentId),
-        eq(linkedAccounts.id, input.id),
-        isNull(linkedAccounts.deletedAt),
-      ),
-    )
-    .limit(1);
+  const [linkedAccount] = await db.select().from(linkedAccounts).where(liveAccount(input)).limit(1);
   return linkedAccount;
 }
 
@@ -237,13 +236,7 @@ export async function replaceLinkedAccountCredentials(
       ...(input.email ? { email: input.email } : {}),
       updatedAt: input.now,
     })
-    .where(
-      and(
-        eq(linkedAccounts.environmentId, input.environmentId),
-        eq(linkedAccounts.id, input.id),
-        isNull(linkedAccounts.deletedAt),
-      ),
-    )
+    .where(liveAccount(input))
     .returning();
   return updated;
 }
@@ -268,13 +261,7 @@ export async function recordLinkedAccountCheck(
       ...(input.companyFingerprint ? { companyFingerprint: input.companyFingerprint } : {}),
       updatedAt: input.now,
     })
-    .where(
-      and(
-        eq(linkedAccounts.environmentId, input.environmentId),
-        eq(linkedAccounts.id, input.id),
-        isNull(linkedAccounts.deletedAt),
-      ),
-    )
+    .where(liveAccount(input))
     .returning();
   return updated;
 }
@@ -287,13 +274,7 @@ export async function deleteLinkedAccount(
   const rows = await db
     .update(linkedAccounts)
     .set({ deletedAt: input.now, credentials: null, credentialsKeyId: null, updatedAt: input.now })
-    .where(
-      and(
-        eq(linkedAccounts.environmentId, input.environmentId),
-        eq(linkedAccounts.id, input.id),
-        isNull(linkedAccounts.deletedAt),
-      ),
-    )
+    .where(liveAccount(input))
     .returning({ id: linkedAccounts.id });
   return rows.length > 0;
 }
