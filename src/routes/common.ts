@@ -1,5 +1,8 @@
 import { z } from '@hono/zod-openapi';
+import type { Services } from '../context';
 import { type ErrorCode, errorResponses } from '../errors';
+import { queryBinding } from '../lib/cursor';
+import type { Page } from '../providers/types';
 
 export const SECURITY = [{ apiKey: [] }];
 
@@ -105,4 +108,27 @@ export const LINKED_ACCOUNT_ERRORS = [
 /** OpenAPI error responses of a route on a linked account, plus any codes of its own. */
 export function linkedAccountErrorResponses(...extra: ErrorCode[]) {
   return errorResponses(...LINKED_ACCOUNT_ERRORS, ...extra);
+}
+
+/**
+ * One page of a cursor-paged list: the caller's cursor is checked against this query (resource, linked
+ * account, filters) and decoded into the provider's position; the provider's next position is encoded back.
+ */
+export async function cursorPage<Item>(
+  services: Services,
+  query: {
+    resource: string;
+    linkedAccountId: string;
+    filters: Record<string, unknown>;
+    cursor: string | undefined;
+  },
+  load: (position: unknown) => Promise<Page<Item>>,
+): Promise<{ items: Item[]; nextCursor: string | null }> {
+  const binding = queryBinding(query.resource, query.linkedAccountId, query.filters);
+  const position = query.cursor ? await services.cursors.decode(query.cursor, binding) : null;
+  const page = await load(position);
+  return {
+    items: page.items,
+    nextCursor: page.next ? await services.cursors.encode(page.next, binding) : null,
+  };
 }

@@ -1,9 +1,9 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../../../context';
-import { queryBinding } from '../../../../lib/cursor';
 import { EMPLOYMENT_STATUSES, EmployeeSchema } from '../../../../models/employee';
 import {
   booleanQuery,
+  cursorPage,
   instantQuery,
   LinkedAccountHeaders,
   linkedAccountErrorResponses,
@@ -77,22 +77,29 @@ export function registerListEmployees(app: OpenAPIHono<AppEnv>) {
     const query = c.req.valid('query');
     const services = c.get('services');
     const linkedAccount = c.get('linkedAccount');
-    const binding = queryBinding('employees', linkedAccount.id, {
-      email: query.email,
-      employment_status: query.employment_status?.join(','),
-      updated_after: query.updated_after?.toISOString(),
-    });
-    const position = query.cursor ? await services.cursors.decode(query.cursor, binding) : null;
     const provider = await services.providers.hris(linkedAccount);
-    const page = await provider.listEmployees({
-      limit: query.limit,
-      position,
-      email: query.email,
-      employmentStatus: query.employment_status,
-      updatedAfter: query.updated_after,
-      includeRemoteData: query.include_remote_data,
-    });
-    const nextCursor = page.next ? await services.cursors.encode(page.next, binding) : null;
-    return c.json({ result: page.items, next_cursor: nextCursor }, 200);
+    const page = await cursorPage(
+      services,
+      {
+        resource: 'employees',
+        linkedAccountId: linkedAccount.id,
+        filters: {
+          email: query.email,
+          employment_status: query.employment_status?.join(','),
+          updated_after: query.updated_after?.toISOString(),
+        },
+        cursor: query.cursor,
+      },
+      (position) =>
+        provider.listEmployees({
+          limit: query.limit,
+          position,
+          email: query.email,
+          employmentStatus: query.employment_status,
+          updatedAfter: query.updated_after,
+          includeRemoteData: query.include_remote_data,
+        }),
+    );
+    return c.json({ result: page.items, next_cursor: page.nextCursor }, 200);
   });
 }

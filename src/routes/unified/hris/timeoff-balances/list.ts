@@ -1,8 +1,8 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../../../context';
-import { queryBinding } from '../../../../lib/cursor';
 import { TimeoffBalanceSchema } from '../../../../models/timeoff';
 import {
+  cursorPage,
   LinkedAccountHeaders,
   linkedAccountErrorResponses,
   listEnvelope,
@@ -45,15 +45,18 @@ export function registerListTimeoffBalances(app: OpenAPIHono<AppEnv>) {
     const query = c.req.valid('query');
     const services = c.get('services');
     const linkedAccount = c.get('linkedAccount');
-    const binding = queryBinding('timeoff-balances', linkedAccount.id, { employee_id: query.employee_id });
-    const position = query.cursor ? await services.cursors.decode(query.cursor, binding) : null;
     const provider = await services.providers.hris(linkedAccount);
-    const page = await provider.listTimeoffBalances({
-      limit: query.limit,
-      position,
-      employeeId: query.employee_id,
-    });
-    const nextCursor = page.next ? await services.cursors.encode(page.next, binding) : null;
-    return c.json({ result: page.items, next_cursor: nextCursor }, 200);
+    const page = await cursorPage(
+      services,
+      {
+        resource: 'timeoff-balances',
+        linkedAccountId: linkedAccount.id,
+        filters: { employee_id: query.employee_id },
+        cursor: query.cursor,
+      },
+      (position) =>
+        provider.listTimeoffBalances({ limit: query.limit, position, employeeId: query.employee_id }),
+    );
+    return c.json({ result: page.items, next_cursor: page.nextCursor }, 200);
   });
 }

@@ -1,11 +1,11 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../../../context';
 import { ApiError } from '../../../../errors';
-import { queryBinding } from '../../../../lib/cursor';
 import { TIMEOFF_STATUS_MAPPING, TimeoffRequestSchema } from '../../../../models/timeoff';
 import {
   booleanQuery,
   calendarDate,
+  cursorPage,
   instantQuery,
   LinkedAccountHeaders,
   linkedAccountErrorResponses,
@@ -103,32 +103,39 @@ export function registerListTimeoffRequests(app: OpenAPIHono<AppEnv>) {
         details: [{ field: 'timeoff_type_id', message }],
       });
     }
-    const binding = queryBinding('timeoff-requests', linkedAccount.id, {
-      employee_id: query.employee_id,
-      timeoff_type_id: query.timeoff_type_id,
-      status: query.status?.join(','),
-      updated_after: query.updated_after?.toISOString(),
-      start_date: query.start_date,
-      end_date: query.end_date,
-    });
-    const position = query.cursor ? await services.cursors.decode(query.cursor, binding) : null;
     const provider = await services.providers.hris(linkedAccount);
-    const page = await provider.listTimeoffRequests({
-      limit: query.limit,
-      position,
-      employeeId: query.employee_id,
-      timeoffTypeId: query.timeoff_type_id,
-      statuses: query.status,
-      updatedAfter: query.updated_after,
-      startDate: query.start_date,
-      endDate: query.end_date,
-      includeRemoteData: query.include_remote_data,
-    });
-    const nextCursor = page.next ? await services.cursors.encode(page.next, binding) : null;
+    const page = await cursorPage(
+      services,
+      {
+        resource: 'timeoff-requests',
+        linkedAccountId: linkedAccount.id,
+        filters: {
+          employee_id: query.employee_id,
+          timeoff_type_id: query.timeoff_type_id,
+          status: query.status?.join(','),
+          updated_after: query.updated_after?.toISOString(),
+          start_date: query.start_date,
+          end_date: query.end_date,
+        },
+        cursor: query.cursor,
+      },
+      (position) =>
+        provider.listTimeoffRequests({
+          limit: query.limit,
+          position,
+          employeeId: query.employee_id,
+          timeoffTypeId: query.timeoff_type_id,
+          statuses: query.status,
+          updatedAfter: query.updated_after,
+          startDate: query.start_date,
+          endDate: query.end_date,
+          includeRemoteData: query.include_remote_data,
+        }),
+    );
     return c.json(
       {
         result: page.items.map((request) => presentTimeoffRequest(request, linkedAccount)),
-        next_cursor: nextCursor,
+        next_cursor: page.nextCursor,
       },
       200,
     );
