@@ -6,6 +6,7 @@ import type { Environment, LinkedAccount } from './db/schema';
 import type { CursorCodec } from './lib/cursor';
 import type { Logger } from './lib/logger';
 import type { ProviderFactory } from './providers/factory';
+import type { HttpTransport } from './providers/http';
 import type { PersonioTokenManager } from './providers/personio/token-manager';
 import type { FetchLike } from './providers/types';
 import type { RequestLookups } from './services/lookups';
@@ -16,7 +17,9 @@ export interface AppDeps {
   db: Database;
   cache: Cache;
   secretBox: SecretBox;
-  /** Outbound fetch to Personio; tests pass the simulator's. */
+  /** Outbound HTTP to Personio; the Node entry passes its undici transport. Wins over `fetch`. */
+  transport?: HttpTransport;
+  /** Outbound fetch to Personio when no `transport` is given; tests pass the simulator's. */
   fetch?: FetchLike;
   sandbox?: { baseUrl: string; fetch: FetchLike } | undefined;
   now?: () => Date;

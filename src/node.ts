@@ -2,6 +2,7 @@ import { serve } from '@hono/node-server';
 import { createApp } from './app';
 import { ConfigError, parseConfig } from './config';
 import { createLogger } from './lib/logger';
+import { batchedLogWriter } from './runtime/node-log-writer';
 import { createNodeRuntime } from './runtime/node-runtime';
 import { ensureSandboxSeed } from './runtime/sandbox-seed';
 import { createServices } from './services';
@@ -18,7 +19,7 @@ async function main() {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, batchedLogWriter());
   const runtime = await createNodeRuntime(config, { logger });
   const app = await createApp(runtime.deps);
   const seed =

@@ -2,6 +2,7 @@ import type { AppDeps, Services } from './context';
 import { CursorCodec } from './lib/cursor';
 import { silentLogger } from './lib/logger';
 import { ProviderFactory } from './providers/factory';
+import { fetchTransport } from './providers/http';
 import { PersonioTokenManager } from './providers/personio/token-manager';
 import { RequestLookups } from './services/lookups';
 
@@ -21,7 +22,7 @@ export async function createServices(deps: AppDeps): Promise<Services> {
       cache: deps.cache,
       secretBox: deps.secretBox,
       tokens,
-      fetch: deps.fetch ?? ((request) => fetch(request)),
+      transport: deps.transport ?? fetchTransport(deps.fetch ?? ((request) => fetch(request))),
       sandbox: deps.sandbox,
     }),
     lookups: new RequestLookups(deps.db, { ttlMs: deps.config.authCacheTtlMs, now: () => now().getTime() }),

@@ -6,6 +6,7 @@ import type { SecretBox } from '../crypto/secret-box';
 import type { LinkedAccount } from '../db/schema';
 import { ApiError } from '../errors';
 import { TtlCache } from '../lib/ttl-cache';
+import { fetchTransport, type HttpTransport } from './http';
 import { PersonioClient, type PersonioCredentials } from './personio/client';
 import { createPersonioProvider } from './personio/provider';
 import { RateBudget, type RetryPolicy } from './personio/resilience';
@@ -29,7 +30,7 @@ export interface ProviderFactoryDeps {
   cache: Cache;
   secretBox: SecretBox;
   tokens: PersonioTokenManager;
-  fetch: FetchLike;
+  transport: HttpTransport;
   /** The built-in simulator, when this deployment serves `personio-sandbox` accounts. */
   sandbox?: { baseUrl: string; fetch: FetchLike } | undefined;
 }
@@ -74,6 +75,7 @@ export async function forgetLinkedAccountToken(
 export class ProviderFactory {
   private readonly retry: RetryPolicy;
   private readonly rateBudget: RateBudget;
+  private readonly sandboxTransport: HttpTransport | undefined;
   private readonly clients = new TtlCache<string, PersonioClient>({
     ttlMs: CLIENT_TTL_MS,
     maxEntries: MAX_CLIENTS,
@@ -89,6 +91,7 @@ export class ProviderFactory {
       maxDelayMs: 5_000,
     };
     this.rateBudget = new RateBudget(deps.cache, personio.rateLimit.perSecond, personio.rateLimit.burst);
+    this.sandboxTransport = deps.sandbox ? fetchTransport(deps.sandbox.fetch) : undefined;
   }
 
   async personioClient(
@@ -109,7 +112,7 @@ export class ProviderFactory {
     const upstream = this.upstream(linkedAccount.integration);
     return new PersonioClient({
       baseUrl: upstream.baseUrl,
-      fetch: upstream.fetch,
+      transport: upstream.transport,
       credentials,
       tokens: this.deps.tokens,
       accountKey: await linkedAccountTokenKey({
@@ -132,7 +135,7 @@ export class ProviderFactory {
     const upstream = this.upstream(integration);
     return new PersonioClient({
       baseUrl: upstream.baseUrl,
-      fetch: upstream.fetch,
+      transport: upstream.transport,
       credentials,
       tokens: this.deps.tokens,
       accountKey: `unlinked:${key}`,
@@ -149,16 +152,16 @@ export class ProviderFactory {
     return createPersonioProvider(await this.personioClient(linkedAccount));
   }
 
-  private upstream(integration: LinkedAccount['integration']): { baseUrl: string; fetch: FetchLike } {
+  private upstream(integration: LinkedAccount['integration']): { baseUrl: string; transport: HttpTransport } {
     if (integration === 'personio-sandbox') {
-      if (!this.deps.sandbox) {
+      if (!this.deps.sandbox || !this.sandboxTransport) {
         throw new ApiError(
           'unprocessable',
           'This linked account uses the Personio sandbox, which this deployment does not serve.',
         );
       }
-      return this.deps.sandbox;
+      return { baseUrl: this.deps.sandbox.baseUrl, transport: this.sandboxTransport };
     }
-    return { baseUrl: this.deps.config.personio.baseUrl, fetch: this.deps.fetch };
+    return { baseUrl: this.deps.config.personio.baseUrl, transport: this.deps.transport };
   }
 }

@@ -13,6 +13,7 @@ import { connectPglite, connectPostgres, type DatabaseHandle } from '../db/conne
 import type { Logger } from '../lib/logger';
 import type { FetchLike } from '../providers/types';
 import { createPersonioSandbox } from '../sandbox/personio';
+import { nodeTransport } from './node-transport';
 
 /** Where `personio-sandbox` accounts are sent; the host is never resolved, requests go to the in-process simulator. */
 export const SANDBOX_BASE_URL = 'http://personio-sandbox.internal/v1';
@@ -44,6 +45,8 @@ export async function createNodeRuntime(
   const cache: Cache = config.redisUrl
     ? new RedisCache(config.redisUrl, config.redisKeyPrefix)
     : new MemoryCache();
+  // An injected fetch (tests) is used as given; otherwise Personio is reached through undici directly.
+  const transport = options.fetch ? undefined : nodeTransport();
   const sandbox = config.sandbox.enabled
     ? createPersonioSandbox({ employees: config.sandbox.employees })
     : undefined;
@@ -55,10 +58,12 @@ export async function createNodeRuntime(
       cache,
       secretBox,
       fetch: options.fetch,
+      transport,
       sandbox: sandbox ? { baseUrl: SANDBOX_BASE_URL, fetch: sandbox.fetch } : undefined,
       logger: options.logger,
     },
     async close() {
+      await transport?.close();
       await cache.close();
       await database.close();
     },

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/db/queries/api-keys';
 import { createEnvironment } from '../../src/db/queries/environments';
 import { createLinkedAccount } from '../../src/db/queries/linked-accounts';
 import { encryptCredentials } from '../../src/providers/factory';
+import { nodeTransport } from '../../src/runtime/node-transport';
 import type { PersonioSandbox } from '../../src/sandbox/personio';
 import { solidPng } from '../../src/sandbox/personio/profile-pictures';
 import {
@@ -23,13 +25,25 @@ import {
 } from '../support/http-servers';
 import { rawRequest } from '../support/raw-http';
 
-describe('proxy: hostile paths never leave the Personio host', () => {
+/** Both ways a gateway reaches Personio: WHATWG fetch (Workers, tests) and the Node entry's undici transport. */
+const TRANSPORTS = ['fetch', 'node'] as const;
+type TransportName = (typeof TRANSPORTS)[number];
+
+function outbound(name: TransportName) {
+  if (name === 'fetch')
+    return { options: { fetch: (request: Request) => fetch(request) }, close: async () => {} };
+  const transport = nodeTransport();
+  return { options: { transport }, close: () => transport.close() };
+}
+
+describe.each(TRANSPORTS)('proxy over %s: hostile paths never leave the Personio host', (transportName) => {
   let storage: Storage;
   let sandbox: PersonioSandbox;
   let personio: LoopbackServer;
   let bystander: LoopbackServer & { requests: RecordedRequest[] };
   let gatewayServer: LoopbackServer;
   let tenant: Tenant;
+  let transport: ReturnType<typeof outbound>;
 
   beforeAll(async () => {
     storage = await openStorage('pglite');
@@ -38,13 +52,15 @@ describe('proxy: hostile paths never leave the Personio host', () => {
     // A second loopback server that counts every hit: no proxied request may ever reach it.
     bystander = await recordingServer((_request, response) => response.end('bystander'));
     const env = { PERSONIO_BASE_URL: `${personio.url}/v1` };
-    const setup = await startGateway(storage, null, undefined, { env, fetch: (request) => fetch(request) });
+    transport = outbound(transportName);
+    const setup = await startGateway(storage, null, undefined, { env, ...transport.options });
     tenant = await createTenant(setup);
-    const gateway = await startGateway(storage, null, tenant, { env, fetch: (request) => fetch(request) });
+    const gateway = await startGateway(storage, null, tenant, { env, ...transport.options });
     gatewayServer = await serveFetch(gateway.app.fetch);
   });
 
   afterAll(async () => {
+    await transport?.close();
     await gatewayServer?.close();
     await personio?.close();
     await bystander?.close();
@@ -157,7 +173,8 @@ describe('proxy: hostile paths never leave the Personio host', () => {
   });
 });
 
-describe('proxy: requests and responses arrive unchanged', () => {
+describe.each(TRANSPORTS)('proxy over %s: requests and responses arrive unchanged', (transportName) => {
+  let transport: ReturnType<typeof outbound>;
   let storage: Storage;
   let echo: LoopbackServer & { requests: RecordedRequest[] };
   let gateway: TestGateway;
@@ -189,6 +206,18 @@ describe('proxy: requests and responses arrive unchanged', () => {
         setTimeout(() => response.end('{"ok":true}'), 600);
         return;
       }
+      if (path === '/v1/company/compressed') {
+        const json = JSON.stringify({
+          success: true,
+          data: { compressed: request.headers['accept-encoding'] ?? null },
+        });
+        response.setHeader('content-type', 'application/json');
+        if (String(request.headers['accept-encoding'] ?? '').includes('gzip')) {
+          response.setHeader('content-encoding', 'gzip');
+          response.end(gzipSync(json));
+        } else response.end(json);
+        return;
+      }
       if (path === '/v1/company/teapot') {
         response.statusCode = 418;
         response.setHeader('content-type', 'application/json');
@@ -203,7 +232,8 @@ describe('proxy: requests and responses arrive unchanged', () => {
       response.end(request.body);
     });
     const env = { PERSONIO_BASE_URL: `${echo.url}/v1` };
-    const setup = await startGateway(storage, null, undefined, { env, fetch: (request) => fetch(request) });
+    transport = outbound(transportName);
+    const setup = await startGateway(storage, null, undefined, { env, ...transport.options });
     const environment = await createEnvironment(setup.deps.db, { name: 'Echo', mode: 'test' });
     const { secret } = await createApiKey(setup.deps.db, {
       environmentId: environment.id,
@@ -220,10 +250,11 @@ describe('proxy: requests and responses arrive unchanged', () => {
       })),
     });
     gatewayTenant = { environmentId: environment.id, apiKey: secret, linkedAccountId: linkedAccount.id };
-    gateway = await startGateway(storage, null, gatewayTenant, { env, fetch: (request) => fetch(request) });
+    gateway = await startGateway(storage, null, gatewayTenant, { env, ...transport.options });
   });
 
   afterAll(async () => {
+    await transport?.close();
     await echo?.close();
     await storage?.close();
   });
@@ -285,6 +316,21 @@ describe('proxy: requests and responses arrive unchanged', () => {
     expect(response.headers.get('set-cookie')).toBeNull();
     expect(response.headers.get('x-roster-source')).toBe('upstream');
     expect(response.headers.get('x-request-id')).toMatch(/^req_/);
+  });
+
+  it('returns compressed answers intact: as sent (node) or decoded (fetch), headers matching the body', async () => {
+    const response = await gateway.request('/proxy/company/compressed', {
+      headers: { 'accept-encoding': 'gzip' },
+    });
+    expect(response.status).toBe(200);
+    const bytes = Buffer.from(await response.arrayBuffer());
+    const encoding = response.headers.get('content-encoding');
+    // fetch decodes on its own, so its answer arrives decoded; the node transport passes the bytes on.
+    expect(encoding).toBe(transportName === 'node' ? 'gzip' : null);
+    const text = encoding === 'gzip' ? gunzipSync(bytes).toString('utf8') : bytes.toString('utf8');
+    expect(JSON.parse(text)).toEqual({ success: true, data: { compressed: 'gzip' } });
+    const length = response.headers.get('content-length');
+    if (length !== null) expect(Number(length)).toBe(bytes.byteLength);
   });
 
   it('passes upstream errors through untouched, marked as upstream', async () => {

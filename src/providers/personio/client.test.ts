@@ -4,6 +4,7 @@ import { base64url } from '../../crypto/encoding';
 import { randomBytes } from '../../crypto/random';
 import { createSecretBox } from '../../crypto/secret-box';
 import { ApiError } from '../../errors';
+import { fetchTransport } from '../http';
 import { PersonioClient } from './client';
 import { backoffDelay, RateBudget, type RetryPolicy, retryAfterMs } from './resilience';
 import { PersonioTokenManager } from './token-manager';
@@ -49,7 +50,7 @@ async function scriptedClient(
   const box = await createSecretBox(base64url.encode(randomBytes(32)));
   const client = new PersonioClient({
     baseUrl: 'https://personio.test/v1',
-    fetch,
+    transport: fetchTransport(fetch),
     credentials: { clientId: 'id', clientSecret: 'secret' },
     tokens: new PersonioTokenManager(new MemoryCache(), box),
     accountKey: 'la_1',

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { ApiError } from '../../errors';
-import type { FetchLike } from '../types';
+import { type HttpTransport, TransportError, type UpstreamResponse } from '../http';
 import { upstreamError, upstreamMessage } from './errors';
 import {
   backoffDelay,
@@ -21,7 +21,7 @@ export interface PersonioCredentials {
 export interface PersonioClientOptions {
   /** e.g. `https://api.personio.de/v1` */
   baseUrl: string;
-  fetch: FetchLike;
+  transport: HttpTransport;
   credentials: PersonioCredentials;
   tokens: PersonioTokenManager;
   /** Names this credential in the token cache and the rate budget (linked account id plus a credential version). */
@@ -103,7 +103,8 @@ export class PersonioClient {
   ): Promise<z.infer<Schema> | null> {
     const url = new URL(this.options.baseUrl + request.path);
     for (const [key, value] of request.query ?? []) url.searchParams.append(key, value);
-    const headers = new Headers({ accept: 'application/json' });
+    // Explicit, so every transport asks for compression (fetch would add it; the Node transport does not).
+    const headers = new Headers({ accept: 'application/json', 'accept-encoding': 'gzip, deflate, br' });
     let body: ArrayBuffer | null = null;
     if (request.body && 'json' in request.body) {
       headers.set('content-type', 'application/json');
@@ -121,7 +122,7 @@ export class PersonioClient {
     });
     const parsedBody = await readJson(response);
     if (response.status === 404 && options.notFoundAsNull) return null;
-    if (!response.ok) throw upstreamError(response.status, parsedBody, response.headers);
+    if (!isOk(response)) throw upstreamError(response.status, parsedBody, response.headers);
     const parsed = schema.safeParse(parsedBody);
     if (!parsed.success) {
       throw new ApiError('provider_error', 'Personio sent a response the gateway does not understand.', {
@@ -140,13 +141,13 @@ export class PersonioClient {
    * Sends a request with the account's token and returns Personio's response as it is (the proxy).
    * A 401 is retried once with a fresh token when the body can be sent again.
    */
-  async send(request: RawRequest): Promise<Response> {
+  async send(request: RawRequest): Promise<UpstreamResponse> {
     const deadline = this.now() + this.options.retry.budgetMs;
     let token = await this.token();
     let response = await this.attempt(request, token, deadline);
     if (response.status === 401 && !(request.body instanceof ReadableStream)) {
       // A token can be revoked or expire early: exchange once more and send again, once.
-      await response.body?.cancel();
+      await response.discard();
       await this.options.tokens.invalidate(this.options.accountKey, token);
       token = await this.token();
       response = await this.attempt(request, token, deadline);
@@ -189,7 +190,7 @@ export class PersonioClient {
         },
       );
     }
-    if (!response.ok) throw upstreamError(response.status, body, response.headers);
+    if (!isOk(response)) throw upstreamError(response.status, body, response.headers);
     const parsed = AuthResponseSchema.safeParse(body);
     if (!parsed.success) {
       throw new ApiError('provider_error', 'Personio sent an authentication response without a token.', {
@@ -211,43 +212,33 @@ export class PersonioClient {
    * timeout (when `retry` allows) waits `Retry-After` or a jittered backoff and sends again, as long
    * as the time budget lasts. The last answer is returned; only a transport failure throws.
    */
-  private async attempt(request: RawRequest, token: string | null, deadline: number): Promise<Response> {
+  private async attempt(
+    request: RawRequest,
+    token: string | null,
+    deadline: number,
+  ): Promise<UpstreamResponse> {
     const { retry } = this.options;
     const replayable = !(request.body instanceof ReadableStream);
     for (let attempt = 0; ; attempt++) {
       await this.waitForBudget(deadline);
       const remaining = deadline - this.now();
       const canRetry = request.retry !== false && replayable && attempt + 1 < retry.maxAttempts;
-      let response: Response;
+      let response: UpstreamResponse;
       try {
-        response = await this.options.fetch(
-          new Request(request.url, {
-            method: request.method,
-            headers: this.headers(request.headers, token),
-            body: request.body,
-            // A redirect is Personio's answer to pass on, never a reason to send the request to another URL.
-            redirect: 'manual',
-            signal: AbortSignal.timeout(Math.max(1, Math.min(retry.attemptTimeoutMs, remaining))),
-            // Streaming request bodies need half-duplex fetch (Node's undici).
-            ...(request.body instanceof ReadableStream ? { duplex: 'half' } : {}),
-          } as RequestInit),
-        );
+        response = await this.options.transport.send({
+          method: request.method,
+          url: request.url,
+          headers: this.headers(request.headers, token),
+          body: request.body,
+          timeoutMs: Math.max(1, Math.min(retry.attemptTimeoutMs, remaining)),
+        });
       } catch (error) {
-        const timedOut =
-          error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError');
         const delay = backoffDelay(attempt, retry, this.random);
         if (canRetry && request.retry === true && this.now() + delay < deadline) {
           await sleep(delay);
           continue;
         }
-        if (timedOut) {
-          throw new ApiError('provider_timeout', 'Personio did not answer in time.', {
-            details: { attempts: attempt + 1, attempt_timeout_ms: retry.attemptTimeoutMs },
-          });
-        }
-        throw new ApiError('provider_unavailable', 'Personio could not be reached.', {
-          details: { attempts: attempt + 1, reason: error instanceof Error ? error.message : String(error) },
-        });
+        throw this.transportFailure(error, attempt + 1);
       }
       const retryable = request.retry === true ? RETRYABLE_STATUSES : UNPROCESSED_STATUSES;
       if (!retryable.has(response.status) || !canRetry) return response;
@@ -256,9 +247,21 @@ export class PersonioClient {
         backoffDelay(attempt, retry, this.random),
       );
       if (this.now() + delay >= deadline) return response;
-      await response.body?.cancel();
+      await response.discard();
       await sleep(delay);
     }
+  }
+
+  /** A request that got no answer, as the caller's error. */
+  private transportFailure(error: unknown, attempts: number): ApiError {
+    if (error instanceof TransportError && error.kind === 'timeout') {
+      return new ApiError('provider_timeout', 'Personio did not answer in time.', {
+        details: { attempts, attempt_timeout_ms: this.options.retry.attemptTimeoutMs },
+      });
+    }
+    return new ApiError('provider_unavailable', 'Personio could not be reached.', {
+      details: { attempts, reason: error instanceof Error ? error.message : String(error) },
+    });
   }
 
   private async waitForBudget(deadline: number): Promise<void> {
@@ -289,13 +292,29 @@ function encode(text: string): ArrayBuffer {
   return new TextEncoder().encode(text).buffer as ArrayBuffer;
 }
 
-async function readJson(response: Response): Promise<unknown> {
-  const text = await response.text();
+function isOk(response: UpstreamResponse): boolean {
+  return response.status >= 200 && response.status < 300;
+}
+
+async function readJson(response: UpstreamResponse): Promise<unknown> {
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (error) {
+    if (!(error instanceof TransportError)) throw error;
+    throw new ApiError(
+      error.kind === 'timeout' ? 'provider_timeout' : 'provider_unavailable',
+      error.kind === 'timeout'
+        ? 'Personio stopped sending its answer.'
+        : 'Personio’s answer could not be read.',
+      { details: { upstream_status: response.status, reason: error.message } },
+    );
+  }
   if (text === '') return null;
   try {
     return JSON.parse(text);
   } catch {
-    if (!response.ok) return null;
+    if (!isOk(response)) return null;
     throw new ApiError('provider_error', 'Personio sent a body that is not JSON.', {
       details: { upstream_status: response.status },
     });

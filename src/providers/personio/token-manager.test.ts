@@ -3,7 +3,7 @@ import { MemoryCache } from '../../cache/memory';
 import { base64url } from '../../crypto/encoding';
 import { randomBytes } from '../../crypto/random';
 import { createSecretBox } from '../../crypto/secret-box';
-import { PersonioTokenManager } from './token-manager';
+import { PersonioTokenManager, TOKEN_REREAD_MS } from './token-manager';
 
 async function setup() {
   let now = 1_000_000;
@@ -65,6 +65,26 @@ describe('PersonioTokenManager', () => {
     await tokens.invalidate('la_1', 'papi-1');
     expect(await tokens.getToken('la_1', exchange)).toBe('papi-2');
     expect(exchanges()).toBe(2);
+  });
+
+  it('reads the shared cache again after TOKEN_REREAD_MS, or at once after a refusal', async () => {
+    const { manager, exchange, exchanges, advance } = await setup();
+    const [first, second] = [manager(), manager()];
+    expect(await first.getToken('la_1', exchange)).toBe('papi-1');
+    // The other process is refused and replaces the token.
+    await second.invalidate('la_1', 'papi-1');
+    expect(await second.getToken('la_1', exchange)).toBe('papi-2');
+    // This process keeps its recent read for a while…
+    expect(await first.getToken('la_1', exchange)).toBe('papi-1');
+    advance(TOKEN_REREAD_MS + 1);
+    // …then reads the shared cache again,
+    expect(await first.getToken('la_1', exchange)).toBe('papi-2');
+    // and a refusal of its token makes it read again at once, without exchanging a third time.
+    await second.invalidate('la_1', 'papi-2');
+    expect(await second.getToken('la_1', exchange)).toBe('papi-3');
+    await first.invalidate('la_1', 'papi-2');
+    expect(await first.getToken('la_1', exchange)).toBe('papi-3');
+    expect(exchanges()).toBe(3);
   });
 
   it('lets the next caller retry after a failed exchange', async () => {

@@ -19,6 +19,12 @@ const CACHE_PURPOSE = 'personio-token';
 /** Decrypted copies of sealed cache entries, so a call does not decrypt the same token again. */
 const OPENED_TTL_MS = 10 * 60_000;
 const MAX_OPENED = 10_000;
+/**
+ * How long a process uses a token it read from the shared cache before reading it again. A token
+ * another process replaced in the meantime is refused by Personio at worst once (401), and that
+ * refusal makes this process read the shared cache again.
+ */
+export const TOKEN_REREAD_MS = 5_000;
 
 /**
  * One Personio token exchange per linked account per token lifetime, shared by every process:
@@ -37,15 +43,25 @@ export class PersonioTokenManager {
     maxEntries: MAX_OPENED,
   });
 
+  /** Tokens this process read or wrote recently: the shared cache is read at most every `TOKEN_REREAD_MS`. */
+  private readonly recent: TtlCache<string, CachedToken>;
+
   constructor(
     private readonly cache: Cache,
     private readonly secretBox: SecretBox,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.recent = new TtlCache({ ttlMs: TOKEN_REREAD_MS, maxEntries: MAX_OPENED, now });
+  }
 
   async getToken(accountKey: string, exchange: () => Promise<IssuedToken>): Promise<string> {
+    const recent = this.recent.get(accountKey);
+    if (recent && recent.expiresAt > this.now()) return recent.token;
     const cached = await this.read(accountKey);
-    if (cached) return cached.token;
+    if (cached) {
+      this.recent.set(accountKey, cached);
+      return cached.token;
+    }
     let pending = this.inflight.get(accountKey);
     if (!pending) {
       pending = this.acquire(accountKey, exchange).finally(() => this.inflight.delete(accountKey));
@@ -56,11 +72,13 @@ export class PersonioTokenManager {
 
   /** Drops the cached token after Personio refused it, unless another caller has already replaced it. */
   async invalidate(accountKey: string, rejectedToken: string): Promise<void> {
+    this.recent.delete(accountKey);
     const cached = await this.read(accountKey);
     if (!cached || cached.token === rejectedToken) await this.cache.delete(tokenKey(accountKey));
   }
 
   async forget(accountKey: string): Promise<void> {
+    this.recent.delete(accountKey);
     await this.cache.delete(tokenKey(accountKey));
   }
 
@@ -111,6 +129,7 @@ export class PersonioTokenManager {
     const cached: CachedToken = { token: issued.token, expiresAt: this.now() + usableMs };
     const sealed = await this.secretBox.encrypt(JSON.stringify(cached), CACHE_PURPOSE);
     await this.cache.set(tokenKey(accountKey), sealed, usableMs);
+    this.recent.set(accountKey, cached);
   }
 }
 

@@ -26,18 +26,16 @@ const GATEWAY_REQUEST_HEADERS = new Set([
   'x-real-ip',
   'x-personio-partner-id',
   'x-personio-app-id',
+  // `100-continue` is answered by the gateway's own server.
+  'expect',
 ]);
 
 /**
- * Personio's answers must not leak the account's token (v1 echoes it in `Authorization`) or
- * set cookies on the gateway's origin; fetch has already decoded the body, so encoding and length go too.
+ * Personio's answers must not leak the account's token (v1 echoes it in `Authorization`) or set
+ * cookies on the gateway's origin. `Content-Encoding` and `Content-Length` stay: the transport keeps
+ * them only while they describe the body it delivers.
  */
-const UPSTREAM_ONLY_RESPONSE_HEADERS = new Set([
-  'authorization',
-  'set-cookie',
-  'content-encoding',
-  'content-length',
-]);
+const UPSTREAM_ONLY_RESPONSE_HEADERS = new Set(['authorization', 'set-cookie']);
 
 function connectionListed(headers: Headers): Set<string> {
   return new Set(

@@ -4,6 +4,7 @@ import { base64url, toHex } from '../../crypto/encoding';
 import { ApiError } from '../../errors';
 import { IDEMPOTENCY_KEY_PATTERN, withIdempotency } from '../../lib/idempotency';
 import { createRouter } from '../../lib/router';
+import type { UpstreamResponse } from '../../providers/http';
 import { LinkedAccountHeaders, linkedAccountErrorResponses, SECURITY } from '../common';
 import { forwardedRequestHeaders, returnedResponseHeaders } from './headers';
 import { proxyTarget } from './target';
@@ -18,6 +19,10 @@ const ABSENCE_PATHS = /\/(time-offs|absence-periods)(\/|$)/i;
 const FORWARDED_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 /** Answers to keyed writes are kept for replays up to this size. */
 const MAX_STORED_ANSWER_BYTES = 1024 * 1024;
+/** Answers of a declared size up to this are read whole and sent in one write; others stream through. */
+const MAX_WHOLE_ANSWER_BYTES = 1024 * 1024;
+/** Statuses whose responses never have a body (RFC 9110 §15.3.5, §15.4.5; Fetch's null body statuses). */
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
 /**
  * `ALL /proxy/{path}`: Personio 1-to-1 with the linked account's credentials. Status, body and
@@ -72,7 +77,7 @@ export function proxyRouter() {
       });
 
     if (!idempotencyKey || method === 'GET' || method === 'HEAD') {
-      return proxied(await send(), c.get('requestId'));
+      return proxied(await send(), method, c.get('requestId'));
     }
     // A keyed write: the first answer is kept, so a replay of the key returns it without writing again.
     if (!IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
@@ -85,7 +90,7 @@ export function proxyRouter() {
       );
     }
     const bytes = new Uint8Array(body instanceof ArrayBuffer ? body : new ArrayBuffer(0));
-    let oversized: Response | null = null;
+    let oversized: { upstream: UpstreamResponse; body: ReadableStream<Uint8Array> | null } | null = null;
     const outcome = await withIdempotency(
       services.db,
       {
@@ -99,13 +104,19 @@ export function proxyRouter() {
       },
       async () => {
         const upstream = await send();
-        const answer = await storedAnswer(upstream);
+        const { answer, rest } = await storedAnswer(upstream);
         // Too large to keep: this caller gets it in full; a replay learns that the write was performed.
-        if (answer.body.body === null) oversized = upstream;
+        if (rest !== undefined) oversized = { upstream, body: rest };
         return answer;
       },
     );
-    if (oversized && !outcome.replayed) return proxied(oversized, c.get('requestId'));
+    if (oversized && !outcome.replayed) {
+      const { upstream, body } = oversized as {
+        upstream: UpstreamResponse;
+        body: ReadableStream<Uint8Array> | null;
+      };
+      return answered(upstream, body, c.get('requestId'));
+    }
     const response = replayAnswer(
       outcome.response.body as StoredAnswer,
       outcome.response.status,
@@ -117,11 +128,31 @@ export function proxyRouter() {
   return router;
 }
 
-function proxied(upstream: Response, requestId: string): Response {
+/** Personio's answer as the caller's: small bodies whole (one write), others streamed. */
+async function proxied(upstream: UpstreamResponse, method: string, requestId: string): Promise<Response> {
+  if (method === 'HEAD' || NULL_BODY_STATUSES.has(upstream.status)) {
+    await upstream.discard();
+    return answered(upstream, null, requestId);
+  }
+  if (upstream.length !== null && upstream.length <= MAX_WHOLE_ANSWER_BYTES) {
+    return answered(upstream, await upstream.bytes(), requestId);
+  }
+  return answered(upstream, upstream.stream(), requestId);
+}
+
+function answered(
+  upstream: UpstreamResponse,
+  body: Uint8Array | ReadableStream<Uint8Array> | null,
+  requestId: string,
+): Response {
   const headers = returnedResponseHeaders(upstream.headers);
   headers.set('X-Roster-Source', 'upstream');
   headers.set('X-Request-Id', requestId);
-  return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers });
+  return new Response(NULL_BODY_STATUSES.has(upstream.status) ? null : (body as BodyInit | null), {
+    status: upstream.status,
+    ...(upstream.statusText ? { statusText: upstream.statusText } : {}),
+    headers,
+  });
 }
 
 /** What is kept of a keyed write's answer: safe headers and the body, base64url-encoded (null: too large). */
@@ -130,16 +161,60 @@ interface StoredAnswer {
   body: string | null;
 }
 
-/** Reads an answer to keep it; one larger than what is kept is recorded without its body. */
-async function storedAnswer(upstream: Response): Promise<{ status: number; body: StoredAnswer }> {
+/**
+ * Reads an answer to keep it. One larger than what is kept is recorded without its body, and `rest`
+ * is the whole body still to be sent to this caller (what was read, then what was not).
+ */
+async function storedAnswer(upstream: UpstreamResponse): Promise<{
+  answer: { status: number; body: StoredAnswer };
+  rest?: ReadableStream<Uint8Array> | null;
+}> {
   const headers = [...returnedResponseHeaders(upstream.headers)];
-  const declared = Number(upstream.headers.get('content-length') ?? 0);
-  if (declared > MAX_STORED_ANSWER_BYTES) return { status: upstream.status, body: { headers, body: null } };
-  const bytes = new Uint8Array(await upstream.clone().arrayBuffer());
-  if (bytes.byteLength > MAX_STORED_ANSWER_BYTES)
-    return { status: upstream.status, body: { headers, body: null } };
-  await upstream.body?.cancel();
-  return { status: upstream.status, body: { headers, body: base64url.encode(bytes) } };
+  const unkept = { status: upstream.status, body: { headers, body: null } };
+  if (upstream.length !== null && upstream.length > MAX_STORED_ANSWER_BYTES) {
+    return { answer: unkept, rest: upstream.stream() };
+  }
+  const read = await readAtMost(upstream.stream(), MAX_STORED_ANSWER_BYTES);
+  if ('rest' in read) return { answer: unkept, rest: read.rest };
+  return { answer: { status: upstream.status, body: { headers, body: base64url.encode(read.bytes) } } };
+}
+
+/** Reads a body whole if it is at most `max` bytes; otherwise gives back a stream of all of it. */
+async function readAtMost(
+  stream: ReadableStream<Uint8Array> | null,
+  max: number,
+): Promise<{ bytes: Uint8Array } | { rest: ReadableStream<Uint8Array> }> {
+  if (!stream) return { bytes: new Uint8Array(0) };
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.byteLength;
+    if (size > max) {
+      return {
+        rest: new ReadableStream<Uint8Array>({
+          pull: async (controller) => {
+            const next = chunks.shift();
+            if (next) return controller.enqueue(next);
+            const { done: ended, value: more } = await reader.read();
+            if (ended) controller.close();
+            else controller.enqueue(more);
+          },
+          cancel: (reason) => reader.cancel(reason),
+        }),
+      };
+    }
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return { bytes };
 }
 
 function replayAnswer(answer: StoredAnswer, status: number, requestId: string): Response {

@@ -1,0 +1,134 @@
+import { Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import { brotliDecompress, gunzip, inflate } from 'node:zlib';
+import { Agent, type Dispatcher, errors } from 'undici';
+import { type HttpTransport, TransportError, type UpstreamResponse } from '../providers/http';
+
+const decoders: Record<string, (input: Buffer) => Promise<Buffer>> = {
+  gzip: promisify(gunzip),
+  'x-gzip': promisify(gunzip),
+  deflate: promisify(inflate),
+  br: promisify(brotliDecompress),
+};
+
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/**
+ * The Node transport: undici's dispatcher API over keep-alive connections, bodies as Node streams.
+ * It skips what WHATWG `fetch` adds per call (Request and Response objects, the fetch algorithm, web
+ * streams, an `AbortSignal` timer) and does not decode the content: the proxy passes Personio's
+ * bytes on with their `Content-Encoding`; `text()` decodes gzip, deflate and br for the client.
+ */
+export function nodeTransport(options: { connectTimeoutMs?: number } = {}): HttpTransport & {
+  close(): Promise<void>;
+} {
+  const agent = new Agent({
+    keepAliveTimeout: 10_000,
+    connect: { timeout: options.connectTimeoutMs ?? 10_000 },
+  });
+  return {
+    async send(request) {
+      const headers: string[] = [];
+      for (const [name, value] of request.headers) headers.push(name, value);
+      const { body } = request;
+      let answer: Dispatcher.ResponseData;
+      try {
+        answer = await agent.request({
+          origin: request.url.origin,
+          path: `${request.url.pathname}${request.url.search}`,
+          method: request.method as Dispatcher.HttpMethod,
+          headers,
+          body:
+            body === null
+              ? null
+              : body instanceof ArrayBuffer
+                ? new Uint8Array(body)
+                : Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>),
+          headersTimeout: request.timeoutMs,
+          bodyTimeout: request.timeoutMs,
+        });
+      } catch (error) {
+        throw transportError(error);
+      }
+      return new NodeResponse(answer);
+    },
+    close: () => agent.close(),
+  };
+}
+
+class NodeResponse implements UpstreamResponse {
+  readonly status: number;
+  readonly statusText = '';
+  readonly headers = new Headers();
+  readonly length: number | null;
+  private readonly body: Dispatcher.ResponseData['body'];
+
+  constructor(answer: Dispatcher.ResponseData) {
+    this.status = answer.statusCode;
+    this.body = answer.body;
+    for (const [name, value] of Object.entries(answer.headers)) {
+      if (value === undefined) continue;
+      if (Array.isArray(value)) for (const item of value) this.headers.append(name, item);
+      else this.headers.append(name, value);
+    }
+    const declared = answer.headers['content-length'];
+    this.length = typeof declared === 'string' && /^\d+$/.test(declared) ? Number(declared) : null;
+  }
+
+  stream(): ReadableStream<Uint8Array> | null {
+    return Readable.toWeb(this.body) as unknown as ReadableStream<Uint8Array>;
+  }
+
+  async bytes(): Promise<Uint8Array> {
+    try {
+      return new Uint8Array(await this.body.arrayBuffer());
+    } catch (error) {
+      throw transportError(error);
+    }
+  }
+
+  async text(): Promise<string> {
+    const encodings = (this.headers.get('content-encoding') ?? '')
+      .split(',')
+      .map((coding) => coding.trim().toLowerCase())
+      .filter((coding) => coding !== '' && coding !== 'identity');
+    if (encodings.length === 0) {
+      try {
+        return await this.body.text();
+      } catch (error) {
+        throw transportError(error);
+      }
+    }
+    let content: Buffer = Buffer.from(await this.bytes());
+    // Codings are listed in the order they were applied: undo them from the last.
+    for (const coding of encodings.reverse()) {
+      const decode = decoders[coding];
+      if (!decode)
+        throw new TransportError('network', `unsupported content encoding ${JSON.stringify(coding)}`);
+      try {
+        content = await decode(content);
+      } catch (error) {
+        throw new TransportError('network', `the ${coding} body could not be decoded`, { cause: error });
+      }
+    }
+    return content.toString('utf8');
+  }
+
+  async discard(): Promise<void> {
+    await this.body.dump().catch(() => {});
+  }
+}
+
+function transportError(error: unknown): TransportError {
+  if (error instanceof TransportError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && TIMEOUT_CODES.has(code)) {
+    return new TransportError('timeout', 'the provider did not answer in time', { cause: error });
+  }
+  if (error instanceof errors.RequestAbortedError) {
+    return new TransportError('network', 'the request was aborted', { cause: error });
+  }
+  return new TransportError('network', error instanceof Error ? error.message : String(error), {
+    cause: error,
+  });
+}
