@@ -18,9 +18,21 @@ redis.call('set', KEYS[1], tostring(nextSlot), 'PX', math.ceil(nextSlot - now + 
 return {1, math.ceil(wait)}`;
 const DELETE_IF_EQUALS = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
+/** The scripts, sent once and then run by their SHA-1 (`EVALSHA`; ioredis loads them again after a Redis restart). */
+interface Scripts {
+  rosterIncrement(key: string, by: number, ttlMs: number): Promise<number>;
+  rosterReserveSlot(
+    key: string,
+    intervalMs: number,
+    burst: number,
+    maxWaitMs: number,
+  ): Promise<[number, number]>;
+  rosterDeleteIfEquals(key: string, value: string): Promise<number>;
+}
+
 /** The shared cache of every gateway process, on Redis. `keyPrefix` keeps deployments (and test suites) apart. */
 export class RedisCache implements Cache {
-  private readonly redis: Redis;
+  private readonly redis: Redis & Scripts;
 
   constructor(url: string, keyPrefix = 'roster:') {
     this.redis = new Redis(url, {
@@ -28,7 +40,10 @@ export class RedisCache implements Cache {
       maxRetriesPerRequest: 2,
       enableAutoPipelining: true,
       lazyConnect: false,
-    });
+    }) as Redis & Scripts;
+    this.redis.defineCommand('rosterIncrement', { numberOfKeys: 1, lua: INCREMENT });
+    this.redis.defineCommand('rosterReserveSlot', { numberOfKeys: 1, lua: RESERVE_SLOT });
+    this.redis.defineCommand('rosterDeleteIfEquals', { numberOfKeys: 1, lua: DELETE_IF_EQUALS });
     // ioredis emits connection errors as events; commands still reject, so the log is enough here.
     this.redis.on('error', () => {});
   }
@@ -50,7 +65,7 @@ export class RedisCache implements Cache {
   }
 
   async increment(key: string, ttlMs: number, by = 1): Promise<number> {
-    return Number(await this.redis.eval(INCREMENT, 1, key, by, Math.max(1, Math.round(ttlMs))));
+    return Number(await this.redis.rosterIncrement(key, by, Math.max(1, Math.round(ttlMs))));
   }
 
   async reserveSlot(
@@ -59,19 +74,12 @@ export class RedisCache implements Cache {
     burst: number,
     maxWaitMs: number,
   ): Promise<SlotReservation> {
-    const [reserved, waitMs] = (await this.redis.eval(
-      RESERVE_SLOT,
-      1,
-      key,
-      intervalMs,
-      burst,
-      maxWaitMs,
-    )) as [number, number];
+    const [reserved, waitMs] = await this.redis.rosterReserveSlot(key, intervalMs, burst, maxWaitMs);
     return { reserved: reserved === 1, waitMs };
   }
 
   async deleteIfEquals(key: string, value: string): Promise<boolean> {
-    return (await this.redis.eval(DELETE_IF_EQUALS, 1, key, value)) === 1;
+    return (await this.redis.rosterDeleteIfEquals(key, value)) === 1;
   }
 
   async close(): Promise<void> {

@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { describe, expect, inject, it } from 'vitest';
 import { MemoryCache } from '../../src/cache/memory';
 import { RedisCache } from '../../src/cache/redis';
@@ -47,6 +48,26 @@ describe.each(caches)('%s cache', (_name, create) => {
       expect(await cache.increment('n', 100)).toBe(1);
     } finally {
       await cache.close();
+    }
+  });
+});
+
+describe('redis cache scripts', () => {
+  it('still run after Redis forgot them (a restart or SCRIPT FLUSH)', async () => {
+    const cache = new RedisCache(inject('redisUrl'), `roster:${redisKeyPrefix()}`);
+    const admin = new Redis(inject('redisUrl'));
+    try {
+      expect(await cache.increment('flushed', 60_000)).toBe(1);
+      expect((await cache.reserveSlot('flushed-slot', 100, 1, 1000)).reserved).toBe(true);
+      await admin.script('FLUSH');
+      expect(await cache.increment('flushed', 60_000)).toBe(2);
+      expect(await cache.reserveSlot('flushed-slot', 100, 1, 1000)).toMatchObject({ reserved: true });
+      expect(await cache.setIfAbsent('flushed-lock', 'me', 60_000)).toBe(true);
+      await admin.script('FLUSH');
+      expect(await cache.deleteIfEquals('flushed-lock', 'me')).toBe(true);
+    } finally {
+      await cache.close();
+      admin.disconnect();
     }
   });
 });
