@@ -94,7 +94,8 @@ async function main(): Promise<number> {
     rows: [],
     deployments: 0,
   };
-  onCleanUp(() => rm(run.workDir, { recursive: true, force: true }));
+  if (options.keep) onCleanUp(async () => log(`Work directory kept: ${run.workDir}`));
+  else onCleanUp(() => rm(run.workDir, { recursive: true, force: true }));
   if (run.cpuProfDir) await mkdir(run.cpuProfDir, { recursive: true });
 
   const modes: Mode[] = [];

@@ -1,4 +1,5 @@
 import type { AppDeps, Services } from './context';
+import { hmacSha256 } from './crypto/hmac';
 import { CursorCodec } from './lib/cursor';
 import { silentLogger } from './lib/logger';
 import { ProviderFactory } from './providers/factory';
@@ -15,7 +16,7 @@ export async function createServices(deps: AppDeps): Promise<Services> {
     db: deps.db,
     cache: deps.cache,
     secretBox: deps.secretBox,
-    cursors: new CursorCodec(await deps.secretBox.deriveKey('cursor')),
+    cursors: new CursorCodec(await hmacSha256(await deps.secretBox.deriveBytes('cursor'))),
     tokens,
     providers: new ProviderFactory({
       config: deps.config,

@@ -17,6 +17,8 @@ export interface BenchOptions {
   json: string | undefined;
   markdown: boolean;
   cpuProfDir: string | undefined;
+  /** Keep the work directory (gateway logs with each request's duration, data dirs) and print where it is. */
+  keep: boolean;
   strict: boolean;
 }
 
@@ -35,6 +37,7 @@ Runs the simulator, a bare passthrough proxy and the gateway on loopback and pri
   --markdown         also print the table as Markdown (for BENCHMARKS.md)
   --json FILE        write every measurement to FILE
   --cpu-prof DIR     run the gateway with node --cpu-prof, profiles in DIR (summarise: npm run bench:profile -- DIR)
+  --keep             keep the work directory (gateway logs: one JSON line per request with its duration)
   --strict           exit 1 when a target is missed
   --help`;
 
@@ -54,6 +57,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       json: { type: 'string' },
       'cpu-prof': { type: 'string' },
       strict: { type: 'boolean', default: false },
+      keep: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -86,6 +90,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     json: values.json,
     markdown: values.markdown,
     cpuProfDir: values['cpu-prof'],
+    keep: values.keep,
     strict: values.strict,
   };
 }

@@ -17,6 +17,8 @@ export interface SecretBox {
   decrypt(jwe: string, purpose: string): Promise<string>;
   /** Raw material for derived keys (cursor signatures); never leaves the process. */
   deriveKey(label: string): Promise<CryptoKey>;
+  /** The raw bytes of `deriveKey(label)`: the same 256-bit HKDF output, for HMAC outside WebCrypto. */
+  deriveBytes(label: string): Promise<Uint8Array>;
 }
 
 export class SecretBoxError extends Error {
@@ -63,6 +65,21 @@ export async function createSecretBox(currentKey: string, previousKeys: string[]
       } catch {
         throw new SecretBoxError('ciphertext could not be decrypted');
       }
+    },
+    async deriveBytes(label) {
+      const base = await crypto.subtle.importKey(
+        'raw',
+        current.key as Uint8Array<ArrayBuffer>,
+        'HKDF',
+        false,
+        ['deriveBits'],
+      );
+      const bits = await crypto.subtle.deriveBits(
+        { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: utf8(`roster:${label}`) },
+        base,
+        256,
+      );
+      return new Uint8Array(bits);
     },
     async deriveKey(label) {
       const base = await crypto.subtle.importKey(

@@ -1,18 +1,32 @@
 import { describe, expect, it } from 'vitest';
 import { base64url } from '../crypto/encoding';
+import { hmacSha256 } from '../crypto/hmac';
 import { randomBytes } from '../crypto/random';
-import { createSecretBox } from '../crypto/secret-box';
+import { createSecretBox, type SecretBox } from '../crypto/secret-box';
 import { ApiError } from '../errors';
 import { CursorCodec, queryBinding } from './cursor';
 
-async function codec() {
-  const box = await createSecretBox(base64url.encode(randomBytes(32)));
-  return new CursorCodec(await box.deriveKey('cursor'));
+async function codec(box?: SecretBox, options: { webCryptoOnly?: boolean } = {}) {
+  const secretBox = box ?? (await createSecretBox(base64url.encode(randomBytes(32))));
+  return new CursorCodec(await hmacSha256(await secretBox.deriveBytes('cursor'), options));
 }
 
 const binding = queryBinding('employees', 'la_1', { email: undefined, employment_status: 'active' });
 
 describe('CursorCodec', () => {
+  it('signs the same on node:crypto and WebCrypto, with the key deriveKey gives', async () => {
+    const box = await createSecretBox(base64url.encode(randomBytes(32)));
+    const onNode = await codec(box);
+    const onWebCrypto = await codec(box, { webCryptoOnly: true });
+    const cursor = await onNode.encode({ offset: 300 }, binding);
+    expect(await onWebCrypto.encode({ offset: 300 }, binding)).toBe(cursor);
+    expect(await onWebCrypto.decode(cursor, binding)).toEqual({ offset: 300 });
+    // Cursors signed before with the WebCrypto key from deriveKey stay valid.
+    const payload = new TextEncoder().encode('payload');
+    const viaKey = new Uint8Array(await crypto.subtle.sign('HMAC', await box.deriveKey('cursor'), payload));
+    expect(await (await hmacSha256(await box.deriveBytes('cursor')))(payload)).toEqual(viaKey);
+  });
+
   it('round-trips the position for the same query', async () => {
     const cursors = await codec();
     const cursor = await cursors.encode({ offset: 300 }, binding);

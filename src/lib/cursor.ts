@@ -1,4 +1,5 @@
 import { base64url, utf8 } from '../crypto/encoding';
+import type { HmacSha256 } from '../crypto/hmac';
 import { ApiError } from '../errors';
 import { TtlCache } from './ttl-cache';
 
@@ -12,7 +13,8 @@ const bindingDigests = new TtlCache<string, string>({ ttlMs: 10 * 60_000, maxEnt
  * replayed with other filters or another linked account, is refused with 400.
  */
 export class CursorCodec {
-  constructor(private readonly key: CryptoKey) {}
+  /** `mac`: HMAC-SHA-256 with the cursor key (`hmacSha256(await secretBox.deriveBytes('cursor'))`). */
+  constructor(private readonly mac: HmacSha256) {}
 
   async encode<State extends object>(state: State, binding: string): Promise<string> {
     const payload = base64url.encode(
@@ -44,8 +46,8 @@ export class CursorCodec {
   }
 
   private async sign(payload: string): Promise<string> {
-    const mac = await crypto.subtle.sign('HMAC', this.key, utf8(payload));
-    return base64url.encode(new Uint8Array(mac).slice(0, SIGNATURE_BYTES));
+    const mac = await this.mac(utf8(payload));
+    return base64url.encode(mac.slice(0, SIGNATURE_BYTES));
   }
 
   private async verify(payload: string, signature: string): Promise<boolean> {
@@ -57,10 +59,7 @@ export class CursorCodec {
       return false;
     }
     if (given.length !== SIGNATURE_BYTES) return false;
-    const expected = new Uint8Array(await crypto.subtle.sign('HMAC', this.key, utf8(payload))).slice(
-      0,
-      SIGNATURE_BYTES,
-    );
+    const expected = (await this.mac(utf8(payload))).slice(0, SIGNATURE_BYTES);
     let difference = 0;
     for (let index = 0; index < SIGNATURE_BYTES; index++) difference |= expected[index]! ^ given[index]!;
     return difference === 0;
