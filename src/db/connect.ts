@@ -65,27 +65,30 @@ export async function connectPglite(
   dataDir: string | undefined,
   options: PgliteOptions = {},
 ): Promise<DatabaseHandle> {
-  const [{ PGlite }, { drizzle }, { migrate }] = await Promise.all([
+  const logger = options.logger ?? silentLogger;
+  const templatePath = !dataDir
+    ? null
+    : options.templatePath === undefined
+      ? defaultTemplatePath()
+      : options.templatePath;
+  // Copying the template (file system work, off the main thread) overlaps loading PGlite and drizzle.
+  const [{ PGlite }, { drizzle }, { migrate }, seeded] = await Promise.all([
     import('@electric-sql/pglite'),
     import('drizzle-orm/pglite'),
     import('drizzle-orm/pglite/migrator'),
+    dataDir ? prepareDataDir(dataDir, templatePath, logger) : false,
   ]);
-  const logger = options.logger ?? silentLogger;
   let client: InstanceType<typeof PGlite> | undefined;
-  if (dataDir) {
-    await mkdir(dirname(dataDir), { recursive: true });
-    const templatePath = options.templatePath === undefined ? defaultTemplatePath() : options.templatePath;
-    if (templatePath && (await seed(dataDir, templatePath, logger))) {
-      try {
-        client = await PGlite.create(dataDir);
-        logger.info('created the embedded database from the prebuilt template', { template: templatePath });
-      } catch (error) {
-        logger.warn('the embedded database template is unusable; creating the database instead', {
-          template: templatePath,
-          error: error instanceof Error ? error.message : String(error),
-        });
-        await rm(dataDir, { recursive: true, force: true });
-      }
+  if (dataDir && seeded) {
+    try {
+      client = await PGlite.create(dataDir);
+      logger.info('created the embedded database from the prebuilt template', { template: templatePath });
+    } catch (error) {
+      logger.warn('the embedded database template is unusable; creating the database instead', {
+        template: templatePath,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      await rm(dataDir, { recursive: true, force: true });
     }
   }
   if (!client) {
@@ -106,8 +109,14 @@ function defaultTemplatePath(): string | null {
   }
 }
 
-/** True when `dataDir` was just given a copy of the template; never throws. */
-async function seed(dataDir: string, templatePath: string, logger: Logger): Promise<boolean> {
+/** True when `dataDir` was just given a copy of the template; throws only when its parent cannot be made. */
+async function prepareDataDir(
+  dataDir: string,
+  templatePath: string | null,
+  logger: Logger,
+): Promise<boolean> {
+  await mkdir(dirname(dataDir), { recursive: true });
+  if (!templatePath) return false;
   try {
     const outcome = await seedFromTemplate(dataDir, templatePath);
     if (outcome === 'no-template') {
