@@ -1,10 +1,11 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../test/support/processes';
 import type { BenchOptions } from '../lib/options';
-import { spawnStartCommand, stopGroup } from '../lib/processes';
+import { ROOT, spawnStartCommand, stopGroup } from '../lib/processes';
 import { median } from '../lib/stats';
 import { type Row, seconds } from '../lib/table';
 
@@ -20,11 +21,20 @@ interface Startup {
  * From spawn to the first 200 of `GET /unified/hris/employees?limit=1` with the sandbox key, on
  * embedded defaults (no settings but PORT and DATA_DIR). Polls every 10 ms.
  */
-async function measureStartup(command: string, dataDir: string, logFile: string): Promise<Startup> {
+async function measureStartup(
+  command: string,
+  dataDir: string,
+  logFile: string,
+  env: Record<string, string>,
+): Promise<Startup> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const started = performance.now();
-  const { child, output } = spawnStartCommand(command, { PORT: String(port), DATA_DIR: dataDir }, logFile);
+  const { child, output } = spawnStartCommand(
+    command,
+    { ...env, PORT: String(port), DATA_DIR: dataDir },
+    logFile,
+  );
   try {
     let apiKey: string | undefined;
     let linkedAccountId: string | undefined;
@@ -68,10 +78,53 @@ async function measureStartup(command: string, dataDir: string, logFile: string)
   }
 }
 
+/** Where the gateway looks for the prebuilt PGlite template (see src/db/pglite-template.mjs). */
+const TEMPLATE_DIR_ENV = 'ROSTER_PGLITE_TEMPLATE_DIR';
+
 /**
- * Figure 6: embedded start-up, cold (a new DATA_DIR: PGlite creates its database, migrations run,
- * the sandbox is seeded) and warm (a restart on that DATA_DIR, the normal case), by the command
- * `npm start` runs; plus a warm restart through `npm start` itself, which adds npm's own start-up.
+ * What `npm ci` does after installing: the root package's `postinstall` script, from package.json,
+ * run the way npm runs it, but with the template under `templateDir` instead of node_modules/.cache,
+ * so the figure neither depends on nor changes the state of this checkout's node_modules.
+ */
+async function runPostinstall(templateDir: string, log: (line: string) => void): Promise<void> {
+  const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: { postinstall?: string };
+  };
+  const script = pkg.scripts.postinstall;
+  if (!script) {
+    log('    package.json has no postinstall script: nothing prepared at install time');
+    return;
+  }
+  const started = performance.now();
+  const child = spawn('/bin/sh', ['-c', script], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      PATH: `${join(ROOT, 'node_modules/.bin')}:${process.env.PATH ?? ''}`,
+      [TEMPLATE_DIR_ENV]: templateDir,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    output += chunk;
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`postinstall (\`${script}\`) exited with ${code}:\n${output}`);
+  log(
+    `    install step (\`${script}\`, once per \`npm ci\`): ${seconds(performance.now() - started)}; ${output.trim()}`,
+  );
+}
+
+/**
+ * Figure 6: embedded start-up, cold (a new DATA_DIR: the database is created, from the template
+ * `npm ci` prepared when there is one, migrations run, the sandbox is seeded) and warm (a restart on
+ * that DATA_DIR, the normal case), by the command `npm start` runs; plus a warm restart through
+ * `npm start` itself, which adds npm's own start-up, and a first start without the template (as
+ * after `npm ci --ignore-scripts`), where PGlite runs initdb.
  */
 export async function startupFigure(
   options: BenchOptions,
@@ -82,11 +135,20 @@ export async function startupFigure(
   const rows: Row[] = [];
   const dataDir = (run: number) => join(workDir, `startup-${run}`);
   const logFile = join(workDir, 'startup.log');
-  const measure = async (label: string, commandLine: string, dirFor: (run: number) => string) => {
+  // As after `npm ci`: the install step has run; the gateway finds its template.
+  const installed = { [TEMPLATE_DIR_ENV]: join(workDir, 'pglite-template') };
+  // As after `npm ci --ignore-scripts`: no template.
+  const noTemplate = { [TEMPLATE_DIR_ENV]: join(workDir, 'no-pglite-template') };
+  const measure = async (
+    label: string,
+    commandLine: string,
+    dirFor: (run: number) => string,
+    env: Record<string, string> = installed,
+  ) => {
     const runs: Startup[] = [];
     for (let run = 0; run < options.repeats; run++) {
       await mkdir(dirFor(run), { recursive: true });
-      const startup = await measureStartup(commandLine, dirFor(run), logFile);
+      const startup = await measureStartup(commandLine, dirFor(run), logFile, env);
       runs.push(startup);
       log(
         `    ${label} ${run + 1}/${options.repeats}: first 200 after ${seconds(startup.firstOkMs)} ` +
@@ -114,12 +176,23 @@ export async function startupFigure(
     result: info ? 'info' : result.firstOk < STARTUP_TARGET_MS ? 'pass' : 'MISS',
   });
 
-  log(`  6 start-up: ${options.repeats} cold starts, then ${options.repeats} warm restarts`);
+  log(
+    `  6 start-up: the install step, ${options.repeats} cold starts, ${options.repeats} warm restarts, ` +
+      `then ${options.repeats} cold starts without the install step`,
+  );
+  await runPostinstall(installed[TEMPLATE_DIR_ENV], log);
   const cold = await measure('cold', command, dataDir);
   const warm = await measure('warm', command, () => dataDir(0));
   const viaNpm = await measure('warm, npm start', 'npm start --silent', () => dataDir(0));
+  const bare = await measure(
+    'cold, no template',
+    command,
+    (run) => join(workDir, `startup-no-template-${run}`),
+    noTemplate,
+  );
   rows.push(row('6 start-up, warm restart', command, warm));
   rows.push(row('6 start-up, first start (new DATA_DIR)', command, cold));
   rows.push(row('6 start-up, warm restart via npm', 'npm start', viaNpm, true));
+  rows.push(row('6 start-up, first start without the install step (initdb)', command, bare, true));
   return rows;
 }

@@ -1,8 +1,13 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { type Logger, silentLogger } from '../lib/logger';
 import type { Database } from './client';
+import { seedFromTemplate } from './pglite-seed';
+import { pgliteTemplatePath } from './pglite-template.mjs';
 import * as schema from './schema';
 
 /** Committed SQL migrations, resolved from this file so any working directory works. */
@@ -42,16 +47,89 @@ export async function connectPostgres(
   return { db, close: () => sql.end({ timeout: 5 }) };
 }
 
-/** Embedded PostgreSQL (PGlite, WASM) in `dataDir`, or in memory when `dataDir` is undefined. */
-export async function connectPglite(dataDir: string | undefined): Promise<DatabaseHandle> {
-  const [{ PGlite }, { drizzle }, { migrate }] = await Promise.all([
+export interface PgliteOptions {
+  /**
+   * Where the prebuilt template cluster for the installed PGlite version is looked for (built by
+   * `scripts/pglite-template.mjs` on `npm ci`); default `pgliteTemplatePath()`. `null`: never use one.
+   */
+  templatePath?: string | null;
+  logger?: Logger;
+}
+
+/**
+ * Embedded PostgreSQL (PGlite, WASM) in `dataDir`, or in memory when `dataDir` is undefined. A new
+ * `dataDir` starts as a copy of the prebuilt template cluster when there is one, which saves
+ * PGlite's initdb (seconds); without a usable template PGlite creates the cluster itself, as always.
+ */
+export async function connectPglite(
+  dataDir: string | undefined,
+  options: PgliteOptions = {},
+): Promise<DatabaseHandle> {
+  const logger = options.logger ?? silentLogger;
+  const templatePath = !dataDir
+    ? null
+    : options.templatePath === undefined
+      ? defaultTemplatePath()
+      : options.templatePath;
+  // Copying the template (file system work, off the main thread) overlaps loading PGlite and drizzle.
+  const [{ PGlite }, { drizzle }, { migrate }, seeded] = await Promise.all([
     import('@electric-sql/pglite'),
     import('drizzle-orm/pglite'),
     import('drizzle-orm/pglite/migrator'),
+    dataDir ? prepareDataDir(dataDir, templatePath, logger) : false,
   ]);
-  const client = dataDir ? new PGlite(dataDir) : new PGlite();
-  await client.waitReady;
+  let client: InstanceType<typeof PGlite> | undefined;
+  if (dataDir && seeded) {
+    try {
+      client = await PGlite.create(dataDir);
+      logger.info('created the embedded database from the prebuilt template', { template: templatePath });
+    } catch (error) {
+      logger.warn('the embedded database template is unusable; creating the database instead', {
+        template: templatePath,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }
+  if (!client) {
+    client = dataDir ? new PGlite(dataDir) : new PGlite();
+    await client.waitReady;
+  }
   const db = drizzle({ client, schema });
   await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
   return { db: db as unknown as Database, close: () => client.close() };
+}
+
+/** The template for the installed PGlite version; none when even that cannot be worked out. */
+function defaultTemplatePath(): string | null {
+  try {
+    return pgliteTemplatePath();
+  } catch {
+    return null;
+  }
+}
+
+/** True when `dataDir` was just given a copy of the template; throws only when its parent cannot be made. */
+async function prepareDataDir(
+  dataDir: string,
+  templatePath: string | null,
+  logger: Logger,
+): Promise<boolean> {
+  await mkdir(dirname(dataDir), { recursive: true });
+  if (!templatePath) return false;
+  try {
+    const outcome = await seedFromTemplate(dataDir, templatePath);
+    if (outcome === 'no-template') {
+      logger.info('no prebuilt template for the embedded database; creating it (a few seconds, once)', {
+        template: templatePath,
+      });
+    }
+    return outcome === 'seeded';
+  } catch (error) {
+    logger.warn('could not copy the embedded database template; creating the database instead', {
+      template: templatePath,
+      error: error instanceof Error ? error.message : String(error),
+    });
+    return false;
+  }
 }

@@ -39,7 +39,7 @@ export async function createNodeRuntime(
     database = await connectPostgres(config.databaseUrl, { migrate: options.migrate ?? true });
   } else {
     await mkdir(config.dataDir, { recursive: true });
-    database = await connectPglite(join(config.dataDir, 'pglite'));
+    database = await connectPglite(join(config.dataDir, 'pglite'), { logger: options.logger });
   }
 
   const cache: Cache = config.redisUrl
