@@ -1,5 +1,6 @@
 import { swaggerUI } from '@hono/swagger-ui';
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { AppDeps, AppEnv } from './context';
@@ -86,12 +87,19 @@ export type App = Awaited<ReturnType<typeof createApp>>;
 
 const MAX_JSON_BODY_BYTES = 1024 * 1024;
 
-const jsonBodyLimit = bodyLimit({
+const limitBody = bodyLimit({
   maxSize: MAX_JSON_BODY_BYTES,
   onError: () => {
     throw new ApiError('payload_too_large', `Request bodies may be at most ${MAX_JSON_BODY_BYTES} bytes.`);
   },
 });
+
+/**
+ * Reads (GET, HEAD) carry no body the gateway reads, so they skip the check: looking at the body makes
+ * the Node adapter build a full WHATWG Request for every call.
+ */
+const jsonBodyLimit: MiddlewareHandler<AppEnv> = (c, next) =>
+  c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next);
 
 /** PostgreSQL refuses NUL characters in text and JSON (SQLSTATE 22021, 22P05): that is bad input, not a bug. */
 const TEXT_REFUSED_BY_DATABASE = new Set(['22021', '22P05']);

@@ -36,10 +36,23 @@ export function calendarDate(value: unknown): string | null {
   return match ? match[1]! : null;
 }
 
+const OFFSET_WITHOUT_COLON = /([+-]\d{2})(\d{2})$/;
+
+/** Printable ASCII: nothing `trim()` would remove. */
+function printable(code: number): boolean {
+  return code > 32 && code < 127;
+}
+
 /** Instants (`created_at`, `last_modified_at`) normalised to UTC ISO 8601. */
 export function instant(value: unknown): string | null {
-  if (typeof value !== 'string' || value.trim() === '') return null;
-  const normalised = value.trim().replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
+  if (typeof value !== 'string') return null;
+  // Two per employee on every page: the usual `…+01:00` goes straight to Date.parse.
+  let normalised = value;
+  const last = value.length - 1;
+  if (last < 0 || !printable(value.charCodeAt(0)) || !printable(value.charCodeAt(last)))
+    normalised = value.trim();
+  if (normalised === '') return null;
+  if (OFFSET_WITHOUT_COLON.test(normalised)) normalised = normalised.replace(OFFSET_WITHOUT_COLON, '$1:$2');
   const time = Date.parse(normalised);
   return Number.isNaN(time) ? null : new Date(time).toISOString();
 }
