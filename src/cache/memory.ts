@@ -7,6 +7,7 @@ interface Entry {
 
 /** A single-process cache for embedded mode and tests; expired entries are dropped on read and by a sweep. */
 export class MemoryCache implements Cache {
+  readonly shared: boolean = false;
   private readonly entries = new Map<string, Entry>();
   private writesSinceSweep = 0;
 
@@ -43,15 +44,23 @@ export class MemoryCache implements Cache {
     intervalMs: number,
     burst: number,
     maxWaitMs: number,
+    extra = 0,
   ): Promise<SlotReservation> {
     const now = this.now();
     const tolerance = (burst - 1) * intervalMs;
-    const theoretical = Math.max(Number(this.live(key)?.value ?? now), now);
+    let theoretical = Math.max(Number(this.live(key)?.value ?? now), now);
     const waitMs = Math.max(0, theoretical - tolerance - now);
-    if (waitMs > maxWaitMs) return { reserved: false, waitMs };
-    const next = theoretical + intervalMs;
-    this.write(key, String(next), next - now + tolerance + 1000);
-    return { reserved: true, waitMs };
+    if (waitMs > maxWaitMs) return { reserved: false, waitMs, extra: 0 };
+    theoretical += intervalMs;
+    let booked = 0;
+    if (waitMs === 0) {
+      while (booked < extra && theoretical - tolerance <= now) {
+        theoretical += intervalMs;
+        booked++;
+      }
+    }
+    this.write(key, String(theoretical), theoretical - now + tolerance + 1000);
+    return { reserved: true, waitMs, extra: booked };
   }
 
   async deleteIfEquals(key: string, value: string): Promise<boolean> {

@@ -2,7 +2,8 @@ import { Redis } from 'ioredis';
 import type { Cache, SlotReservation } from './types';
 
 const INCREMENT = `local value = redis.call('incrby', KEYS[1], ARGV[1]) if value == tonumber(ARGV[1]) then redis.call('pexpire', KEYS[1], ARGV[2]) end return value`;
-// GCRA on Redis's own clock, so every process agrees on time; returns {reserved, waitMs}.
+// GCRA on Redis's own clock, so every process agrees on time; returns {reserved, waitMs, extra}:
+// after the booked slot, up to ARGV[4] further slots that are due at once (only while the burst has room).
 const RESERVE_SLOT = `
 local time = redis.call('time')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
@@ -12,10 +13,18 @@ local theoretical = tonumber(redis.call('get', KEYS[1]) or now)
 if theoretical < now then theoretical = now end
 local wait = theoretical - tolerance - now
 if wait < 0 then wait = 0 end
-if wait > tonumber(ARGV[3]) then return {0, math.ceil(wait)} end
-local nextSlot = theoretical + interval
-redis.call('set', KEYS[1], tostring(nextSlot), 'PX', math.ceil(nextSlot - now + tolerance + 1000))
-return {1, math.ceil(wait)}`;
+if wait > tonumber(ARGV[3]) then return {0, math.ceil(wait), 0} end
+theoretical = theoretical + interval
+local extra = 0
+if wait == 0 then
+  local wanted = tonumber(ARGV[4])
+  while extra < wanted and theoretical - tolerance <= now do
+    theoretical = theoretical + interval
+    extra = extra + 1
+  end
+end
+redis.call('set', KEYS[1], tostring(theoretical), 'PX', math.ceil(theoretical - now + tolerance + 1000))
+return {1, math.ceil(wait), extra}`;
 const DELETE_IF_EQUALS = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
 /** The scripts, sent once and then run by their SHA-1 (`EVALSHA`; ioredis loads them again after a Redis restart). */
@@ -26,12 +35,14 @@ interface Scripts {
     intervalMs: number,
     burst: number,
     maxWaitMs: number,
-  ): Promise<[number, number]>;
+    extra: number,
+  ): Promise<[number, number, number]>;
   rosterDeleteIfEquals(key: string, value: string): Promise<number>;
 }
 
 /** The shared cache of every gateway process, on Redis. `keyPrefix` keeps deployments (and test suites) apart. */
 export class RedisCache implements Cache {
+  readonly shared = true;
   private readonly redis: Redis & Scripts;
 
   constructor(url: string, keyPrefix = 'roster:') {
@@ -73,9 +84,16 @@ export class RedisCache implements Cache {
     intervalMs: number,
     burst: number,
     maxWaitMs: number,
+    extra = 0,
   ): Promise<SlotReservation> {
-    const [reserved, waitMs] = await this.redis.rosterReserveSlot(key, intervalMs, burst, maxWaitMs);
-    return { reserved: reserved === 1, waitMs };
+    const [reserved, waitMs, booked] = await this.redis.rosterReserveSlot(
+      key,
+      intervalMs,
+      burst,
+      maxWaitMs,
+      Math.max(0, Math.floor(extra)),
+    );
+    return { reserved: reserved === 1, waitMs, extra: booked };
   }
 
   async deleteIfEquals(key: string, value: string): Promise<boolean> {

@@ -4,6 +4,8 @@
  * Values are strings; callers encrypt anything secret before it reaches the cache.
  */
 export interface Cache {
+  /** Whether other processes see the same entries (Redis): then a round trip costs, and is worth batching. */
+  readonly shared: boolean;
   get(key: string): Promise<string | null>;
   set(key: string, value: string, ttlMs: number): Promise<void>;
   /** Sets the key only when it does not exist; true when this call set it (a lock was taken). */
@@ -15,8 +17,16 @@ export interface Cache {
    * Books the next slot of a paced resource (GCRA): one slot per `intervalMs`, up to `burst` at once.
    * `waitMs` is how long until the booked slot; when that would exceed `maxWaitMs` nothing is booked.
    * The memory and Redis versions read one clock for all callers (Redis: its own `TIME`).
+   * `extra`: up to this many further slots are booked with it, but only slots due at once (while the
+   * burst has room): never a slot that would have to wait.
    */
-  reserveSlot(key: string, intervalMs: number, burst: number, maxWaitMs: number): Promise<SlotReservation>;
+  reserveSlot(
+    key: string,
+    intervalMs: number,
+    burst: number,
+    maxWaitMs: number,
+    extra?: number,
+  ): Promise<SlotReservation>;
   /** Deletes the key only while it still holds `value` (releasing a lock this process owns). */
   deleteIfEquals(key: string, value: string): Promise<boolean>;
   close(): Promise<void>;
@@ -25,4 +35,6 @@ export interface Cache {
 export interface SlotReservation {
   reserved: boolean;
   waitMs: number;
+  /** Further slots booked with this one, each usable at once (0 unless `extra` was asked for). */
+  extra: number;
 }

@@ -39,6 +39,23 @@ describe.each(caches)('%s cache', (_name, create) => {
     }
   });
 
+  it('books further slots with one only while they are due at once', async () => {
+    const cache = create();
+    try {
+      // 1 slot per second, bursts of 5: the first call may take the whole burst.
+      const first = await cache.reserveSlot('paced', 1000, 5, 10_000, 10);
+      expect(first).toEqual({ reserved: true, waitMs: 0, extra: 4 });
+      // The burst is spent: the next slot is a second away and comes alone.
+      const second = await cache.reserveSlot('paced', 1000, 5, 10_000, 10);
+      expect(second.reserved).toBe(true);
+      expect(second.extra).toBe(0);
+      expect(second.waitMs).toBeGreaterThan(900);
+      expect(await cache.reserveSlot('paced', 1000, 5, 500, 10)).toMatchObject({ reserved: false, extra: 0 });
+    } finally {
+      await cache.close();
+    }
+  });
+
   it('counts within a window that starts with the first increment', async () => {
     const cache = create();
     try {
