@@ -202,7 +202,10 @@ async function runMode(run: Run, mode: Mode): Promise<void> {
   }
 }
 
-/** Figures 4, 1, 2 and 3 on one gateway (the token figure first, while its cache is empty). */
+/**
+ * Figures 1, 2 and 3 on one fresh gateway; then figure 4 on new gateways (an empty token cache) and,
+ * for information, figure 2 again on the gateway that has just served that burst of 1,000 connections.
+ */
 async function companyFigures(run: Run, mode: Mode, storage: Storage): Promise<Row[]> {
   const upstream = run.upstream!;
   const { figures } = run.options;
@@ -212,35 +215,57 @@ async function companyFigures(run: Run, mode: Mode, storage: Storage): Promise<R
     personioBaseUrl: `${upstream.url}/v1`,
     accounts: ACCOUNTS,
   });
-  const prefix = `bench${++run.deployments}:`;
-  // Two processes sharing Redis for the token figure; embedded mode is one process by design.
-  const processes = mode === 'server' && figures.has('tokens') ? 2 : 1;
-  const gateways = await Promise.all(
-    Array.from({ length: processes }, () => launchGateway(run, mode, storage, `${upstream.url}/v1`, prefix)),
-  );
   const rows: Row[] = [];
-  try {
-    const context: FigureContext = {
-      mode,
-      gateway: gateways[0]!,
-      tenant,
-      upstream,
-      options: run.options,
-      log,
-    };
-    if (figures.has('tokens')) {
+  const deploy = async (processes: number) => {
+    const prefix = `bench${++run.deployments}:`;
+    return Promise.all(
+      Array.from({ length: processes }, () =>
+        launchGateway(run, mode, storage, `${upstream.url}/v1`, prefix),
+      ),
+    );
+  };
+  const contextFor = (gateway: GatewayProcess): FigureContext => ({
+    mode,
+    gateway,
+    tenant,
+    upstream,
+    options: run.options,
+    log,
+  });
+
+  if (figures.has('proxy') || figures.has('list') || figures.has('crawl')) {
+    const [gateway] = await deploy(1);
+    try {
+      const context = contextFor(gateway!);
+      if (figures.has('proxy')) {
+        await figure(rows, mode, '1 proxy throughput', async () => [await proxyFigure(context, run.bare!)]);
+      }
+      if (figures.has('list')) {
+        await figure(rows, mode, '2 unified list', async () => [
+          await listFigure(context, run.upstreamTokens),
+        ]);
+      }
+      if (figures.has('crawl')) await figure(rows, mode, '3 crawl', () => crawlFigure(context));
+    } finally {
+      await gateway!.stop();
+    }
+  }
+
+  if (figures.has('tokens')) {
+    // Two processes sharing Redis for the token figure; embedded mode is one process by design.
+    const gateways = await deploy(mode === 'server' ? 2 : 1);
+    try {
+      const context = contextFor(gateways[0]!);
       await figure(rows, mode, '4 token exchanges', async () => [await tokensFigure(context, gateways)]);
+      for (const extra of gateways.slice(1)) await extra.stop();
+      if (figures.has('list')) {
+        await figure(rows, mode, '2 unified list after the burst', async () => [
+          await listFigure(context, run.upstreamTokens, true),
+        ]);
+      }
+    } finally {
+      await Promise.all(gateways.map((gateway) => gateway.stop()));
     }
-    for (const extra of gateways.slice(1)) await extra.stop();
-    if (figures.has('proxy')) {
-      await figure(rows, mode, '1 proxy throughput', async () => [await proxyFigure(context, run.bare!)]);
-    }
-    if (figures.has('list')) {
-      await figure(rows, mode, '2 unified list', async () => [await listFigure(context, run.upstreamTokens)]);
-    }
-    if (figures.has('crawl')) await figure(rows, mode, '3 crawl', () => crawlFigure(context));
-  } finally {
-    await Promise.all(gateways.map((gateway) => gateway.stop()));
   }
   return rows;
 }

@@ -20,10 +20,13 @@ const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'
  * streams, an `AbortSignal` timer) and does not decode the content: the proxy passes Personio's
  * bytes on with their `Content-Encoding`; `text()` decodes gzip, deflate and br for the client.
  */
-export function nodeTransport(options: { connectTimeoutMs?: number } = {}): HttpTransport & {
+export function nodeTransport(options: { connectTimeoutMs?: number; connections?: number } = {}): HttpTransport & {
   close(): Promise<void>;
 } {
   const agent = new Agent({
+    // Per Personio origin; more requests than this wait in undici's queue. undici's pool never drops a
+    // connection object once made, so without a cap one burst would leave its size behind for good.
+    connections: options.connections ?? 64,
     keepAliveTimeout: 10_000,
     connect: { timeout: options.connectTimeoutMs ?? 10_000 },
   });
