@@ -20,7 +20,9 @@ const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'
  * streams, an `AbortSignal` timer) and does not decode the content: the proxy passes Personio's
  * bytes on with their `Content-Encoding`; `text()` decodes gzip, deflate and br for the client.
  */
-export function nodeTransport(options: { connectTimeoutMs?: number; connections?: number } = {}): HttpTransport & {
+export function nodeTransport(
+  options: { connectTimeoutMs?: number; connections?: number } = {},
+): HttpTransport & {
   close(): Promise<void>;
 } {
   const agent = new Agent({
