@@ -98,7 +98,9 @@ class NodeResponse implements UpstreamResponse {
       .split(',')
       .map((coding) => coding.trim().toLowerCase())
       .filter((coding) => coding !== '' && coding !== 'identity');
-    let content: Buffer = Buffer.from(await this.bytes());
+    const bytes = await this.bytes();
+    // A view, not a copy: the page is read once.
+    let content: Buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (encodings.length === 0) return decodeUtf8(content);
     // Codings are listed in the order they were applied: undo them from the last.
     for (const coding of encodings.reverse()) {
@@ -127,9 +129,8 @@ const DECODE_BLOCK_BYTES = 1024;
  * as Latin-1 (the same characters) and only the others as UTF-8. Blocks end on character boundaries.
  */
 export function decodeUtf8(buffer: Buffer): string {
-  if (buffer.length <= DECODE_BLOCK_BYTES || isAscii(buffer)) {
-    return buffer.toString(isAscii(buffer) ? 'latin1' : 'utf8');
-  }
+  if (isAscii(buffer)) return buffer.toString('latin1');
+  if (buffer.length <= DECODE_BLOCK_BYTES) return buffer.toString('utf8');
   let text = '';
   let start = 0;
   while (start < buffer.length) {

@@ -1,6 +1,4 @@
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryCache } from '../../src/cache/memory';
@@ -12,28 +10,9 @@ import { fetchTransport, type HttpTransport, TransportError } from '../../src/pr
 import { PersonioClient } from '../../src/providers/personio/client';
 import { PersonioTokenManager } from '../../src/providers/personio/token-manager';
 import { nodeTransport } from '../../src/runtime/node-transport';
+import { type LoopbackServer, type RecordedRequest, recordingServer } from '../support/http-servers';
 
-type Handler = (request: IncomingMessage, body: Buffer, response: ServerResponse) => void;
-
-async function listen(handler: Handler): Promise<{ url: string; hits: string[]; close(): Promise<void> }> {
-  const hits: string[] = [];
-  const server: Server = createServer((request, response) => {
-    hits.push(`${request.method} ${request.url}`);
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => handler(request, Buffer.concat(chunks), response));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    hits,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
+type Server = LoopbackServer & { requests: RecordedRequest[] };
 
 const JSON_BODY = JSON.stringify({ success: true, data: Array.from({ length: 200 }, (_, id) => ({ id })) });
 const ENCODED: Record<string, Buffer> = {
@@ -60,13 +39,13 @@ const request = (
 
 describe('node transport', () => {
   const transport = nodeTransport();
-  let server: Awaited<ReturnType<typeof listen>>;
-  let elsewhere: Awaited<ReturnType<typeof listen>>;
+  let server: Server;
+  let elsewhere: Server;
 
   beforeAll(async () => {
-    elsewhere = await listen((_request, _body, response) => response.end('elsewhere'));
-    server = await listen((incoming, body, response) => {
-      const path = incoming.url ?? '/';
+    elsewhere = await recordingServer((_request, response) => response.end('elsewhere'));
+    server = await recordingServer((incoming, response) => {
+      const path = incoming.target;
       if (path.startsWith('/encoded/')) {
         const coding = path.slice('/encoded/'.length);
         response.setHeader('content-type', 'application/json');
@@ -92,7 +71,7 @@ describe('node transport', () => {
         response.setHeader('content-type', incoming.headers['content-type'] ?? 'application/octet-stream');
         response.setHeader('x-method', incoming.method ?? '');
         response.setHeader('x-seen-header', String(incoming.headers['x-custom'] ?? ''));
-        response.end(body);
+        response.end(incoming.body);
       }
     });
   });
@@ -154,7 +133,7 @@ describe('node transport', () => {
     expect(answer.status).toBe(302);
     expect(answer.headers.get('location')).toBe(`${elsewhere.url}/target`);
     await answer.discard();
-    expect(elsewhere.hits).toEqual([]);
+    expect(elsewhere.requests).toEqual([]);
   });
 
   it('knows the length only when it was declared, and keeps repeated headers', async () => {
@@ -180,7 +159,7 @@ describe('node transport', () => {
   });
 
   it('reports a refused connection as a network failure', async () => {
-    const closed = await listen(() => {});
+    const closed = await recordingServer(() => {});
     const { url } = closed;
     await closed.close();
     await expect(transport.send(request(`${url}/x`))).rejects.toMatchObject({ kind: 'network' });
@@ -188,12 +167,12 @@ describe('node transport', () => {
 });
 
 describe('Personio client over each transport', () => {
-  let personio: Awaited<ReturnType<typeof listen>>;
+  let personio: Server;
   let authCalls = 0;
 
   beforeAll(async () => {
-    personio = await listen((incoming, _body, response) => {
-      const path = incoming.url ?? '/';
+    personio = await recordingServer((incoming, response) => {
+      const path = incoming.target;
       if (path === '/v1/auth') {
         authCalls++;
         response.setHeader('content-type', 'application/json');
