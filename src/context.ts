@@ -3,6 +3,7 @@ import type { Config } from './config';
 import type { SecretBox } from './crypto/secret-box';
 import type { Database } from './db/client';
 import type { Environment, LinkedAccount } from './db/schema';
+import type { JobQueue } from './jobs/types';
 import type { CursorCodec } from './lib/cursor';
 import type { Logger } from './lib/logger';
 import type { ProviderFactory } from './providers/factory';
@@ -24,6 +25,8 @@ export interface AppDeps {
   sandbox?: { baseUrl: string; fetch: FetchLike } | undefined;
   now?: () => Date;
   logger?: Logger;
+  /** The job engine (BullMQ on Node with REDIS_URL); default: jobs run in this process. */
+  jobs?: (services: Services) => JobQueue;
 }
 
 export interface Services {
@@ -38,6 +41,7 @@ export interface Services {
   lookups: RequestLookups;
   now: () => Date;
   logger: Logger;
+  jobs: JobQueue;
 }
 
 export interface AppEnv {

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { INTEGRATIONS, LINKED_ACCOUNT_STATUSES, type LinkedAccount } from '../db/schema';
+import { syncSettings } from '../sync/settings';
 
 export const FieldCoverageSchema = z
   .object({
@@ -30,6 +31,15 @@ export const LinkedAccountSettingsSchema = z
     hide_absence_details: z.boolean().openapi({
       description: 'Privacy: time-off records of this account leave out absence details.',
     }),
+    sync_enabled: z.boolean().openapi({ description: 'Change feed: scheduled sync passes (default on).' }),
+    sync_interval_minutes: z.number().int().openapi({ description: 'Minutes between passes (default 15).' }),
+    sync_window_days_back: z.number().int().openapi({
+      description: 'Time-off requests kept in the synced copy from this many days back (default 400)…',
+    }),
+    sync_window_days_ahead: z
+      .number()
+      .int()
+      .openapi({ description: '…to this many days ahead (default 730).' }),
   })
   .openapi('LinkedAccountSettings');
 
@@ -62,6 +72,7 @@ export type LinkedAccountResource = z.infer<typeof LinkedAccountSchema>;
 
 /** The public view of a linked account: everything but credentials and internal bookkeeping. */
 export function toLinkedAccountResource(linkedAccount: LinkedAccount): LinkedAccountResource {
+  const sync = syncSettings(linkedAccount.settings);
   return LinkedAccountSchema.parse({
     id: linkedAccount.id,
     integration: linkedAccount.integration,
@@ -72,7 +83,13 @@ export function toLinkedAccountResource(linkedAccount: LinkedAccount): LinkedAcc
       email: linkedAccount.email,
     },
     field_coverage: linkedAccount.fieldCoverage,
-    settings: { hide_absence_details: linkedAccount.settings.hide_absence_details ?? false },
+    settings: {
+      hide_absence_details: linkedAccount.settings.hide_absence_details ?? false,
+      sync_enabled: sync.enabled,
+      sync_interval_minutes: sync.intervalMinutes,
+      sync_window_days_back: sync.windowDaysBack,
+      sync_window_days_ahead: sync.windowDaysAhead,
+    },
     created_at: linkedAccount.createdAt.toISOString(),
     updated_at: linkedAccount.updatedAt.toISOString(),
     last_used_at: linkedAccount.lastUsedAt?.toISOString() ?? null,

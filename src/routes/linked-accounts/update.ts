@@ -13,6 +13,15 @@ const LinkedAccountUpdate = z
         hide_absence_details: z.boolean().optional().openapi({
           description: 'Privacy: time-off records of this account leave out absence details.',
         }),
+        sync_enabled: z.boolean().optional().openapi({ description: 'Scheduled sync passes on or off.' }),
+        sync_interval_minutes: z
+          .number()
+          .int('must be a whole number of minutes')
+          .min(1, 'must be at least 1')
+          .max(1440, 'must be at most 1440 (a day)')
+          .optional(),
+        sync_window_days_back: z.number().int().min(0).max(3650).optional(),
+        sync_window_days_ahead: z.number().int().min(0).max(3650).optional(),
       })
       .strict(),
   })
@@ -56,6 +65,7 @@ export function registerUpdateLinkedAccount(app: OpenAPIHono<AppEnv>) {
     });
     services.lookups.forgetLinkedAccount(environmentId, id);
     if (!updated) throw new ApiError('not_found', `No linked account ${id} in this environment.`);
+    await services.jobs.scheduleAccount(updated);
     return c.json({ result: toLinkedAccountResource(updated) }, 200);
   });
 }
