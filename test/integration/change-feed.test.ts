@@ -1,0 +1,393 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PersonioSandbox } from '../../src/sandbox/personio';
+import { createServices } from '../../src/services';
+import { syncRunnerDeps } from '../../src/sync/deps';
+import { runSyncJob } from '../../src/sync/run';
+import {
+  type Backend,
+  createPersonioSandbox,
+  createTenant,
+  openStorage,
+  SANDBOX_CREDENTIALS,
+  type Storage,
+  startGateway,
+  type Tenant,
+  type TestGateway,
+} from '../support/gateway';
+import { UNPACED } from '../support/timeoff';
+
+interface EventBody {
+  id: string;
+  type: string;
+  created_at: string;
+  linked_account_id: string;
+  data: { object: Record<string, unknown>; previous_attributes?: Record<string, unknown> };
+}
+
+async function json(gateway: TestGateway, path: string, init: Parameters<TestGateway['request']>[1] = {}) {
+  const response = await gateway.request(path, {
+    ...init,
+    headers: { 'content-type': 'application/json', ...init.headers },
+  });
+  return { status: response.status, body: (await response.json()) as any };
+}
+
+/** Polls until `check` returns a value; generous, for a loaded machine. */
+async function waitFor<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe.each<Backend>(['pglite', 'postgres'])('change feed (%s)', (backend) => {
+  let storage: Storage;
+  let sandbox: PersonioSandbox;
+  let gateway: TestGateway;
+  let acme: Tenant;
+  let globex: Tenant;
+  let globexGateway: TestGateway;
+
+  const options = { ...UNPACED, builtInSandbox: true };
+
+  beforeAll(async () => {
+    storage = await openStorage(backend);
+    sandbox = createPersonioSandbox({ employees: 30, seed: 11 });
+    const setup = await startGateway(storage, sandbox, undefined, options);
+    acme = await createTenant(setup, SANDBOX_CREDENTIALS.full, 'Acme', 'personio-sandbox');
+    globex = await createTenant(setup, SANDBOX_CREDENTIALS.full, 'Globex', 'personio-sandbox');
+    gateway = await startGateway(storage, sandbox, acme, options);
+    globexGateway = await startGateway(storage, sandbox, globex, options);
+  });
+
+  afterAll(async () => {
+    (await gateway?.deps) && (await createServices(gateway.deps)).jobs.close();
+    await storage?.close();
+  });
+
+  /** Starts a pass and waits until a pass that began after the call has finished. */
+  async function syncNow(target = gateway, tenant = acme) {
+    // Same machine, same clock: a pass that starts after this instant sees every change made before it.
+    const requestedAt = Date.now();
+    const started = await json(target, `/linked-accounts/${tenant.linkedAccountId}/sync`, { method: 'POST' });
+    expect(started.status).toBe(202);
+    return waitFor(async () => {
+      const status = await json(target, `/linked-accounts/${tenant.linkedAccountId}/sync`);
+      const last = status.body.result.last_pass;
+      return !status.body.result.running && last && Date.parse(last.started_at) >= requestedAt
+        ? last
+        : undefined;
+    }, 'a sync pass');
+  }
+
+  async function action(body: Record<string, unknown>) {
+    const reply = await json(gateway, '/sandbox/actions', {
+      method: 'POST',
+      body: JSON.stringify({ linked_account_id: acme.linkedAccountId, ...body }),
+    });
+    expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+    return reply.body.result as { employee_id: string | null; timeoff_request_id: string | null };
+  }
+
+  it('fills the copy silently on the first pass: one sync_completed with initial true', async () => {
+    const pass = await syncNow();
+    expect(pass.status).toBe('completed');
+    expect(pass.initial).toBe(true);
+    expect(pass.counts.created).toBeGreaterThan(30);
+    const events = await allEvents();
+    expect(events.map((event) => event.type)).toEqual(['linked_account.sync_completed']);
+    expect(events[0]!.data.object).toMatchObject({ initial: true, status: 'completed' });
+  });
+
+  /** Every event of the environment, from the start. */
+  async function allEvents(target = gateway): Promise<EventBody[]> {
+    const events: EventBody[] = [];
+    let next: string | null = null;
+    do {
+      const page = await json(
+        target,
+        `/events?limit=200${next ? `&cursor=${encodeURIComponent(next)}` : ''}`,
+      );
+      expect(page.status).toBe(200);
+      events.push(...page.body.result);
+      next = page.body.next_cursor;
+    } while (next);
+    return events;
+  }
+
+  /** The events after the ones seen so far (by id). */
+  const seen = new Set<string>();
+  async function eventsSinceLastLook(): Promise<EventBody[]> {
+    const fresh = (await allEvents()).filter((event) => !seen.has(event.id));
+    for (const event of fresh) seen.add(event.id);
+    return fresh;
+  }
+
+  it('emits nothing but sync_completed when nothing changed', async () => {
+    await eventsSinceLastLook();
+    const pass = await syncNow();
+    expect(pass.initial).toBe(false);
+    const events = await eventsSinceLastLook();
+    expect(events.map((event) => event.type)).toEqual(['linked_account.sync_completed']);
+  });
+
+  it('hire_employee: employee.created and employee.hired, once', async () => {
+    const { employee_id } = await action({
+      action: 'hire_employee',
+      first_name: 'Ada',
+      last_name: 'Lovelace',
+    });
+    await syncNow();
+    const events = await eventsSinceLastLook();
+    expect(events.map((event) => event.type)).toEqual([
+      'employee.created',
+      'employee.hired',
+      'linked_account.sync_completed',
+    ]);
+    expect(events[0]!.data.object).toMatchObject({
+      id: employee_id,
+      first_name: 'Ada',
+      employment_status: 'active',
+    });
+    expect(events[0]!.linked_account_id).toBe(acme.linkedAccountId);
+  });
+
+  it('update_employee: employee.updated with the old values in previous_attributes', async () => {
+    const id = String(sandbox.employeeIds()[3]);
+    const before = await json(gateway, `/unified/hris/employees/${id}`);
+    await action({ action: 'update_employee', employee_id: id, job_title: 'Chief Sandbox Officer' });
+    await syncNow();
+    const events = await eventsSinceLastLook();
+    expect(events.map((event) => event.type)).toEqual(['employee.updated', 'linked_account.sync_completed']);
+    expect(events[0]!.data.object).toMatchObject({ id, job_title: 'Chief Sandbox Officer' });
+    expect(events[0]!.data.previous_attributes).toMatchObject({ job_title: before.body.result.job_title });
+    expect(Object.keys(events[0]!.data.previous_attributes!).sort()).toEqual(['job_title', 'updated_at']);
+  });
+
+  it('terminate_employee: employee.updated and employee.terminated, and no second terminated later', async () => {
+    const ids = sandbox.employeeIds().map(String);
+    let target: string | undefined;
+    for (const id of ids) {
+      const employee = (await json(gateway, `/unified/hris/employees/${id}`)).body.result;
+      if (employee.employment_status === 'active' && employee.termination_date === null) {
+        target = id;
+        break;
+      }
+    }
+    await action({ action: 'terminate_employee', employee_id: target });
+    await syncNow();
+    const events = await eventsSinceLastLook();
+    expect(events.map((event) => event.type)).toEqual([
+      'employee.updated',
+      'employee.terminated',
+      'linked_account.sync_completed',
+    ]);
+    expect(events[1]!.data.previous_attributes).toMatchObject({
+      termination_date: null,
+      employment_status: 'active',
+    });
+    await syncNow();
+    expect((await eventsSinceLastLook()).map((event) => event.type)).toEqual([
+      'linked_account.sync_completed',
+    ]);
+  });
+
+  it('day-based absences: created, approved, declined, deleted', async () => {
+    const employeeId = String(sandbox.employeeIds()[5]);
+    const first = await action({
+      action: 'create_timeoff',
+      employee_id: employeeId,
+      timeoff_type_id: '301',
+      start_date: '2026-08-03',
+      end_date: '2026-08-07',
+    });
+    const second = await action({
+      action: 'create_timeoff',
+      employee_id: employeeId,
+      timeoff_type_id: '301',
+      start_date: '2026-09-07',
+      end_date: '2026-09-08',
+    });
+    await syncNow();
+    let events = await eventsSinceLastLook();
+    expect(events.map((event) => event.type)).toEqual([
+      'timeoff_request.created',
+      'timeoff_request.created',
+      'linked_account.sync_completed',
+    ]);
+    expect(
+      events
+        .map((event) => event.data.object.id)
+        .slice(0, 2)
+        .sort(),
+    ).toEqual([first.timeoff_request_id, second.timeoff_request_id].sort());
+    expect(events[0]!.data.object).toMatchObject({ status: 'requested' });
+
+    await action({ action: 'approve_timeoff', timeoff_request_id: first.timeoff_request_id });
+    await action({ action: 'decline_timeoff', timeoff_request_id: second.timeoff_request_id });
+    await syncNow();
+    events = await eventsSinceLastLook();
+    const byRequest = (id: string | null) => events.filter((event) => event.data.object.id === id);
+    expect(byRequest(first.timeoff_request_id).map((event) => event.type)).toEqual([
+      'timeoff_request.updated',
+      'timeoff_request.approved',
+    ]);
+    expect(byRequest(first.timeoff_request_id)[1]!.data.previous_attributes).toMatchObject({
+      status: 'requested',
+    });
+    expect(byRequest(second.timeoff_request_id).map((event) => event.type)).toEqual([
+      'timeoff_request.updated',
+      'timeoff_request.declined',
+    ]);
+    expect(events).toHaveLength(5);
+
+    await action({ action: 'delete_timeoff', timeoff_request_id: first.timeoff_request_id });
+    await syncNow();
+    events = await eventsSinceLastLook();
+    expect(events.map((event) => event.type)).toEqual([
+      'timeoff_request.deleted',
+      'linked_account.sync_completed',
+    ]);
+    expect(events[0]!.data.object).toMatchObject({ id: first.timeoff_request_id, status: 'approved' });
+  });
+
+  it('hour-based absences: created, cancelled, deleted', async () => {
+    const employeeId = String(sandbox.employeeIds()[7]);
+    const created = await action({
+      action: 'create_timeoff',
+      employee_id: employeeId,
+      timeoff_type_id: '307',
+      start_date: '2026-10-12',
+      end_date: '2026-10-13',
+    });
+    expect(created.timeoff_request_id).toMatch(/^[0-9a-f-]{36}$/);
+    await syncNow();
+    expect((await eventsSinceLastLook()).map((event) => event.type)).toEqual([
+      'timeoff_request.created',
+      'linked_account.sync_completed',
+    ]);
+    await action({ action: 'cancel_timeoff', timeoff_request_id: created.timeoff_request_id });
+    await syncNow();
+    let events = await eventsSinceLastLook();
+    expect(events.map((event) => event.type)).toEqual([
+      'timeoff_request.updated',
+      'timeoff_request.cancelled',
+      'linked_account.sync_completed',
+    ]);
+    await action({ action: 'delete_timeoff', timeoff_request_id: created.timeoff_request_id });
+    await syncNow();
+    events = await eventsSinceLastLook();
+    expect(events.map((event) => event.type)).toEqual([
+      'timeoff_request.deleted',
+      'linked_account.sync_completed',
+    ]);
+  });
+
+  it('two processes running passes at once emit every change exactly once', async () => {
+    const id = String(sandbox.employeeIds()[9]);
+    await action({ action: 'update_employee', employee_id: id, first_name: 'Twice' });
+    const second = await startGateway(storage, sandbox, acme, options);
+    const job = {
+      environmentId: acme.environmentId,
+      linkedAccountId: acme.linkedAccountId,
+      trigger: 'manual' as const,
+    };
+    const startedAt = Date.now();
+    const outcomes = await Promise.all([
+      runSyncJob(syncRunnerDeps(await createServices(gateway.deps), 'one'), job),
+      runSyncJob(syncRunnerDeps(await createServices(second.deps), 'two'), job),
+    ]);
+    // Each ran a pass, or found that a pass begun after its request covers it.
+    for (const outcome of outcomes) expect(['ran', 'covered']).toContain(outcome);
+    await waitFor(async () => {
+      const status = await json(gateway, `/linked-accounts/${acme.linkedAccountId}/sync`);
+      const last = status.body.result.last_pass;
+      return !status.body.result.running && last && Date.parse(last.started_at) >= startedAt
+        ? last
+        : undefined;
+    }, 'the passes to settle');
+    const events = await eventsSinceLastLook();
+    expect(events.filter((event) => event.type === 'employee.updated')).toHaveLength(1);
+    expect(events.filter((event) => event.type !== 'linked_account.sync_completed')).toHaveLength(1);
+  });
+
+  it('another environment sees none of these events', async () => {
+    const mine = await allEvents();
+    expect(mine.length).toBeGreaterThan(5);
+    const theirs = await allEvents(globexGateway);
+    expect(theirs).toEqual([]);
+    const one = await json(globexGateway, `/events/${mine[0]!.id}`);
+    expect(one.status).toBe(404);
+    expect(one.body.error.code).toBe('not_found');
+    const filtered = await json(globexGateway, `/events?linked_account_id=${acme.linkedAccountId}`);
+    expect(filtered.body.result).toEqual([]);
+    expect((await json(globexGateway, `/linked-accounts/${acme.linkedAccountId}/sync`)).status).toBe(404);
+    expect(
+      (await json(globexGateway, `/linked-accounts/${acme.linkedAccountId}/sync`, { method: 'POST' })).status,
+    ).toBe(404);
+    expect((await json(gateway, `/events/${mine[0]!.id}`)).body.result.id).toBe(mine[0]!.id);
+  });
+
+  it('filters by type with wildcards and refuses unknown types and foreign cursors', async () => {
+    const employees = await json(gateway, '/events?type=employee.*&limit=200');
+    expect(employees.body.result.length).toBeGreaterThan(0);
+    expect(employees.body.result.every((event: EventBody) => event.type.startsWith('employee.'))).toBe(true);
+    const two = await json(gateway, '/events?type=employee.hired,timeoff_request.approved&limit=200');
+    expect(new Set(two.body.result.map((event: EventBody) => event.type))).toEqual(
+      new Set(['employee.hired', 'timeoff_request.approved']),
+    );
+    const bad = await json(gateway, '/events?type=employee.fired');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('invalid_request');
+    const page = await json(gateway, '/events?limit=1');
+    const reused = await json(
+      gateway,
+      `/events?limit=1&type=employee.*&cursor=${encodeURIComponent(page.body.next_cursor)}`,
+    );
+    expect(reused.status).toBe(400);
+  });
+
+  it('a cursor walk returns every event once while new events arrive', async () => {
+    const before = await allEvents();
+    const walked: EventBody[] = [];
+    let next: string | null = null;
+    let pages = 0;
+    do {
+      const page = await json(gateway, `/events?limit=4${next ? `&cursor=${encodeURIComponent(next)}` : ''}`);
+      walked.push(...page.body.result);
+      next = page.body.next_cursor;
+      // Changes land while the walk is under way.
+      if (pages++ === 1) {
+        await action({
+          action: 'update_employee',
+          employee_id: String(sandbox.employeeIds()[11]),
+          last_name: 'Walker',
+        });
+        await syncNow();
+      }
+    } while (next);
+    const ids = walked.map((event) => event.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.slice(0, before.length)).toEqual(before.map((event) => event.id));
+    expect(walked.length).toBe(before.length + 2);
+  });
+
+  it('refuses sandbox actions on a real linked account with 404', async () => {
+    const real = await createTenant(gateway, SANDBOX_CREDENTIALS.full, 'Initech', 'personio');
+    const realGateway = await startGateway(storage, sandbox, real, options);
+    const reply = await json(realGateway, '/sandbox/actions', {
+      method: 'POST',
+      body: JSON.stringify({
+        linked_account_id: real.linkedAccountId,
+        action: 'hire_employee',
+        first_name: 'A',
+        last_name: 'B',
+      }),
+    });
+    expect(reply.status).toBe(404);
+    expect(reply.body.error.code).toBe('not_found');
+  });
+});
