@@ -2,6 +2,7 @@ import { serve } from '@hono/node-server';
 import { createApp } from './app';
 import { ConfigError, parseConfig } from './config';
 import { createLogger } from './lib/logger';
+import { nodeJobs } from './runtime/node-jobs';
 import { batchedLogWriter } from './runtime/node-log-writer';
 import { createNodeRuntime } from './runtime/node-runtime';
 import { ensureSandboxSeed } from './runtime/sandbox-seed';
@@ -21,11 +22,13 @@ async function main() {
   }
   const logger = createLogger(config.logLevel, batchedLogWriter());
   const runtime = await createNodeRuntime(config, { logger });
+  const jobs = nodeJobs(config, logger, 'gateway');
+  runtime.deps.jobs = jobs.factory;
   const app = await createApp(runtime.deps);
+  const services = await createServices(runtime.deps);
   const seed =
-    config.embedded && config.sandbox.enabled
-      ? await ensureSandboxSeed(await createServices(runtime.deps), config.dataDir)
-      : undefined;
+    config.embedded && config.sandbox.enabled ? await ensureSandboxSeed(services, config.dataDir) : undefined;
+  if (config.sync.runJobs) await jobs.start(services);
 
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
     const lines = [
@@ -55,7 +58,11 @@ async function main() {
     stopping = true;
     logger.info('shutting down', { signal });
     server.close(() => {
-      runtime.close().finally(() => process.exit(0));
+      jobs
+        .close()
+        .catch(() => {})
+        .then(() => runtime.close())
+        .finally(() => process.exit(0));
     });
     setTimeout(() => process.exit(0), 5000).unref();
   };

@@ -15,6 +15,13 @@ export interface BullmqOptions {
   keyPrefix: string;
 }
 
+/**
+ * The built-in sandbox is a simulator inside each process, so its accounts' passes must run where the
+ * sandbox actions ran: in the gateway process, never on a shared queue.
+ */
+export const isLocalOnly = (linkedAccount: Pick<LinkedAccount, 'integration'>) =>
+  linkedAccount.integration === 'personio-sandbox';
+
 const schedulerId = (linkedAccountId: string) => `sync-${linkedAccountId}`;
 
 /**
@@ -27,7 +34,11 @@ export class BullmqJobs implements JobQueue {
   private readonly connection: Redis;
   readonly queue: Queue<SyncJobData>;
 
-  constructor(readonly options: BullmqOptions) {
+  constructor(
+    options: BullmqOptions,
+    /** Runs the passes of sandbox accounts when this process serves the sandbox. */
+    private readonly local?: JobQueue,
+  ) {
     this.connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
     this.queue = new Queue<SyncJobData>(SYNC_QUEUE, {
       connection: this.connection,
@@ -35,17 +46,26 @@ export class BullmqJobs implements JobQueue {
     });
   }
 
-  async requestSync(job: Omit<SyncJobData, 'trigger'>): Promise<void> {
+  async requestSync(linkedAccount: LinkedAccount): Promise<void> {
+    if (isLocalOnly(linkedAccount)) {
+      await this.local?.requestSync(linkedAccount);
+      return;
+    }
     await this.queue.add(
       'sync',
-      { ...job, trigger: 'manual' },
-      { jobId: `manual-${job.linkedAccountId}`, removeOnComplete: true, removeOnFail: true },
+      { environmentId: linkedAccount.environmentId, linkedAccountId: linkedAccount.id, trigger: 'manual' },
+      { jobId: `manual-${linkedAccount.id}`, removeOnComplete: true, removeOnFail: true },
     );
   }
 
   async scheduleAccount(linkedAccount: LinkedAccount): Promise<void> {
     const settings = syncSettings(linkedAccount.settings);
-    if (!settings.enabled || linkedAccount.status !== 'active' || linkedAccount.deletedAt) {
+    if (
+      !settings.enabled ||
+      linkedAccount.status !== 'active' ||
+      linkedAccount.deletedAt ||
+      isLocalOnly(linkedAccount)
+    ) {
       await this.queue.removeJobScheduler(schedulerId(linkedAccount.id));
       return;
     }
@@ -72,11 +92,13 @@ export class BullmqJobs implements JobQueue {
   }
 
   async nextScheduledRun(linkedAccount: LinkedAccount): Promise<Date | null> {
+    if (isLocalOnly(linkedAccount)) return (await this.local?.nextScheduledRun(linkedAccount)) ?? null;
     const scheduler = await this.queue.getJobScheduler(schedulerId(linkedAccount.id));
     return scheduler?.next ? new Date(scheduler.next) : null;
   }
 
   async close(): Promise<void> {
+    await this.local?.close();
     await this.queue.close();
     this.connection.disconnect();
   }

@@ -19,10 +19,17 @@ export class InProcessJobs implements JobQueue {
   private timer: ReturnType<typeof setInterval> | undefined;
   private closed = false;
 
-  constructor(private readonly deps: SyncRunnerDeps & { db: Database }) {}
+  /** `only`: the accounts this scheduler looks after (beside BullMQ: the built-in sandbox's). */
+  constructor(
+    private readonly deps: SyncRunnerDeps & { db: Database },
+    private readonly only: (linkedAccount: LinkedAccount) => boolean = () => true,
+  ) {}
 
-  async requestSync(job: Omit<SyncJobData, 'trigger'>): Promise<void> {
-    this.run({ ...job, trigger: 'manual' }, true);
+  async requestSync(linkedAccount: LinkedAccount): Promise<void> {
+    this.run(
+      { environmentId: linkedAccount.environmentId, linkedAccountId: linkedAccount.id, trigger: 'manual' },
+      true,
+    );
   }
 
   async scheduleAccount(_linkedAccount: LinkedAccount): Promise<void> {
@@ -55,7 +62,7 @@ export class InProcessJobs implements JobQueue {
     const now = this.deps.now().getTime();
     for (const { linkedAccount, state } of await listAccountsForScheduling(this.deps.db)) {
       const settings = syncSettings(linkedAccount.settings);
-      if (!settings.enabled || linkedAccount.status !== 'active') continue;
+      if (!settings.enabled || linkedAccount.status !== 'active' || !this.only(linkedAccount)) continue;
       const last = state?.lastPassStartedAt?.getTime();
       if (last !== undefined && last + settings.intervalMinutes * 60_000 > now) continue;
       this.run(

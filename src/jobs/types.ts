@@ -17,7 +17,7 @@ export interface SyncJobData {
 export interface JobQueue {
   readonly engine: 'bullmq' | 'in-process';
   /** A pass for this account soon (`POST /linked-accounts/{id}/sync`). */
-  requestSync(job: Omit<SyncJobData, 'trigger'>): Promise<void>;
+  requestSync(linkedAccount: LinkedAccount): Promise<void>;
   /** Keeps the account's repeating schedule in line with its status and settings. */
   scheduleAccount(linkedAccount: LinkedAccount): Promise<void>;
   /** When the next scheduled pass is due, where the engine knows. */

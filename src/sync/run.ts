@@ -135,17 +135,12 @@ export async function runSyncJob(deps: SyncRunnerDeps, job: SyncJob): Promise<Sy
 
 async function markNeedsReauth(deps: SyncRunnerDeps, linkedAccount: LinkedAccount): Promise<void> {
   if (!linkedAccount.credentials) return;
-  await setLinkedAccountStatus(deps.db, {
+  const changed = await setLinkedAccountStatus(deps.db, {
     environmentId: linkedAccount.environmentId,
     id: linkedAccount.id,
     status: 'needs_reauth',
     now: deps.now(),
     whileCredentials: linkedAccount.credentials,
   });
-  const updated = await getLinkedAccount(deps.db, {
-    environmentId: linkedAccount.environmentId,
-    id: linkedAccount.id,
-  });
-  if (updated?.status === 'needs_reauth')
-    await emitLinkedAccountEvent(deps.db, 'linked_account.needs_reauth', updated);
+  if (changed) await emitLinkedAccountEvent(deps.db, 'linked_account.needs_reauth', changed);
 }

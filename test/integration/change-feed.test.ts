@@ -29,6 +29,7 @@ async function json(gateway: TestGateway, path: string, init: Parameters<TestGat
     ...init,
     headers: { 'content-type': 'application/json', ...init.headers },
   });
+  // biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted on structurally.
   return { status: response.status, body: (await response.json()) as any };
 }
 
@@ -98,8 +99,12 @@ describe.each<Backend>(['pglite', 'postgres'])('change feed (%s)', (backend) => 
     expect(pass.initial).toBe(true);
     expect(pass.counts.created).toBeGreaterThan(30);
     const events = await allEvents();
-    expect(events.map((event) => event.type)).toEqual(['linked_account.sync_completed']);
-    expect(events[0]!.data.object).toMatchObject({ initial: true, status: 'completed' });
+    expect(events.map((event) => event.type)).toEqual([
+      'linked_account.connected',
+      'linked_account.sync_completed',
+    ]);
+    expect(events[0]!.data.object).toMatchObject({ id: acme.linkedAccountId, status: 'active' });
+    expect(events[1]!.data.object).toMatchObject({ initial: true, status: 'completed' });
   });
 
   /** Every event of the environment, from the start. */
@@ -318,7 +323,9 @@ describe.each<Backend>(['pglite', 'postgres'])('change feed (%s)', (backend) => 
     const mine = await allEvents();
     expect(mine.length).toBeGreaterThan(5);
     const theirs = await allEvents(globexGateway);
-    expect(theirs).toEqual([]);
+    expect(theirs.map((event) => event.linked_account_id)).toEqual([globex.linkedAccountId]);
+    const mineIds = new Set(mine.map((event) => event.id));
+    expect(theirs.some((event) => mineIds.has(event.id))).toBe(false);
     const one = await json(globexGateway, `/events/${mine[0]!.id}`);
     expect(one.status).toBe(404);
     expect(one.body.error.code).toBe('not_found');
@@ -373,6 +380,44 @@ describe.each<Backend>(['pglite', 'postgres'])('change feed (%s)', (backend) => 
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.slice(0, before.length)).toEqual(before.map((event) => event.id));
     expect(walked.length).toBe(before.length + 2);
+  });
+
+  it('changes sync settings with PATCH: interval at least 1 minute, window, off', async () => {
+    const path = `/linked-accounts/${acme.linkedAccountId}`;
+    const patch = (settings: Record<string, unknown>) =>
+      json(gateway, path, { method: 'PATCH', body: JSON.stringify({ settings }) });
+    const tooOften = await patch({ sync_interval_minutes: 0 });
+    expect(tooOften.status).toBe(400);
+    expect(tooOften.body.error.message).toContain('sync_interval_minutes');
+    expect((await patch({ sync_interval_minutes: 1.5 })).status).toBe(400);
+    const changed = await patch({
+      sync_interval_minutes: 60,
+      sync_window_days_back: 14,
+      sync_window_days_ahead: 180,
+    });
+    expect(changed.status).toBe(200);
+    expect(changed.body.result.settings).toMatchObject({
+      sync_enabled: true,
+      sync_interval_minutes: 60,
+      sync_window_days_back: 14,
+      sync_window_days_ahead: 180,
+    });
+    const status = (await json(gateway, `${path}/sync`)).body.result;
+    expect(status.interval_minutes).toBe(60);
+    const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
+    expect(status.window).toEqual({
+      start_date: new Date(today - 14 * 86_400_000).toISOString().slice(0, 10),
+      end_date: new Date(today + 180 * 86_400_000).toISOString().slice(0, 10),
+    });
+    const off = await patch({ sync_enabled: false });
+    expect(off.body.result.settings.sync_enabled).toBe(false);
+    expect((await json(gateway, `${path}/sync`)).body.result.enabled).toBe(false);
+    await patch({
+      sync_enabled: true,
+      sync_interval_minutes: 15,
+      sync_window_days_back: 400,
+      sync_window_days_ahead: 730,
+    });
   });
 
   it('refuses sandbox actions on a real linked account with 404', async () => {

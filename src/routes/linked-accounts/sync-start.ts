@@ -45,7 +45,7 @@ export function registerStartLinkedAccountSync(app: OpenAPIHono<AppEnv>) {
     const ref = { environmentId: linkedAccount.environmentId, linkedAccountId: linkedAccount.id };
     // Recorded before the job is queued: a pass running now sees it and runs once more.
     await requestSyncPass(services.db, ref);
-    await services.jobs.requestSync(ref);
+    await services.jobs.requestSync(linkedAccount);
     return c.json({ result: await syncStatus(services, linkedAccount) }, 202);
   });
 }
