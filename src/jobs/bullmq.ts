@@ -117,6 +117,9 @@ export function startBullmqWorker(
       connection,
       prefix: `${options.keyPrefix}bull`,
       concurrency: options.concurrency ?? 4,
+      // A killed process's job goes back to the queue on the same clock as its pass lease runs out.
+      lockDuration: deps.leaseTtlMs,
+      stalledInterval: deps.leaseTtlMs,
     },
   );
   worker.on('error', (error) => deps.logger.warn('job worker error', { error: error.message }));

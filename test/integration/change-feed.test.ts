@@ -291,6 +291,33 @@ describe.each<Backend>(['pglite', 'postgres'])('change feed (%s)', (backend) => 
     ]);
   });
 
+  it('a pass under 20 % 429 and 5 % 5xx: every change once, nothing lost, no false deletion', async () => {
+    const ids = sandbox.employeeIds().map(String);
+    const changed = [ids[12]!, ids[20]!, ids[28]!];
+    for (const id of changed) await action({ action: 'update_employee', employee_id: id, preferred_name: `P${id}` });
+    const hired = await action({ action: 'hire_employee', first_name: 'Grace', last_name: 'Hopper' });
+    sandbox.resetStats();
+    sandbox.setFaults({ rateLimitedRate: 0.2, serverErrorRate: 0.05, seed: 99 });
+    let pass: { status: string; counts: { deleted: number; upstream_pages: number } };
+    try {
+      pass = await syncNow();
+    } finally {
+      sandbox.setFaults({});
+    }
+    expect(pass.status).toBe('completed');
+    expect(pass.counts.deleted).toBe(0);
+    expect(sandbox.stats.byStatus[429]).toBeGreaterThan(0);
+    const events = await eventsSinceLastLook();
+    const recordEvents = events.filter((event) => !event.type.startsWith('linked_account.'));
+    expect(recordEvents.map((event) => `${event.type} ${event.data.object.id}`).sort()).toEqual(
+      [
+        ...changed.map((id) => `employee.updated ${id}`),
+        `employee.created ${hired.employee_id}`,
+        `employee.hired ${hired.employee_id}`,
+      ].sort(),
+    );
+  });
+
   it('two processes running passes at once emit every change exactly once', async () => {
     const id = String(sandbox.employeeIds()[9]);
     await action({ action: 'update_employee', employee_id: id, first_name: 'Twice' });

@@ -16,6 +16,8 @@ export interface SandboxChanges {
   changeEmployee(employeeId: number, changes: EmployeeChanges): boolean;
   /** An integer id is a day-based absence, a UUID an hour-based one; false when no such absence. */
   setAbsenceStatus(absenceId: string, status: AbsenceStatus): boolean;
+  /** As HR deleting it in Personio; false when no such absence. */
+  deleteAbsence(absenceId: string): boolean;
 }
 
 export function createSandboxChanges(
@@ -37,6 +39,10 @@ export function createSandboxChanges(
       if ('approvedMs' in absence) absence.approvedMs = status === 'approved' ? nowMs : absence.approvedMs;
       return true;
     },
+    deleteAbsence: (absenceId) =>
+      /^\d+$/.test(absenceId)
+        ? book.deleteDayAbsence(Number(absenceId))
+        : book.deleteHourAbsence(absenceId.toLowerCase()),
   };
 }
 

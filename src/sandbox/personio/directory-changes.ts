@@ -61,7 +61,7 @@ export function withChanges(base: EmployeeDirectory, now: () => Date): ChangingD
       const index = base.size + hired.length;
       const id = base.idAt(index);
       const today = startOfUtcDay(now().getTime());
-      const hireDate = input.hireDate ?? formatBerlinDate(today);
+      const hireDay = input.hireDate ? Date.parse(`${input.hireDate}T00:00:00Z`) : today;
       const department = DEPARTMENTS[index % DEPARTMENTS.length]!;
       const office = OFFICES[index % OFFICES.length]!;
       const email = `${input.firstName}.${input.lastName}.${id}@${EMAIL_DOMAIN}`
@@ -75,17 +75,17 @@ export function withChanges(base: EmployeeDirectory, now: () => Date): ChangingD
         email,
         gender: 'diverse',
         preferredName: '',
-        status: Date.parse(`${hireDate}T00:00:00Z`) > today ? 'onboarding' : 'active',
+        status: hireDay > today ? 'onboarding' : 'active',
         position: input.position ?? department.positions[0]!,
         supervisor: null,
         employmentType: 'internal',
         weeklyWorkingHours: '40',
-        hireDate,
+        hireDate: formatBerlinDate(hireDay),
         contractEndDate: null,
         terminationDate: null,
         terminationType: null,
         terminationReason: null,
-        probationPeriodEnd: formatBerlinDate(Date.parse(`${hireDate}T00:00:00Z`) + 182 * DAY_MS),
+        probationPeriodEnd: formatBerlinDate(hireDay + 182 * DAY_MS),
         lastWorkingDay: null,
         createdAt: nowStamp.lastModifiedAt,
         ...nowStamp,
@@ -119,12 +119,13 @@ export function withChanges(base: EmployeeDirectory, now: () => Date): ChangingD
       if (changes.weeklyWorkingHours !== undefined) next.weeklyWorkingHours = changes.weeklyWorkingHours;
       if (changes.status !== undefined) next.status = changes.status;
       if (changes.terminationDate !== undefined) {
-        next.terminationDate = changes.terminationDate;
-        next.lastWorkingDay = changes.terminationDate;
+        const day = Date.parse(`${changes.terminationDate}T00:00:00Z`);
+        next.terminationDate = formatBerlinDate(day);
+        next.lastWorkingDay = formatBerlinDate(day);
         next.terminationType = TERMINATION_TYPES[0];
         next.terminationReason = TERMINATION_REASONS[0];
         // Personio turns a person inactive once the termination date has passed.
-        if (Date.parse(`${changes.terminationDate}T00:00:00Z`) <= now().getTime()) next.status = 'inactive';
+        if (day <= now().getTime()) next.status = 'inactive';
       }
       if (index >= base.size) hired[index - base.size] = next;
       else changed.set(index, next);
