@@ -1,12 +1,16 @@
 import { serve } from '@hono/node-server';
 import { createApp } from './app';
 import { ConfigError, parseConfig } from './config';
+import type { Services } from './context';
+import { getSyncState } from './db/queries/sync';
 import { createLogger } from './lib/logger';
 import { nodeJobs } from './runtime/node-jobs';
 import { batchedLogWriter } from './runtime/node-log-writer';
 import { createNodeRuntime } from './runtime/node-runtime';
-import { ensureSandboxSeed } from './runtime/sandbox-seed';
+import { ensureSandboxSeed, type SandboxSeed } from './runtime/sandbox-seed';
 import { createServices } from './services';
+import { syncRunnerDeps } from './sync/deps';
+import { runSyncJob } from './sync/run';
 
 async function main() {
   const startedAt = performance.now();
@@ -28,6 +32,7 @@ async function main() {
   const services = await createServices(runtime.deps);
   const seed =
     config.embedded && config.sandbox.enabled ? await ensureSandboxSeed(services, config.dataDir) : undefined;
+  if (seed && config.sync.runJobs) await firstSandboxPass(services, seed);
   if (config.sync.runJobs) await jobs.start(services);
 
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
@@ -68,6 +73,16 @@ async function main() {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+/**
+ * The sandbox account's first pass (silent: it fills the copy) runs before the gateway says it is ready,
+ * so the first sandbox action a newcomer makes already shows up as events.
+ */
+async function firstSandboxPass(services: Services, seed: SandboxSeed) {
+  const ref = { environmentId: seed.environment_id, linkedAccountId: seed.linked_account_id };
+  if ((await getSyncState(services.db, ref))?.lastCompletedAt) return;
+  await runSyncJob(syncRunnerDeps(services, 'gateway'), { ...ref, trigger: 'schedule' });
 }
 
 main().catch((error) => {
