@@ -15,6 +15,7 @@ CREATE TABLE "sync_passes" (
 	"status" text DEFAULT 'running' NOT NULL,
 	"initial" boolean NOT NULL,
 	"trigger" text NOT NULL,
+	"mode" text DEFAULT 'full' NOT NULL,
 	"counts" jsonb NOT NULL,
 	"position" jsonb,
 	"error" text,

@@ -70,6 +70,8 @@ export interface LinkedAccountSettings {
   /** Time-off requests kept in the synced copy: days back and ahead of today (default 400 / 730). */
   sync_window_days_back?: number;
   sync_window_days_ahead?: number;
+  /** Minutes between full passes, the ones that see deletions (default 60); passes between are incremental. */
+  sync_full_interval_minutes?: number;
 }
 
 export const linkedAccounts = pgTable(
@@ -234,6 +236,8 @@ export interface SyncPosition {
   position: unknown;
   /** The time-off window the pass walks, fixed when it starts. */
   window?: { start: string; end: string };
+  /** Incremental passes: records changed after this instant (ISO 8601). */
+  since?: string;
 }
 
 /** One reconciliation pass of a linked account: what it did, how long it took, how it ended. */
@@ -251,6 +255,10 @@ export const syncPasses = pgTable(
     /** The account's first completed pass writes the copy without events. */
     initial: boolean('initial').notNull(),
     trigger: text('trigger', { enum: ['schedule', 'manual'] }).notNull(),
+    /** `full` walks everything and decides deletions; `incremental` reads only what changed since `position.since`. */
+    mode: text('mode', { enum: ['full', 'incremental'] })
+      .notNull()
+      .default('full'),
     counts: jsonb('counts').$type<SyncCounts>().notNull(),
     position: jsonb('position').$type<SyncPosition | null>(),
     error: text('error'),

@@ -33,6 +33,10 @@ export const LinkedAccountSettingsSchema = z
     }),
     sync_enabled: z.boolean().openapi({ description: 'Change feed: scheduled sync passes (default on).' }),
     sync_interval_minutes: z.number().int().openapi({ description: 'Minutes between passes (default 15).' }),
+    sync_full_interval_minutes: z.number().int().openapi({
+      description:
+        'Minutes between full passes, the ones that see deletions (default 60); others are incremental.',
+    }),
     sync_window_days_back: z.number().int().openapi({
       description: 'Time-off requests kept in the synced copy from this many days back (default 400)…',
     }),
@@ -87,6 +91,7 @@ export function toLinkedAccountResource(linkedAccount: LinkedAccount): LinkedAcc
       hide_absence_details: linkedAccount.settings.hide_absence_details ?? false,
       sync_enabled: sync.enabled,
       sync_interval_minutes: sync.intervalMinutes,
+      sync_full_interval_minutes: sync.fullIntervalMinutes,
       sync_window_days_back: sync.windowDaysBack,
       sync_window_days_ahead: sync.windowDaysAhead,
     },

@@ -4,6 +4,7 @@ import { getLinkedAccount, setLinkedAccountStatus } from '../db/queries/linked-a
 import {
   acquireSyncLease,
   createSyncPass,
+  lastCompletedPasses,
   latestRequestCovered,
   releaseSyncLease,
   renewSyncLease,
@@ -81,12 +82,14 @@ export async function runSyncJob(deps: SyncRunnerDeps, job: SyncJob): Promise<Sy
         await releaseSyncLease(deps.db, { ...lease, force: true });
         return 'skipped';
       }
+      const plan = await planPass(deps, ref, current, job.trigger);
       const pass =
         (await runningPassOf(deps.db, ref)) ??
         (await createSyncPass(deps.db, {
           ...lease,
           trigger: job.trigger,
-          position: { stage: 'timeoff_type', position: null },
+          mode: plan.mode,
+          position: { stage: 'timeoff_type', position: null, since: plan.since },
         }));
       try {
         const provider = await deps.hris(current);
@@ -131,6 +134,31 @@ export async function runSyncJob(deps: SyncRunnerDeps, job: SyncJob): Promise<Sy
   } finally {
     clearInterval(heartbeat);
   }
+}
+
+/** Changes made this long before the last pass began are read again: clocks of two systems never agree exactly. */
+const INCREMENTAL_OVERLAP_MS = 5 * 60_000;
+
+/**
+ * Manual passes and every `sync_full_interval_minutes` a full walk (the only kind that sees deletions);
+ * scheduled passes in between read what changed since the last completed pass began, with an overlap.
+ */
+async function planPass(
+  deps: SyncRunnerDeps,
+  ref: { environmentId: string; linkedAccountId: string },
+  linkedAccount: LinkedAccount,
+  trigger: SyncJob['trigger'],
+): Promise<{ mode: 'full' | 'incremental'; since?: string }> {
+  if (trigger === 'manual') return { mode: 'full' };
+  const { last, lastFull } = await lastCompletedPasses(deps.db, ref);
+  const fullEveryMs = syncSettings(linkedAccount.settings).fullIntervalMinutes * 60_000;
+  if (!last || !lastFull || lastFull.startedAt.getTime() + fullEveryMs <= deps.now().getTime()) {
+    return { mode: 'full' };
+  }
+  return {
+    mode: 'incremental',
+    since: new Date(last.startedAt.getTime() - INCREMENTAL_OVERLAP_MS).toISOString(),
+  };
 }
 
 async function markNeedsReauth(deps: SyncRunnerDeps, linkedAccount: LinkedAccount): Promise<void> {

@@ -5,6 +5,7 @@ export const SYNC_DEFAULTS = {
   intervalMinutes: 15,
   windowDaysBack: 400,
   windowDaysAhead: 730,
+  fullIntervalMinutes: 60,
 } as const;
 
 export interface SyncSettings {
@@ -12,6 +13,7 @@ export interface SyncSettings {
   intervalMinutes: number;
   windowDaysBack: number;
   windowDaysAhead: number;
+  fullIntervalMinutes: number;
 }
 
 export function syncSettings(settings: LinkedAccountSettings): SyncSettings {
@@ -20,6 +22,7 @@ export function syncSettings(settings: LinkedAccountSettings): SyncSettings {
     intervalMinutes: settings.sync_interval_minutes ?? SYNC_DEFAULTS.intervalMinutes,
     windowDaysBack: settings.sync_window_days_back ?? SYNC_DEFAULTS.windowDaysBack,
     windowDaysAhead: settings.sync_window_days_ahead ?? SYNC_DEFAULTS.windowDaysAhead,
+    fullIntervalMinutes: settings.sync_full_interval_minutes ?? SYNC_DEFAULTS.fullIntervalMinutes,
   };
 }
 

@@ -294,7 +294,8 @@ describe.each<Backend>(['pglite', 'postgres'])('change feed (%s)', (backend) => 
   it('a pass under 20 % 429 and 5 % 5xx: every change once, nothing lost, no false deletion', async () => {
     const ids = sandbox.employeeIds().map(String);
     const changed = [ids[12]!, ids[20]!, ids[28]!];
-    for (const id of changed) await action({ action: 'update_employee', employee_id: id, preferred_name: `P${id}` });
+    for (const id of changed)
+      await action({ action: 'update_employee', employee_id: id, preferred_name: `P${id}` });
     const hired = await action({ action: 'hire_employee', first_name: 'Grace', last_name: 'Hopper' });
     sandbox.resetStats();
     sandbox.setFaults({ rateLimitedRate: 0.2, serverErrorRate: 0.05, seed: 99 });
@@ -316,6 +317,42 @@ describe.each<Backend>(['pglite', 'postgres'])('change feed (%s)', (backend) => 
         `employee.hired ${hired.employee_id}`,
       ].sort(),
     );
+  });
+
+  it('scheduled passes between full ones are incremental: a few calls, the changes, no deletions until the next full pass', async () => {
+    await eventsSinceLastLook();
+    const id = String(sandbox.employeeIds()[14]);
+    await action({ action: 'update_employee', employee_id: id, weekly_working_hours: 21 });
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    const inWindow = await json(
+      gateway,
+      `/unified/hris/timeoff-requests?start_date=${day(-300)}&end_date=${day(600)}&limit=5`,
+    );
+    const gone = inWindow.body.result[0].id as string;
+    await action({ action: 'delete_timeoff', timeoff_request_id: gone });
+
+    sandbox.resetStats();
+    const services = await createServices(gateway.deps);
+    const job = { environmentId: acme.environmentId, linkedAccountId: acme.linkedAccountId };
+    expect(await runSyncJob(syncRunnerDeps(services), { ...job, trigger: 'schedule' })).toBe('ran');
+    const incrementalCalls = sandbox.stats.requests;
+    let status = (await json(gateway, `/linked-accounts/${acme.linkedAccountId}/sync`)).body.result;
+    expect(status.last_pass).toMatchObject({ mode: 'incremental', status: 'completed' });
+    expect((await eventsSinceLastLook()).map((event) => `${event.type} ${event.data.object.id}`)).toEqual([
+      `employee.updated ${id}`,
+      `linked_account.sync_completed ${status.last_pass.id}`,
+    ]);
+
+    sandbox.resetStats();
+    await syncNow();
+    const fullCalls = sandbox.stats.requests;
+    status = (await json(gateway, `/linked-accounts/${acme.linkedAccountId}/sync`)).body.result;
+    expect(status.last_pass.mode).toBe('full');
+    expect(incrementalCalls).toBeLessThan(fullCalls);
+    expect((await eventsSinceLastLook()).map((event) => event.type)).toEqual([
+      'timeoff_request.deleted',
+      'linked_account.sync_completed',
+    ]);
   });
 
   it('two processes running passes at once emit every change exactly once', async () => {

@@ -220,6 +220,7 @@ describe.each<Backend>(['pglite', 'postgres'])('linked accounts management API (
       hide_absence_details: true,
       sync_enabled: true,
       sync_interval_minutes: 15,
+      sync_full_interval_minutes: 60,
       sync_window_days_back: 400,
       sync_window_days_ahead: 730,
     });

@@ -137,7 +137,12 @@ export async function runningPassOf(db: Database, ref: AccountRef): Promise<Sync
 /** Starts a pass (database time) and records it as the lease holder's current one. */
 export async function createSyncPass(
   db: Database,
-  input: AccountRef & { owner: string; trigger: 'schedule' | 'manual'; position: SyncPosition },
+  input: AccountRef & {
+    owner: string;
+    trigger: 'schedule' | 'manual';
+    mode: 'full' | 'incremental';
+    position: SyncPosition;
+  },
 ): Promise<SyncPass> {
   return db.transaction(async (tx) => {
     const [completed] = await tx
@@ -159,6 +164,8 @@ export async function createSyncPass(
         linkedAccountId: input.linkedAccountId,
         initial: !completed,
         trigger: input.trigger,
+        // The first pass is always a full one: there is nothing to be incremental to.
+        mode: completed ? input.mode : 'full',
         counts: emptyCounts(),
         position: input.position,
       })
@@ -224,6 +231,31 @@ export async function recentSyncPasses(db: Database, ref: AccountRef, limit = 10
     )
     .orderBy(desc(syncPasses.startedAt))
     .limit(limit);
+}
+
+/** The newest completed pass, and the newest completed full one. */
+export async function lastCompletedPasses(
+  db: Database,
+  ref: AccountRef,
+): Promise<{ last: SyncPass | undefined; lastFull: SyncPass | undefined }> {
+  const completed = and(
+    eq(syncPasses.environmentId, ref.environmentId),
+    eq(syncPasses.linkedAccountId, ref.linkedAccountId),
+    eq(syncPasses.status, 'completed'),
+  );
+  const [last] = await db
+    .select()
+    .from(syncPasses)
+    .where(completed)
+    .orderBy(desc(syncPasses.startedAt))
+    .limit(1);
+  const [lastFull] = await db
+    .select()
+    .from(syncPasses)
+    .where(and(completed, eq(syncPasses.mode, 'full')))
+    .orderBy(desc(syncPasses.startedAt))
+    .limit(1);
+  return { last, lastFull };
 }
 
 /** Has a pass started since the latest request (so it sees every change made before that request)? */

@@ -25,6 +25,9 @@ export const SyncPassSchema = z
       .boolean()
       .openapi({ description: 'The first pass fills the copy without emitting record events.' }),
     trigger: z.enum(['schedule', 'manual']),
+    mode: z.enum(['full', 'incremental']).openapi({
+      description: '`full` walks every record and finds deletions; `incremental` reads only what changed.',
+    }),
     started_at: z.string().openapi({ format: 'date-time' }),
     finished_at: z.string().nullable().openapi({ format: 'date-time' }),
     duration_ms: z.number().int().nullable(),
@@ -38,6 +41,7 @@ export const SyncStatusSchema = z
     linked_account_id: z.string(),
     enabled: z.boolean().openapi({ description: 'Scheduled passes on (settings `sync_enabled`).' }),
     interval_minutes: z.number().int(),
+    full_interval_minutes: z.number().int().openapi({ description: 'Minutes between full passes.' }),
     window: z.object({
       start_date: z.string().openapi({ format: 'date' }),
       end_date: z.string().openapi({ format: 'date' }),
@@ -69,6 +73,7 @@ export async function syncStatus(services: Services, linkedAccount: LinkedAccoun
     linked_account_id: linkedAccount.id,
     enabled: settings.enabled,
     interval_minutes: settings.intervalMinutes,
+    full_interval_minutes: settings.fullIntervalMinutes,
     window: { start_date: window.start, end_date: window.end },
     running: running ? syncPassObject(running) : null,
     last_pass: finished ? syncPassObject(finished) : null,

@@ -20,6 +20,13 @@ const LinkedAccountUpdate = z
           .min(1, 'must be at least 1')
           .max(1440, 'must be at most 1440 (a day)')
           .optional(),
+        sync_full_interval_minutes: z
+          .number()
+          .int('must be a whole number of minutes')
+          .min(15, 'must be at least 15')
+          .max(10_080, 'must be at most 10080 (a week)')
+          .optional()
+          .openapi({ description: 'Minutes between full passes, which see deletions (default 60).' }),
         sync_window_days_back: z.number().int().min(0).max(3650).optional(),
         sync_window_days_ahead: z.number().int().min(0).max(3650).optional(),
       })
