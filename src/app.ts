@@ -76,7 +76,10 @@ export async function createApp(deps: AppDeps) {
     if (apiError.code === 'internal') {
       services.logger.error('unhandled error', { request_id: requestId, ...describeForLog(error) });
     } else if (apiError.code === 'service_unavailable') {
-      services.logger.warn('database unavailable', { request_id: requestId, ...describeForLog(error) });
+      services.logger.warn('database unavailable', {
+        request_id: requestId,
+        cause: describeForLog(error).cause,
+      });
     }
     for (const [name, value] of Object.entries(apiError.headers)) c.header(name, value);
     c.header('X-Request-Id', requestId);

@@ -20,8 +20,8 @@ export interface RunningServer {
 
 /** A server of this harness's own, which a test may take down and bring back (clients reconnect to the same URL). */
 export interface RestartableServer extends RunningServer {
-  /** Ends the server process (as a crash would), keeping its data and its port for `restart`. */
-  kill(): Promise<void>;
+  /** Stops the server process, keeping its data and its port for `restart`. */
+  halt(): Promise<void>;
   /** Starts it again on the same port, and waits until it answers. */
   restart(): Promise<void>;
 }
@@ -298,11 +298,12 @@ export async function startPostgres(options: StartOptions = {}): Promise<Running
         if (attempt < START_ATTEMPTS && PORT_IN_USE.test(started.log)) continue;
         throw started.error;
       }
-      const kill = async () => {
+      const halt = async () => {
         const pid = postmasterPid(dataDir);
         if (!pid || !isAlive(pid)) return;
-        // Immediate shutdown: backends end at once, as in a crash; the data directory stays.
-        await exec(pgTool('pg_ctl'), ['-D', dataDir, 'stop', '-m', 'immediate', '-w', '-t', '30'], {
+        // Fast shutdown: sessions are ended at once, but committed data is kept (an immediate one would
+        // lose the last commits, as this cluster runs with synchronous_commit off).
+        await exec(pgTool('pg_ctl'), ['-D', dataDir, 'stop', '-m', 'fast', '-w', '-t', '30'], {
           cwd: dir,
           asPostgres: true,
         });
@@ -312,7 +313,7 @@ export async function startPostgres(options: StartOptions = {}): Promise<Running
         const again = await startOn(port);
         if (!again.ok) throw again.error;
       };
-      return { url: `postgres://${PG_SUPERUSER}@${HOST}:${port}/postgres`, stop, kill, restart };
+      return { url: `postgres://${PG_SUPERUSER}@${HOST}:${port}/postgres`, stop, halt, restart };
     }
   } catch (err) {
     await stop();
@@ -451,7 +452,7 @@ export async function startRedis(options: StartOptions = {}): Promise<RunningSer
         if (failed.exitInfo && attempt < START_ATTEMPTS && PORT_IN_USE.test(failed.log)) continue;
         throw failure(port, failed);
       }
-      const kill = async () => {
+      const halt = async () => {
         if (!pid || !isAlive(pid)) return;
         process.kill(pid, 'SIGKILL');
         if (!(await waitForExit(pid, 10_000))) throw new Error(`redis-server (pid ${pid}) did not stop`);
@@ -460,7 +461,7 @@ export async function startRedis(options: StartOptions = {}): Promise<RunningSer
         const again = await startOn(port);
         if (again) throw failure(port, again);
       };
-      return { url: `redis://${HOST}:${port}`, stop, kill, restart };
+      return { url: `redis://${HOST}:${port}`, stop, halt, restart };
     }
   } catch (err) {
     await stop();
