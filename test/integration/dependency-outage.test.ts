@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApp } from '../../src/app';
 import { parseConfig } from '../../src/config';
-import { silentLogger } from '../../src/lib/logger';
+import { createLogger, type Logger, silentLogger } from '../../src/lib/logger';
 import { createNodeRuntime, type NodeRuntime } from '../../src/runtime/node-runtime';
 import type { PersonioSandbox } from '../../src/sandbox/personio';
 import { createTestDatabase, redisKeyPrefix, type TestDatabase } from '../harness/databases';
@@ -30,7 +30,11 @@ interface Gateway extends TestGateway {
 }
 
 /** A gateway wired as `npm start` wires it (Node runtime: postgres.js, ioredis), minus the HTTP server. */
-async function nodeGateway(env: Record<string, string>, sandbox: PersonioSandbox): Promise<Gateway> {
+async function nodeGateway(
+  env: Record<string, string>,
+  sandbox: PersonioSandbox,
+  logger: Logger = silentLogger,
+): Promise<Gateway> {
   const config = parseConfig({
     ENCRYPTION_KEY,
     PERSONIO_BASE_URL: PERSONIO_TEST_BASE_URL,
@@ -38,7 +42,7 @@ async function nodeGateway(env: Record<string, string>, sandbox: PersonioSandbox
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const runtime = await createNodeRuntime(config, { logger: silentLogger, fetch: sandbox.fetch });
+  const runtime = await createNodeRuntime(config, { logger, fetch: sandbox.fetch });
   const app = await createApp(runtime.deps);
   return {
     app,
@@ -93,13 +97,18 @@ describe('Redis down: the gateway keeps serving from per-process memory', () => 
   let second: Gateway;
   let inspector: Redis;
   const prefix = `roster:${redisKeyPrefix()}`;
+  const logLines: string[] = [];
 
   beforeAll(async () => {
     redis = await startRedis({ throwaway: true });
     database = await createTestDatabase(inject('databaseUrl'));
     sandbox = createPersonioSandbox({ employees: 20 });
     const env = { DATABASE_URL: database.url, REDIS_URL: redis.url, REDIS_KEY_PREFIX: prefix };
-    first = await nodeGateway(env, sandbox);
+    first = await nodeGateway(
+      env,
+      sandbox,
+      createLogger('warn', (line) => logLines.push(line)),
+    );
     second = await nodeGateway(env, sandbox);
     inspector = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 0 });
     inspector.on('error', () => {});
@@ -142,9 +151,17 @@ describe('Redis down: the gateway keeps serving from per-process memory', () => 
     expect(((await response.json()) as { result: unknown[] }).result).toHaveLength(1);
     // Only a guard against hanging: the call must not wait for Redis to come back.
     expect(Date.now() - started).toBeLessThan(5_000);
+    const proxied = await withTenant(first, tenant).request('/proxy/company/employees?limit=1');
+    expect(proxied.status).toBe(200);
+    expect(proxied.headers.get('x-roster-source')).toBe('upstream');
 
     // Each process now exchanges and keeps its own token.
     expect(await exchangesForNewAccount('During, per process')).toBe(2);
+
+    const warnings = logLines.map((line) => JSON.parse(line) as { level: string; message: string });
+    expect(warnings).toContainEqual(
+      expect.objectContaining({ level: 'warn', message: expect.stringMatching(/^Redis/) }),
+    );
 
     const { status, body } = await readiness(first);
     expect(status).toBe(200);
