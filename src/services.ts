@@ -31,6 +31,7 @@ export async function createServices(deps: AppDeps): Promise<Services> {
     authFailures: new AuthFailureBudget(deps.cache, {
       ...deps.config.authFailures,
       now: () => now().getTime(),
+      logger: deps.logger,
     }),
     clientAddress: deps.clientAddress ?? (() => undefined),
     now,

@@ -1,4 +1,5 @@
 import type { Cache } from '../cache/types';
+import { type Logger, silentLogger } from '../lib/logger';
 import { TtlCache } from '../lib/ttl-cache';
 
 const MAX_BLOCKED = 10_000;
@@ -19,7 +20,7 @@ export class AuthFailureBudget {
 
   constructor(
     private readonly cache: Cache,
-    private readonly options: { limit: number; windowSeconds: number; now: () => number },
+    private readonly options: { limit: number; windowSeconds: number; now: () => number; logger?: Logger },
   ) {
     this.windowMs = options.windowSeconds * 1000;
     this.blocked = new TtlCache({ ttlMs: this.windowMs, maxEntries: MAX_BLOCKED, now: options.now });
@@ -56,6 +57,12 @@ export class AuthFailureBudget {
     const { key, until } = this.window(address);
     const count = await this.cache.increment(key, until - this.options.now() + 1000);
     if (count < this.options.limit) return undefined;
+    if (count === this.options.limit) {
+      (this.options.logger ?? silentLogger).warn('a client address spent its budget of wrong API keys', {
+        client: address,
+        refused_for_seconds: Math.ceil((until - this.options.now()) / 1000),
+      });
+    }
     const waitMs = this.block(address, until);
     return count > this.options.limit ? waitMs : undefined;
   }
