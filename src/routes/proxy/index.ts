@@ -257,7 +257,9 @@ function documentProxy(router: OpenAPIHono<AppEnv>) {
         '`X-Roster-Source: upstream`; errors of the gateway carry `X-Roster-Source: gateway`. Reads are retried on ' +
         '429/502/503/504 and timeouts; writes only when sent with an `Idempotency-Key`, whose first answer is then ' +
         'replayed for the same key (`Idempotent-Replayed: true`) and refused with 409 for another body. Paths with `..`, `//`, ' +
-        '`\\`, `@`, a scheme or control characters (in any encoding) are refused with 400.',
+        '`\\`, `@`, a scheme or control characters (in any encoding) are refused with 400. The path is sent in one ' +
+        'canonical encoding. While the linked account hides absence details, paths that reach absences, balances ' +
+        'or report data are refused with 403.',
       security: SECURITY,
       request: {
         headers: LinkedAccountHeaders,
