@@ -20,13 +20,22 @@ export function reachesHiddenAbsenceDetails(target: URL): boolean {
   const segments = target.pathname
     .split('/')
     .filter((segment) => segment !== '')
-    .map((segment) => decodeURIComponent(segment).toLowerCase());
+    .map((segment) => decodedSegment(segment).toLowerCase());
   return segments.some((segment, index) => {
     const word = segment.replace(/[-_.~\s]/g, '');
     if ((word.includes('absence') || word.includes('timeoff')) && !TYPE_CATALOGUES.has(word)) return true;
     // A report's data (`…/reports/{id}`); the list of reports and the column labels hold none.
     return word === 'reports' && index + 1 < segments.length;
   });
+}
+
+/** Segments of the proxy's own path decode cleanly; the configured base path might not, and is taken as written. */
+function decodedSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 export function hiddenAbsenceDetailsError(): ApiError {
