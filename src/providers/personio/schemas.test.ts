@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { mapEmployee } from './mappers/employee';
 import {
   AttributeSchema,
   EmployeeListSchema,
   isAttribute,
   isRelation,
   isSupervisor,
+  type PersonioEmployee,
+  READ_EMPLOYEE_ATTRIBUTES,
   RelationSchema,
   SupervisorSchema,
 } from './schemas';
@@ -77,5 +80,23 @@ describe('EmployeeListSchema', () => {
       absence_entitlement: null,
     };
     expect(EmployeeListSchema.parse(page(attributes)).data[1]!.attributes).toBe(attributes);
+  });
+});
+
+describe('READ_EMPLOYEE_ATTRIBUTES', () => {
+  it('lists every attribute the employee mapper reads by name, so the schema checks each of them', () => {
+    const read = new Set<string>();
+    const attributes = new Proxy(
+      {},
+      {
+        get(target, key) {
+          if (typeof key === 'string') read.add(key);
+          return Reflect.get(target, key);
+        },
+      },
+    );
+    mapEmployee({ attributes } as PersonioEmployee);
+    expect(read.size).toBeGreaterThan(15);
+    expect([...read].filter((key) => !READ_EMPLOYEE_ATTRIBUTES.has(key))).toEqual([]);
   });
 });
