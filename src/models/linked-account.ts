@@ -28,7 +28,8 @@ export const FieldCoverageSchema = z
 export const LinkedAccountSettingsSchema = z
   .object({
     hide_absence_details: z.boolean().openapi({
-      description: 'Privacy: time-off records of this account leave out absence details.',
+      description:
+        "Privacy: time-off requests of this account leave out their type, note and remote data; per-type balances and the proxy's absence endpoints are refused (403).",
     }),
   })
   .openapi('LinkedAccountSettings');
