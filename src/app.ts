@@ -4,11 +4,13 @@ import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { AppDeps, AppEnv } from './context';
+import { isDatabaseUnavailable } from './db/client';
 import { ApiError, errorBody } from './errors';
 import { apiKeyAuth } from './middleware/api-key-auth';
 import { linkedAccountResolution } from './middleware/linked-account';
 import { requestContext } from './middleware/request-id';
 import { eventsRouter } from './routes/events';
+import { DATABASE_RETRY_AFTER_SECONDS, healthRouter } from './routes/health';
 import { linkPageRouter } from './routes/link-page';
 import { linkTokensRouter } from './routes/link-tokens';
 import { linkedAccountsRouter } from './routes/linked-accounts';
@@ -46,7 +48,7 @@ export async function createApp(deps: AppDeps) {
     description: 'An API key of one environment: `sk_test_…` or `sk_live_…`.',
   });
 
-  app.get('/health', (c) => c.json({ status: 'ok' }));
+  app.route('/', healthRouter());
   app.doc31('/openapi.json', OPENAPI_DOCUMENT_CONFIG);
   app.get('/docs', swaggerUI({ url: '/openapi.json', title: 'Roster API' }));
 
@@ -81,6 +83,11 @@ export async function createApp(deps: AppDeps) {
     const apiError = toApiError(error);
     if (apiError.code === 'internal') {
       services.logger.error('unhandled error', { request_id: requestId, ...describeForLog(error) });
+    } else if (apiError.code === 'service_unavailable') {
+      services.logger.warn('database unavailable', {
+        request_id: requestId,
+        cause: describeForLog(error).cause,
+      });
     }
     for (const [name, value] of Object.entries(apiError.headers)) c.header(name, value);
     c.header('X-Request-Id', requestId);
@@ -138,6 +145,15 @@ function toApiError(error: unknown): ApiError {
   const code = databaseErrorCode(error);
   if (code && TEXT_REFUSED_BY_DATABASE.has(code)) {
     return new ApiError('invalid_request', 'Text values must not contain NUL (\\u0000) characters.');
+  }
+  if (isDatabaseUnavailable(error)) {
+    return new ApiError(
+      'service_unavailable',
+      'The database is unavailable; retry after `Retry-After` seconds.',
+      {
+        headers: { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) },
+      },
+    );
   }
   if (error instanceof HTTPException) {
     // Hono raises these for malformed JSON bodies and similar client mistakes.

@@ -23,6 +23,8 @@ const ConfigSchema = z
       .string()
       .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
       .optional(),
+    DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+    REDIS_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
     REDIS_KEY_PREFIX: z
       .string()
       .regex(/^[\w:.-]{1,64}$/, 'must be 1–64 letters, digits, `_`, `-`, `.` or `:`')
@@ -59,6 +61,13 @@ const ConfigSchema = z
     PERSONIO_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().max(1000).default(5),
     PERSONIO_RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(1000).default(10),
     AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(5_000),
+    AUTH_FAILURE_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(20),
+    AUTH_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+    CLIENT_IP_HEADER: z
+      .string()
+      .regex(/^[A-Za-z0-9-]{1,64}$/, 'must be a header name, e.g. X-Forwarded-For or CF-Connecting-IP')
+      .transform((name) => name.toLowerCase())
+      .optional(),
     SANDBOX: booleanFlag.optional(),
     SANDBOX_EMPLOYEES: z.coerce.number().int().min(10).max(100_000).default(250),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
@@ -88,7 +97,17 @@ export interface Config {
   port: number;
   publicUrl: string;
   databaseUrl: string | undefined;
+  /**
+   * How long opening a PostgreSQL connection may take: with the database down, a request gets
+   * `503 service_unavailable` within about this time.
+   */
+  databaseConnectTimeoutMs: number;
   redisUrl: string | undefined;
+  /**
+   * Connect and command timeout of Redis: past it a call uses this process's memory instead, until
+   * Redis answers again.
+   */
+  redisTimeoutMs: number;
   /** Keeps deployments that share one Redis apart. */
   redisKeyPrefix: string;
   encryptionKey: string | undefined;
@@ -111,6 +130,16 @@ export interface Config {
    * long a key revoked, or an account disabled, elsewhere still works here.
    */
   authCacheTtlMs: number;
+  /**
+   * Failed API keys per client address and window; once spent, the address gets `429` until the window
+   * ends (`limit` 0: no budget).
+   */
+  authFailures: { limit: number; windowSeconds: number };
+  /**
+   * Lower-cased name of a header that a proxy in front of the gateway sets to the client's address;
+   * unset, the address of the connection counts (a client could forge any header).
+   */
+  clientIpHeader: string | undefined;
   /** The built-in Personio simulator serves `personio-sandbox` linked accounts. Off by default in production. */
   sandbox: { enabled: boolean; employees: number };
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -150,7 +179,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       values.PUBLIC_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${values.PORT}`
     ).replace(/\/$/, ''),
     databaseUrl: values.DATABASE_URL,
+    databaseConnectTimeoutMs: values.DATABASE_CONNECT_TIMEOUT_MS,
     redisUrl: values.REDIS_URL,
+    redisTimeoutMs: values.REDIS_TIMEOUT_MS,
     redisKeyPrefix: values.REDIS_KEY_PREFIX,
     encryptionKey: values.ENCRYPTION_KEY,
     previousEncryptionKeys: values.ENCRYPTION_KEYS_PREVIOUS,
@@ -168,6 +199,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       },
     },
     authCacheTtlMs: values.AUTH_CACHE_TTL_MS,
+    authFailures: { limit: values.AUTH_FAILURE_LIMIT, windowSeconds: values.AUTH_FAILURE_WINDOW_SECONDS },
+    clientIpHeader: values.CLIENT_IP_HEADER,
     sandbox: { enabled: values.SANDBOX ?? embedded, employees: values.SANDBOX_EMPLOYEES },
     logLevel: values.LOG_LEVEL,
     link: { tokenTtlSeconds: values.LINK_TOKEN_TTL_SECONDS },

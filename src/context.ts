@@ -1,3 +1,4 @@
+import type { Context } from 'hono';
 import type { Cache } from './cache/types';
 import type { Config } from './config';
 import type { SecretBox } from './crypto/secret-box';
@@ -10,6 +11,7 @@ import type { ProviderFactory } from './providers/factory';
 import type { HttpTransport } from './providers/http';
 import type { PersonioTokenManager } from './providers/personio/token-manager';
 import type { FetchLike } from './providers/types';
+import type { AuthFailureBudget } from './services/auth-failure-budget';
 import type { RequestLookups } from './services/lookups';
 
 /** What the runtime entry (Node, Workers, a test) hands to `createApp`. */
@@ -27,6 +29,11 @@ export interface AppDeps {
   logger?: Logger;
   /** The job engine (BullMQ on Node with REDIS_URL); default: jobs run in this process. */
   jobs?: (services: Services) => JobQueue;
+  /**
+   * The address of the client as the runtime knows it (Node: the connection's; Workers: `CF-Connecting-IP`),
+   * for the failed API key budget. `CLIENT_IP_HEADER`, when set, is read instead.
+   */
+  clientAddress?: (c: Context) => string | undefined;
 }
 
 export interface Services {
@@ -39,6 +46,9 @@ export interface Services {
   providers: ProviderFactory;
   /** API key and linked account lookups, cached in this process for `config.authCacheTtlMs`. */
   lookups: RequestLookups;
+  /** Failed API keys per client address, shared through the cache. */
+  authFailures: AuthFailureBudget;
+  clientAddress: (c: Context) => string | undefined;
   now: () => Date;
   logger: Logger;
   jobs: JobQueue;

@@ -30,6 +30,11 @@ export const ERROR_CODES = {
   provider_error: { status: 502, description: 'Personio answered with an error or an unreadable body.' },
   provider_unavailable: { status: 503, description: 'Personio is temporarily unavailable.' },
   provider_timeout: { status: 504, description: 'Personio did not answer in time.' },
+  service_unavailable: {
+    status: 503,
+    description:
+      'A service the gateway depends on (its database) is unreachable; retry after `Retry-After` seconds.',
+  },
 } as const satisfies Record<string, { status: ContentfulStatusCode; description: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -77,8 +82,19 @@ export const ErrorSchema = z
   })
   .openapi('Error');
 
-/** OpenAPI `responses` entries for the given error codes, generated from the enum above. */
-export function errorResponses(...codes: ErrorCode[]) {
+/**
+ * What any route behind API-key auth can answer besides `unauthorized`: `rate_limited` once an address
+ * has spent its failed-key budget, `service_unavailable` while the database is unreachable.
+ */
+const AUTHENTICATED_ERRORS = ['rate_limited', 'service_unavailable'] as const satisfies readonly ErrorCode[];
+
+/**
+ * OpenAPI `responses` entries for the given error codes, generated from the enum above. A route that
+ * lists `unauthorized` sits behind API-key auth, so it gets `AUTHENTICATED_ERRORS` too.
+ */
+export function errorResponses(...listed: ErrorCode[]) {
+  const codes = new Set(listed);
+  if (codes.has('unauthorized')) for (const code of AUTHENTICATED_ERRORS) codes.add(code);
   const responses: Record<
     number,
     { description: string; content: { 'application/json': { schema: typeof ErrorSchema } } }

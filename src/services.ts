@@ -6,6 +6,7 @@ import { silentLogger } from './lib/logger';
 import { ProviderFactory } from './providers/factory';
 import { fetchTransport } from './providers/http';
 import { PersonioTokenManager } from './providers/personio/token-manager';
+import { AuthFailureBudget } from './services/auth-failure-budget';
 import { RequestLookups } from './services/lookups';
 import { syncRunnerDeps } from './sync/deps';
 
@@ -29,6 +30,12 @@ export async function createServices(deps: AppDeps): Promise<Services> {
       sandbox: deps.sandbox,
     }),
     lookups: new RequestLookups(deps.db, { ttlMs: deps.config.authCacheTtlMs, now: () => now().getTime() }),
+    authFailures: new AuthFailureBudget(deps.cache, {
+      ...deps.config.authFailures,
+      now: () => now().getTime(),
+      logger: deps.logger,
+    }),
+    clientAddress: deps.clientAddress ?? (() => undefined),
     now,
     logger: deps.logger ?? silentLogger,
   };

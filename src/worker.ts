@@ -5,7 +5,7 @@ import { MemoryCache } from './cache/memory';
 import { RedisCache } from './cache/redis';
 import { parseConfig } from './config';
 import { createSecretBox } from './crypto/secret-box';
-import type { Database } from './db/client';
+import { type Database, postgresConnectionOptions } from './db/client';
 import * as schema from './db/schema';
 import { createLogger } from './lib/logger';
 
@@ -36,16 +36,24 @@ export default {
         { status: 500 },
       );
     }
-    const sql = postgres(config.databaseUrl, { max: 1, fetch_types: false, onnotice: () => {} });
+    const sql = postgres(config.databaseUrl, {
+      max: 1,
+      fetch_types: false,
+      onnotice: () => {},
+      ...postgresConnectionOptions(config.databaseConnectTimeoutMs),
+    });
+    const logger = createLogger(config.logLevel);
     const cache = config.redisUrl
-      ? new RedisCache(config.redisUrl, config.redisKeyPrefix)
+      ? new RedisCache(config.redisUrl, config.redisKeyPrefix, { timeoutMs: config.redisTimeoutMs, logger })
       : new MemoryCache();
     const app = await createApp({
       config,
       db: drizzle({ client: sql, schema }) as unknown as Database,
       cache,
       secretBox: await createSecretBox(config.encryptionKey, config.previousEncryptionKeys),
-      logger: createLogger(config.logLevel),
+      logger,
+      // Set by Cloudflare's edge, which a client cannot override.
+      clientAddress: (c) => c.req.header('cf-connecting-ip'),
     });
     const response = await app.fetch(request);
     ctx.waitUntil(Promise.allSettled([sql.end({ timeout: 1 }), cache.close()]));

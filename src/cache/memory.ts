@@ -1,4 +1,4 @@
-import type { Cache, SlotReservation } from './types';
+import type { Cache, CacheHealth, SlotReservation } from './types';
 
 interface Entry {
   value: string;
@@ -67,6 +67,10 @@ export class MemoryCache implements Cache {
     if (this.live(key)?.value !== value) return false;
     this.entries.delete(key);
     return true;
+  }
+
+  async health(): Promise<CacheHealth> {
+    return { status: 'ok', shared: false };
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,7 @@
 import { Redis } from 'ioredis';
-import type { Cache, SlotReservation } from './types';
+import { type Logger, silentLogger } from '../lib/logger';
+import { MemoryCache } from './memory';
+import type { Cache, CacheHealth, SlotReservation } from './types';
 
 const INCREMENT = `local value = redis.call('incrby', KEYS[1], ARGV[1]) if value == tonumber(ARGV[1]) then redis.call('pexpire', KEYS[1], ARGV[2]) end return value`;
 // GCRA on Redis's own clock, so every process agrees on time; returns {reserved, waitMs, extra}:
@@ -40,43 +42,103 @@ interface Scripts {
   rosterDeleteIfEquals(key: string, value: string): Promise<number>;
 }
 
-/** The shared cache of every gateway process, on Redis. `keyPrefix` keeps deployments (and test suites) apart. */
+export interface RedisCacheOptions {
+  /** Connect and command timeout (REDIS_TIMEOUT_MS): past it, a call is served from memory. */
+  timeoutMs?: number;
+  logger?: Logger;
+}
+
+const DEFAULT_TIMEOUT_MS = 1000;
+/** Reconnection attempts are spaced by 100 ms more each time, at most a second apart. */
+const MAX_RECONNECT_DELAY_MS = 1000;
+
+/**
+ * The shared cache of every gateway process, on Redis. `keyPrefix` keeps deployments (and test suites) apart.
+ *
+ * Redis being down is not a reason to fail requests: while it does not answer (not connected, or a
+ * command fails or takes longer than `timeoutMs`), each call is served by this process's own memory, so
+ * Personio tokens, locks, pacing and counters become per process until Redis is back (a warning is logged
+ * and `/readyz` reports the cache `degraded`). Commands are never queued while disconnected, so no call
+ * waits for a reconnection; ioredis keeps reconnecting, and calls use Redis again once it answers.
+ */
 export class RedisCache implements Cache {
   readonly shared = true;
   private readonly redis: Redis & Scripts;
+  private readonly memory: MemoryCache;
+  private readonly logger: Logger;
+  /** Until the first connection succeeds or fails, calls wait for it (bounded by the connect timeout). */
+  private connecting: Promise<void> | null;
+  private degraded = false;
 
-  constructor(url: string, keyPrefix = 'roster:') {
+  constructor(url: string, keyPrefix = 'roster:', options: RedisCacheOptions = {}) {
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.logger = options.logger ?? silentLogger;
+    this.memory = new MemoryCache();
     this.redis = new Redis(url, {
       keyPrefix,
-      maxRetriesPerRequest: 2,
       enableAutoPipelining: true,
       lazyConnect: false,
+      // Fail at once while disconnected (the call falls back to memory) instead of queueing for a reconnection.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      connectTimeout: timeoutMs,
+      commandTimeout: timeoutMs,
+      retryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
     }) as Redis & Scripts;
     this.redis.defineCommand('rosterIncrement', { numberOfKeys: 1, lua: INCREMENT });
     this.redis.defineCommand('rosterReserveSlot', { numberOfKeys: 1, lua: RESERVE_SLOT });
     this.redis.defineCommand('rosterDeleteIfEquals', { numberOfKeys: 1, lua: DELETE_IF_EQUALS });
-    // ioredis emits connection errors as events; commands still reject, so the log is enough here.
-    this.redis.on('error', () => {});
+    this.connecting = new Promise<void>((resolve) => {
+      const settle = () => {
+        this.connecting = null;
+        resolve();
+      };
+      this.redis.once('ready', settle);
+      this.redis.once('error', settle);
+      this.redis.once('end', settle);
+    });
+    // ioredis reports connection failures as events as well; the calls themselves fall back.
+    this.redis.on('error', (error: Error) => this.degrade(error));
+    this.redis.on('ready', () => this.recover());
   }
 
   async get(key: string): Promise<string | null> {
-    return this.redis.get(key);
+    return this.run(
+      () => this.redis.get(key),
+      () => this.memory.get(key),
+    );
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
-    await this.redis.set(key, value, 'PX', Math.max(1, Math.round(ttlMs)));
+    await this.run(
+      async () => {
+        await this.redis.set(key, value, 'PX', Math.max(1, Math.round(ttlMs)));
+      },
+      () => this.memory.set(key, value, ttlMs),
+    );
   }
 
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
-    return (await this.redis.set(key, value, 'PX', Math.max(1, Math.round(ttlMs)), 'NX')) === 'OK';
+    return this.run(
+      async () => (await this.redis.set(key, value, 'PX', Math.max(1, Math.round(ttlMs)), 'NX')) === 'OK',
+      () => this.memory.setIfAbsent(key, value, ttlMs),
+    );
   }
 
   async delete(key: string): Promise<void> {
-    await this.redis.del(key);
+    await this.run(
+      async () => {
+        await this.redis.del(key);
+      },
+      () => this.memory.delete(key),
+    );
   }
 
   async increment(key: string, ttlMs: number, by = 1): Promise<number> {
-    return Number(await this.redis.rosterIncrement(key, by, Math.max(1, Math.round(ttlMs))));
+    return this.run(
+      async () => Number(await this.redis.rosterIncrement(key, by, Math.max(1, Math.round(ttlMs)))),
+      () => this.memory.increment(key, ttlMs, by),
+    );
   }
 
   async reserveSlot(
@@ -86,21 +148,75 @@ export class RedisCache implements Cache {
     maxWaitMs: number,
     extra = 0,
   ): Promise<SlotReservation> {
-    const [reserved, waitMs, booked] = await this.redis.rosterReserveSlot(
-      key,
-      intervalMs,
-      burst,
-      maxWaitMs,
-      Math.max(0, Math.floor(extra)),
+    return this.run(
+      async () => {
+        const [reserved, waitMs, booked] = await this.redis.rosterReserveSlot(
+          key,
+          intervalMs,
+          burst,
+          maxWaitMs,
+          Math.max(0, Math.floor(extra)),
+        );
+        return { reserved: reserved === 1, waitMs, extra: booked };
+      },
+      () => this.memory.reserveSlot(key, intervalMs, burst, maxWaitMs, extra),
     );
-    return { reserved: reserved === 1, waitMs, extra: booked };
   }
 
   async deleteIfEquals(key: string, value: string): Promise<boolean> {
-    return (await this.redis.rosterDeleteIfEquals(key, value)) === 1;
+    return this.run(
+      async () => (await this.redis.rosterDeleteIfEquals(key, value)) === 1,
+      () => this.memory.deleteIfEquals(key, value),
+    );
+  }
+
+  async health(): Promise<CacheHealth> {
+    if (this.connecting) await this.connecting;
+    if (this.redis.status === 'ready') {
+      try {
+        await this.redis.ping();
+        return { status: 'ok', shared: true };
+      } catch (error) {
+        this.degrade(error);
+      }
+    }
+    return { status: 'degraded', shared: false };
   }
 
   async close(): Promise<void> {
     await this.redis.quit().catch(() => this.redis.disconnect());
+    await this.memory.close();
+  }
+
+  /** Runs `command` on Redis when it is connected, else (or when it fails) `fallback` on this process's memory. */
+  private async run<T>(command: () => Promise<T>, fallback: () => Promise<T>): Promise<T> {
+    if (this.connecting) await this.connecting;
+    if (this.redis.status !== 'ready') {
+      this.degrade(new Error(`Redis connection is ${this.redis.status}`));
+      return fallback();
+    }
+    try {
+      const result = await command();
+      if (this.degraded) this.recover();
+      return result;
+    } catch (error) {
+      this.degrade(error);
+      return fallback();
+    }
+  }
+
+  private degrade(error: unknown): void {
+    if (this.degraded) return;
+    this.degraded = true;
+    this.logger.warn(
+      "Redis does not answer: Personio tokens, locks and pacing use this process's memory until it is back",
+      { error: error instanceof Error ? error.message : String(error) },
+    );
+  }
+
+  private recover(): void {
+    if (!this.degraded) return;
+    this.degraded = false;
+    this.logger.info('Redis answers again: the cache is shared again');
   }
 }

@@ -29,7 +29,16 @@ export interface Cache {
   ): Promise<SlotReservation>;
   /** Deletes the key only while it still holds `value` (releasing a lock this process owns). */
   deleteIfEquals(key: string, value: string): Promise<boolean>;
+  /** For `/readyz`: whether the store answers now, and whether entries are shared at the moment. */
+  health(): Promise<CacheHealth>;
   close(): Promise<void>;
+}
+
+export interface CacheHealth {
+  /** `degraded`: the shared store does not answer, and this process keeps entries in its own memory meanwhile. */
+  status: 'ok' | 'degraded';
+  /** Whether other processes see this process's entries right now. */
+  shared: boolean;
 }
 
 export interface SlotReservation {

@@ -5,7 +5,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { type Logger, silentLogger } from '../lib/logger';
-import type { Database } from './client';
+import { type Database, postgresConnectionOptions } from './client';
 import { seedFromTemplate } from './pglite-seed';
 import { pgliteTemplatePath } from './pglite-template.mjs';
 import * as schema from './schema';
@@ -24,16 +24,21 @@ const MIGRATION_LOCK_ID = 727_431_001;
 /** PostgreSQL through postgres.js; migrations run under an advisory lock on one reserved connection. */
 export async function connectPostgres(
   url: string,
-  options: { migrate?: boolean; max?: number } = {},
+  options: { migrate?: boolean; max?: number; connectTimeoutMs?: number } = {},
 ): Promise<DatabaseHandle> {
   const sql = postgres(url, {
     max: options.max ?? 10,
     onnotice: () => {},
     connection: { application_name: 'roster' },
+    ...postgresConnectionOptions(options.connectTimeoutMs),
   });
   if (options.migrate ?? true) {
     // One dedicated connection, so the session-level advisory lock covers the whole migration.
-    const migrationSql = postgres(url, { max: 1, onnotice: () => {} });
+    const migrationSql = postgres(url, {
+      max: 1,
+      onnotice: () => {},
+      ...postgresConnectionOptions(options.connectTimeoutMs),
+    });
     try {
       await migrationSql`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
       await migratePostgres(drizzlePostgres({ client: migrationSql }), {

@@ -1,13 +1,18 @@
+import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import type { AppEnv } from '../context';
+import type { AppEnv, Services } from '../context';
 import { isWellFormedApiKey } from '../crypto/api-keys';
+import { isDatabaseUnavailable } from '../db/client';
 import { touchApiKey } from '../db/queries/api-keys';
 import { ApiError } from '../errors';
+import { addressBucket, clientAddress } from '../lib/client-address';
 import { TOUCH_GRANULARITY_MS } from '../services/lookups';
 
 /**
  * `Authorization: Bearer sk_…`: resolves the API key's environment; unknown or revoked keys get 401.
  * Lookups are cached per process for AUTH_CACHE_TTL_MS, so a revocation holds everywhere within it.
+ * Wrong keys are counted per client address (AUTH_FAILURE_LIMIT per AUTH_FAILURE_WINDOW_SECONDS); an
+ * address that has spent that budget gets 429 for the rest of the window, before any lookup.
  */
 export const apiKeyAuth = createMiddleware<AppEnv>(async (c, next) => {
   const header = c.req.header('authorization');
@@ -19,22 +24,60 @@ export const apiKeyAuth = createMiddleware<AppEnv>(async (c, next) => {
   }
   const candidate = match[1]!;
   const services = c.get('services');
-  const found = isWellFormedApiKey(candidate) ? await services.lookups.apiKey(candidate) : undefined;
+  const budget = services.authFailures;
+  const address = addressBucket(clientAddress(c, services.config.clientIpHeader, services.clientAddress));
+  const refused = budget.refusedFor(address);
+  if (refused !== undefined) throw tooManyFailures(refused);
+
+  let found = isWellFormedApiKey(candidate) ? services.lookups.cachedApiKey(candidate) : null;
+  if (found === undefined) {
+    // About to query the database: first make sure another process has not seen this address spend its budget.
+    const spent = await budget.spentFor(address);
+    if (spent !== undefined) throw tooManyFailures(spent);
+    found = await services.lookups.apiKey(candidate);
+  }
   if (!found) {
+    const over = await budget.recordFailure(address);
+    if (over !== undefined) throw tooManyFailures(over);
     throw new ApiError('unauthorized', 'The API key is not valid or has been revoked.', {
       headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
     });
   }
   c.set('environment', found.environment);
   c.set('apiKeyId', found.apiKey.id);
+  await touch(c, services, found.environment.id, found.apiKey);
+  await next();
+});
+
+function tooManyFailures(waitMs: number): ApiError {
+  const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+  return new ApiError(
+    'rate_limited',
+    `Too many requests with a wrong API key from this address; retry after ${seconds} s.`,
+    { headers: { 'Retry-After': String(seconds) } },
+  );
+}
+
+/** `last_used_at` is bookkeeping: a database that cannot take the write must not fail a request the caches can serve. */
+async function touch(
+  c: Context<AppEnv>,
+  services: Services,
+  environmentId: string,
+  apiKey: { id: string; lastUsedAt: Date | null },
+): Promise<void> {
   const now = services.now();
-  if (services.lookups.shouldTouch(`api_key/${found.apiKey.id}`, found.apiKey.lastUsedAt, now)) {
+  if (!services.lookups.shouldTouch(`api_key/${apiKey.id}`, apiKey.lastUsedAt, now)) return;
+  try {
     await touchApiKey(services.db, {
-      environmentId: found.environment.id,
-      id: found.apiKey.id,
+      environmentId,
+      id: apiKey.id,
       now,
       granularityMs: TOUCH_GRANULARITY_MS,
     });
+  } catch (error) {
+    if (!isDatabaseUnavailable(error)) throw error;
+    services.logger.warn('could not record the use of an API key: the database is unavailable', {
+      request_id: c.get('requestId'),
+    });
   }
-  await next();
-});
+}

@@ -1,5 +1,6 @@
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../context';
+import { isDatabaseUnavailable } from '../db/client';
 import { setLinkedAccountStatus, touchLinkedAccount } from '../db/queries/linked-accounts';
 import { ApiError } from '../errors';
 import { emitLinkedAccountEvent } from '../events/connection';
@@ -52,11 +53,19 @@ export const linkedAccountResolution = createMiddleware<AppEnv>(async (c, next) 
     if (changed) await emitLinkedAccountEvent(services.db, 'linked_account.needs_reauth', changed);
     services.lookups.forgetLinkedAccount(environment.id, id);
   } else if (services.lookups.shouldTouch(`linked_account/${id}`, linkedAccount.lastUsedAt, now)) {
-    await touchLinkedAccount(services.db, {
-      environmentId: environment.id,
-      id,
-      now,
-      granularityMs: TOUCH_GRANULARITY_MS,
-    });
+    // Bookkeeping: a database that cannot take the write must not fail an answer the caches served.
+    try {
+      await touchLinkedAccount(services.db, {
+        environmentId: environment.id,
+        id,
+        now,
+        granularityMs: TOUCH_GRANULARITY_MS,
+      });
+    } catch (error) {
+      if (!isDatabaseUnavailable(error)) throw error;
+      services.logger.warn('could not record the use of a linked account: the database is unavailable', {
+        request_id: c.get('requestId'),
+      });
+    }
   }
 });

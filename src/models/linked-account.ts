@@ -29,7 +29,8 @@ export const FieldCoverageSchema = z
 export const LinkedAccountSettingsSchema = z
   .object({
     hide_absence_details: z.boolean().openapi({
-      description: 'Privacy: time-off records of this account leave out absence details.',
+      description:
+        "Privacy: time-off requests of this account leave out their type, note and remote data; per-type balances and the proxy's absence endpoints are refused (403).",
     }),
     sync_enabled: z.boolean().openapi({ description: 'Change feed: scheduled sync passes (default on).' }),
     sync_interval_minutes: z.number().int().openapi({ description: 'Minutes between passes (default 15).' }),

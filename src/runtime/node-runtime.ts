@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Context } from 'hono';
 import { MemoryCache } from '../cache/memory';
 import { RedisCache } from '../cache/redis';
 import type { Cache } from '../cache/types';
@@ -36,14 +38,20 @@ export async function createNodeRuntime(
 
   let database: DatabaseHandle;
   if (config.databaseUrl) {
-    database = await connectPostgres(config.databaseUrl, { migrate: options.migrate ?? true });
+    database = await connectPostgres(config.databaseUrl, {
+      migrate: options.migrate ?? true,
+      connectTimeoutMs: config.databaseConnectTimeoutMs,
+    });
   } else {
     await mkdir(config.dataDir, { recursive: true });
     database = await connectPglite(join(config.dataDir, 'pglite'), { logger: options.logger });
   }
 
   const cache: Cache = config.redisUrl
-    ? new RedisCache(config.redisUrl, config.redisKeyPrefix)
+    ? new RedisCache(config.redisUrl, config.redisKeyPrefix, {
+        timeoutMs: config.redisTimeoutMs,
+        logger: options.logger,
+      })
     : new MemoryCache();
   // An injected fetch (tests) is used as given; otherwise Personio is reached through undici directly.
   const transport = options.fetch ? undefined : nodeTransport();
@@ -61,6 +69,7 @@ export async function createNodeRuntime(
       transport,
       sandbox: sandbox ? { baseUrl: SANDBOX_BASE_URL, fetch: sandbox.fetch } : undefined,
       logger: options.logger,
+      clientAddress: socketAddress,
     },
     async close() {
       await transport?.close();
@@ -68,6 +77,15 @@ export async function createNodeRuntime(
       await database.close();
     },
   };
+}
+
+/** The address the request's connection comes from (requests not served by `@hono/node-server` have none). */
+function socketAddress(c: Context): string | undefined {
+  try {
+    return getConnInfo(c).remote.address;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Embedded mode keeps a generated key beside the data it protects, and says so. */

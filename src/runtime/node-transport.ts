@@ -3,7 +3,12 @@ import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { brotliDecompress, gunzip, inflate } from 'node:zlib';
 import { Agent, type Dispatcher, errors } from 'undici';
-import { type HttpTransport, TransportError, type UpstreamResponse } from '../providers/http';
+import {
+  type HttpTransport,
+  type OutboundRequest,
+  TransportError,
+  type UpstreamResponse,
+} from '../providers/http';
 
 const decoders: Record<string, (input: Buffer) => Promise<Buffer>> = {
   gzip: promisify(gunzip),
@@ -37,9 +42,8 @@ export function nodeTransport(
       const headers: string[] = [];
       for (const [name, value] of request.headers) headers.push(name, value);
       const { body } = request;
-      let answer: Dispatcher.ResponseData;
-      try {
-        answer = await agent.request({
+      const send = () =>
+        agent.request({
           origin: request.url.origin,
           path: `${request.url.pathname}${request.url.search}`,
           method: request.method as Dispatcher.HttpMethod,
@@ -53,8 +57,17 @@ export function nodeTransport(
           headersTimeout: request.timeoutMs,
           bodyTimeout: request.timeoutMs,
         });
+      let answer: Dispatcher.ResponseData;
+      try {
+        answer = await send();
       } catch (error) {
-        throw transportError(error);
+        if (!resentOnReset(request, error)) throw transportError(error);
+        // undici drops a connection that failed, so this attempt opens a fresh one or takes another idle one.
+        try {
+          answer = await send();
+        } catch (again) {
+          throw transportError(again);
+        }
       }
       return new NodeResponse(answer);
     },
@@ -143,6 +156,30 @@ export function decodeUtf8(buffer: Buffer): string {
     start = end;
   }
   return text;
+}
+
+/** Methods that HTTP defines as idempotent: sending one twice has the effect of sending it once. */
+const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+
+/** How a connection fails when the other side closed or reset it (an idle keep-alive connection, typically). */
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
+
+/**
+ * Whether a request that failed before any answer arrived is sent once more. A server may close an idle
+ * keep-alive connection just as a request goes out on it: the request fails with a reset although the
+ * server never saw it, which is the transport's problem and not the caller's. Only idempotent methods are
+ * sent again, and only with a body that can be sent twice (none, or a buffer): undici does not say
+ * whether any byte of a request reached the server, and a POST that did may have been acted on — the
+ * client's keyed writes look the outcome up instead.
+ */
+function resentOnReset(request: OutboundRequest, error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return (
+    typeof code === 'string' &&
+    RESET_CODES.has(code) &&
+    IDEMPOTENT_METHODS.has(request.method.toUpperCase()) &&
+    (request.body === null || request.body instanceof ArrayBuffer)
+  );
 }
 
 function transportError(error: unknown): TransportError {

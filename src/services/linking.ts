@@ -13,6 +13,7 @@ import { emitLinkedAccountEvent } from '../events/connection';
 import { decryptCredentials, encryptCredentials, forgetLinkedAccountToken } from '../providers/factory';
 import type { PersonioCredentials } from '../providers/personio/client';
 import { employeeFieldCoverage } from '../providers/personio/mappers/coverage';
+import { attributeValue } from '../providers/personio/mappers/values';
 import { AttributeListSchema, EmployeeListSchema } from '../providers/personio/schemas';
 
 /** What a live check of Personio credentials found out. */
@@ -37,7 +38,7 @@ export async function validatePersonioCredentials(
   try {
     const employees = await client.get('/company/employees', [['limit', '1']], EmployeeListSchema);
     const attributes = await client.get('/company/employees/attributes', [], AttributeListSchema);
-    const firstId = employees!.data[0]?.attributes.id?.value;
+    const firstId = attributeValue(employees!.data[0]?.attributes ?? {}, 'id');
     return {
       fieldCoverage: employeeFieldCoverage(attributes!.data, services.now()),
       companyFingerprint:

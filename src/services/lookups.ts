@@ -20,12 +20,16 @@ export interface ApiKeyLookup {
  *
  * The price is bounded staleness: a key revoked, or a linked account disabled, deleted or linked
  * again in another process (the admin CLI, another gateway) is honoured here within `ttlMs`.
- * Writes made by this process call `forgetLinkedAccount`, so they take effect at once. Unknown keys
- * are never cached: a key created a moment ago works on its first request. Entries are keyed by
- * the presented key itself, which never leaves process memory; the database keeps only its hash.
+ * Writes made by this process call `forgetLinkedAccount`, so they take effect at once. Entries are
+ * keyed by the presented key itself, which never leaves process memory; the database keeps only its hash.
+ *
+ * A key found unknown (or revoked) is remembered as such for the same `ttlMs`, so repeating it costs
+ * no query. That cannot hold up a new key: keys are random (190 bits), so a new key is remembered as
+ * unknown only if its exact value was presented before it was created, and then for `ttlMs` at most.
  */
 export class RequestLookups {
   private readonly apiKeys: TtlCache<string, ApiKeyLookup>;
+  private readonly unknownApiKeys: TtlCache<string, true>;
   private readonly linkedAccounts: TtlCache<string, LinkedAccount>;
   private readonly touched: TtlCache<string, true>;
 
@@ -35,15 +39,25 @@ export class RequestLookups {
   ) {
     const settings = { ttlMs: options.ttlMs, maxEntries: MAX_ENTRIES, now: options.now };
     this.apiKeys = new TtlCache(settings);
+    this.unknownApiKeys = new TtlCache(settings);
     this.linkedAccounts = new TtlCache(settings);
     this.touched = new TtlCache({ ...settings, ttlMs: TOUCH_GRANULARITY_MS });
   }
 
   /** The active key and its environment; undefined when unknown or revoked. */
   async apiKey(presented: string): Promise<ApiKeyLookup | undefined> {
-    return this.apiKeys.getOrLoad(presented, async () =>
+    if (this.unknownApiKeys.get(presented)) return undefined;
+    const found = await this.apiKeys.getOrLoad(presented, async () =>
       findActiveApiKeyByHash(this.db, await hashApiKey(presented)),
     );
+    if (!found) this.unknownApiKeys.set(presented, true);
+    return found;
+  }
+
+  /** What `apiKey` answers without a query, when it can: the key, `null` (known unknown), or undefined. */
+  cachedApiKey(presented: string): ApiKeyLookup | null | undefined {
+    if (this.unknownApiKeys.get(presented)) return null;
+    return this.apiKeys.get(presented);
   }
 
   /** A live linked account of this environment; undefined when unknown, deleted or of another environment. */

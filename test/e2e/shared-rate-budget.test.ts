@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { PersonioSandbox } from '../../src/sandbox/personio';
 import {
@@ -68,6 +69,8 @@ describe.each(BUDGETS)(
 
     it(`never sends more than ${PER_SECOND}/s (bursts of ${BURST}) to Personio`, async () => {
       sandbox.resetStats();
+      const stalls = monitorEventLoopDelay({ resolution: 10 });
+      stalls.enable();
       sandbox.recordArrivals(true);
       const responses = await Promise.all(
         Array.from({ length: REQUESTS }, (_, index) =>
@@ -80,6 +83,7 @@ describe.each(BUDGETS)(
         ),
       );
       sandbox.recordArrivals(false);
+      stalls.disable();
       expect(responses.map((response) => response.status)).toEqual(Array(REQUESTS).fill(200));
 
       const arrivals = [...sandbox.stats.arrivals].sort((a, b) => a - b);
@@ -91,7 +95,11 @@ describe.each(BUDGETS)(
         for (let next = index; next < arrivals.length && arrivals[next]! < start + 1000; next++) count++;
         busiest = Math.max(busiest, count);
       }
-      expect(busiest).toBeLessThanOrEqual(PER_SECOND + BURST + 1 + SPARE);
+      // On a busy machine a process can stall: the simulator then stamps requests that arrived during the
+      // stall together, and a gateway sends slots it booked before the stall late. Either moves up to
+      // rate × stall requests into a later window: allowed for the longest stall this process saw.
+      const stalled = Math.ceil((PER_SECOND * stalls.max) / 1e9);
+      expect(busiest).toBeLessThanOrEqual(PER_SECOND + BURST + 1 + SPARE + stalled);
       // Paced, not merely lucky: 120 requests at 20/s cannot arrive faster than this.
       expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThanOrEqual(
         ((REQUESTS - BURST) / PER_SECOND) * 1000 * 0.9,

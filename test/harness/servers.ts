@@ -18,6 +18,19 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/** A server of this harness's own, which a test may take down and bring back (clients reconnect to the same URL). */
+export interface RestartableServer extends RunningServer {
+  /** Stops the server process, keeping its data and its port for `restart`. */
+  halt(): Promise<void>;
+  /** Starts it again on the same port, and waits until it answers. */
+  restart(): Promise<void>;
+}
+
+/** `throwaway`: start a server even when TEST_DATABASE_URL / TEST_REDIS_URL name one (tests that stop it). */
+export interface StartOptions {
+  throwaway?: boolean;
+}
+
 const HOST = '127.0.0.1';
 const PG_SUPERUSER = 'postgres';
 const PG_OS_USER = 'postgres';
@@ -197,8 +210,10 @@ async function chownToPostgresUser(dir: string): Promise<void> {
   await chown(dir, Number(uid.output.trim()), Number(gid.output.trim()));
 }
 
-export async function startPostgres(): Promise<RunningServer> {
-  const override = process.env.TEST_DATABASE_URL;
+export async function startPostgres(options: { throwaway: true }): Promise<RestartableServer>;
+export async function startPostgres(options?: StartOptions): Promise<RunningServer>;
+export async function startPostgres(options: StartOptions = {}): Promise<RunningServer | RestartableServer> {
+  const override = options.throwaway ? undefined : process.env.TEST_DATABASE_URL;
   if (override) return { url: override, stop: async () => {} };
 
   const dir = await mkdtemp(join(tmpdir(), 'roster-pg-'));
@@ -256,8 +271,9 @@ export async function startPostgres(): Promise<RunningServer> {
       ].join('\n'),
     );
 
-    for (let attempt = 1; ; attempt++) {
-      const port = await freePort();
+    const startOn = async (
+      port: number,
+    ): Promise<{ ok: true } | { ok: false; log: string; error: Error }> => {
       const logFile = join(dir, `postgres-${port}.log`);
       const start = await exec(
         pgTool('pg_ctl'),
@@ -266,14 +282,38 @@ export async function startPostgres(): Promise<RunningServer> {
       );
       if (start.code !== 0) {
         const log = await logTail(logFile);
-        if (attempt < START_ATTEMPTS && PORT_IN_USE.test(log)) continue;
-        throw new Error(
+        const error = new Error(
           `pg_ctl start failed on port ${port} (exit ${start.code}):\n${indent(start.output)}\n` +
             `  server log (${logFile}):\n${indent(log)}`,
         );
+        return { ok: false, log, error };
       }
       await waitForPgReady(port, dataDir, logFile);
-      return { url: `postgres://${PG_SUPERUSER}@${HOST}:${port}/postgres`, stop };
+      return { ok: true };
+    };
+    for (let attempt = 1; ; attempt++) {
+      const port = await freePort();
+      const started = await startOn(port);
+      if (!started.ok) {
+        if (attempt < START_ATTEMPTS && PORT_IN_USE.test(started.log)) continue;
+        throw started.error;
+      }
+      const halt = async () => {
+        const pid = postmasterPid(dataDir);
+        if (!pid || !isAlive(pid)) return;
+        // Fast shutdown: sessions are ended at once, but committed data is kept (an immediate one would
+        // lose the last commits, as this cluster runs with synchronous_commit off).
+        await exec(pgTool('pg_ctl'), ['-D', dataDir, 'stop', '-m', 'fast', '-w', '-t', '30'], {
+          cwd: dir,
+          asPostgres: true,
+        });
+        if (!(await waitForExit(pid, 10_000))) throw new Error(`PostgreSQL (pid ${pid}) did not stop`);
+      };
+      const restart = async () => {
+        const again = await startOn(port);
+        if (!again.ok) throw again.error;
+      };
+      return { url: `postgres://${PG_SUPERUSER}@${HOST}:${port}/postgres`, stop, halt, restart };
     }
   } catch (err) {
     await stop();
@@ -319,8 +359,10 @@ function redisPing(port: number): Promise<boolean> {
   });
 }
 
-export async function startRedis(): Promise<RunningServer> {
-  const override = process.env.TEST_REDIS_URL;
+export async function startRedis(options: { throwaway: true }): Promise<RestartableServer>;
+export async function startRedis(options?: StartOptions): Promise<RunningServer>;
+export async function startRedis(options: StartOptions = {}): Promise<RunningServer | RestartableServer> {
+  const override = options.throwaway ? undefined : process.env.TEST_REDIS_URL;
   if (override) return { url: override, stop: async () => {} };
 
   const bin = process.env.REDIS_SERVER_BIN ?? 'redis-server';
@@ -349,56 +391,77 @@ export async function startRedis(): Promise<RunningServer> {
     }
   };
 
+  /** Runs redis-server on `port`; undefined once it answers PING, else why not (and its log). */
+  const startOn = async (
+    port: number,
+  ): Promise<{ exitInfo: string | undefined; log: string } | undefined> => {
+    const logFile = join(dir, `redis-${port}.log`);
+    // biome-ignore format: keep flag/value pairs on one line
+    const args = [
+      '--port', String(port),
+      '--bind', HOST,
+      '--daemonize', 'no',
+      '--save', '',
+      '--appendonly', 'no',
+      '--dir', dir,
+      '--logfile', logFile,
+      '--pidfile', join(dir, 'redis.pid'),
+    ];
+    const child = spawn(bin, args, { cwd: dir, env: childEnv(), stdio: 'ignore' });
+    child.unref();
+    let exitInfo: string | undefined;
+    const spawned = new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', (err) => {
+        exitInfo = err.message;
+        reject(
+          new Error(
+            `Could not run ${bin}: ${err.message}. Install it (apt-get install redis-server) or set TEST_REDIS_URL.`,
+          ),
+        );
+      });
+    });
+    child.once('exit', (code, signal) => {
+      exitInfo = `exited with ${signal ?? `code ${code}`}`;
+    });
+    await spawned;
+    pid = child.pid;
+
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    let ready = false;
+    while (!ready && !exitInfo && Date.now() < deadline) {
+      ready = await redisPing(port);
+      if (!ready) await sleep(50);
+    }
+    if (ready) return undefined;
+    const log = await logTail(logFile);
+    if (pid && isAlive(pid)) child.kill('SIGKILL');
+    return { exitInfo, log };
+  };
+  const failure = (port: number, failed: { exitInfo: string | undefined; log: string }) =>
+    new Error(
+      `redis-server on port ${port} did not answer PING (${failed.exitInfo ?? 'timed out'}).\n` +
+        `  server log:\n${indent(failed.log)}`,
+    );
+
   try {
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
-      const logFile = join(dir, `redis-${port}.log`);
-      // biome-ignore format: keep flag/value pairs on one line
-      const args = [
-        '--port', String(port),
-        '--bind', HOST,
-        '--daemonize', 'no',
-        '--save', '',
-        '--appendonly', 'no',
-        '--dir', dir,
-        '--logfile', logFile,
-        '--pidfile', join(dir, 'redis.pid'),
-      ];
-      const child = spawn(bin, args, { cwd: dir, env: childEnv(), stdio: 'ignore' });
-      child.unref();
-      let exitInfo: string | undefined;
-      const spawned = new Promise<void>((resolve, reject) => {
-        child.once('spawn', resolve);
-        child.once('error', (err) => {
-          exitInfo = err.message;
-          reject(
-            new Error(
-              `Could not run ${bin}: ${err.message}. Install it (apt-get install redis-server) or set TEST_REDIS_URL.`,
-            ),
-          );
-        });
-      });
-      child.once('exit', (code, signal) => {
-        exitInfo = `exited with ${signal ?? `code ${code}`}`;
-      });
-      await spawned;
-      pid = child.pid;
-
-      const deadline = Date.now() + READY_TIMEOUT_MS;
-      let ready = false;
-      while (!ready && !exitInfo && Date.now() < deadline) {
-        ready = await redisPing(port);
-        if (!ready) await sleep(50);
+      const failed = await startOn(port);
+      if (failed) {
+        if (failed.exitInfo && attempt < START_ATTEMPTS && PORT_IN_USE.test(failed.log)) continue;
+        throw failure(port, failed);
       }
-      if (ready) return { url: `redis://${HOST}:${port}`, stop };
-
-      const log = await logTail(logFile);
-      if (pid && isAlive(pid)) child.kill('SIGKILL');
-      if (exitInfo && attempt < START_ATTEMPTS && PORT_IN_USE.test(log)) continue;
-      throw new Error(
-        `redis-server on port ${port} did not answer PING (${exitInfo ?? 'timed out'}).\n` +
-          `  server log (${logFile}):\n${indent(log)}`,
-      );
+      const halt = async () => {
+        if (!pid || !isAlive(pid)) return;
+        process.kill(pid, 'SIGKILL');
+        if (!(await waitForExit(pid, 10_000))) throw new Error(`redis-server (pid ${pid}) did not stop`);
+      };
+      const restart = async () => {
+        const again = await startOn(port);
+        if (again) throw failure(port, again);
+      };
+      return { url: `redis://${HOST}:${port}`, stop, halt, restart };
     }
   } catch (err) {
     await stop();

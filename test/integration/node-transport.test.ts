@@ -1,4 +1,5 @@
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryCache } from '../../src/cache/memory';
@@ -229,6 +230,85 @@ describe('Personio client over each transport', () => {
       expect(authCalls).toBeGreaterThan(0);
     } finally {
       await transport.close?.();
+    }
+  });
+});
+
+/**
+ * A raw server that answers the first request of every connection with keep-alive, and drops the second
+ * request of the first connection without answering (the race of a server closing an idle keep-alive
+ * connection just as the client sends on it): by a reset (RST) or by closing its side (FIN).
+ */
+async function droppingServer(drop: 'reset' | 'closed') {
+  const connections: string[][] = [];
+  const server = createNetServer((socket) => {
+    const requests: string[] = [];
+    connections.push(requests);
+    const first = connections.length === 1;
+    let buffered = '';
+    socket.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('latin1');
+      for (let end = buffered.indexOf('\r\n\r\n'); end !== -1; end = buffered.indexOf('\r\n\r\n')) {
+        const head = buffered.slice(0, end);
+        const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+        if (buffered.length < end + 4 + length) return;
+        buffered = buffered.slice(end + 4 + length);
+        requests.push(head.split('\r\n')[0]!);
+        if (first && requests.length === 2) {
+          if (drop === 'reset') socket.resetAndDestroy();
+          else socket.destroy();
+          return;
+        }
+        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok');
+      }
+    });
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    connections,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('node transport on a keep-alive connection the server drops', () => {
+  it.each(['reset', 'closed'] as const)(
+    'sends an idempotent request once more on a fresh connection when the old one is %s before any answer',
+    async (drop) => {
+      const server = await droppingServer(drop);
+      const transport = nodeTransport({ connections: 1 });
+      try {
+        const warmup = await transport.send(request(`${server.url}/first`));
+        expect(await warmup.text()).toBe('ok');
+
+        const answer = await transport.send(request(`${server.url}/second`));
+        expect(answer.status).toBe(200);
+        expect(await answer.text()).toBe('ok');
+        // The second request went out on the kept-alive connection, was dropped, and was sent again.
+        expect(server.connections[0]).toEqual(['GET /first HTTP/1.1', 'GET /second HTTP/1.1']);
+        expect(server.connections.slice(1).flat()).toEqual(['GET /second HTTP/1.1']);
+      } finally {
+        await transport.close();
+        await server.close();
+      }
+    },
+  );
+
+  it('does not send a POST again: the server may have acted on it', async () => {
+    const server = await droppingServer('reset');
+    const transport = nodeTransport({ connections: 1 });
+    try {
+      await (await transport.send(request(`${server.url}/first`))).discard();
+      const body = new TextEncoder().encode('{"a":1}').buffer as ArrayBuffer;
+      await expect(
+        transport.send(request(`${server.url}/write`, { method: 'POST', body })),
+      ).rejects.toBeInstanceOf(TransportError);
+      expect(server.connections.flat()).toEqual(['GET /first HTTP/1.1', 'POST /write HTTP/1.1']);
+    } finally {
+      await transport.close();
+      await server.close();
     }
   });
 });

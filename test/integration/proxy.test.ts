@@ -448,3 +448,133 @@ describe('proxy: binary responses from the simulator', () => {
     }
   });
 });
+
+describe('proxy: absence endpoints stay closed while the account hides absence details', () => {
+  let storage: Storage;
+  let sandbox: PersonioSandbox;
+  let gateway: TestGateway;
+  let gatewayServer: LoopbackServer;
+  let tenant: Tenant;
+
+  beforeAll(async () => {
+    storage = await openStorage('postgres');
+    sandbox = createPersonioSandbox({ employees: 20 });
+    const options = { env: { AUTH_CACHE_TTL_MS: '0' } };
+    const setup = await startGateway(storage, sandbox, undefined, options);
+    tenant = await createTenant(setup);
+    gateway = await startGateway(storage, sandbox, tenant, options);
+    gatewayServer = await serveFetch(gateway.app.fetch);
+  });
+
+  afterAll(async () => {
+    await gatewayServer?.close();
+    await storage?.close();
+  });
+
+  const hideAbsenceDetails = async (hidden: boolean) => {
+    const reply = await gateway.request(`/linked-accounts/${tenant.linkedAccountId}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ settings: { hide_absence_details: hidden } }),
+      linkedAccountId: null,
+    });
+    expect(reply.status).toBe(200);
+  };
+  const get = (path: string) =>
+    rawRequest(gatewayServer.port, `/proxy/${path}`, {
+      Authorization: `Bearer ${tenant.apiKey}`,
+      'X-Linked-Account-Id': tenant.linkedAccountId,
+    });
+  /** Routes the simulator saw besides the token exchange. */
+  const reached = () => Object.keys(sandbox.stats.byRoute).filter((route) => !route.endsWith('/auth'));
+
+  // Sent byte for byte; each names an absence endpoint once decoded and normalised.
+  const CLOSED = [
+    'company/time-offs',
+    'company/time%2Doffs',
+    'company/time%2doffs?limit=1',
+    'company/%74ime-offs',
+    'company/%74%69%6d%65%2d%6f%66%66%73',
+    'company/time%252Doffs',
+    'company%2Ftime-offs',
+    'company/absence%2Dperiods',
+    'company/absence-periods/e2a4c9d0-55b1-4c1e-8d7a-2f3b4c5d6e7f',
+    'Company/Time-Offs',
+    'company/TIME-OFFS/1',
+    'company/x/../time-offs',
+    'company/x/%2e%2e/time-offs',
+    'company/./time-offs',
+    'v1/company/time%2Doffs',
+    '%76%31/company/time-offs',
+    'v2/absence-periods',
+    'v2/absence%2Dperiods/e2a4c9d0-55b1-4c1e-8d7a-2f3b4c5d6e7f/breakdowns',
+    'company/employees/1/absences/balance',
+    'company/employees/1/%61bsences/balance',
+    'company/custom-reports/reports/1',
+  ];
+  // Refused as paths (`//`, a trailing `/`, `..` the URL parser cannot resolve): 400 before any policy.
+  const REFUSED = [
+    'company//time-offs',
+    'company/time-offs/',
+    'company/time-offs%2F',
+    'company%2F%2Ftime-offs',
+    'company/x/..%2Ftime-offs',
+  ];
+
+  it('refuses every spelling of an absence endpoint with 403, and none reaches Personio', async () => {
+    await hideAbsenceDetails(true);
+    sandbox.resetStats();
+    const outcomes = [];
+    const messages = new Set<string>();
+    for (const path of CLOSED) {
+      const answer = await get(path);
+      const error = answer.status === 403 ? JSON.parse(answer.body).error : null;
+      outcomes.push({
+        path,
+        status: answer.status,
+        source: answer.headers.match(/x-roster-source: (\w+)/i)?.[1],
+        code: error?.code,
+        setting: error?.details?.setting,
+      });
+      if (error) messages.add(error.message);
+    }
+    expect(outcomes).toEqual(
+      CLOSED.map((path) => ({
+        path,
+        status: 403,
+        source: 'gateway',
+        code: 'forbidden',
+        setting: 'hide_absence_details',
+      })),
+    );
+    // Why, and how to change it.
+    for (const message of messages) expect(message).toContain('PATCH /linked-accounts/{id}');
+    for (const path of REFUSED) {
+      const answer = await get(path);
+      expect({ path, status: answer.status }).toEqual({ path, status: 400 });
+    }
+    expect(reached()).toEqual([]);
+  });
+
+  it('keeps the type catalogue and other endpoints open while details are hidden', async () => {
+    await hideAbsenceDetails(true);
+    for (const path of [
+      'company/time-off-types',
+      'company/employees?limit=1',
+      'company/time%2Doff%2Dtypes',
+    ]) {
+      const answer = await get(path);
+      expect({ path, status: answer.status }).toEqual({ path, status: 200 });
+      expect(answer.headers).toMatch(/x-roster-source: upstream/i);
+    }
+  });
+
+  it('sends Personio the canonical path: an encoded absence path reaches time-offs once the setting is off', async () => {
+    await hideAbsenceDetails(false);
+    sandbox.resetStats();
+    const answer = await get('company/time%2Doffs?limit=1');
+    expect(answer.status).toBe(200);
+    expect(answer.body).toContain('"TimeOffPeriod"');
+    expect(reached()).toEqual(['GET /v1/company/time-offs']);
+  });
+});

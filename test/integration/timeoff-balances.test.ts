@@ -104,4 +104,43 @@ describe.each<Backend>(['pglite', 'postgres'])('unified time-off balances over %
     expect(reply.status).toBe(400);
     expect(reply.body.error.details[0].field).toBe('cursor');
   });
+
+  it('refuses balances with 403 while the account hides absence details, without asking Personio', async () => {
+    const settings = (hidden: boolean) =>
+      gateway.request(`/linked-accounts/${tenant.linkedAccountId}`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ settings: { hide_absence_details: hidden } }),
+        linkedAccountId: null,
+      });
+    const first = await send(gateway, tenant, 'GET', '/unified/hris/timeoff-balances?limit=1');
+    expect(first.status).toBe(200);
+    expect((await settings(true)).status).toBe(200);
+    try {
+      sandbox.resetStats();
+      const employeeId = sandbox.employeeIds()[3]!;
+      for (const path of [
+        '/unified/hris/timeoff-balances',
+        `/unified/hris/timeoff-balances?employee_id=${employeeId}`,
+        `/unified/hris/timeoff-balances?limit=1&cursor=${encodeURIComponent(first.body.next_cursor)}`,
+      ]) {
+        const reply = await send(gateway, tenant, 'GET', path);
+        expect({ path, status: reply.status, code: reply.body.error?.code }).toEqual({
+          path,
+          status: 403,
+          code: 'forbidden',
+        });
+        expect(reply.body.error.message).toContain('hide_absence_details');
+        expect(reply.body.error.message).toContain('PATCH /linked-accounts/{id}');
+        expect(reply.body.error.details).toEqual({ setting: 'hide_absence_details' });
+        expect(reply.body.error.request_id).toMatch(/^req_/);
+      }
+      expect(sandbox.stats.requests).toBe(0);
+    } finally {
+      expect((await settings(false)).status).toBe(200);
+    }
+    const visible = await send(gateway, tenant, 'GET', '/unified/hris/timeoff-balances?limit=1');
+    expect(visible.status).toBe(200);
+    expect(visible.body.result[0].timeoff_type.name).toEqual(expect.any(String));
+  });
 });

@@ -124,16 +124,7 @@ export class PersonioClient {
     if (response.status === 404 && options.notFoundAsNull) return null;
     if (!isOk(response)) throw upstreamError(response.status, parsedBody, response.headers);
     const parsed = schema.safeParse(parsedBody);
-    if (!parsed.success) {
-      throw new ApiError('provider_error', 'Personio sent a response the gateway does not understand.', {
-        details: {
-          upstream_status: response.status,
-          issues: parsed.error.issues
-            .slice(0, 5)
-            .map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
-        },
-      });
-    }
+    if (!parsed.success) throw unreadableAnswer(response.status, parsed.error, 'a response');
     return parsed.data;
   }
 
@@ -192,11 +183,7 @@ export class PersonioClient {
     }
     if (!isOk(response)) throw upstreamError(response.status, body, response.headers);
     const parsed = AuthResponseSchema.safeParse(body);
-    if (!parsed.success) {
-      throw new ApiError('provider_error', 'Personio sent an authentication response without a token.', {
-        details: { upstream_status: response.status },
-      });
-    }
+    if (!parsed.success) throw unreadableAnswer(response.status, parsed.error, 'an authentication response');
     return {
       token: parsed.data.data.token,
       expiresInSeconds: parsed.data.data.expires_in ?? DEFAULT_TOKEN_LIFETIME_SECONDS,
@@ -319,4 +306,17 @@ async function readJson(response: UpstreamResponse): Promise<unknown> {
       details: { upstream_status: response.status },
     });
   }
+}
+
+/** A field the gateway reads came in a shape it cannot use: `provider_error` naming the field (never its value). */
+function unreadableAnswer(status: number, error: z.ZodError, what: string): ApiError {
+  const issues = error.issues
+    .slice(0, 5)
+    .map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+  const first = issues[0]?.path;
+  return new ApiError(
+    'provider_error',
+    `Personio sent ${what} the gateway does not understand${first ? ` (field \`${first}\`)` : ''}.`,
+    { details: { upstream_status: status, issues } },
+  );
 }

@@ -4,7 +4,7 @@ import type { Employee } from '../../models/employee';
 import type { EmployeeListQuery, Page } from '../types';
 import type { PersonioClient } from './client';
 import { mapEmployee, mapEmploymentStatus } from './mappers/employee';
-import { instant } from './mappers/values';
+import { attributeValue, instant } from './mappers/values';
 import { EmployeeListSchema, EmployeeResponseSchema, type PersonioEmployee } from './schemas';
 
 /** Personio's enforced maximum page size for `GET /company/employees`. */
@@ -141,20 +141,19 @@ function matches(
   updatedAfter: number | undefined,
 ): boolean {
   if (statuses) {
-    const status = record.attributes.status;
-    if (!status) {
+    if (record.attributes.status === undefined || record.attributes.status === null) {
       throw new ApiError(
         'provider_forbidden',
         'The employment_status filter needs the Personio attribute `status`, which this credential cannot read.',
         { details: { personio_attribute: 'status' } },
       );
     }
-    const mapped = mapEmploymentStatus(status.value);
+    const mapped = mapEmploymentStatus(attributeValue(record.attributes, 'status'));
     if (!mapped || !statuses.has(mapped)) return false;
   }
   if (updatedAfter !== undefined) {
     // Personio already filters with `updated_since`; re-checking keeps "strictly after" exact at second precision.
-    const modified = instant(record.attributes.last_modified_at?.value);
+    const modified = instant(attributeValue(record.attributes, 'last_modified_at'));
     if (modified !== null && Date.parse(modified) <= updatedAfter) return false;
   }
   return true;

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { mapEmployee } from './mappers/employee';
 import {
   AttributeSchema,
   EmployeeListSchema,
   isAttribute,
   isRelation,
   isSupervisor,
+  type PersonioEmployee,
+  READ_EMPLOYEE_ATTRIBUTES,
   RelationSchema,
   SupervisorSchema,
 } from './schemas';
@@ -57,11 +60,43 @@ describe('EmployeeListSchema', () => {
     expect(parsed.data[1]!.attributes).toBe(attributes);
   });
 
-  it('rejects a page with an attribute that is not an attribute object, and says where', () => {
-    for (const attributes of [{ id: 2 }, { id: { label: 3, value: 2 } }, { id: { label: 'ID' } }, [], null]) {
+  it('rejects a page whose read attribute is not an attribute object, and names it', () => {
+    for (const attributes of [{ id: 2 }, { id: { label: 'ID' } }, { first_name: 'Mo' }, { dynamic_3: [] }]) {
       const parsed = EmployeeListSchema.safeParse(page(attributes));
       expect(parsed.success).toBe(false);
+      expect(parsed.error!.issues[0]!.path).toEqual(['data', 1, 'attributes', Object.keys(attributes)[0]]);
+    }
+    for (const attributes of [[], null]) {
+      const parsed = EmployeeListSchema.safeParse(page(attributes));
       expect(parsed.error!.issues[0]!.path).toEqual(['data', 1, 'attributes']);
     }
+  });
+
+  it('accepts attributes it does not read in any shape, and an unread label or type of a read one', () => {
+    const attributes = {
+      id: { label: 3, value: 2, type: [] },
+      fix_salary: 3000,
+      holiday_calendar: 'Berlin',
+      absence_entitlement: null,
+    };
+    expect(EmployeeListSchema.parse(page(attributes)).data[1]!.attributes).toBe(attributes);
+  });
+});
+
+describe('READ_EMPLOYEE_ATTRIBUTES', () => {
+  it('lists every attribute the employee mapper reads by name, so the schema checks each of them', () => {
+    const read = new Set<string>();
+    const attributes = new Proxy(
+      {},
+      {
+        get(target, key) {
+          if (typeof key === 'string') read.add(key);
+          return Reflect.get(target, key);
+        },
+      },
+    );
+    mapEmployee({ attributes } as PersonioEmployee);
+    expect(read.size).toBeGreaterThan(15);
+    expect([...read].filter((key) => !READ_EMPLOYEE_ATTRIBUTES.has(key))).toEqual([]);
   });
 });

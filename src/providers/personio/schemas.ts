@@ -1,57 +1,98 @@
 import { z } from 'zod';
 
 /**
- * What Personio v1 sends, as far as the gateway relies on it. Objects are loose (`z.looseObject`)
- * because Personio adds fields over time; the gateway must not break on a new one.
+ * What Personio v1 sends, checked only where the gateway reads it (the mappers, the pagers, the
+ * linking checks). A field the gateway does not read may hold anything: Personio's own examples send
+ * `"offset": "0,"`, and one odd unread field must not fail a page. Objects are loose, so unread fields
+ * pass through untouched (`remote_data` is Personio's object as received). A read field of the wrong
+ * type fails the answer with `provider_error`, whose details give the field's path.
  */
-
-export const AttributeSchema = z.looseObject({
-  label: z.string().nullish(),
-  value: z.unknown(),
-  type: z.string().nullish(),
-  universal_id: z.string().nullish(),
-});
-export type PersonioAttribute = z.infer<typeof AttributeSchema>;
 
 /**
- * `attributes`: every entry an attribute object. Checked in place by `isAttribute` (the same rules
- * as AttributeSchema) rather than parsed: a page holds thousands of attributes, and parsing would
- * copy each one; the mappers read only a few.
+ * An attribute object, `{ label, value, type, universal_id }`. Only `value` is read for every attribute
+ * (`label` for custom ones, `universal_id` to find the date of birth, both leniently); `type` never.
  */
-const AttributeMapSchema = z.custom<Record<string, PersonioAttribute>>(
-  (value) => isPlainObject(value) && Object.values(value).every(isAttribute),
-  { error: 'expected an object of attribute objects ({ label, value, type, universal_id })' },
-);
+export const AttributeSchema = z.looseObject({ value: z.unknown() });
+export type PersonioAttribute = z.infer<typeof AttributeSchema>;
 
-export const EmployeeSchema = z.looseObject({
-  type: z.literal('Employee'),
-  attributes: AttributeMapSchema,
-});
+/** The employee attributes the mapper and the employee filters read, besides every custom `dynamic_*` one. */
+export const READ_EMPLOYEE_ATTRIBUTES: ReadonlySet<string> = new Set([
+  'id',
+  'first_name',
+  'last_name',
+  'preferred_name',
+  'email',
+  'gender',
+  'status',
+  'position',
+  'employment_type',
+  'department',
+  'team',
+  'office',
+  'subcompany',
+  'cost_centers',
+  'supervisor',
+  'hire_date',
+  'termination_date',
+  'date_of_birth',
+  'weekly_working_hours',
+  'profile_picture',
+  'created_at',
+  'last_modified_at',
+]);
+
+/** Whether the gateway reads this attribute of an employee (custom ones become `custom_fields`). */
+export function isReadAttribute(key: string, attribute: unknown): boolean {
+  return (
+    READ_EMPLOYEE_ATTRIBUTES.has(key) ||
+    key.startsWith('dynamic_') ||
+    (isPlainObject(attribute) && attribute.universal_id === 'date_of_birth')
+  );
+}
+
+/**
+ * `attributes`: each attribute the gateway reads must be an attribute object, and a custom one's
+ * `label` (its name in `custom_fields`) a string; the others may be anything. Checked in place rather
+ * than parsed: a page holds thousands of attributes, and parsing would copy each one.
+ */
+const AttributeMapSchema = z
+  .custom<Record<string, unknown>>(isPlainObject, { error: 'expected an object of attributes' })
+  .superRefine((attributes, context) => {
+    for (const key of Object.keys(attributes)) {
+      const attribute = attributes[key];
+      if (!isReadAttribute(key, attribute)) continue;
+      if (!isAttribute(attribute)) {
+        context.addIssue({
+          code: 'custom',
+          path: [key],
+          message: 'expected an attribute object ({ label, value, type, universal_id })',
+        });
+      } else if (key.startsWith('dynamic_') && !isOptionalString(attribute.label)) {
+        context.addIssue({
+          code: 'custom',
+          path: [key, 'label'],
+          message: 'expected a string (a custom attribute is named by its label)',
+        });
+      }
+    }
+  });
+
+export const EmployeeSchema = z.looseObject({ attributes: AttributeMapSchema });
 export type PersonioEmployee = z.infer<typeof EmployeeSchema>;
 
 export const EmployeeListSchema = z.looseObject({
   success: z.literal(true),
-  metadata: z
-    .looseObject({
-      total_elements: z.number().int().nonnegative(),
-      current_page: z.number().int().nullish(),
-      total_pages: z.number().int().nullish(),
-    })
-    .nullish(),
-  offset: z.coerce.number().int().nullish(),
-  limit: z.coerce.number().int().nullish(),
+  metadata: z.looseObject({ total_elements: z.number().int().nonnegative().nullish() }).nullish(),
   data: z.array(EmployeeSchema),
 });
 export type PersonioEmployeeList = z.infer<typeof EmployeeListSchema>;
 
 export const EmployeeResponseSchema = z.looseObject({ success: z.literal(true), data: EmployeeSchema });
 
+/** What the linking check reads of an attribute definition: its key and universal id. */
 export const AttributeDefinitionSchema = z.looseObject({
   key: z.string(),
-  label: z.string().nullish(),
-  type: z.string().nullish(),
   universal_id: z.string().nullish(),
-  options: z.array(z.unknown()).nullish(),
 });
 export type PersonioAttributeDefinition = z.infer<typeof AttributeDefinitionSchema>;
 
@@ -66,13 +107,11 @@ export const AuthResponseSchema = z.looseObject({
 });
 
 export const ErrorResponseSchema = z.looseObject({
-  success: z.literal(false).optional(),
   error: z.looseObject({ code: z.unknown().optional(), message: z.string().nullish() }).nullish(),
 });
 
-/** Nested relation objects: `{ type: "Department", attributes: { id, name } }`. */
+/** Nested relation objects: `{ type: "Department", attributes: { id, name } }` (`type` is not read). */
 export const RelationSchema = z.looseObject({
-  type: z.string().nullish(),
   attributes: z.looseObject({
     id: z.union([z.number(), z.string()]).nullish(),
     name: z.string().nullish(),
@@ -82,11 +121,8 @@ export const RelationSchema = z.looseObject({
 
 export type PersonioRelation = z.infer<typeof RelationSchema>;
 
-/** `supervisor`: a nested employee whose attributes are attribute objects again. */
-export const SupervisorSchema = z.looseObject({
-  type: z.string().nullish(),
-  attributes: z.record(z.string(), AttributeSchema),
-});
+/** `supervisor`: a nested employee; its `id` and name attributes are read leniently, the rest not at all. */
+export const SupervisorSchema = z.looseObject({ attributes: z.record(z.string(), z.unknown()) });
 export type PersonioSupervisor = z.infer<typeof SupervisorSchema>;
 
 /*
@@ -106,25 +142,16 @@ const isOptionalString = (value: unknown) =>
 const isOptionalId = (value: unknown) => isOptionalString(value) || typeof value === 'number';
 
 export function isRelation(value: unknown): value is PersonioRelation {
-  if (!isPlainObject(value) || !isOptionalString(value.type) || !isPlainObject(value.attributes))
-    return false;
+  if (!isPlainObject(value) || !isPlainObject(value.attributes)) return false;
   const { id, name, percentage } = value.attributes;
   return isOptionalId(id) && isOptionalString(name) && isOptionalId(percentage);
 }
 
 export function isAttribute(value: unknown): value is PersonioAttribute {
-  return (
-    isPlainObject(value) &&
-    // `value: z.unknown()` still requires the key (its value may be anything, undefined included).
-    'value' in value &&
-    isOptionalString(value.label) &&
-    isOptionalString(value.type) &&
-    isOptionalString(value.universal_id)
-  );
+  // `value: z.unknown()` still requires the key (its value may be anything, undefined included).
+  return isPlainObject(value) && 'value' in value;
 }
 
 export function isSupervisor(value: unknown): value is PersonioSupervisor {
-  if (!isPlainObject(value) || !isOptionalString(value.type) || !isPlainObject(value.attributes))
-    return false;
-  return Object.values(value.attributes).every(isAttribute);
+  return isPlainObject(value) && isPlainObject(value.attributes);
 }

@@ -5,7 +5,7 @@ import type { Page, TimeoffBalanceListQuery } from '../types';
 import type { PersonioClient } from './client';
 import { PERSONIO_EMPLOYEE_PAGE_SIZE } from './employees';
 import { mapBalance } from './mappers/timeoff';
-import { id } from './mappers/values';
+import { attributeValue, id } from './mappers/values';
 import { EmployeeListSchema } from './schemas';
 import { BalanceListSchema, type PersonioBalance } from './timeoff-schemas';
 import { listTimeoffTypes } from './timeoff-types';
@@ -97,7 +97,7 @@ async function fetchEmployeeIds(client: PersonioClient, offset: number) {
     ],
     EmployeeListSchema,
   );
-  const ids = page!.data.map((employee) => id(employee.attributes.id?.value));
+  const ids = page!.data.map((employee) => id(attributeValue(employee.attributes, 'id')));
   if (ids.some((employeeId) => employeeId === null)) {
     throw new ApiError('provider_error', 'Personio listed an employee without an id.');
   }

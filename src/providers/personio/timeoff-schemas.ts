@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { AttributeSchema } from './schemas';
 
 /**
- * What Personio v1 sends for absences, as far as the gateway relies on it. Loose objects, and unions
- * where the spec and its examples disagree, so a plausible variant does not break a sync.
+ * What Personio v1 sends for absences, checked only where the mappers and pagers read it (see
+ * schemas.ts): unread fields may hold anything and pass through untouched. Unions where the spec and
+ * its examples disagree, so a plausible variant of a read field does not break a sync either.
  */
 
 const IdSchema = z.union([z.number(), z.string()]);
@@ -11,16 +12,10 @@ const IdSchema = z.union([z.number(), z.string()]);
 const FlagSchema = z.union([z.boolean(), z.number(), z.string()]).nullish();
 const NumberLikeSchema = z.union([z.number(), z.string()]).nullish();
 
-const MetadataSchema = z
-  .looseObject({
-    total_elements: z.number().int().nonnegative().nullish(),
-    current_page: z.number().int().nullish(),
-    total_pages: z.number().int().nullish(),
-  })
-  .nullish();
+/** The pagers read `total_elements` only; `current_page` is documented from 0 and exampled from 1. */
+const MetadataSchema = z.looseObject({ total_elements: z.number().int().nonnegative().nullish() }).nullish();
 
 export const TimeOffTypeSchema = z.looseObject({
-  type: z.string().nullish(),
   attributes: z.looseObject({
     id: IdSchema,
     name: z.string().nullish(),
@@ -37,13 +32,12 @@ export const TimeOffTypeListSchema = z.looseObject({
   data: z.array(TimeOffTypeSchema),
 });
 
+/** The employee of an absence: only its `id` attribute is read. */
 const ShortEmployeeSchema = z.looseObject({
-  type: z.string().nullish(),
-  attributes: z.record(z.string(), AttributeSchema),
+  attributes: z.looseObject({ id: AttributeSchema.nullish() }),
 });
 
 export const TimeOffPeriodSchema = z.looseObject({
-  type: z.string().nullish(),
   attributes: z.looseObject({
     id: IdSchema,
     status: z.string().nullish(),
@@ -53,14 +47,7 @@ export const TimeOffPeriodSchema = z.looseObject({
     half_day_start: FlagSchema,
     half_day_end: FlagSchema,
     time_off_type: z
-      .looseObject({
-        type: z.string().nullish(),
-        attributes: z.looseObject({
-          id: IdSchema,
-          name: z.string().nullish(),
-          category: z.string().nullish(),
-        }),
-      })
+      .looseObject({ attributes: z.looseObject({ id: IdSchema, name: z.string().nullish() }) })
       .nullish(),
     employee: ShortEmployeeSchema.nullish(),
     // Not in the spec's schema, but in real responses (REFERENCE §3.5).
@@ -71,11 +58,10 @@ export const TimeOffPeriodSchema = z.looseObject({
 });
 export type PersonioTimeOffPeriod = z.infer<typeof TimeOffPeriodSchema>;
 
+// `offset` and `limit` are echoed back but not read: the official examples send `"offset": "0,"`.
 export const TimeOffListSchema = z.looseObject({
   success: z.literal(true),
   metadata: MetadataSchema,
-  offset: z.coerce.number().int().nullish(),
-  limit: z.coerce.number().int().nullish(),
   data: z.array(TimeOffPeriodSchema),
 });
 
@@ -88,15 +74,17 @@ const AbsenceTypeAttributesSchema = z.looseObject({
 });
 
 export const AbsencePeriodSchema = z.looseObject({
-  type: z.string().nullish(),
   attributes: z.looseObject({
     id: z.string().min(1),
-    measurement_unit: z.string().nullish(),
     effective_duration: NumberLikeSchema,
     employee: ShortEmployeeSchema.nullish(),
     // The examples wrap it (`{ type, attributes: {…} }`), the schema does not; either is read.
+    // (An object with `attributes` is the wrapped form, so its fields are checked there.)
     absence_type: z
-      .union([z.looseObject({ attributes: AbsenceTypeAttributesSchema }), AbsenceTypeAttributesSchema])
+      .union([
+        z.looseObject({ attributes: AbsenceTypeAttributesSchema }),
+        AbsenceTypeAttributesSchema.extend({ attributes: z.undefined().optional() }),
+      ])
       .nullish(),
     start: z.string(),
     end: z.string().nullish(),
@@ -115,8 +103,6 @@ export type PersonioAbsencePeriod = z.infer<typeof AbsencePeriodSchema>;
 export const AbsencePeriodListSchema = z.looseObject({
   success: z.literal(true),
   metadata: MetadataSchema,
-  offset: z.coerce.number().int().nullish(),
-  limit: z.coerce.number().int().nullish(),
   data: z.array(AbsencePeriodSchema),
 });
 
@@ -130,7 +116,6 @@ export const DeletedSchema = z.looseObject({ success: z.literal(true) });
 export const BalanceSchema = z.looseObject({
   id: IdSchema,
   name: z.string().nullish(),
-  category: z.string().nullish(),
   balance: NumberLikeSchema,
   available_balance: NumberLikeSchema,
 });

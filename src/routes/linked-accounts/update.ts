@@ -11,7 +11,8 @@ const LinkedAccountUpdate = z
     settings: z
       .object({
         hide_absence_details: z.boolean().optional().openapi({
-          description: 'Privacy: time-off records of this account leave out absence details.',
+          description:
+            "Privacy: time-off requests of this account leave out their type, note and remote data; per-type balances and the proxy's absence endpoints are refused (403).",
         }),
         sync_enabled: z.boolean().optional().openapi({ description: 'Scheduled sync passes on or off.' }),
         sync_interval_minutes: z

@@ -6,6 +6,7 @@ import { IDEMPOTENCY_KEY_PATTERN, withIdempotency } from '../../lib/idempotency'
 import { createRouter } from '../../lib/router';
 import type { UpstreamResponse } from '../../providers/http';
 import { LinkedAccountHeaders, linkedAccountErrorResponses, SECURITY } from '../common';
+import { hiddenAbsenceDetailsError, reachesHiddenAbsenceDetails } from './absence-policy';
 import { forwardedRequestHeaders, returnedResponseHeaders } from './headers';
 import { proxyTarget } from './target';
 
@@ -13,8 +14,6 @@ const PROXY_PREFIX = '/proxy/';
 /** Writes with an `Idempotency-Key` are buffered so they can be retried; larger ones are refused. */
 const MAX_BUFFERED_BODY_BYTES = 10 * 1024 * 1024;
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
-/** Personio endpoints of individual absences (their type and note), closed while the account hides them. */
-const ABSENCE_PATHS = /\/(time-offs|absence-periods)(\/|$)/i;
 /** What Personio's REST APIs use; anything else (TRACE, CONNECT, WebDAV verbs) is refused here. */
 const FORWARDED_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 /** Answers to keyed writes are kept for replays up to this size. */
@@ -39,12 +38,8 @@ export function proxyRouter() {
     const linkedAccount = c.get('linkedAccount');
     const client = await services.providers.personioClient(linkedAccount);
     const target = proxyTarget(rawPath, url.search.slice(1), client.baseUrl);
-    if (linkedAccount.settings?.hide_absence_details && ABSENCE_PATHS.test(target.pathname)) {
-      throw new ApiError(
-        'forbidden',
-        'This linked account hides absence details, so the proxy does not reach Personio absence endpoints.',
-        { details: { setting: 'hide_absence_details' } },
-      );
+    if (linkedAccount.settings?.hide_absence_details && reachesHiddenAbsenceDetails(target)) {
+      throw hiddenAbsenceDetailsError();
     }
 
     const method = c.req.method.toUpperCase();
@@ -262,7 +257,9 @@ function documentProxy(router: OpenAPIHono<AppEnv>) {
         '`X-Roster-Source: upstream`; errors of the gateway carry `X-Roster-Source: gateway`. Reads are retried on ' +
         '429/502/503/504 and timeouts; writes only when sent with an `Idempotency-Key`, whose first answer is then ' +
         'replayed for the same key (`Idempotent-Replayed: true`) and refused with 409 for another body. Paths with `..`, `//`, ' +
-        '`\\`, `@`, a scheme or control characters (in any encoding) are refused with 400.',
+        '`\\`, `@`, a scheme or control characters (in any encoding) are refused with 400. The path is sent in one ' +
+        'canonical encoding. While the linked account hides absence details, paths that reach absences, balances ' +
+        'or report data are refused with 403.',
       security: SECURITY,
       request: {
         headers: LinkedAccountHeaders,

@@ -25,6 +25,18 @@ describe('proxyTarget', () => {
     expect(proxyTarget('company/time-offs', query, BASE).search).toBe(`?${query}`);
   });
 
+  it('sends the path fully decoded and encoded one canonical way', () => {
+    const path = (raw: string) => proxyTarget(raw, '', BASE).pathname;
+    expect(path('company/time%2Doffs')).toBe('/v1/company/time-offs');
+    expect(path('company/%74ime-offs')).toBe('/v1/company/time-offs');
+    expect(path('company/time%252Doffs')).toBe('/v1/company/time-offs');
+    expect(path('company%2Ftime-offs')).toBe('/v1/company/time-offs');
+    expect(path('%76%32/absence-periods')).toBe('/v2/absence-periods');
+    expect(path('company/%c3%a4x')).toBe('/v1/company/%C3%A4x');
+    expect(path("company/a,b;c=d!'()*+$&")).toBe('/v1/company/a%2Cb%3Bc%3Dd%21%27%28%29%2A%2B%24%26');
+    expect(path('company/Employees/1')).toBe('/v1/company/Employees/1');
+  });
+
   it.each([
     ['', 'required'],
     ['v2', 'required'],

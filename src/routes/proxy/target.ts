@@ -25,6 +25,11 @@ function refuse(reason: string): ApiError {
  * API version explicitly (`/proxy/v2/persons`). The raw path is checked in every percent-decoding,
  * so `..`, `//`, `\`, `@`, schemes and control characters are refused however they are encoded,
  * and the final URL must still be on the Personio origin under the chosen version.
+ *
+ * The URL returned carries the canonical form of the path: fully decoded, then every segment
+ * encoded one way (unreserved characters as they are, everything else `%XX`). Policies look at
+ * that form and Personio receives exactly it, so no encoding can show one path to the gateway
+ * and another to Personio (`time%2Doffs` is `time-offs` for both).
  */
 export function proxyTarget(rawPath: string, rawQuery: string, v1BaseUrl: string): URL {
   if (rawPath === '') throw refuse('a Personio path is required after /proxy/');
@@ -47,15 +52,16 @@ export function proxyTarget(rawPath: string, rawQuery: string, v1BaseUrl: string
   // The v2 API sits beside v1 on the same host (`/v1/...` and `/v2/...`).
   const hostRoot = v1Root.replace(/\/v1$/, '');
   let root = v1Root;
-  let rest = rawPath;
-  const [first] = rawPath.split('/');
+  let segments = decoded.split('/');
+  const [first] = segments;
   if (first === 'v1' || first === 'v2') {
     root = `${hostRoot}/${first}`;
-    rest = rawPath.slice(first.length + 1);
-    if (rest === '') throw refuse('a Personio path is required after the version');
+    segments = segments.slice(1);
+    if (segments.length === 0) throw refuse('a Personio path is required after the version');
   }
 
-  const target = new URL(`${base.origin}${root}/${rest}${rawQuery ? `?${rawQuery}` : ''}`);
+  const path = segments.map(canonicalSegment).join('/');
+  const target = new URL(`${base.origin}${root}/${path}${rawQuery ? `?${rawQuery}` : ''}`);
   if (
     target.origin !== base.origin ||
     target.username ||
@@ -65,6 +71,18 @@ export function proxyTarget(rawPath: string, rawQuery: string, v1BaseUrl: string
     throw refuse('it leaves the Personio API');
   }
   return target;
+}
+
+/** RFC 3986 unreserved characters stay; every other character is percent-encoded (UTF-8, upper-case hex). */
+function canonicalSegment(segment: string): string {
+  try {
+    return encodeURIComponent(segment).replace(
+      /[!'()*]/g,
+      (character) => `%${character.charCodeAt(0).toString(16).toUpperCase()}`,
+    );
+  } catch {
+    throw refuse('malformed percent-encoding');
+  }
 }
 
 function checkDecoded(path: string): void {

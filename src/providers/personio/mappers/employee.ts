@@ -1,5 +1,11 @@
 import type { Employee, EmploymentStatus } from '../../../models/employee';
-import { isRelation, isSupervisor, type PersonioAttribute, type PersonioEmployee } from '../schemas';
+import {
+  isAttribute,
+  isRelation,
+  isSupervisor,
+  type PersonioAttribute,
+  type PersonioEmployee,
+} from '../schemas';
 import { attributeValue, calendarDate, id, instant, number, text } from './values';
 
 const EMPLOYMENT_STATUS: Record<string, EmploymentStatus> = {
@@ -72,15 +78,17 @@ function manager(value: unknown): Employee['manager'] {
  * label, falling back to the key when two labels collide or a label is missing; and the attribute
  * whose universal id is `date_of_birth` (usually a custom one), when there is no such key.
  */
-function scanAttributes(attributes: Record<string, PersonioAttribute>): {
+function scanAttributes(attributes: Record<string, unknown>): {
   customFields: Record<string, unknown>;
   dateOfBirth: PersonioAttribute | undefined;
 } {
   const custom: [string, PersonioAttribute, string | null][] = [];
   const labelCounts = new Map<string, number>();
-  let dateOfBirth = attributes.date_of_birth;
+  let dateOfBirth = isAttribute(attributes.date_of_birth) ? attributes.date_of_birth : undefined;
   for (const key of Object.keys(attributes)) {
-    const attribute = attributes[key]!;
+    const attribute = attributes[key];
+    // Attributes the gateway does not read may be anything (the schema checks only the read ones).
+    if (!isAttribute(attribute)) continue;
     if (!dateOfBirth && attribute.universal_id === 'date_of_birth') dateOfBirth = attribute;
     if (!key.startsWith('dynamic_')) continue;
     const label = text(attribute.label);

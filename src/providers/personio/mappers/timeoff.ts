@@ -162,7 +162,7 @@ export function mapBalance(
   };
 }
 
-function employeeId(employee: { attributes: Record<string, { value?: unknown }> } | null | undefined) {
+function employeeId(employee: { attributes: { id?: { value: unknown } | null } } | null | undefined) {
   return id(employee?.attributes.id?.value);
 }
 

@@ -1,4 +1,4 @@
-import type { PersonioAttribute } from '../schemas';
+import { isAttribute } from '../schemas';
 
 /** Personio sends unset strings as "" or null; the unified API says `null` for both. */
 export function text(value: unknown): string | null {
@@ -57,6 +57,8 @@ export function instant(value: unknown): string | null {
   return Number.isNaN(time) ? null : new Date(time).toISOString();
 }
 
-export function attributeValue(attributes: Record<string, PersonioAttribute>, key: string): unknown {
-  return attributes[key]?.value ?? null;
+/** An attribute's `value`; null when it is missing or not an attribute object (an unread one may be anything). */
+export function attributeValue(attributes: Record<string, unknown>, key: string): unknown {
+  const attribute = attributes[key];
+  return isAttribute(attribute) ? (attribute.value ?? null) : null;
 }

@@ -1,5 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../../../context';
+import { ApiError } from '../../../../errors';
 import { TimeoffBalanceSchema } from '../../../../models/timeoff';
 import {
   cursorPage,
@@ -9,6 +10,7 @@ import {
   PaginationQuery,
   SECURITY,
 } from '../../../common';
+import { absenceDetailsHidden } from '../timeoff-requests/schemas';
 
 const TimeoffBalanceListQuery = PaginationQuery.extend({
   employee_id: z.string().trim().min(1).max(64).optional().openapi({
@@ -26,7 +28,9 @@ const route = createRoute({
   description:
     'One record per employee and time-off type that Personio keeps a balance for, in employee order. ' +
     'Personio reports balances per employee only, so a page without `employee_id` costs one upstream call ' +
-    'per employee on it; follow `next_cursor` until it is `null`. Balances are in the type’s `units`.',
+    'per employee on it; follow `next_cursor` until it is `null`. Balances are in the type’s `units`. ' +
+    'While the linked account hides absence details, balances are refused with `403 forbidden`: they are kept ' +
+    'per absence type and move with every absence taken or planned, so they would reveal each absence’s type.',
   security: SECURITY,
   request: { headers: LinkedAccountHeaders, query: TimeoffBalanceListQuery },
   responses: {
@@ -45,6 +49,7 @@ export function registerListTimeoffBalances(app: OpenAPIHono<AppEnv>) {
     const query = c.req.valid('query');
     const services = c.get('services');
     const linkedAccount = c.get('linkedAccount');
+    if (absenceDetailsHidden(linkedAccount)) throw hiddenBalancesError();
     const provider = await services.providers.hris(linkedAccount);
     const page = await cursorPage(
       services,
@@ -59,4 +64,20 @@ export function registerListTimeoffBalances(app: OpenAPIHono<AppEnv>) {
     );
     return c.json({ result: page.items, next_cursor: page.nextCursor }, 200);
   });
+}
+
+/**
+ * Per-type balances name each type, and `available_balance` drops by an upcoming absence's amount: next to
+ * the (visible) absence, that says which type it is. Totals across types would be a number no one can use,
+ * so a hidden account gets no balances at all.
+ */
+function hiddenBalancesError(): ApiError {
+  return new ApiError(
+    'forbidden',
+    'This linked account hides absence details (settings.hide_absence_details), and time-off balances would ' +
+      'reveal them: Personio keeps them per absence type, and they change with every absence taken or planned. ' +
+      'To read balances, turn the setting off: PATCH /linked-accounts/{id} with ' +
+      '{"settings":{"hide_absence_details":false}}.',
+    { details: { setting: 'hide_absence_details' } },
+  );
 }
