@@ -53,10 +53,16 @@ describe.each<Backend>(['pglite', 'postgres'])('change feed (%s)', (backend) => 
   let globexGateway: TestGateway;
 
   const options = { ...UNPACED, builtInSandbox: true };
+  /** The simulator reads this list on every token exchange, so a test can rotate a secret "in Personio". */
+  const personioCredentials = [
+    { ...SANDBOX_CREDENTIALS.full },
+    { ...SANDBOX_CREDENTIALS.limited },
+    { ...SANDBOX_CREDENTIALS.full, clientId: 'rotating', clientSecret: 'rotating-secret' },
+  ];
 
   beforeAll(async () => {
     storage = await openStorage(backend);
-    sandbox = createPersonioSandbox({ employees: 30, seed: 11 });
+    sandbox = createPersonioSandbox({ employees: 30, seed: 11, credentials: personioCredentials });
     const setup = await startGateway(storage, sandbox, undefined, options);
     acme = await createTenant(setup, SANDBOX_CREDENTIALS.full, 'Acme', 'personio-sandbox');
     globex = await createTenant(setup, SANDBOX_CREDENTIALS.full, 'Globex', 'personio-sandbox');
@@ -482,6 +488,67 @@ describe.each<Backend>(['pglite', 'postgres'])('change feed (%s)', (backend) => 
       sync_window_days_back: 400,
       sync_window_days_ahead: 730,
     });
+  });
+
+  it('events of an account that hides absence details leave the details out', async () => {
+    const [approved] = (await json(gateway, '/events?type=timeoff_request.approved')).body
+      .result as EventBody[];
+    expect(approved!.data.object.timeoff_type).not.toBeNull();
+    const path = `/linked-accounts/${acme.linkedAccountId}`;
+    const hide = (on: boolean) =>
+      json(gateway, path, {
+        method: 'PATCH',
+        body: JSON.stringify({ settings: { hide_absence_details: on } }),
+      });
+    await hide(true);
+    try {
+      const hidden = (await json(gateway, `/events/${approved!.id}`)).body.result as EventBody;
+      expect(hidden.data.object).toMatchObject({
+        timeoff_type: null,
+        employee_note: null,
+        status: 'approved',
+      });
+      const listed = (await json(gateway, '/events?type=timeoff_request.*&limit=200')).body
+        .result as EventBody[];
+      for (const event of listed) {
+        expect(event.data.object.timeoff_type ?? null).toBeNull();
+        expect(Object.keys(event.data.previous_attributes ?? {})).not.toContain('timeoff_type');
+      }
+    } finally {
+      await hide(false);
+    }
+  });
+
+  it('a credential Personio refuses: the pass fails (sync_failed, nothing deleted) and the account says needs_reauth once', async () => {
+    const rotating = await createTenant(
+      gateway,
+      { clientId: 'rotating', clientSecret: 'rotating-secret' },
+      'Rotating',
+      'personio-sandbox',
+    );
+    const rotatingGateway = await startGateway(storage, sandbox, rotating, options);
+    const first = await syncNow(rotatingGateway, rotating);
+    expect(first.status).toBe('completed');
+    const index = personioCredentials.findIndex((credential) => credential.clientId === 'rotating');
+    personioCredentials[index] = { ...personioCredentials[index]!, clientSecret: 'changed-in-personio' };
+    sandbox.expireTokens();
+    const failed = await syncNow(rotatingGateway, rotating);
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toContain('provider_unauthorized');
+    expect(failed.counts.deleted).toBe(0);
+    const events = (await allEvents(rotatingGateway)).map((event) => event.type);
+    expect(events).toEqual([
+      'linked_account.connected',
+      'linked_account.sync_completed',
+      'linked_account.sync_failed',
+      'linked_account.needs_reauth',
+    ]);
+    const account = await json(rotatingGateway, `/linked-accounts/${rotating.linkedAccountId}`);
+    expect(account.body.result.status).toBe('needs_reauth');
+    expect(
+      (await json(rotatingGateway, `/linked-accounts/${rotating.linkedAccountId}/sync`, { method: 'POST' }))
+        .status,
+    ).toBe(409);
   });
 
   it('refuses sandbox actions on a real linked account with 404', async () => {

@@ -1,5 +1,7 @@
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client';
+import { deleteEventsBefore, getEvent, insertEvents } from '../../src/db/queries/events';
 import {
   acquireSyncLease,
   ensureSyncState,
@@ -8,6 +10,7 @@ import {
   renewSyncLease,
   replaceSyncedRecord,
 } from '../../src/db/queries/sync';
+import { events } from '../../src/db/schema';
 import { createServices } from '../../src/services';
 import {
   type Backend,
@@ -59,6 +62,29 @@ describe.each<Backend>(['pglite', 'postgres'])('synced copy store (%s)', (backen
     expect(replaced.sort()).toEqual([false, true]);
     // And once more later, from a writer that read the old row before: nothing.
     expect(await replaceSyncedRecord(db, change)).toBe(false);
+  });
+
+  it('retention removes events older than the cut-off, and only those', async () => {
+    const [old, recent] = await db.transaction(async (tx) =>
+      insertEvents(tx as unknown as Database, {
+        ...ref(),
+        events: [
+          { type: 'employee.created', data: { object: { id: 'old' } } },
+          { type: 'employee.created', data: { object: { id: 'recent' } } },
+        ],
+      }),
+    );
+    await db
+      .update(events)
+      .set({ createdAt: new Date(Date.now() - 40 * 86_400_000) })
+      .where(eq(events.id, old!.id));
+    const removed = await deleteEventsBefore(db, {
+      before: new Date(Date.now() - 30 * 86_400_000),
+      batch: 100,
+    });
+    expect(removed).toBe(1);
+    expect(await getEvent(db, { environmentId: tenant.environmentId, id: old!.id })).toBeUndefined();
+    expect(await getEvent(db, { environmentId: tenant.environmentId, id: recent!.id })).toBeDefined();
   });
 
   it('a pass lease is held by one owner; a holder whose lease ran out cannot renew it', async () => {
