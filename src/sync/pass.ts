@@ -5,6 +5,7 @@ import {
   finishSyncPass,
   getSyncPass,
   insertSyncedRecord,
+  listUnseen,
   loadSyncedRecords,
   renewSyncLease,
   replaceSyncedRecord,
@@ -23,6 +24,11 @@ import { type SyncWindow, syncWindow } from './settings';
 /** The order a pass walks in; deletions follow once all three are complete. */
 export const STAGES: readonly SyncedKind[] = ['timeoff_type', 'employee', 'timeoff_request'];
 const PAGE_SIZE = 200;
+/**
+ * Deletion candidates looked up per kind and pass (a call each); more wait for the next full pass, so a mass
+ * deletion is seen over several passes rather than a broken walk deleting everything at once.
+ */
+const MAX_DELETIONS_CHECKED = 200;
 
 /** Another process took the account's lease (ours expired): stop without touching the pass. */
 export class LeaseLostError extends Error {
@@ -81,22 +87,69 @@ export async function runPass(ctx: PassContext, pass: SyncPass): Promise<SyncPas
         counts.events += applied.events;
         await saveSyncProgress(db, { ...ref, passId: pass.id, position: next, counts });
       });
+      ctx.logger.debug('sync page written', {
+        linked_account_id: ref.linkedAccountId,
+        pass_id: pass.id,
+        kind,
+        position: JSON.stringify(position),
+        records: page.items.length,
+        first: page.items[0]?.id,
+        last: page.items.at(-1)?.id,
+      });
       if (!page.next) break;
       position = page.next;
     }
+  }
+
+  // A walk over offset pages can miss a record when others are deleted while it runs (they shift up a
+  // page): what the walk did not see is looked up one by one, and only what Personio no longer has is
+  // deleted. Types come in one unpaged answer, so a type missing from it is gone.
+  const confirmed = new Map<SyncedKind, string[]>();
+  for (const kind of pass.mode === 'full' ? STAGES : []) {
+    const windowOf = kind === 'timeoff_request' ? window : undefined;
+    const unseen = await listUnseen(ctx.db, {
+      ...ref,
+      kind,
+      passId: pass.id,
+      window: windowOf,
+      limit: MAX_DELETIONS_CHECKED,
+    });
+    const gone: string[] = [];
+    for (const record of unseen) {
+      if (kind === 'timeoff_type') {
+        gone.push(record.remoteId);
+        continue;
+      }
+      const current = await withPageRetries(ctx, () => lookUp(ctx.provider, kind, record.remoteId));
+      if (current === null) {
+        gone.push(record.remoteId);
+        continue;
+      }
+      await ctx.db.transaction(async (tx) => {
+        const db = tx as unknown as Database;
+        await holdLease(db, ctx);
+        const applied = await applyPage(db, ref, kind, [current], pass.initial);
+        counts.upstream_pages++;
+        counts.records_seen++;
+        counts.created += applied.created;
+        counts.updated += applied.updated;
+        counts.events += applied.events;
+      });
+    }
+    confirmed.set(kind, gone);
   }
 
   return ctx.db.transaction(async (tx) => {
     const db = tx as unknown as Database;
     await holdLease(db, ctx);
     const events: NewEvent[] = [];
-    // Only a full walk can tell that a record is gone; an incremental pass saw just the changed ones.
-    for (const kind of pass.mode === 'full' ? STAGES : []) {
+    for (const [kind, remoteIds] of confirmed) {
       const gone = await tombstoneUnseen(db, {
         ...ref,
         kind,
         passId: pass.id,
         window: kind === 'timeoff_request' ? window : undefined,
+        remoteIds,
       });
       counts.deleted += gone.length;
       if (!pass.initial) for (const record of gone) events.push(...recordEvents(kind, record.data, null));
@@ -187,6 +240,17 @@ async function loadPage(
     updatedAfter,
     includeRemoteData: false,
   });
+}
+
+/** The record as Personio has it now, or null when it no longer exists. */
+async function lookUp(
+  provider: HrisProvider,
+  kind: 'employee' | 'timeoff_request',
+  remoteId: string,
+): Promise<Record<string, unknown> | null> {
+  return kind === 'employee'
+    ? provider.getEmployee(remoteId, { includeRemoteData: false })
+    : provider.getTimeoffRequest(remoteId, { includeRemoteData: false });
 }
 
 /** A pass waits out rate limits and upstream hiccups instead of failing: it is never in a hurry. */

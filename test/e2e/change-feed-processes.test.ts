@@ -1,3 +1,5 @@
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { getSyncState, recentSyncPasses } from '../../src/db/queries/sync';
 import type { PersonioSandbox } from '../../src/sandbox/personio';
@@ -44,6 +46,8 @@ describe('change feed across processes (PostgreSQL + Redis + BullMQ)', { timeout
   let tenant: Tenant;
   let reader: TestGateway;
   const processes: { name: string; process: RunningProcess; url?: string }[] = [];
+  /** The processes' BullMQ queue, read to tell when every job has run. */
+  let queue: Queue;
 
   beforeAll(async () => {
     storage = await openStorage('postgres');
@@ -63,9 +67,13 @@ describe('change feed across processes (PostgreSQL + Redis + BullMQ)', { timeout
       REDIS_KEY_PREFIX: `roster:feed${Date.now()}:`,
       ENCRYPTION_KEY,
       SYNC_LEASE_SECONDS: String(LEASE_SECONDS),
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: process.env.CHANGE_FEED_DEBUG ? 'debug' : 'warn',
       ...env,
     };
+    queue = new Queue('sync', {
+      connection: new Redis(inject('redisUrl'), { maxRetriesPerRequest: null }),
+      prefix: `${shared.REDIS_KEY_PREFIX}bull`,
+    });
     for (const name of ['gateway-1', 'gateway-2']) {
       const port = await freePort();
       processes.push({
@@ -85,6 +93,7 @@ describe('change feed across processes (PostgreSQL + Redis + BullMQ)', { timeout
 
   afterAll(async () => {
     await Promise.all(processes.map(({ process }) => process.stop()));
+    await queue?.close();
     await personio?.close();
     await storage?.close();
   });
@@ -99,9 +108,11 @@ describe('change feed across processes (PostgreSQL + Redis + BullMQ)', { timeout
     expect(response.status).toBe(202);
   }
 
-  /** Settled: no pass running or owed (a pass began after the latest request and has finished). */
+  /** Settled: no sync job queued or running, no pass running or owed. */
   async function settled() {
     return waitFor(async () => {
+      const jobs = await queue.getJobCounts('waiting', 'active', 'prioritized');
+      if (Object.values(jobs).some((count) => count > 0)) return undefined;
       const state = await getSyncState(storage.database.db, ref());
       const [latest] = await recentSyncPasses(storage.database.db, ref(), 1);
       const covered =
@@ -195,7 +206,32 @@ describe('change feed across processes (PostgreSQL + Redis + BullMQ)', { timeout
       .filter((event) => !event.type.startsWith('linked_account.'))
       .map((event) => `${event.type} ${event.data.object.id}`)
       .sort();
-    expect(recordEvents).toEqual(
+    const passes = await recentSyncPasses(storage.database.db, ref(), 20);
+    if (process.env.CHANGE_FEED_DEBUG) {
+      for (const { name, process: child } of processes) {
+        console.log(
+          name,
+          child.child.pid,
+          child
+            .output()
+            .split('\n')
+            .filter((line) => /sync|lease/.test(line))
+            .join('\n'),
+        );
+      }
+    }
+    const story = JSON.stringify({
+      events: fresh.map((event) => `${event.type} ${event.data.object.id}`),
+      passes: passes.map((pass) => [
+        pass.id,
+        pass.mode,
+        pass.trigger,
+        pass.status,
+        pass.startedAt,
+        pass.counts,
+      ]),
+    });
+    expect(recordEvents, story).toEqual(
       [
         ...updated.map((id) => `employee.updated ${id}`),
         `employee.created ${hired}`,

@@ -366,36 +366,63 @@ export async function touchSyncedRecords(
     );
 }
 
-/**
- * After a complete pass: tombstones the live records of this kind that no page of the pass saw (last seen
- * before it started). Time-off requests count only while they still overlap the window walked: one that
- * merely left the window was not deleted.
- */
+/** Live records of this kind that the pass did not see (last seen before it started). */
+function unseenBy(
+  input: AccountRef & {
+    kind: SyncedKind;
+    passId: string;
+    window?: { start: string; end: string } | undefined;
+  },
+) {
+  const { window } = input;
+  return and(
+    recordsOf(input, input.kind),
+    isNull(syncedRecords.remoteDeletedAt),
+    lt(
+      syncedRecords.lastSeenAt,
+      sql`(select ${syncPasses.startedAt} from ${syncPasses} where ${syncPasses.id} = ${input.passId})`,
+    ),
+    // Time-off requests count only while they still overlap the window walked: one that merely left the
+    // window was not deleted.
+    window
+      ? sql`(${syncedRecords.data}->>'end_date' is null or ${syncedRecords.data}->>'end_date' >= ${window.start}) and ${syncedRecords.data}->>'start_date' <= ${window.end}`
+      : undefined,
+  );
+}
+
+/** After a complete walk: the records it did not see, candidates for deletion (at most `limit`). */
+export async function listUnseen(
+  db: Database,
+  input: AccountRef & {
+    kind: SyncedKind;
+    passId: string;
+    window?: { start: string; end: string } | undefined;
+    limit: number;
+  },
+): Promise<SyncedRecord[]> {
+  return db
+    .select()
+    .from(syncedRecords)
+    .where(unseenBy(input))
+    .orderBy(syncedRecords.remoteId)
+    .limit(input.limit);
+}
+
+/** Tombstones these records, still only while no pass has seen them since this one started. */
 export async function tombstoneUnseen(
   tx: Database,
   input: AccountRef & {
     kind: SyncedKind;
     passId: string;
     window?: { start: string; end: string } | undefined;
+    remoteIds: string[];
   },
 ): Promise<SyncedRecord[]> {
-  const { window } = input;
+  if (input.remoteIds.length === 0) return [];
   return tx
     .update(syncedRecords)
     .set({ remoteDeletedAt: sql`now()` })
-    .where(
-      and(
-        recordsOf(input, input.kind),
-        isNull(syncedRecords.remoteDeletedAt),
-        lt(
-          syncedRecords.lastSeenAt,
-          sql`(select ${syncPasses.startedAt} from ${syncPasses} where ${syncPasses.id} = ${input.passId})`,
-        ),
-        window
-          ? sql`(${syncedRecords.data}->>'end_date' is null or ${syncedRecords.data}->>'end_date' >= ${window.start}) and ${syncedRecords.data}->>'start_date' <= ${window.end}`
-          : undefined,
-      ),
-    )
+    .where(and(unseenBy(input), inArray(syncedRecords.remoteId, input.remoteIds)))
     .returning();
 }
 
