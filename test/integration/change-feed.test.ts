@@ -551,6 +551,23 @@ describe.each<Backend>(['pglite', 'postgres'])('change feed (%s)', (backend) => 
     ).toBe(409);
   });
 
+  it('deleting a linked account records linked_account.deleted, and its events stay readable', async () => {
+    const doomed = await createTenant(gateway, SANDBOX_CREDENTIALS.full, 'Doomed', 'personio-sandbox');
+    const doomedGateway = await startGateway(storage, sandbox, doomed, options);
+    const deleted = await json(doomedGateway, `/linked-accounts/${doomed.linkedAccountId}`, {
+      method: 'DELETE',
+    });
+    expect(deleted.status).toBe(200);
+    const events = await allEvents(doomedGateway);
+    expect(events.map((event) => event.type)).toEqual(['linked_account.connected', 'linked_account.deleted']);
+    expect(events[1]!.data.object).toMatchObject({ id: doomed.linkedAccountId });
+    expect(JSON.stringify(events)).not.toContain('sandbox-secret');
+    expect(
+      (await json(doomedGateway, `/linked-accounts/${doomed.linkedAccountId}/sync`, { method: 'POST' }))
+        .status,
+    ).toBe(404);
+  });
+
   it('refuses sandbox actions on a real linked account with 404', async () => {
     const real = await createTenant(gateway, SANDBOX_CREDENTIALS.full, 'Initech', 'personio');
     const realGateway = await startGateway(storage, sandbox, real, options);
