@@ -163,6 +163,7 @@ describe('the embedded gateway and the admin CLI on one data directory', { timeo
     expect(response.status).toBe(200);
     expect(((await response.json()) as { result: unknown[] }).result).toHaveLength(3);
     expect(await gateway.exited).toBe(0);
+    expect(gateway.output()).not.toContain('cut off');
     await until(() => tree.every((pid) => !running(pid)), `every process of ${tree.join(', ')} gone`);
     expect(existsSync(join(dataDir, LOCK_FILE))).toBe(false);
     sandbox.setFaults({});
@@ -209,6 +210,7 @@ describe('the embedded gateway and the admin CLI on one data directory', { timeo
     process.kill(pid, 'SIGINT');
     expect((await inFlight).status).toBe(200);
     expect(await gateway.exited).toBe(0);
+    expect(gateway.output()).not.toContain('cut off');
     expect(existsSync(join(dataDir, LOCK_FILE))).toBe(false);
     sandbox.setFaults({});
   });
