@@ -1,11 +1,19 @@
+import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { createApp } from './app';
 import { ConfigError, parseConfig } from './config';
 import { createLogger } from './lib/logger';
+import { DataDirLockedError } from './runtime/data-dir-lock';
 import { batchedLogWriter } from './runtime/node-log-writer';
 import { createNodeRuntime } from './runtime/node-runtime';
 import { ensureSandboxSeed } from './runtime/sandbox-seed';
+import { drainServer } from './runtime/shutdown';
 import { createServices } from './services';
+
+/** How long a stopping gateway lets requests in flight finish (a keyed write cut off is resumed safely). */
+const DRAIN_TIMEOUT_MS = 20_000;
+/** How long closing the database and cache may take after that. */
+const CLOSE_TIMEOUT_MS = 5_000;
 
 async function main() {
   const startedAt = performance.now();
@@ -50,20 +58,36 @@ async function main() {
   });
 
   let stopping = false;
-  const shutdown = (signal: string) => {
+  const shutdown = async (signal: string) => {
+    // npm forwards the signal a terminal also sends to the whole group: the second copy changes nothing.
     if (stopping) return;
     stopping = true;
-    logger.info('shutting down', { signal });
-    server.close(() => {
-      runtime.close().finally(() => process.exit(0));
-    });
-    setTimeout(() => process.exit(0), 5000).unref();
+    logger.info('shutting down: draining requests in flight', { signal, timeout_ms: DRAIN_TIMEOUT_MS });
+    // Should closing hang (a database that does not answer), leave anyway, and say so by the exit code.
+    setTimeout(() => process.exit(1), DRAIN_TIMEOUT_MS + CLOSE_TIMEOUT_MS).unref();
+    try {
+      const drained = await drainServer(server as Server, DRAIN_TIMEOUT_MS);
+      if (drained === 'cut off') logger.warn('requests still running were cut off', { signal });
+      // The database and cache close (and the data directory is released) only once no request uses them.
+      await runtime.close();
+    } catch (error) {
+      logger.error('could not stop cleanly', {
+        error: error instanceof Error ? error.message : String(error),
+      });
+      process.exit(1);
+    }
+    logger.info('stopped', { signal });
+    process.exit(0);
   };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
 main().catch((error) => {
+  if (error instanceof DataDirLockedError) {
+    console.error(error.message);
+    process.exit(75);
+  }
   console.error(error instanceof Error ? (error.stack ?? error.message) : error);
   process.exit(1);
 });

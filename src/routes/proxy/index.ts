@@ -104,6 +104,8 @@ export function proxyRouter() {
         if (rest !== undefined) oversized = { upstream, body: rest };
         return answer;
       },
+      // Personio cannot be asked whether an arbitrary write happened: a cut-off one is reported, not re-sent.
+      { onAbandoned: 'refuse' },
     );
     if (oversized && !outcome.replayed) {
       const { upstream, body } = oversized as {
