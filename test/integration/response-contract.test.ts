@@ -62,19 +62,29 @@ describe('2xx answers are checked against openapi/openapi.json', () => {
     await validateResponse('GET', '/linked-accounts', json({ result: [], next_cursor: null }));
   });
 
+  /** An app with the two entry points the helpers use, answering with fixed responses. */
+  const fixedApp = (request: () => Response, fetch: () => Response) => ({
+    request: async (_input: string | URL | Request) => request(),
+    fetch: async (_request: Request) => fetch(),
+  });
+
   it('is applied by withResponseValidation to request() and fetch(), leaving the body readable', async () => {
-    const app = withResponseValidation({
-      request: async () => json({ result: [{}], next_cursor: null }),
-      fetch: async () => json({ result: [], next_cursor: 7 }),
-    });
+    const app = withResponseValidation(
+      fixedApp(
+        () => json({ result: [{}], next_cursor: null }),
+        () => json({ result: [], next_cursor: 7 }),
+      ),
+    );
     await expect(app.request('/linked-accounts')).rejects.toThrow(ResponseContractError);
     await expect(app.fetch(new Request('http://gateway.test/linked-accounts'))).rejects.toThrow(
       ResponseContractError,
     );
-    const valid = withResponseValidation({
-      request: async () => json({ result: [], next_cursor: null }),
-      fetch: async () => json({}),
-    });
+    const valid = withResponseValidation(
+      fixedApp(
+        () => json({ result: [], next_cursor: null }),
+        () => json({}),
+      ),
+    );
     expect(await (await valid.request('/linked-accounts')).json()).toEqual({ result: [], next_cursor: null });
   });
 

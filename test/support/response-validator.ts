@@ -120,3 +120,9 @@ export function withResponseValidation<T extends FetchingApp>(app: T): T {
   validated.add(wrapped);
   return wrapped;
 }
+
+/** What is wrong with a value under a schema of the document (a request body, say); undefined if nothing. */
+export function schemaErrors(schema: Schema, value: unknown): string | undefined {
+  const validate = validatorFor(JSON.stringify(schema), schema);
+  return validate(value) ? undefined : ajv.errorsText(validate.errors);
+}
