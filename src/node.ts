@@ -1,11 +1,11 @@
 import type { Server } from 'node:http';
-import { serve } from '@hono/node-server';
 import { createApp } from './app';
 import { ConfigError, parseConfig } from './config';
 import { createLogger } from './lib/logger';
 import { DataDirLockedError } from './runtime/data-dir-lock';
 import { batchedLogWriter } from './runtime/node-log-writer';
 import { createNodeRuntime } from './runtime/node-runtime';
+import { serveApp } from './runtime/node-server';
 import { ensureSandboxSeed } from './runtime/sandbox-seed';
 import { drainServer } from './runtime/shutdown';
 import { createServices } from './services';
@@ -35,7 +35,7 @@ async function main() {
       ? await ensureSandboxSeed(await createServices(runtime.deps), config.dataDir)
       : undefined;
 
-  const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
+  const server = serveApp({ fetch: app.fetch, hostname: config.host, port: config.port, logger }, (info) => {
     const lines = [
       '',
       `Roster is listening on ${config.publicUrl} (${config.embedded ? 'embedded: PGlite, in-memory cache' : 'PostgreSQL'}${config.redisUrl ? ', Redis' : ''}; port ${info.port})`,

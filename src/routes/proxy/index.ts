@@ -274,10 +274,12 @@ function documentProxy(router: OpenAPIHono<AppEnv>) {
         }),
       },
       responses: {
-        200: {
-          description: "Personio's answer, as Personio sent it (any status; `X-Roster-Source: upstream`).",
-        },
         ...linkedAccountErrorResponses(),
+        // Personio's status passes through (201, 204, its own errors): any status not listed above.
+        default: {
+          description:
+            "Personio's answer, as Personio sent it: its status, body and safe headers, with `X-Roster-Source: upstream`.",
+        },
       },
     });
   }
