@@ -1,16 +1,24 @@
-import { serve } from '@hono/node-server';
+import type { Server } from 'node:http';
 import { createApp } from './app';
 import { ConfigError, parseConfig } from './config';
 import type { Services } from './context';
 import { getSyncState } from './db/queries/sync';
 import { createLogger } from './lib/logger';
+import { DataDirLockedError } from './runtime/data-dir-lock';
 import { nodeJobs } from './runtime/node-jobs';
 import { batchedLogWriter } from './runtime/node-log-writer';
 import { createNodeRuntime } from './runtime/node-runtime';
+import { serveApp } from './runtime/node-server';
 import { ensureSandboxSeed, type SandboxSeed } from './runtime/sandbox-seed';
+import { drainServer } from './runtime/shutdown';
 import { createServices } from './services';
 import { syncRunnerDeps } from './sync/deps';
 import { runSyncJob } from './sync/run';
+
+/** How long a stopping gateway lets requests in flight finish (a keyed write cut off is resumed safely). */
+const DRAIN_TIMEOUT_MS = 20_000;
+/** How long closing the database and cache may take after that. */
+const CLOSE_TIMEOUT_MS = 5_000;
 
 async function main() {
   const startedAt = performance.now();
@@ -35,7 +43,7 @@ async function main() {
   if (seed && config.sync.runJobs) await firstSandboxPass(services, seed);
   if (config.sync.runJobs) await jobs.start(services);
 
-  const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
+  const server = serveApp({ fetch: app.fetch, hostname: config.host, port: config.port, logger }, (info) => {
     const lines = [
       '',
       `Roster is listening on ${config.publicUrl} (${config.embedded ? 'embedded: PGlite, in-memory cache' : 'PostgreSQL'}${config.redisUrl ? ', Redis' : ''}; port ${info.port})`,
@@ -58,21 +66,31 @@ async function main() {
   });
 
   let stopping = false;
-  const shutdown = (signal: string) => {
+  const shutdown = async (signal: string) => {
+    // npm forwards the signal a terminal also sends to the whole group: the second copy changes nothing.
     if (stopping) return;
     stopping = true;
-    logger.info('shutting down', { signal });
-    server.close(() => {
-      jobs
-        .close()
-        .catch(() => {})
-        .then(() => runtime.close())
-        .finally(() => process.exit(0));
-    });
-    setTimeout(() => process.exit(0), 5000).unref();
+    logger.info('shutting down: draining requests in flight', { signal, timeout_ms: DRAIN_TIMEOUT_MS });
+    // Should closing hang (a database that does not answer), leave anyway, and say so by the exit code.
+    setTimeout(() => process.exit(1), DRAIN_TIMEOUT_MS + CLOSE_TIMEOUT_MS).unref();
+    try {
+      const drained = await drainServer(server as Server, DRAIN_TIMEOUT_MS);
+      if (drained === 'cut off') logger.warn('requests still running were cut off', { signal });
+      // A sync pass cut off here is resumed at its next page by whichever process takes its lease.
+      await jobs.close();
+      // The database and cache close (and the data directory is released) only once no request uses them.
+      await runtime.close();
+    } catch (error) {
+      logger.error('could not stop cleanly', {
+        error: error instanceof Error ? error.message : String(error),
+      });
+      process.exit(1);
+    }
+    logger.info('stopped', { signal });
+    process.exit(0);
   };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
 /**
@@ -86,6 +104,10 @@ async function firstSandboxPass(services: Services, seed: SandboxSeed) {
 }
 
 main().catch((error) => {
+  if (error instanceof DataDirLockedError) {
+    console.error(error.message);
+    process.exit(75);
+  }
   console.error(error instanceof Error ? (error.stack ?? error.message) : error);
   process.exit(1);
 });

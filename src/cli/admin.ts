@@ -7,9 +7,11 @@ import { randomBytes } from '../crypto/random';
 import { createApiKey, listApiKeys, revokeApiKey } from '../db/queries/api-keys';
 import { createEnvironment, getEnvironment, listEnvironments } from '../db/queries/environments';
 import { listLinkedAccounts, updateLinkedAccountSettings } from '../db/queries/linked-accounts';
-import { INTEGRATIONS, type Integration } from '../db/schema';
+import { type ApiKey, type Environment, INTEGRATIONS, type Integration } from '../db/schema';
 import { ApiError } from '../errors';
 import { createLogger } from '../lib/logger';
+import { toLinkedAccountResource } from '../models/linked-account';
+import { DataDirLockedError } from '../runtime/data-dir-lock';
 import { createNodeRuntime } from '../runtime/node-runtime';
 import { createServices } from '../services';
 import { linkPersonioAccount } from '../services/linking';
@@ -36,7 +38,8 @@ Commands:
                embedded sandbox account in DATA_DIR/sandbox.json and PUBLIC_URL
 
 Configuration comes from the same environment variables as the gateway (DATABASE_URL, ENCRYPTION_KEY, …).
-In embedded mode (no DATABASE_URL) stop the gateway first: PGlite allows one process at a time.`;
+In embedded mode (no DATABASE_URL) the CLI refuses to run while a gateway holds DATA_DIR (PGlite allows one
+process at a time): stop the gateway first, or use its HTTP API. Output is JSON in the API's snake_case.`;
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -73,6 +76,29 @@ function print(value: unknown) {
   console.log(JSON.stringify(value, null, 2));
 }
 
+/** Records as the API would name them (snake_case), never a stored secret or hash. */
+function environmentOutput(environment: Environment) {
+  return {
+    id: environment.id,
+    name: environment.name,
+    mode: environment.mode,
+    created_at: environment.createdAt.toISOString(),
+  };
+}
+
+function apiKeyOutput(
+  apiKey: Pick<ApiKey, 'id' | 'name' | 'prefix' | 'createdAt' | 'lastUsedAt' | 'revokedAt'>,
+) {
+  return {
+    id: apiKey.id,
+    name: apiKey.name,
+    prefix: apiKey.prefix,
+    created_at: apiKey.createdAt.toISOString(),
+    last_used_at: apiKey.lastUsedAt?.toISOString() ?? null,
+    revoked_at: apiKey.revokedAt?.toISOString() ?? null,
+  };
+}
+
 async function main() {
   const command = positionals[0];
   if (!command || values.help) {
@@ -85,10 +111,11 @@ async function main() {
   }
   const config = parseConfig(process.env);
   if (command === 'sandbox-action') {
+    // Talks to the running gateway over HTTP: no database, so no data directory lock either.
     await sandboxAction(config);
     return;
   }
-  const runtime = await createNodeRuntime(config, { logger: createLogger('warn') });
+  const runtime = await createNodeRuntime(config, { logger: createLogger('warn'), role: 'admin CLI' });
   const services = await createServices(runtime.deps);
   const db = services.db;
   try {
@@ -99,11 +126,11 @@ async function main() {
       case 'create-environment': {
         const mode = values.mode ?? 'test';
         if (mode !== 'test' && mode !== 'live') throw new UsageError('--mode must be test or live');
-        print(await createEnvironment(db, { name: required('name'), mode }));
+        print(environmentOutput(await createEnvironment(db, { name: required('name'), mode })));
         break;
       }
       case 'list-environments':
-        print(await listEnvironments(db));
+        print((await listEnvironments(db)).map(environmentOutput));
         break;
       case 'create-api-key': {
         const environment = await getEnvironment(db, required('environment'));
@@ -113,12 +140,12 @@ async function main() {
           mode: environment.mode,
           name: values.name ?? 'default',
         });
-        print({ id: apiKey.id, name: apiKey.name, prefix: apiKey.prefix, api_key: secret });
+        print({ ...apiKeyOutput(apiKey), environment_id: environment.id, api_key: secret });
         console.error('Store the api_key now: only its hash is kept.');
         break;
       }
       case 'list-api-keys':
-        print(await listApiKeys(db, { environmentId: required('environment') }));
+        print((await listApiKeys(db, { environmentId: required('environment') })).map(apiKeyOutput));
         break;
       case 'revoke-api-key':
         print({
@@ -150,16 +177,12 @@ async function main() {
           organizationName: values['organization-name'] ?? null,
           email: values.email ?? null,
         });
-        print({
-          id: linkedAccount.id,
-          status: linkedAccount.status,
-          field_coverage: linkedAccount.fieldCoverage,
-        });
+        print(toLinkedAccountResource(linkedAccount));
         break;
       }
       case 'list-linked-accounts': {
         const accounts = await listLinkedAccounts(db, { environmentId: required('environment') });
-        print(accounts.map(({ credentials: _secret, credentialsKeyId: _kid, ...visible }) => visible));
+        print(accounts.map(toLinkedAccountResource));
         break;
       }
       case 'update-linked-account': {
@@ -173,7 +196,7 @@ async function main() {
           now: new Date(),
         });
         if (!updated) throw new UsageError(`no linked account ${values.id} in that environment`);
-        print({ id: updated.id, settings: updated.settings });
+        print(toLinkedAccountResource(updated));
         break;
       }
       default:
@@ -228,6 +251,11 @@ main().catch((error) => {
   if (error instanceof ConfigError) {
     console.error(error.message);
     process.exit(78);
+  }
+  if (error instanceof DataDirLockedError) {
+    console.error(error.message);
+    // EX_TEMPFAIL: nothing was written; the same command works once the data directory is free.
+    process.exit(75);
   }
   if (error instanceof ApiError) {
     console.error(

@@ -155,7 +155,9 @@ export const idempotencyRecords = pgTable(
       .default('in_progress'),
     responseStatus: integer('response_status'),
     responseBody: jsonb('response_body'),
+    /** When the current request claimed the key; also tells a claim apart from one that took it over. */
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /** `in_progress`: the end of the running request's lease (renewed while it runs); `completed`: of the TTL. */
     expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
   },
   (table) => [

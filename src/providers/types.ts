@@ -49,6 +49,11 @@ export interface WriteOptions {
    * happened before the write is sent again.
    */
   retry: boolean;
+  /**
+   * An earlier attempt of this keyed write was cut off (its gateway process stopped) before it answered:
+   * Personio may already have acted, so it is asked first, as after a timeout.
+   */
+  outcomeUnknown?: boolean;
 }
 
 export interface TimeoffBalanceListQuery {

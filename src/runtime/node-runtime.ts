@@ -15,6 +15,7 @@ import { connectPglite, connectPostgres, type DatabaseHandle } from '../db/conne
 import type { Logger } from '../lib/logger';
 import type { FetchLike } from '../providers/types';
 import { createPersonioSandbox } from '../sandbox/personio';
+import { type DataDirLock, type LockRole, lockDataDir } from './data-dir-lock';
 import { nodeTransport } from './node-transport';
 
 /** Where `personio-sandbox` accounts are sent; the host is never resolved, requests go to the in-process simulator. */
@@ -31,21 +32,41 @@ export interface NodeRuntime {
  */
 export async function createNodeRuntime(
   config: Config,
+  options: {
+    logger: Logger;
+    fetch?: FetchLike;
+    migrate?: boolean;
+    /** Who holds the embedded data directory's lock (named to a second process that finds it taken). */
+    role?: LockRole;
+  },
+): Promise<NodeRuntime> {
+  let lock: DataDirLock | undefined;
+  if (!config.databaseUrl) {
+    await mkdir(config.dataDir, { recursive: true });
+    lock = await lockDataDir(config.dataDir, options.role ?? 'gateway');
+  }
+  try {
+    return await openRuntime(config, options, lock);
+  } catch (error) {
+    await lock?.release();
+    throw error;
+  }
+}
+
+async function openRuntime(
+  config: Config,
   options: { logger: Logger; fetch?: FetchLike; migrate?: boolean },
+  lock: DataDirLock | undefined,
 ): Promise<NodeRuntime> {
   const encryptionKey = config.encryptionKey ?? (await embeddedEncryptionKey(config.dataDir, options.logger));
   const secretBox = await createSecretBox(encryptionKey, config.previousEncryptionKeys);
 
-  let database: DatabaseHandle;
-  if (config.databaseUrl) {
-    database = await connectPostgres(config.databaseUrl, {
-      migrate: options.migrate ?? true,
-      connectTimeoutMs: config.databaseConnectTimeoutMs,
-    });
-  } else {
-    await mkdir(config.dataDir, { recursive: true });
-    database = await connectPglite(join(config.dataDir, 'pglite'), { logger: options.logger });
-  }
+  const database: DatabaseHandle = config.databaseUrl
+    ? await connectPostgres(config.databaseUrl, {
+        migrate: options.migrate ?? true,
+        connectTimeoutMs: config.databaseConnectTimeoutMs,
+      })
+    : await connectPglite(join(config.dataDir, 'pglite'), { logger: options.logger });
 
   const cache: Cache = config.redisUrl
     ? new RedisCache(config.redisUrl, config.redisKeyPrefix, {
@@ -72,9 +93,14 @@ export async function createNodeRuntime(
       clientAddress: socketAddress,
     },
     async close() {
-      await transport?.close();
-      await cache.close();
-      await database.close();
+      try {
+        await transport?.close();
+        await cache.close();
+        await database.close();
+      } finally {
+        // Only once the database is closed may another process open it.
+        await lock?.release();
+      }
     },
   };
 }

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { claimIdempotencyKey } from '../../src/db/queries/idempotency';
+import { IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_MS, requestFingerprint } from '../../src/lib/idempotency';
 import type { TimeoffRequest } from '../../src/models/timeoff';
 import type { PersonioSandbox } from '../../src/sandbox/personio';
 import {
@@ -123,5 +125,77 @@ describe('keyed writes under upstream failures', () => {
     expect(deleted.status, JSON.stringify(deleted.body)).toBeLessThan(300);
     sandbox.setFaults({});
     expect(await absencesOn(date)).toHaveLength(0);
+  });
+
+  /** A claim of `key` by a request whose gateway process died a lease ago, before it answered. */
+  const abandonedClaim = async (key: string, method: string, path: string, body: unknown) => {
+    const outcome = await claimIdempotencyKey(gateway.deps.db, {
+      environmentId: tenant.environmentId,
+      scope: tenant.linkedAccountId,
+      key,
+      requestHash: await requestFingerprint(method, path, body),
+      now: new Date(Date.now() - IDEMPOTENCY_LEASE_MS - 60_000),
+      ttlMs: IDEMPOTENCY_TTL_MS,
+      leaseMs: IDEMPOTENCY_LEASE_MS,
+    });
+    expect(outcome.state).toBe('claimed');
+  };
+
+  it('a keyed delete cut off by a stopped process: the retry finds the absence gone and answers deleted', async () => {
+    const date = nextDay();
+    const created = await create(date);
+    const path = `${REQUESTS}/${created.body.result.id}`;
+    // The cut-off request did delete it in Personio; its process died before it answered.
+    expect((await send(gateway, tenant, 'DELETE', path)).status).toBe(200);
+    await abandonedClaim('delete-cut-off', 'DELETE', path, null);
+    sandbox.resetStats();
+
+    const retry = await send(gateway, tenant, 'DELETE', path, {
+      headers: { 'idempotency-key': 'delete-cut-off' },
+    });
+    expect(retry.status, JSON.stringify(retry.body)).toBe(200);
+    expect(retry.body.result).toEqual({ id: created.body.result.id, deleted: true });
+    expect(sandbox.stats.byRoute[`DELETE /v1/company/time-offs/${created.body.result.id}`] ?? 0).toBe(0);
+  });
+
+  it('a keyed delete cut off before it reached Personio is sent on the retry', async () => {
+    const date = nextDay();
+    const created = await create(date);
+    const path = `${REQUESTS}/${created.body.result.id}`;
+    await abandonedClaim('delete-not-sent', 'DELETE', path, null);
+    const retry = await send(gateway, tenant, 'DELETE', path, {
+      headers: { 'idempotency-key': 'delete-not-sent' },
+    });
+    expect(retry.status, JSON.stringify(retry.body)).toBe(200);
+    expect(await absencesOn(date)).toHaveLength(0);
+  });
+
+  it('a keyed proxy write cut off by a stopped process is answered 409 outcome unknown, not sent again', async () => {
+    const body = JSON.stringify({ attendances: [{ employee: 1, date: '2034-02-01' }] });
+    const bytes = new TextEncoder().encode(body);
+    const sha256 = Buffer.from(await crypto.subtle.digest('SHA-256', bytes)).toString('hex');
+    await abandonedClaim('proxy-cut-off', 'POST', '/v1/company/attendances', {
+      sha256,
+      content_type: 'application/json',
+    });
+    sandbox.resetStats();
+    const retry = () =>
+      gateway.request('/proxy/company/attendances', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': 'proxy-cut-off' },
+        body,
+      });
+    const first = await retry();
+    const answer = (await first.json()) as { error: { code: string; message: string; details: unknown } };
+    expect(first.status, JSON.stringify(answer)).toBe(409);
+    expect(answer.error).toMatchObject({
+      code: 'conflict',
+      details: [{ field: 'Idempotency-Key', message: 'outcome unknown' }],
+    });
+    expect(answer.error.message).toMatch(/unknown/);
+    const again = await retry();
+    expect(again.status).toBe(409);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(sandbox.stats.requests).toBe(0);
   });
 });

@@ -18,6 +18,7 @@ import { createPersonioSandbox, type PersonioSandbox, SANDBOX_CREDENTIALS } from
 import { createServices } from '../../src/services';
 import { linkPersonioAccount } from '../../src/services/linking';
 import { createTestDatabase, redisKeyPrefix, type TestDatabase } from '../harness/databases';
+import { withResponseValidation } from './response-validator';
 
 export type Backend = 'pglite' | 'postgres';
 
@@ -70,6 +71,7 @@ export async function openStorage(backend: Backend): Promise<Storage> {
 }
 
 export interface TestGateway {
+  /** The app; every 2xx answer it gives is checked against openapi/openapi.json (an app assigned here too). */
   app: Awaited<ReturnType<typeof createApp>>;
   deps: AppDeps;
   request(
@@ -128,9 +130,14 @@ export async function startGateway(
     sandbox:
       options.builtInSandbox && sandbox ? { baseUrl: SANDBOX_BASE_URL, fetch: sandbox.fetch } : undefined,
   };
-  const app = await createApp(deps);
+  let app = withResponseValidation(await createApp(deps));
   return {
-    app,
+    get app() {
+      return app;
+    },
+    set app(value) {
+      app = withResponseValidation(value);
+    },
     deps,
     request(path, init = {}) {
       const headers: Record<string, string> = { ...init.headers };

@@ -27,3 +27,41 @@ export function rawRequest(
     socket.write(`${lines.join('\r\n')}\r\n\r\n`);
   });
 }
+
+export interface RawAnswer {
+  status: number;
+  /** Header names in lower case; the last value wins. */
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * Writes the given bytes as they are (anything a client could put on the wire) and reads the answer
+ * until the server closes the connection.
+ */
+export function rawExchange(port: number, bytes: string | Buffer): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.setTimeout(30_000, () => socket.destroy(new Error('no answer within 30 s')));
+    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const received = Buffer.concat(chunks).toString('latin1');
+      const split = received.indexOf('\r\n\r\n');
+      const head = split === -1 ? received : received.slice(0, split);
+      const [statusLine = '', ...lines] = head.split('\r\n');
+      const headers: Record<string, string> = {};
+      for (const line of lines) {
+        const colon = line.indexOf(':');
+        if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+      }
+      resolve({
+        status: Number(statusLine.match(/^HTTP\/1\.1 (\d{3})/)?.[1] ?? 0),
+        headers,
+        body: split === -1 ? '' : received.slice(split + 4),
+      });
+    });
+    socket.write(bytes);
+  });
+}

@@ -1,4 +1,4 @@
-import { and, eq, lt, lte, or } from 'drizzle-orm';
+import { and, eq, lte, or } from 'drizzle-orm';
 import type { Database } from '../client';
 import { idempotencyRecords } from '../schema';
 
@@ -11,9 +11,22 @@ export interface IdempotencyKeyRef {
   requestHash: string;
 }
 
+/** One claim of a key: `claimedAt` is stored as the record's `created_at` and fences out an older holder. */
+export interface IdempotencyClaim extends IdempotencyKeyRef {
+  claimedAt: Date;
+}
+
 export type ClaimOutcome =
-  | { state: 'claimed' }
-  | { state: 'in_progress' }
+  | {
+      state: 'claimed';
+      claimedAt: Date;
+      /**
+       * The key was held by a request whose process stopped without answering (its lease ran out): that
+       * write may or may not have reached the provider.
+       */
+      resumed: boolean;
+    }
+  | { state: 'in_progress'; leaseEndsAt: Date }
   | { state: 'mismatch' }
   | { state: 'completed'; status: number; body: unknown };
 
@@ -24,25 +37,36 @@ const whereKey = (ref: Omit<IdempotencyKeyRef, 'requestHash'>) =>
     eq(idempotencyRecords.key, ref.key),
   );
 
+/** The record still belongs to this claim (not finished, not taken over since). */
+const whereHeld = (claim: IdempotencyClaim) =>
+  and(
+    whereKey(claim),
+    eq(idempotencyRecords.requestHash, claim.requestHash),
+    eq(idempotencyRecords.status, 'in_progress'),
+    eq(idempotencyRecords.createdAt, claim.claimedAt),
+  );
+
 /**
- * Claims a key for one request: inserts an `in_progress` record unless one exists. An expired record, or
- * one left `in_progress` longer than `leaseMs` by a process that died (same request only), is taken over.
- * Otherwise the existing record decides: another request → mismatch; still running → in_progress;
- * finished → its stored response.
+ * Claims a key for one request: inserts an `in_progress` record unless one exists. While a request runs,
+ * `expires_at` is the end of its lease, which the request renews (`renewIdempotencyLease`); a record whose
+ * lease ran out belongs to a process that died and is taken over by the same request (`resumed`). A
+ * finished record keeps `expires_at` at the end of its TTL, after which the key is free again, as is any
+ * record claimed longer than the TTL ago. Otherwise the existing record decides: another request →
+ * mismatch; still running → in_progress until its lease ends; finished → its stored response.
  */
 export async function claimIdempotencyKey(
   db: Database,
   input: IdempotencyKeyRef & { now: Date; ttlMs: number; leaseMs: number },
 ): Promise<ClaimOutcome> {
-  const expiresAt = new Date(input.now.getTime() + input.ttlMs);
   const fresh = {
     requestHash: input.requestHash,
     status: 'in_progress' as const,
     responseStatus: null,
     responseBody: null,
     createdAt: input.now,
-    expiresAt,
+    expiresAt: new Date(input.now.getTime() + input.leaseMs),
   };
+  const forgottenBefore = new Date(input.now.getTime() - input.ttlMs);
   // A record can vanish between the statements below (released by a failing request); try again then.
   for (let attempt = 0; attempt < 3; attempt++) {
     const inserted = await db
@@ -50,78 +74,97 @@ export async function claimIdempotencyKey(
       .values({ environmentId: input.environmentId, scope: input.scope, key: input.key, ...fresh })
       .onConflictDoNothing()
       .returning({ key: idempotencyRecords.key });
-    if (inserted.length > 0) return { state: 'claimed' };
+    if (inserted.length > 0) return { state: 'claimed', claimedAt: input.now, resumed: false };
 
-    const abandonedBefore = new Date(input.now.getTime() - input.leaseMs);
-    const takenOver = await db
+    const abandoned = await db
+      .update(idempotencyRecords)
+      .set(fresh)
+      .where(
+        and(
+          whereKey(input),
+          eq(idempotencyRecords.status, 'in_progress'),
+          eq(idempotencyRecords.requestHash, input.requestHash),
+          lte(idempotencyRecords.expiresAt, input.now),
+        ),
+      )
+      .returning({ key: idempotencyRecords.key });
+    if (abandoned.length > 0) return { state: 'claimed', claimedAt: input.now, resumed: true };
+
+    const forgotten = await db
       .update(idempotencyRecords)
       .set(fresh)
       .where(
         and(
           whereKey(input),
           or(
-            lte(idempotencyRecords.expiresAt, input.now),
-            and(
-              eq(idempotencyRecords.status, 'in_progress'),
-              eq(idempotencyRecords.requestHash, input.requestHash),
-              lt(idempotencyRecords.createdAt, abandonedBefore),
-            ),
+            and(eq(idempotencyRecords.status, 'completed'), lte(idempotencyRecords.expiresAt, input.now)),
+            lte(idempotencyRecords.createdAt, forgottenBefore),
           ),
         ),
       )
       .returning({ key: idempotencyRecords.key });
-    if (takenOver.length > 0) return { state: 'claimed' };
+    if (forgotten.length > 0) return { state: 'claimed', claimedAt: input.now, resumed: false };
 
     const [record] = await db.select().from(idempotencyRecords).where(whereKey(input)).limit(1);
     if (!record) continue;
     if (record.requestHash !== input.requestHash) return { state: 'mismatch' };
-    if (record.status === 'in_progress') return { state: 'in_progress' };
+    if (record.status === 'in_progress') return { state: 'in_progress', leaseEndsAt: record.expiresAt };
     return { state: 'completed', status: record.responseStatus ?? 200, body: record.responseBody };
   }
-  return { state: 'in_progress' };
+  return { state: 'in_progress', leaseEndsAt: fresh.expiresAt };
 }
 
-/** Stores the response of the request that holds the claim. */
+/** Extends the lease of a running request; false when the record is no longer this claim's. */
+export async function renewIdempotencyLease(
+  db: Database,
+  claim: IdempotencyClaim & { leaseEndsAt: Date },
+): Promise<boolean> {
+  const renewed = await db
+    .update(idempotencyRecords)
+    .set({ expiresAt: claim.leaseEndsAt })
+    .where(whereHeld(claim))
+    .returning({ key: idempotencyRecords.key });
+  return renewed.length > 0;
+}
+
+/** Stores the response of the request that holds the claim; the key is then kept until `expiresAt`. */
 export async function completeIdempotencyKey(
   db: Database,
-  input: IdempotencyKeyRef & { status: number; body: unknown },
+  input: IdempotencyClaim & { status: number; body: unknown; expiresAt: Date },
 ): Promise<void> {
   await db
     .update(idempotencyRecords)
-    .set({ status: 'completed', responseStatus: input.status, responseBody: input.body })
-    .where(
-      and(
-        whereKey(input),
-        eq(idempotencyRecords.requestHash, input.requestHash),
-        eq(idempotencyRecords.status, 'in_progress'),
-      ),
-    );
+    .set({
+      status: 'completed',
+      responseStatus: input.status,
+      responseBody: input.body,
+      expiresAt: input.expiresAt,
+    })
+    .where(whereHeld(input));
 }
 
 /** Gives the key back after a failed request, so the client may retry with it. */
-export async function releaseIdempotencyKey(db: Database, input: IdempotencyKeyRef): Promise<void> {
-  await db
-    .delete(idempotencyRecords)
-    .where(
-      and(
-        whereKey(input),
-        eq(idempotencyRecords.requestHash, input.requestHash),
-        eq(idempotencyRecords.status, 'in_progress'),
-      ),
-    );
+export async function releaseIdempotencyKey(db: Database, claim: IdempotencyClaim): Promise<void> {
+  await db.delete(idempotencyRecords).where(whereHeld(claim));
 }
 
-/** Removes the environment's expired records (called after writes, so the table does not grow forever). */
+/**
+ * Removes the environment's expired records: finished ones past their TTL, and any claimed longer than the
+ * TTL ago (called after writes, so the table does not grow forever).
+ */
 export async function deleteExpiredIdempotencyRecords(
   db: Database,
-  input: { environmentId: string; now: Date },
+  input: { environmentId: string; now: Date; ttlMs: number },
 ): Promise<void> {
   await db
     .delete(idempotencyRecords)
     .where(
       and(
         eq(idempotencyRecords.environmentId, input.environmentId),
-        lte(idempotencyRecords.expiresAt, input.now),
+        or(
+          and(eq(idempotencyRecords.status, 'completed'), lte(idempotencyRecords.expiresAt, input.now)),
+          lte(idempotencyRecords.createdAt, new Date(input.now.getTime() - input.ttlMs)),
+        ),
       ),
     );
 }

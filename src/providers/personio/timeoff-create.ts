@@ -127,6 +127,11 @@ export async function createTimeoffRequest(
     return mapAbsencePeriod(created);
   };
 
+  if (options.retry && options.outcomeUnknown) {
+    // A write of this key was cut off before it answered: if it created the absence, that is the answer.
+    const existing = await findCreated(client, input);
+    if (existing) return existing;
+  }
   for (let attempt = 1; ; attempt++) {
     try {
       return await write();

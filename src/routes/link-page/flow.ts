@@ -33,6 +33,12 @@ export interface Flow {
 export type Opened<T> = { ok: true; value: T } | { ok: false; response: Response };
 
 const PROBLEMS = {
+  not_found: {
+    status: 404,
+    heading: 'This page does not exist',
+    message:
+      'Check the address, or go back to the application that sent you here and start connecting Personio again.',
+  },
   invalid: {
     status: 404,
     heading: 'This link is not valid',

@@ -25,6 +25,11 @@ export function linkPageRouter() {
   registerRecheckCoverage(router);
   registerRestartLinkFlow(router);
   registerConfirmLink(router);
+  // Any other path or method under /link is a browser's mistake: a 404 page, not the API's JSON. Without
+  // it, the form body limit above (which matches `/link/{token}` too) ends in the app's not-found error
+  // inside this router, and so in the 500 page.
+  router.all('/link', (c) => problemPage(c, 'not_found'));
+  router.all('/link/*', (c) => problemPage(c, 'not_found'));
   router.onError((error, c) => {
     c.get('services').logger.error('link page failed', {
       request_id: c.get('requestId'),

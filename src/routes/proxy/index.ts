@@ -104,6 +104,8 @@ export function proxyRouter() {
         if (rest !== undefined) oversized = { upstream, body: rest };
         return answer;
       },
+      // Personio cannot be asked whether an arbitrary write happened: a cut-off one is reported, not re-sent.
+      { onAbandoned: 'refuse' },
     );
     if (oversized && !outcome.replayed) {
       const { upstream, body } = oversized as {
@@ -272,10 +274,12 @@ function documentProxy(router: OpenAPIHono<AppEnv>) {
         }),
       },
       responses: {
-        200: {
-          description: "Personio's answer, as Personio sent it (any status; `X-Roster-Source: upstream`).",
-        },
         ...linkedAccountErrorResponses(),
+        // Personio's status passes through (201, 204, its own errors): any status not listed above.
+        default: {
+          description:
+            "Personio's answer, as Personio sent it: its status, body and safe headers, with `X-Roster-Source: upstream`.",
+        },
       },
     });
   }

@@ -102,7 +102,7 @@ export function registerCreateTimeoffRequest(app: OpenAPIHono<AppEnv>) {
     const key = c.req.valid('header')['idempotency-key'];
     const services = c.get('services');
     const linkedAccount = c.get('linkedAccount');
-    const execute = async () => {
+    const execute = async ({ resumed } = { resumed: false }) => {
       const provider = await services.providers.hris(linkedAccount);
       const created = await provider.createTimeoffRequest(
         {
@@ -119,7 +119,7 @@ export function registerCreateTimeoffRequest(app: OpenAPIHono<AppEnv>) {
         },
         // Personio has no idempotency of its own: a write is re-sent after a failure only when the caller
         // sent a key, as the proxy does.
-        { retry: key !== undefined },
+        { retry: key !== undefined, outcomeUnknown: resumed },
       );
       return { status: 201, body: { result: presentTimeoffRequest(created, linkedAccount) } };
     };

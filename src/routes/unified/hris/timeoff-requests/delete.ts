@@ -43,9 +43,11 @@ export function registerDeleteTimeoffRequest(app: OpenAPIHono<AppEnv>) {
     const key = c.req.valid('header')['idempotency-key'];
     const services = c.get('services');
     const linkedAccount = c.get('linkedAccount');
-    const execute = async () => {
+    const execute = async ({ resumed } = { resumed: false }) => {
       const provider = await services.providers.hris(linkedAccount);
-      if (!(await provider.deleteTimeoffRequest(id, { retry: key !== undefined }))) {
+      // A delete of this key was cut off before it answered: the request being gone means it went through.
+      const gone = resumed && (await provider.getTimeoffRequest(id, { includeRemoteData: false })) === null;
+      if (!gone && !(await provider.deleteTimeoffRequest(id, { retry: key !== undefined }))) {
         throw new ApiError('not_found', `No time-off request ${id} in this linked account.`);
       }
       return { status: 200, body: { result: { id, deleted: true as const } } };
