@@ -2,16 +2,20 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client';
 import { deleteEventsBefore, getEvent, insertEvents } from '../../src/db/queries/events';
+import { updateLinkedAccountSettings } from '../../src/db/queries/linked-accounts';
 import {
   acquireSyncLease,
   ensureSyncState,
   insertSyncedRecord,
   loadSyncedRecords,
+  recentSyncPasses,
   renewSyncLease,
   replaceSyncedRecord,
 } from '../../src/db/queries/sync';
 import { events } from '../../src/db/schema';
+import { InProcessJobs } from '../../src/jobs/in-process';
 import { createServices } from '../../src/services';
+import { syncRunnerDeps } from '../../src/sync/deps';
 import {
   type Backend,
   createPersonioSandbox,
@@ -20,19 +24,23 @@ import {
   type Storage,
   startGateway,
   type Tenant,
+  type TestGateway,
 } from '../support/gateway';
+import { UNPACED } from '../support/timeoff';
 
 /** The database guarantees under the change feed, without the pass around them. */
 describe.each<Backend>(['pglite', 'postgres'])('synced copy store (%s)', (backend) => {
   let storage: Storage;
   let db: Database;
   let tenant: Tenant;
+  let gateway: TestGateway;
   const ref = () => ({ environmentId: tenant.environmentId, linkedAccountId: tenant.linkedAccountId });
 
   beforeAll(async () => {
     storage = await openStorage(backend);
-    const gateway = await startGateway(storage, createPersonioSandbox({ employees: 10 }));
+    gateway = await startGateway(storage, createPersonioSandbox({ employees: 10 }), undefined, UNPACED);
     tenant = await createTenant(gateway);
+    // Beside the store tests: the scheduler test creates a second tenant and syncs through this gateway.
     db = (await createServices(gateway.deps)).db;
   });
 
@@ -85,6 +93,34 @@ describe.each<Backend>(['pglite', 'postgres'])('synced copy store (%s)', (backen
     expect(removed).toBe(1);
     expect(await getEvent(db, { environmentId: tenant.environmentId, id: old!.id })).toBeUndefined();
     expect(await getEvent(db, { environmentId: tenant.environmentId, id: recent!.id })).toBeDefined();
+  });
+
+  it('the in-process scheduler runs due accounts and leaves accounts with sync off alone', async () => {
+    const services = await createServices(gateway.deps);
+    const off = await createTenant(gateway, undefined, 'Quiet');
+    await updateLinkedAccountSettings(db, {
+      environmentId: off.environmentId,
+      id: off.linkedAccountId,
+      settings: { sync_enabled: false },
+      now: new Date(),
+    });
+    const jobs = new InProcessJobs(syncRunnerDeps(services));
+    jobs.startScheduler(50);
+    try {
+      const deadline = Date.now() + 60_000;
+      while ((await recentSyncPasses(db, ref(), 1))[0]?.status !== 'completed') {
+        if (Date.now() > deadline) throw new Error('no scheduled pass');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const [pass] = await recentSyncPasses(db, ref(), 1);
+      expect(pass!.trigger).toBe('schedule');
+      expect(pass!.mode).toBe('full');
+    } finally {
+      await jobs.close();
+    }
+    expect(
+      await recentSyncPasses(db, { environmentId: off.environmentId, linkedAccountId: off.linkedAccountId }),
+    ).toEqual([]);
   });
 
   it('a pass lease is held by one owner; a holder whose lease ran out cannot renew it', async () => {
