@@ -9,11 +9,13 @@ import { ApiError, errorBody } from './errors';
 import { apiKeyAuth } from './middleware/api-key-auth';
 import { linkedAccountResolution } from './middleware/linked-account';
 import { requestContext } from './middleware/request-id';
+import { eventsRouter } from './routes/events';
 import { DATABASE_RETRY_AFTER_SECONDS, healthRouter } from './routes/health';
 import { linkPageRouter } from './routes/link-page';
 import { linkTokensRouter } from './routes/link-tokens';
 import { linkedAccountsRouter } from './routes/linked-accounts';
 import { proxyRouter } from './routes/proxy';
+import { sandboxRouter } from './routes/sandbox';
 import { employeesRouter } from './routes/unified/hris/employees';
 import { timeoffBalancesRouter } from './routes/unified/hris/timeoff-balances';
 import { timeoffRequestsRouter } from './routes/unified/hris/timeoff-requests';
@@ -51,7 +53,8 @@ export async function createApp(deps: AppDeps) {
   app.get('/docs', swaggerUI({ url: '/openapi.json', title: 'Roster API' }));
 
   // JSON bodies of the API are small; the proxy streams its own, the link page limits its forms.
-  for (const path of ['/unified/*', '/link-tokens', '/linked-accounts/*']) app.use(path, jsonBodyLimit);
+  for (const path of ['/unified/*', '/link-tokens', '/linked-accounts/*', '/sandbox/*'])
+    app.use(path, jsonBodyLimit);
   app.use('/unified/*', apiKeyAuth, linkedAccountResolution);
   app.use('/proxy/*', apiKeyAuth, linkedAccountResolution);
   app.route('/', employeesRouter());
@@ -64,6 +67,11 @@ export async function createApp(deps: AppDeps) {
   app.use('/linked-accounts/*', apiKeyAuth);
   app.route('/', linkTokensRouter());
   app.route('/', linkedAccountsRouter());
+  app.use('/events', apiKeyAuth);
+  app.use('/events/*', apiKeyAuth);
+  app.use('/sandbox/*', apiKeyAuth);
+  app.route('/', eventsRouter());
+  app.route('/', sandboxRouter());
   app.route('/', linkPageRouter());
 
   app.notFound(() => {

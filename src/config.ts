@@ -73,6 +73,12 @@ const ConfigSchema = z
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
     /** Default lifetime of a link token; `POST /link-tokens` may ask for another, up to 7 days. */
     LINK_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(604_800).default(1800),
+    /** Change feed: days events are kept. */
+    EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+    /** How long a sync pass lease lasts unrenewed: a killed process's pass is taken over after this. */
+    SYNC_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+    /** Does this gateway process also run background jobs? (`npm run worker` runs only jobs.) */
+    RUN_JOBS: booleanFlag.default(true),
   })
   .superRefine((env, ctx) => {
     if (env.DATABASE_URL && !env.ENCRYPTION_KEY) {
@@ -139,6 +145,8 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** Hosted link flow: default link token lifetime in seconds (60 s to 7 days). */
   link: { tokenTtlSeconds: number };
+  /** Change feed and background jobs. */
+  sync: { eventRetentionDays: number; leaseTtlMs: number; runJobs: boolean };
   /** Embedded mode: no DATABASE_URL, so PGlite, in-memory cache and a generated key under DATA_DIR. */
   embedded: boolean;
 }
@@ -196,6 +204,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     sandbox: { enabled: values.SANDBOX ?? embedded, employees: values.SANDBOX_EMPLOYEES },
     logLevel: values.LOG_LEVEL,
     link: { tokenTtlSeconds: values.LINK_TOKEN_TTL_SECONDS },
+    sync: {
+      eventRetentionDays: values.EVENT_RETENTION_DAYS,
+      leaseTtlMs: values.SYNC_LEASE_SECONDS * 1000,
+      runJobs: values.RUN_JOBS,
+    },
     embedded,
   };
 }

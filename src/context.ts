@@ -4,6 +4,7 @@ import type { Config } from './config';
 import type { SecretBox } from './crypto/secret-box';
 import type { Database } from './db/client';
 import type { Environment, LinkedAccount } from './db/schema';
+import type { JobQueue } from './jobs/types';
 import type { CursorCodec } from './lib/cursor';
 import type { Logger } from './lib/logger';
 import type { ProviderFactory } from './providers/factory';
@@ -26,6 +27,8 @@ export interface AppDeps {
   sandbox?: { baseUrl: string; fetch: FetchLike } | undefined;
   now?: () => Date;
   logger?: Logger;
+  /** The job engine (BullMQ on Node with REDIS_URL); default: jobs run in this process. */
+  jobs?: (services: Services) => JobQueue;
   /**
    * The address of the client as the runtime knows it (Node: the connection's; Workers: `CF-Connecting-IP`),
    * for the failed API key budget. `CLIENT_IP_HEADER`, when set, is read instead.
@@ -48,6 +51,7 @@ export interface Services {
   clientAddress: (c: Context) => string | undefined;
   now: () => Date;
   logger: Logger;
+  jobs: JobQueue;
 }
 
 export interface AppEnv {

@@ -1,14 +1,19 @@
 import type { Server } from 'node:http';
 import { createApp } from './app';
 import { ConfigError, parseConfig } from './config';
+import type { Services } from './context';
+import { getSyncState } from './db/queries/sync';
 import { createLogger } from './lib/logger';
 import { DataDirLockedError } from './runtime/data-dir-lock';
+import { nodeJobs } from './runtime/node-jobs';
 import { batchedLogWriter } from './runtime/node-log-writer';
 import { createNodeRuntime } from './runtime/node-runtime';
 import { serveApp } from './runtime/node-server';
-import { ensureSandboxSeed } from './runtime/sandbox-seed';
+import { ensureSandboxSeed, type SandboxSeed } from './runtime/sandbox-seed';
 import { drainServer } from './runtime/shutdown';
 import { createServices } from './services';
+import { syncRunnerDeps } from './sync/deps';
+import { runSyncJob } from './sync/run';
 
 /** How long a stopping gateway lets requests in flight finish (a keyed write cut off is resumed safely). */
 const DRAIN_TIMEOUT_MS = 20_000;
@@ -29,11 +34,14 @@ async function main() {
   }
   const logger = createLogger(config.logLevel, batchedLogWriter());
   const runtime = await createNodeRuntime(config, { logger });
+  const jobs = nodeJobs(config, logger, 'gateway');
+  runtime.deps.jobs = jobs.factory;
   const app = await createApp(runtime.deps);
+  const services = await createServices(runtime.deps);
   const seed =
-    config.embedded && config.sandbox.enabled
-      ? await ensureSandboxSeed(await createServices(runtime.deps), config.dataDir)
-      : undefined;
+    config.embedded && config.sandbox.enabled ? await ensureSandboxSeed(services, config.dataDir) : undefined;
+  if (seed && config.sync.runJobs) await firstSandboxPass(services, seed);
+  if (config.sync.runJobs) await jobs.start(services);
 
   const server = serveApp({ fetch: app.fetch, hostname: config.host, port: config.port, logger }, (info) => {
     const lines = [
@@ -68,6 +76,8 @@ async function main() {
     try {
       const drained = await drainServer(server as Server, DRAIN_TIMEOUT_MS);
       if (drained === 'cut off') logger.warn('requests still running were cut off', { signal });
+      // A sync pass cut off here is resumed at its next page by whichever process takes its lease.
+      await jobs.close();
       // The database and cache close (and the data directory is released) only once no request uses them.
       await runtime.close();
     } catch (error) {
@@ -81,6 +91,16 @@ async function main() {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+/**
+ * The sandbox account's first pass (silent: it fills the copy) runs before the gateway says it is ready,
+ * so the first sandbox action a newcomer makes already shows up as events.
+ */
+async function firstSandboxPass(services: Services, seed: SandboxSeed) {
+  const ref = { environmentId: seed.environment_id, linkedAccountId: seed.linked_account_id };
+  if ((await getSyncState(services.db, ref))?.lastCompletedAt) return;
+  await runSyncJob(syncRunnerDeps(services, 'gateway'), { ...ref, trigger: 'schedule' });
 }
 
 main().catch((error) => {

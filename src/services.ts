@@ -1,5 +1,6 @@
 import type { AppDeps, Services } from './context';
 import { hmacSha256 } from './crypto/hmac';
+import { InProcessJobs } from './jobs/in-process';
 import { CursorCodec } from './lib/cursor';
 import { silentLogger } from './lib/logger';
 import { ProviderFactory } from './providers/factory';
@@ -7,12 +8,13 @@ import { fetchTransport } from './providers/http';
 import { PersonioTokenManager } from './providers/personio/token-manager';
 import { AuthFailureBudget } from './services/auth-failure-budget';
 import { RequestLookups } from './services/lookups';
+import { syncRunnerDeps } from './sync/deps';
 
 /** The per-process services every request (and the admin CLI) uses, built once from the deps. */
 export async function createServices(deps: AppDeps): Promise<Services> {
   const now = deps.now ?? (() => new Date());
   const tokens = new PersonioTokenManager(deps.cache, deps.secretBox, () => now().getTime());
-  return {
+  const services: Omit<Services, 'jobs'> & { jobs?: Services['jobs'] } = {
     config: deps.config,
     db: deps.db,
     cache: deps.cache,
@@ -37,4 +39,7 @@ export async function createServices(deps: AppDeps): Promise<Services> {
     now,
     logger: deps.logger ?? silentLogger,
   };
+  const ready = services as Services;
+  ready.jobs = deps.jobs ? deps.jobs(ready) : new InProcessJobs(syncRunnerDeps(ready));
+  return ready;
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, parseConfig } from '../config';
 import { base64url } from '../crypto/encoding';
@@ -30,6 +31,11 @@ Commands:
                [--organization-name N] [--email E] [--integration personio|personio-sandbox]
   list-linked-accounts --environment env_…
   update-linked-account --environment env_… --id la_… --hide-absence-details true|false
+  sandbox-action --action hire_employee|update_employee|terminate_employee|create_timeoff|
+                 approve_timeoff|decline_timeoff|cancel_timeoff|delete_timeoff [--set field=value …]
+                 [--linked-account la_…] [--api-key sk_…] [--url http://127.0.0.1:8080]
+               changes the running gateway's Personio sandbox (POST /sandbox/actions); defaults to the
+               embedded sandbox account in DATA_DIR/sandbox.json and PUBLIC_URL
 
 Configuration comes from the same environment variables as the gateway (DATABASE_URL, ENCRYPTION_KEY, …).
 In embedded mode (no DATABASE_URL) the CLI refuses to run while a gateway holds DATA_DIR (PGlite allows one
@@ -49,6 +55,11 @@ const { positionals, values } = parseArgs({
     email: { type: 'string' },
     integration: { type: 'string' },
     'hide-absence-details': { type: 'string' },
+    action: { type: 'string' },
+    set: { type: 'string', multiple: true },
+    'linked-account': { type: 'string' },
+    'api-key': { type: 'string' },
+    url: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -99,6 +110,11 @@ async function main() {
     return;
   }
   const config = parseConfig(process.env);
+  if (command === 'sandbox-action') {
+    // Talks to the running gateway over HTTP: no database, so no data directory lock either.
+    await sandboxAction(config);
+    return;
+  }
   const runtime = await createNodeRuntime(config, { logger: createLogger('warn'), role: 'admin CLI' });
   const services = await createServices(runtime.deps);
   const db = services.db;
@@ -189,6 +205,42 @@ async function main() {
   } finally {
     await runtime.close();
   }
+}
+
+/** Fields sent as numbers; every other `--set` value is a string (employee ids included). */
+const NUMERIC_FIELDS = new Set(['weekly_working_hours']);
+
+/**
+ * The sandbox lives inside the gateway process, so this command asks the running gateway over HTTP,
+ * exactly as a developer's code would.
+ */
+async function sandboxAction(config: ReturnType<typeof parseConfig>) {
+  const action = required('action');
+  let seed: { api_key?: string; linked_account_id?: string } = {};
+  try {
+    seed = JSON.parse(readFileSync(join(config.dataDir, 'sandbox.json'), 'utf8'));
+  } catch {
+    // No embedded sandbox seed: --api-key and --linked-account are then required.
+  }
+  const apiKey = values['api-key'] ?? seed.api_key;
+  const linkedAccountId = values['linked-account'] ?? seed.linked_account_id;
+  if (!apiKey || !linkedAccountId) {
+    throw new UsageError('--api-key and --linked-account are required (no DATA_DIR/sandbox.json found)');
+  }
+  const body: Record<string, unknown> = { linked_account_id: linkedAccountId, action };
+  for (const assignment of values.set ?? []) {
+    const match = /^([a-z_]+)=(.*)$/s.exec(assignment);
+    if (!match) throw new UsageError(`--set takes field=value, not ${assignment}`);
+    const [, field, value] = match as unknown as [string, string, string];
+    body[field] = NUMERIC_FIELDS.has(field) ? Number(value) : value;
+  }
+  const response = await fetch(`${(values.url ?? config.publicUrl).replace(/\/$/, '')}/sandbox/actions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  print(await response.json());
+  if (!response.ok) process.exitCode = 1;
 }
 
 main().catch((error) => {

@@ -1,5 +1,7 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigserial,
+  boolean,
   index,
   integer,
   jsonb,
@@ -61,6 +63,15 @@ export interface FieldCoverage {
 
 export interface LinkedAccountSettings {
   hide_absence_details?: boolean;
+  /** Change feed: reconciliation passes on (default) or off. */
+  sync_enabled?: boolean;
+  /** Minutes between passes (default 15, at least 1). */
+  sync_interval_minutes?: number;
+  /** Time-off requests kept in the synced copy: days back and ahead of today (default 400 / 730). */
+  sync_window_days_back?: number;
+  sync_window_days_ahead?: number;
+  /** Minutes between full passes, the ones that see deletions (default 60); passes between are incremental. */
+  sync_full_interval_minutes?: number;
 }
 
 export const linkedAccounts = pgTable(
@@ -155,8 +166,137 @@ export const idempotencyRecords = pgTable(
   ],
 );
 
+export const SYNCED_KINDS = ['employee', 'timeoff_type', 'timeoff_request'] as const;
+export type SyncedKind = (typeof SYNCED_KINDS)[number];
+
+/**
+ * The synced copy: the last unified record seen of every employee, time-off type and time-off request of a
+ * linked account. `content_hash` covers the record without volatile fields; a page writes a row only while
+ * the hash it read is still there (compare-and-set), which is what keeps two writers from both emitting.
+ */
+export const syncedRecords = pgTable(
+  'synced_records',
+  {
+    environmentId: text('environment_id')
+      .notNull()
+      .references(() => environments.id, { onDelete: 'cascade' }),
+    linkedAccountId: text('linked_account_id')
+      .notNull()
+      .references(() => linkedAccounts.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: SYNCED_KINDS }).notNull(),
+    remoteId: text('remote_id').notNull(),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull(),
+    contentHash: text('content_hash').notNull(),
+    firstSeenAt: timestamp('first_seen_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    remoteDeletedAt: timestamp('remote_deleted_at', { withTimezone: true, mode: 'date' }),
+  },
+  (table) => [primaryKey({ columns: [table.linkedAccountId, table.kind, table.remoteId] })],
+);
+
+/**
+ * The change feed. `seq` is the walk order: event inserts of an environment are serialised by a
+ * transaction-level advisory lock, so a lower `seq` is never committed after a higher one and a cursor
+ * over `seq` never skips an event that commits late.
+ */
+export const events = pgTable(
+  'events',
+  {
+    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    id: text('id').notNull(),
+    environmentId: text('environment_id')
+      .notNull()
+      .references(() => environments.id, { onDelete: 'cascade' }),
+    linkedAccountId: text('linked_account_id').notNull(),
+    type: text('type').notNull(),
+    data: jsonb('data').$type<{ object: unknown; previous_attributes?: Record<string, unknown> }>().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (table) => [
+    uniqueIndex('events_id_idx').on(table.id),
+    index('events_environment_idx').on(table.environmentId, table.seq),
+    index('events_account_idx').on(table.environmentId, table.linkedAccountId, table.seq),
+    index('events_created_idx').on(table.createdAt),
+  ],
+);
+
+export const SYNC_PASS_STATUSES = ['running', 'completed', 'failed'] as const;
+export type SyncPassStatus = (typeof SYNC_PASS_STATUSES)[number];
+
+export interface SyncCounts {
+  upstream_pages: number;
+  records_seen: number;
+  created: number;
+  updated: number;
+  deleted: number;
+  events: number;
+}
+
+/** Where an interrupted pass resumes: the stage it was in and the provider's position inside it. */
+export interface SyncPosition {
+  stage: SyncedKind | 'deletions';
+  position: unknown;
+  /** The time-off window the pass walks, fixed when it starts. */
+  window?: { start: string; end: string };
+  /** Incremental passes: records changed after this instant (ISO 8601). */
+  since?: string;
+}
+
+/** One reconciliation pass of a linked account: what it did, how long it took, how it ended. */
+export const syncPasses = pgTable(
+  'sync_passes',
+  {
+    id: text('id').primaryKey(),
+    environmentId: text('environment_id')
+      .notNull()
+      .references(() => environments.id, { onDelete: 'cascade' }),
+    linkedAccountId: text('linked_account_id')
+      .notNull()
+      .references(() => linkedAccounts.id, { onDelete: 'cascade' }),
+    status: text('status', { enum: SYNC_PASS_STATUSES }).notNull().default('running'),
+    /** The account's first completed pass writes the copy without events. */
+    initial: boolean('initial').notNull(),
+    trigger: text('trigger', { enum: ['schedule', 'manual'] }).notNull(),
+    /** `full` walks everything and decides deletions; `incremental` reads only what changed since `position.since`. */
+    mode: text('mode', { enum: ['full', 'incremental'] })
+      .notNull()
+      .default('full'),
+    counts: jsonb('counts').$type<SyncCounts>().notNull(),
+    position: jsonb('position').$type<SyncPosition | null>(),
+    error: text('error'),
+    startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
+  },
+  (table) => [index('sync_passes_account_idx').on(table.linkedAccountId, table.startedAt)],
+);
+
+/**
+ * Per linked account: who holds the pass lease (one pass at a time across processes) and whether a
+ * pass was asked for while one ran.
+ */
+export const syncStates = pgTable('sync_states', {
+  linkedAccountId: text('linked_account_id')
+    .primaryKey()
+    .references(() => linkedAccounts.id, { onDelete: 'cascade' }),
+  environmentId: text('environment_id')
+    .notNull()
+    .references(() => environments.id, { onDelete: 'cascade' }),
+  leaseOwner: text('lease_owner'),
+  leaseUntil: timestamp('lease_until', { withTimezone: true, mode: 'date' }),
+  /** The pass the lease holder runs (or ran when it died): a new holder resumes it. */
+  currentPassId: text('current_pass_id'),
+  requestedAt: timestamp('requested_at', { withTimezone: true, mode: 'date' }),
+  /** A request made before this was covered by that pass. */
+  lastPassStartedAt: timestamp('last_pass_started_at', { withTimezone: true, mode: 'date' }),
+  lastCompletedAt: timestamp('last_completed_at', { withTimezone: true, mode: 'date' }),
+});
+
 export type Environment = typeof environments.$inferSelect;
 export type ApiKey = typeof apiKeys.$inferSelect;
 export type LinkedAccount = typeof linkedAccounts.$inferSelect;
 export type LinkToken = typeof linkTokens.$inferSelect;
 export type IdempotencyRecord = typeof idempotencyRecords.$inferSelect;
+export type SyncedRecord = typeof syncedRecords.$inferSelect;
+export type EventRow = typeof events.$inferSelect;
+export type SyncPass = typeof syncPasses.$inferSelect;
+export type SyncState = typeof syncStates.$inferSelect;

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { INTEGRATIONS, LINKED_ACCOUNT_STATUSES, type LinkedAccount } from '../db/schema';
+import { syncSettings } from '../sync/settings';
 
 export const FieldCoverageSchema = z
   .object({
@@ -31,6 +32,19 @@ export const LinkedAccountSettingsSchema = z
       description:
         "Privacy: time-off requests of this account leave out their type, note and remote data; per-type balances and the proxy's absence endpoints are refused (403).",
     }),
+    sync_enabled: z.boolean().openapi({ description: 'Change feed: scheduled sync passes (default on).' }),
+    sync_interval_minutes: z.number().int().openapi({ description: 'Minutes between passes (default 15).' }),
+    sync_full_interval_minutes: z.number().int().openapi({
+      description:
+        'Minutes between full passes, the ones that see deletions (default 60); others are incremental.',
+    }),
+    sync_window_days_back: z.number().int().openapi({
+      description: 'Time-off requests kept in the synced copy from this many days back (default 400)…',
+    }),
+    sync_window_days_ahead: z
+      .number()
+      .int()
+      .openapi({ description: '…to this many days ahead (default 730).' }),
   })
   .openapi('LinkedAccountSettings');
 
@@ -63,6 +77,7 @@ export type LinkedAccountResource = z.infer<typeof LinkedAccountSchema>;
 
 /** The public view of a linked account: everything but credentials and internal bookkeeping. */
 export function toLinkedAccountResource(linkedAccount: LinkedAccount): LinkedAccountResource {
+  const sync = syncSettings(linkedAccount.settings);
   return LinkedAccountSchema.parse({
     id: linkedAccount.id,
     integration: linkedAccount.integration,
@@ -73,7 +88,14 @@ export function toLinkedAccountResource(linkedAccount: LinkedAccount): LinkedAcc
       email: linkedAccount.email,
     },
     field_coverage: linkedAccount.fieldCoverage,
-    settings: { hide_absence_details: linkedAccount.settings.hide_absence_details ?? false },
+    settings: {
+      hide_absence_details: linkedAccount.settings.hide_absence_details ?? false,
+      sync_enabled: sync.enabled,
+      sync_interval_minutes: sync.intervalMinutes,
+      sync_full_interval_minutes: sync.fullIntervalMinutes,
+      sync_window_days_back: sync.windowDaysBack,
+      sync_window_days_ahead: sync.windowDaysAhead,
+    },
     created_at: linkedAccount.createdAt.toISOString(),
     updated_at: linkedAccount.updatedAt.toISOString(),
     last_used_at: linkedAccount.lastUsedAt?.toISOString() ?? null,

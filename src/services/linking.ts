@@ -9,6 +9,7 @@ import {
 } from '../db/queries/linked-accounts';
 import type { FieldCoverage, Integration, LinkedAccount } from '../db/schema';
 import { ApiError } from '../errors';
+import { emitLinkedAccountEvent } from '../events/connection';
 import { decryptCredentials, encryptCredentials, forgetLinkedAccountToken } from '../providers/factory';
 import type { PersonioCredentials } from '../providers/personio/client';
 import { employeeFieldCoverage } from '../providers/personio/mappers/coverage';
@@ -88,7 +89,7 @@ export async function storeLinkedAccount(
   db: Database = services.db,
 ): Promise<LinkedAccount> {
   const sealed = await encryptCredentials(services.secretBox, input.credentials);
-  return createLinkedAccount(db, {
+  const linkedAccount = await createLinkedAccount(db, {
     environmentId: input.environmentId,
     integration: input.integration,
     originId: input.originId,
@@ -98,6 +99,14 @@ export async function storeLinkedAccount(
     fieldCoverage: input.check.fieldCoverage,
     companyFingerprint: input.check.companyFingerprint,
   });
+  await accountConnected(services, linkedAccount, db);
+  return linkedAccount;
+}
+
+/** The change feed learns of a new or reconnected account, and its passes get scheduled. */
+async function accountConnected(services: Services, linkedAccount: LinkedAccount, db: Database) {
+  await emitLinkedAccountEvent(db, 'linked_account.connected', linkedAccount);
+  await services.jobs.scheduleAccount(linkedAccount);
 }
 
 /** Validates the credentials, then stores the linked account with them encrypted and its field coverage. */
@@ -129,7 +138,7 @@ export async function replaceCredentials(
   const sealed = await encryptCredentials(services.secretBox, input.credentials);
   // This process reads the account afresh on its next request (others within AUTH_CACHE_TTL_MS).
   services.lookups.forgetLinkedAccount(input.environmentId, input.linkedAccountId);
-  return replaceLinkedAccountCredentials(db, {
+  const updated = await replaceLinkedAccountCredentials(db, {
     environmentId: input.environmentId,
     id: input.linkedAccountId,
     ...sealed,
@@ -139,6 +148,8 @@ export async function replaceCredentials(
     email: input.email,
     now: services.now(),
   });
+  if (updated) await accountConnected(services, updated, db);
+  return updated;
 }
 
 /**
@@ -169,6 +180,9 @@ export async function checkLinkedAccount(
       status: keepDisabled('needs_reauth'),
       now: services.now(),
     });
+    if (linkedAccount.status === 'active' && updated?.status === 'needs_reauth') {
+      await emitLinkedAccountEvent(services.db, 'linked_account.needs_reauth', updated);
+    }
     return updated ?? linkedAccount;
   }
   const updated = await recordLinkedAccountCheck(services.db, {

@@ -143,7 +143,7 @@ describe('the embedded gateway and the admin CLI on one data directory', { timeo
       expect(key.stdout).not.toMatch(/sk_test_/);
 
       const account = await call(url, `/linked-accounts/${linkedAccountId}`);
-      expect(((await account.json()) as { result: { settings: unknown } }).result.settings).toEqual({
+      expect(((await account.json()) as { result: { settings: unknown } }).result.settings).toMatchObject({
         hide_absence_details: false,
       });
     } finally {
@@ -193,7 +193,7 @@ describe('the embedded gateway and the admin CLI on one data directory', { timeo
         created.json.api_key as string,
       );
       expect(account.status).toBe(200);
-      expect(((await account.json()) as { result: { settings: unknown } }).result.settings).toEqual({
+      expect(((await account.json()) as { result: { settings: unknown } }).result.settings).toMatchObject({
         hide_absence_details: true,
       });
     } finally {

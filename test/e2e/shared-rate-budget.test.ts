@@ -54,6 +54,8 @@ describe.each(BUDGETS)(
           PERSONIO_BASE_URL: `${personio.url}/v1`,
           PERSONIO_RATE_LIMIT_PER_SECOND: String(PER_SECOND),
           PERSONIO_RATE_LIMIT_BURST: String(BURST),
+          // Only the requests this test sends: no background sync passes of the account.
+          RUN_JOBS: 'false',
           LOG_LEVEL: 'warn',
         });
         gateways.push({ process: child, url: `http://127.0.0.1:${port}` });

@@ -216,7 +216,14 @@ describe.each<Backend>(['pglite', 'postgres'])('linked accounts management API (
     });
     expect(response.status).toBe(200);
     const { result } = (await response.json()) as { result: LinkedAccountBody };
-    expect(result.settings).toEqual({ hide_absence_details: true });
+    expect(result.settings).toEqual({
+      hide_absence_details: true,
+      sync_enabled: true,
+      sync_interval_minutes: 15,
+      sync_full_interval_minutes: 60,
+      sync_window_days_back: 400,
+      sync_window_days_ahead: 730,
+    });
     const stored = await getLinkedAccount(gateway.deps.db, {
       environmentId: acme.environmentId,
       id: account.id,

@@ -13,6 +13,7 @@ import { createApiKey } from '../../src/db/queries/api-keys';
 import { createEnvironment } from '../../src/db/queries/environments';
 import type { HttpTransport } from '../../src/providers/http';
 import type { FetchLike } from '../../src/providers/types';
+import { SANDBOX_BASE_URL } from '../../src/runtime/node-runtime';
 import { createPersonioSandbox, type PersonioSandbox, SANDBOX_CREDENTIALS } from '../../src/sandbox/personio';
 import { createServices } from '../../src/services';
 import { linkPersonioAccount } from '../../src/services/linking';
@@ -104,13 +105,15 @@ export async function startGateway(
     /** Instead of `fetch`: how the gateway reaches Personio (the Node entry's undici transport). */
     transport?: HttpTransport;
     now?: () => Date;
+    /** Serve `personio-sandbox` accounts from `sandbox` (as the Node entry does with its built-in one). */
+    builtInSandbox?: boolean;
   } = {},
 ): Promise<TestGateway> {
   const config = parseConfig({
     DATABASE_URL: storage.databaseUrl,
     ENCRYPTION_KEY,
     PERSONIO_BASE_URL: PERSONIO_TEST_BASE_URL,
-    SANDBOX: 'false',
+    SANDBOX: options.builtInSandbox ? 'true' : 'false',
     LOG_LEVEL: 'silent',
     ...options.env,
   });
@@ -124,6 +127,8 @@ export async function startGateway(
     fetch,
     transport: options.transport,
     now: options.now,
+    sandbox:
+      options.builtInSandbox && sandbox ? { baseUrl: SANDBOX_BASE_URL, fetch: sandbox.fetch } : undefined,
   };
   let app = withResponseValidation(await createApp(deps));
   return {
@@ -152,6 +157,7 @@ export async function createTenant(
   gateway: TestGateway,
   credentials: { clientId: string; clientSecret: string } = SANDBOX_CREDENTIALS.full,
   name = 'Acme',
+  integration: 'personio' | 'personio-sandbox' = 'personio',
 ): Promise<Tenant> {
   const services = await createServices(gateway.deps);
   const environment = await createEnvironment(services.db, { name, mode: 'test' });
@@ -162,7 +168,7 @@ export async function createTenant(
   });
   const linkedAccount = await linkPersonioAccount(services, {
     environmentId: environment.id,
-    integration: 'personio',
+    integration,
     credentials,
     originId: `${name.toLowerCase()}-customer`,
   });

@@ -86,19 +86,23 @@ export async function setLinkedAccountStatus(
     /** Only while the account still has these (encrypted) credentials: a reconnect in between wins. */
     whileCredentials?: string;
   },
-): Promise<void> {
-  await db
+): Promise<LinkedAccount | undefined> {
+  // Only a real transition returns the account, so exactly one caller reports it (the change feed).
+  const [changed] = await db
     .update(linkedAccounts)
     .set({ status: input.status, updatedAt: input.now })
     .where(
       and(
         eq(linkedAccounts.environmentId, input.environmentId),
         eq(linkedAccounts.id, input.id),
+        ne(linkedAccounts.status, input.status),
         input.whileCredentials === undefined
           ? undefined
           : eq(linkedAccounts.credentials, input.whileCredentials),
       ),
-    );
+    )
+    .returning();
+  return changed;
 }
 
 /** Records use at most once per `granularityMs` so reads do not turn into a write per request. */

@@ -3,6 +3,7 @@ import type { AppEnv } from '../../context';
 import { clearLinkTokenSessionsOfLinkedAccount } from '../../db/queries/link-tokens';
 import { deleteLinkedAccount } from '../../db/queries/linked-accounts';
 import { ApiError, errorResponses } from '../../errors';
+import { emitLinkedAccountEvent } from '../../events/connection';
 import { forgetLinkedAccountToken } from '../../providers/factory';
 import { SECURITY, singleEnvelope } from '../common';
 import { findLinkedAccount, LinkedAccountIdParams } from './common';
@@ -46,6 +47,9 @@ export function registerDeleteLinkedAccount(app: OpenAPIHono<AppEnv>) {
     // A concurrent delete won; to this caller the account is gone either way.
     if (!deleted) throw new ApiError('not_found', `No linked account ${id} in this environment.`);
     await forgetLinkedAccountToken(services.tokens, linkedAccount);
+    const gone = { ...linkedAccount, deletedAt: services.now() };
+    await emitLinkedAccountEvent(services.db, 'linked_account.deleted', gone);
+    await services.jobs.scheduleAccount(gone);
     await clearLinkTokenSessionsOfLinkedAccount(services.db, { environmentId, linkedAccountId: id });
     return c.json({ result: { id, deleted: true as const } }, 200);
   });

@@ -3,6 +3,8 @@ import { registerCheckLinkedAccount } from './check';
 import { registerDeleteLinkedAccount } from './delete';
 import { registerGetLinkedAccount } from './get';
 import { registerListLinkedAccounts } from './list';
+import { registerStartLinkedAccountSync } from './sync-start';
+import { registerGetLinkedAccountSync } from './sync-status';
 import { registerUpdateLinkedAccount } from './update';
 
 export function linkedAccountsRouter() {
@@ -12,5 +14,7 @@ export function linkedAccountsRouter() {
   registerUpdateLinkedAccount(router);
   registerDeleteLinkedAccount(router);
   registerCheckLinkedAccount(router);
+  registerStartLinkedAccountSync(router);
+  registerGetLinkedAccountSync(router);
   return router;
 }

@@ -14,6 +14,22 @@ const LinkedAccountUpdate = z
           description:
             "Privacy: time-off requests of this account leave out their type, note and remote data; per-type balances and the proxy's absence endpoints are refused (403).",
         }),
+        sync_enabled: z.boolean().optional().openapi({ description: 'Scheduled sync passes on or off.' }),
+        sync_interval_minutes: z
+          .number()
+          .int('must be a whole number of minutes')
+          .min(1, 'must be at least 1')
+          .max(1440, 'must be at most 1440 (a day)')
+          .optional(),
+        sync_full_interval_minutes: z
+          .number()
+          .int('must be a whole number of minutes')
+          .min(15, 'must be at least 15')
+          .max(10_080, 'must be at most 10080 (a week)')
+          .optional()
+          .openapi({ description: 'Minutes between full passes, which see deletions (default 60).' }),
+        sync_window_days_back: z.number().int().min(0).max(3650).optional(),
+        sync_window_days_ahead: z.number().int().min(0).max(3650).optional(),
       })
       .strict(),
   })
@@ -57,6 +73,7 @@ export function registerUpdateLinkedAccount(app: OpenAPIHono<AppEnv>) {
     });
     services.lookups.forgetLinkedAccount(environmentId, id);
     if (!updated) throw new ApiError('not_found', `No linked account ${id} in this environment.`);
+    await services.jobs.scheduleAccount(updated);
     return c.json({ result: toLinkedAccountResource(updated) }, 200);
   });
 }

@@ -116,7 +116,7 @@ export function createAbsenceBook(seed: number, directory: EmployeeDirectory): A
   const dayOf = (index: number) => {
     let list = seededDay.get(index);
     if (!list) {
-      list = seedDayAbsences(seed, index);
+      list = index < directory.seededSize ? seedDayAbsences(seed, index) : [];
       seededDay.set(index, list);
     }
     return list;
@@ -124,18 +124,18 @@ export function createAbsenceBook(seed: number, directory: EmployeeDirectory): A
   const hourOf = (index: number) => {
     let list = seededHour.get(index);
     if (!list) {
-      list = seedHourAbsences(seed, index, directory.idAt(index));
+      list = index < directory.seededSize ? seedHourAbsences(seed, index, directory.idAt(index)) : [];
       seededHour.set(index, list);
     }
     return list;
   };
   // Company-wide lists are built on first use; a 100,000-employee sandbox pays for that once.
   const everySeededDay = () => {
-    allSeededDay ??= Array.from({ length: directory.size }, (_, index) => dayOf(index)).flat();
+    allSeededDay ??= Array.from({ length: directory.seededSize }, (_, index) => dayOf(index)).flat();
     return allSeededDay;
   };
   const everySeededHour = () => {
-    allSeededHour ??= Array.from({ length: directory.size }, (_, index) => hourOf(index)).flat();
+    allSeededHour ??= Array.from({ length: directory.seededSize }, (_, index) => hourOf(index)).flat();
     return allSeededHour;
   };
   const hourIndex = () => {
@@ -157,7 +157,7 @@ export function createAbsenceBook(seed: number, directory: EmployeeDirectory): A
       if (deletedDay.has(id)) return undefined;
       if (id >= FIRST_CREATED_TIME_OFF_ID) return createdDay.find((absence) => absence.id === id);
       const index = Math.floor((id - FIRST_TIME_OFF_ID) / TIME_OFFS_PER_EMPLOYEE);
-      if (!Number.isSafeInteger(index) || index < 0 || index >= directory.size) return undefined;
+      if (!Number.isSafeInteger(index) || index < 0 || index >= directory.seededSize) return undefined;
       return dayOf(index).find((absence) => absence.id === id);
     },
     addDayAbsence(absence) {
@@ -190,7 +190,7 @@ export function createAbsenceBook(seed: number, directory: EmployeeDirectory): A
       return true;
     },
 
-    balancesOf: (index) => seedBalances(seed, index),
+    balancesOf: (index) => (index < directory.seededSize ? seedBalances(seed, index) : []),
   };
 }
 

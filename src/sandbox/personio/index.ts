@@ -4,7 +4,9 @@ import { createAbsenceBook, type SeededBalance } from './absence-book';
 import type { OffsetSemantics } from './absence-query';
 import { registerAbsenceRoutes, type TimeOffWindow } from './absences';
 import { createTokenStore, registerAuthRoute, requireBearerToken, type SandboxEnv } from './auth';
+import { createSandboxChanges, registerControlRoutes, type SandboxChanges } from './control';
 import { SANDBOX_CREDENTIALS, type SandboxCredential } from './credentials';
+import { withChanges } from './directory-changes';
 import { registerEmployeeRoutes } from './employees';
 import { PersonioRequestError, personioError } from './errors';
 import { createFaultState, faultInjection, resetFaultState, type SandboxFaults } from './faults';
@@ -13,6 +15,7 @@ import { createEmployeeDirectory } from './seed';
 
 export type { OffsetSemantics } from './absence-query';
 export type { TimeOffWindow } from './absences';
+export type { SandboxChanges } from './control';
 export { SANDBOX_CREDENTIALS, type SandboxCredential } from './credentials';
 export type { SandboxFaults } from './faults';
 
@@ -65,6 +68,8 @@ export interface PersonioSandbox {
   setFaults(faults: SandboxFaults): void;
   /** keep arrival times of resource requests in `stats.arrivals` (for rate measurements) */
   recordArrivals(on: boolean): void;
+  /** HR's changes (hires, edits, terminations, absence decisions), as sandbox actions make them */
+  changes: SandboxChanges;
 }
 
 const MIN_EMPLOYEES = 10;
@@ -83,7 +88,8 @@ export function createPersonioSandbox(options: PersonioSandboxOptions = {}): Per
   if (!Number.isInteger(seed)) throw new RangeError('seed must be an integer');
   if (!(tokenTtlSeconds > 0)) throw new RangeError('tokenTtlSeconds must be positive');
 
-  const directory = createEmployeeDirectory(seed, employeeCount);
+  const now = options.now ?? (() => new Date());
+  const directory = withChanges(createEmployeeDirectory(seed, employeeCount), now);
   const tokens = createTokenStore(tokenTtlSeconds, options.now ?? (() => new Date()));
   const stats: PersonioSandboxStats = { authCalls: 0, requests: 0, byRoute: {}, byStatus: {}, arrivals: [] };
   const faultState = createFaultState(options.faults);
@@ -119,6 +125,9 @@ export function createPersonioSandbox(options: PersonioSandboxOptions = {}): Per
   v1.use('/company/*', faultInjection(faultState, { expireTokens: () => tokens.revokeAll() }));
   registerEmployeeRoutes(v1, directory);
   const absenceBook = createAbsenceBook(seed, directory);
+  const changes = createSandboxChanges(directory, absenceBook, now);
+  v1.use('/_sandbox/*', requireBearerToken(tokens));
+  registerControlRoutes(v1, changes);
   registerAbsenceRoutes(v1, {
     book: absenceBook,
     directory,
@@ -164,6 +173,7 @@ export function createPersonioSandbox(options: PersonioSandboxOptions = {}): Per
       recordingArrivals = on;
     },
     expireTokens: () => tokens.revokeAll(),
+    changes,
     employeeCount,
     employeeIds: () => Array.from({ length: employeeCount }, (_, index) => directory.idAt(index)),
     seededBalances(employeeId) {

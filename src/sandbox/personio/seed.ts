@@ -76,6 +76,8 @@ export interface SeededEmployee extends EmployeeIdentity {
 
 export interface EmployeeDirectory {
   readonly size: number;
+  /** Employees with seeded data (absences, balances); people hired later (sandbox actions) come after. */
+  readonly seededSize: number;
   idAt(index: number): number;
   indexOfId(id: number): number | undefined;
   indexOfEmail(email: string): number | undefined;
@@ -251,6 +253,7 @@ export function createEmployeeDirectory(seed: number, size: number): EmployeeDir
 
   return {
     size,
+    seededSize: size,
     idAt,
     indexOfId,
     indexOfEmail,

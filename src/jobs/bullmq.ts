@@ -1,0 +1,133 @@
+import { type Job, Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Database } from '../db/client';
+import { listAccountsForScheduling } from '../db/queries/sync';
+import type { LinkedAccount } from '../db/schema';
+import { runSyncJob, type SyncRunnerDeps } from '../sync/run';
+import { syncSettings } from '../sync/settings';
+import type { JobQueue, SyncJobData } from './types';
+
+const SYNC_QUEUE = 'sync';
+
+export interface BullmqOptions {
+  redisUrl: string;
+  /** The deployment's Redis key prefix; BullMQ keys live under `<prefix>bull:`. */
+  keyPrefix: string;
+}
+
+/**
+ * The built-in sandbox is a simulator inside each process, so its accounts' passes must run where the
+ * sandbox actions ran: in the gateway process, never on a shared queue.
+ */
+export const isLocalOnly = (linkedAccount: Pick<LinkedAccount, 'integration'>) =>
+  linkedAccount.integration === 'personio-sandbox';
+
+const schedulerId = (linkedAccountId: string) => `sync-${linkedAccountId}`;
+
+/**
+ * Jobs on BullMQ: one job scheduler (repeatable job) per linked account, manual passes as jobs with a
+ * per-account id (a second request while one waits is the same job). BullMQ re-runs the job of a
+ * process that died (stalled-job check); the pass lease in PostgreSQL keeps passes of one account apart.
+ */
+export class BullmqJobs implements JobQueue {
+  readonly engine = 'bullmq' as const;
+  private readonly connection: Redis;
+  readonly queue: Queue<SyncJobData>;
+
+  constructor(
+    options: BullmqOptions,
+    /** Runs the passes of sandbox accounts when this process serves the sandbox. */
+    private readonly local?: JobQueue,
+  ) {
+    this.connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+    this.queue = new Queue<SyncJobData>(SYNC_QUEUE, {
+      connection: this.connection,
+      prefix: `${options.keyPrefix}bull`,
+    });
+  }
+
+  async requestSync(linkedAccount: LinkedAccount): Promise<void> {
+    if (isLocalOnly(linkedAccount)) {
+      await this.local?.requestSync(linkedAccount);
+      return;
+    }
+    await this.queue.add(
+      'sync',
+      { environmentId: linkedAccount.environmentId, linkedAccountId: linkedAccount.id, trigger: 'manual' },
+      { jobId: `manual-${linkedAccount.id}`, removeOnComplete: true, removeOnFail: true },
+    );
+  }
+
+  async scheduleAccount(linkedAccount: LinkedAccount): Promise<void> {
+    const settings = syncSettings(linkedAccount.settings);
+    if (
+      !settings.enabled ||
+      linkedAccount.status !== 'active' ||
+      linkedAccount.deletedAt ||
+      isLocalOnly(linkedAccount)
+    ) {
+      await this.queue.removeJobScheduler(schedulerId(linkedAccount.id));
+      return;
+    }
+    await this.queue.upsertJobScheduler(
+      schedulerId(linkedAccount.id),
+      { every: settings.intervalMinutes * 60_000 },
+      {
+        name: 'sync',
+        data: {
+          environmentId: linkedAccount.environmentId,
+          linkedAccountId: linkedAccount.id,
+          trigger: 'schedule',
+        },
+        opts: { removeOnComplete: true, removeOnFail: 100 },
+      },
+    );
+  }
+
+  /** Registers (or drops) the schedule of every account; idempotent, run by job processes at start. */
+  async reconcileSchedules(db: Database): Promise<number> {
+    const accounts = await listAccountsForScheduling(db);
+    for (const { linkedAccount } of accounts) await this.scheduleAccount(linkedAccount);
+    return accounts.length;
+  }
+
+  async nextScheduledRun(linkedAccount: LinkedAccount): Promise<Date | null> {
+    if (isLocalOnly(linkedAccount)) return (await this.local?.nextScheduledRun(linkedAccount)) ?? null;
+    const scheduler = await this.queue.getJobScheduler(schedulerId(linkedAccount.id));
+    return scheduler?.next ? new Date(scheduler.next) : null;
+  }
+
+  async close(): Promise<void> {
+    await this.local?.close();
+    await this.queue.close();
+    this.connection.disconnect();
+  }
+}
+
+/** A process's share of the work: runs sync jobs from the queue, `concurrency` at a time. */
+export function startBullmqWorker(
+  options: BullmqOptions & { concurrency?: number },
+  deps: SyncRunnerDeps,
+): { worker: Worker<SyncJobData>; close(): Promise<void> } {
+  const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  const worker = new Worker<SyncJobData>(
+    SYNC_QUEUE,
+    async (job: Job<SyncJobData>) => runSyncJob(deps, job.data),
+    {
+      connection,
+      prefix: `${options.keyPrefix}bull`,
+      concurrency: options.concurrency ?? 4,
+      // A killed process's job goes back to the queue on the same clock as its pass lease runs out.
+      lockDuration: deps.leaseTtlMs,
+      stalledInterval: deps.leaseTtlMs,
+    },
+  );
+  worker.on('error', (error) => deps.logger.warn('job worker error', { error: error.message }));
+  return {
+    worker,
+    async close() {
+      await worker.close();
+      connection.disconnect();
+    },
+  };
+}

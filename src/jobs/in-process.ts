@@ -1,0 +1,109 @@
+import type { Database } from '../db/client';
+import { listAccountsForScheduling } from '../db/queries/sync';
+import type { LinkedAccount } from '../db/schema';
+import { runSyncJob, type SyncRunnerDeps } from '../sync/run';
+import { syncSettings } from '../sync/settings';
+import type { JobQueue, SyncJobData } from './types';
+
+/** How often the embedded scheduler looks for accounts whose next pass is due. */
+const SCHEDULER_TICK_MS = 10_000;
+
+/**
+ * Embedded mode's job engine: jobs run in this process, and a timer starts each account's pass when its
+ * interval has passed since the last one began (the state lives in the database, so a restart continues
+ * the rhythm). Several such processes on one PostgreSQL stay correct: the pass lease lets one run at a time.
+ */
+export class InProcessJobs implements JobQueue {
+  readonly engine = 'in-process' as const;
+  private readonly running = new Map<string, Promise<unknown>>();
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private closed = false;
+
+  /** `only`: the accounts this scheduler looks after (beside BullMQ: the built-in sandbox's). */
+  constructor(
+    private readonly deps: SyncRunnerDeps & { db: Database },
+    private readonly only: (linkedAccount: LinkedAccount) => boolean = () => true,
+  ) {}
+
+  async requestSync(linkedAccount: LinkedAccount): Promise<void> {
+    this.run(
+      { environmentId: linkedAccount.environmentId, linkedAccountId: linkedAccount.id, trigger: 'manual' },
+      true,
+    );
+  }
+
+  async scheduleAccount(_linkedAccount: LinkedAccount): Promise<void> {
+    // The scheduler reads settings from the database on every tick; nothing to register.
+  }
+
+  async nextScheduledRun(linkedAccount: LinkedAccount): Promise<Date | null> {
+    const settings = syncSettings(linkedAccount.settings);
+    if (!this.timer || !settings.enabled || linkedAccount.status !== 'active') return null;
+    const accounts = await listAccountsForScheduling(this.deps.db);
+    const state = accounts.find((entry) => entry.linkedAccount.id === linkedAccount.id)?.state;
+    const last = state?.lastPassStartedAt?.getTime();
+    return new Date(
+      last === undefined ? this.deps.now().getTime() : last + settings.intervalMinutes * 60_000,
+    );
+  }
+
+  /** Starts the timer that runs scheduled passes (the Node entry does this; tests and the CLI do not). */
+  startScheduler(tickMs = SCHEDULER_TICK_MS): void {
+    if (this.timer) return;
+    const tick = () =>
+      void this.tick().catch((error) =>
+        this.deps.logger.error('sync scheduler failed', { error: String(error) }),
+      );
+    this.timer = setInterval(tick, tickMs);
+    tick();
+  }
+
+  private async tick(): Promise<void> {
+    const now = this.deps.now().getTime();
+    for (const { linkedAccount, state } of await listAccountsForScheduling(this.deps.db)) {
+      const settings = syncSettings(linkedAccount.settings);
+      if (!settings.enabled || linkedAccount.status !== 'active' || !this.only(linkedAccount)) continue;
+      const last = state?.lastPassStartedAt?.getTime();
+      if (last !== undefined && last + settings.intervalMinutes * 60_000 > now) continue;
+      this.run(
+        {
+          environmentId: linkedAccount.environmentId,
+          linkedAccountId: linkedAccount.id,
+          trigger: 'schedule',
+        },
+        false,
+      );
+    }
+  }
+
+  private run(job: SyncJobData, evenIfRunning: boolean): void {
+    if (this.closed) return;
+    const key = job.linkedAccountId;
+    const previous = this.running.get(key);
+    if (previous && !evenIfRunning) return;
+    const task = (async () => {
+      try {
+        await runSyncJob(this.deps, job);
+      } catch (error) {
+        this.deps.logger.error('sync job failed', {
+          linked_account_id: job.linkedAccountId,
+          error: error instanceof Error ? `${error.name}: ${error.message}` : 'non-Error thrown',
+        });
+      }
+    })();
+    this.running.set(key, task);
+    void task.finally(() => {
+      if (this.running.get(key) === task) this.running.delete(key);
+    });
+  }
+
+  /** Waits for jobs in flight (a pass stops at a page boundary only by finishing; bounded by `timeoutMs`). */
+  async close(timeoutMs = 5_000): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    await Promise.race([
+      Promise.allSettled([...this.running.values()]),
+      new Promise((resolve) => setTimeout(resolve, timeoutMs)),
+    ]);
+  }
+}

@@ -1,0 +1,75 @@
+import { hostname } from 'node:os';
+import type { Config } from '../config';
+import type { Services } from '../context';
+import { deleteEventsBefore } from '../db/queries/events';
+import { BullmqJobs, isLocalOnly, startBullmqWorker } from '../jobs/bullmq';
+import { InProcessJobs } from '../jobs/in-process';
+import type { JobQueue } from '../jobs/types';
+import type { Logger } from '../lib/logger';
+import { syncRunnerDeps } from '../sync/deps';
+
+const RETENTION_SWEEP_MS = 60 * 60_000;
+
+export interface NodeJobs {
+  /** For `AppDeps.jobs`: every service set of this process shares one engine. */
+  factory: (services: Services) => JobQueue;
+  /** Starts running jobs here: the BullMQ worker or the in-process scheduler, and the retention sweep. */
+  start(services: Services): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The job engine of a Node process: BullMQ with REDIS_URL, else in-process (state in the database). */
+export function nodeJobs(config: Config, logger: Logger, role: 'gateway' | 'worker'): NodeJobs {
+  const processName = `${role}@${hostname()}:${process.pid}`;
+  let queue: BullmqJobs | InProcessJobs | undefined;
+  let local: InProcessJobs | undefined;
+  let worker: { close(): Promise<void> } | undefined;
+  let sweep: ReturnType<typeof setInterval> | undefined;
+
+  const factory = (services: Services): JobQueue => {
+    if (queue) return queue;
+    if (config.redisUrl) {
+      // The built-in sandbox lives in this process: its accounts' passes run here, not on the shared queue.
+      local = config.sandbox.enabled
+        ? new InProcessJobs(syncRunnerDeps(services, processName), isLocalOnly)
+        : undefined;
+      queue = new BullmqJobs({ redisUrl: config.redisUrl, keyPrefix: config.redisKeyPrefix }, local);
+    } else {
+      queue = new InProcessJobs(syncRunnerDeps(services, processName));
+    }
+    return queue;
+  };
+
+  return {
+    factory,
+    async start(services) {
+      factory(services);
+      const jobs = queue!;
+      const runner = syncRunnerDeps(services, processName);
+      if (jobs instanceof BullmqJobs) {
+        const accounts = await jobs.reconcileSchedules(services.db);
+        logger.info('sync schedules registered on BullMQ', { accounts });
+        worker = startBullmqWorker({ redisUrl: config.redisUrl!, keyPrefix: config.redisKeyPrefix }, runner);
+        local?.startScheduler();
+      } else {
+        jobs.startScheduler();
+      }
+      const retain = async () => {
+        const before = new Date(services.now().getTime() - config.sync.eventRetentionDays * 86_400_000);
+        let removed = 0;
+        for (let batch = 1; batch > 0; removed += batch) {
+          batch = await deleteEventsBefore(services.db, { before, batch: 5_000 });
+        }
+        if (removed > 0) logger.info('old events removed', { removed, before: before.toISOString() });
+      };
+      sweep = setInterval(() => void retain().catch(() => {}), RETENTION_SWEEP_MS);
+      sweep.unref();
+      void retain().catch(() => {});
+    },
+    async close() {
+      if (sweep) clearInterval(sweep);
+      await worker?.close();
+      await queue?.close();
+    },
+  };
+}

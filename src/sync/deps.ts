@@ -1,0 +1,14 @@
+import type { Services } from '../context';
+import type { SyncRunnerDeps } from './run';
+
+/** What a sync job needs, taken from the process's services. */
+export function syncRunnerDeps(services: Services, processName?: string): SyncRunnerDeps {
+  return {
+    db: services.db,
+    hris: (linkedAccount) => services.providers.hris(linkedAccount),
+    logger: services.logger,
+    now: services.now,
+    leaseTtlMs: services.config.sync.leaseTtlMs,
+    processName,
+  };
+}

@@ -1,0 +1,323 @@
+import type { Database } from '../db/client';
+import { insertEvents } from '../db/queries/events';
+import {
+  type AccountRef,
+  finishSyncPass,
+  getSyncPass,
+  insertSyncedRecord,
+  listUnseen,
+  loadSyncedRecords,
+  renewSyncLease,
+  replaceSyncedRecord,
+  saveSyncProgress,
+  tombstoneUnseen,
+  touchSyncedRecords,
+} from '../db/queries/sync';
+import type { LinkedAccountSettings, SyncCounts, SyncedKind, SyncPass, SyncPosition } from '../db/schema';
+import { ApiError } from '../errors';
+import { type NewEvent, recordEvents } from '../events/types';
+import type { Logger } from '../lib/logger';
+import type { HrisProvider } from '../providers/types';
+import { contentHash, stableJson } from './content';
+import { type SyncWindow, syncWindow } from './settings';
+
+/** The order a pass walks in; deletions follow once all three are complete. */
+export const STAGES: readonly SyncedKind[] = ['timeoff_type', 'employee', 'timeoff_request'];
+const PAGE_SIZE = 200;
+/**
+ * Deletion candidates looked up per kind and pass (a call each); more wait for the next full pass, so a mass
+ * deletion is seen over several passes rather than a broken walk deleting everything at once.
+ */
+const MAX_DELETIONS_CHECKED = 200;
+
+/** Another process took the account's lease (ours expired): stop without touching the pass. */
+export class LeaseLostError extends Error {
+  constructor() {
+    super('the sync lease of this linked account was taken over by another process');
+    this.name = 'LeaseLostError';
+  }
+}
+
+export interface PassContext {
+  db: Database;
+  provider: HrisProvider;
+  ref: AccountRef;
+  owner: string;
+  leaseTtlMs: number;
+  settings: LinkedAccountSettings;
+  now: () => Date;
+  logger: Logger;
+  sleep: (ms: number) => Promise<void>;
+  /** Upstream failures a page may retry (after the client's own retries) before the pass fails. */
+  pageAttempts?: number;
+}
+
+/** Errors after which the same page is worth asking for again a little later. */
+const TRANSIENT = new Set(['rate_limited', 'provider_error', 'provider_unavailable', 'provider_timeout']);
+
+/**
+ * Walks the account's records from where `pass` stands, page by page; each page's records, events and
+ * progress commit together, so a pass cut short resumes at the next page and a repeated page writes
+ * nothing. Deletions are only decided after every stage is complete.
+ */
+export async function runPass(ctx: PassContext, pass: SyncPass): Promise<SyncPass> {
+  const counts: SyncCounts = { ...pass.counts };
+  const start = pass.position ?? { stage: 'timeoff_type', position: null };
+  const window = start.window ?? syncWindow(ctx.settings, ctx.now());
+  const ref = ctx.ref;
+  const firstStage = start.stage === 'deletions' ? STAGES.length : STAGES.indexOf(start.stage);
+  const since = pass.mode === 'incremental' && start.since ? new Date(start.since) : undefined;
+
+  for (let stageIndex = firstStage; stageIndex < STAGES.length; stageIndex++) {
+    const kind = STAGES[stageIndex]!;
+    let position: unknown = stageIndex === firstStage ? start.position : null;
+    for (;;) {
+      const page = await withPageRetries(ctx, () => loadPage(ctx.provider, kind, position, window, since));
+      const next: SyncPosition = page.next
+        ? { stage: kind, position: page.next, window, since: start.since }
+        : { stage: STAGES[stageIndex + 1] ?? 'deletions', position: null, window, since: start.since };
+      await ctx.db.transaction(async (tx) => {
+        const db = tx as unknown as Database;
+        await holdLease(db, ctx);
+        const applied = await applyPage(db, ref, kind, page.items, pass.initial);
+        counts.upstream_pages++;
+        counts.records_seen += page.items.length;
+        counts.created += applied.created;
+        counts.updated += applied.updated;
+        counts.events += applied.events;
+        await saveSyncProgress(db, { ...ref, passId: pass.id, position: next, counts });
+      });
+      ctx.logger.debug('sync page written', {
+        linked_account_id: ref.linkedAccountId,
+        pass_id: pass.id,
+        kind,
+        position: JSON.stringify(position),
+        records: page.items.length,
+        first: page.items[0]?.id,
+        last: page.items.at(-1)?.id,
+      });
+      if (!page.next) break;
+      position = page.next;
+    }
+  }
+
+  // A walk over offset pages can miss a record when others are deleted while it runs (they shift up a
+  // page): what the walk did not see is looked up one by one, and only what Personio no longer has is
+  // deleted. Types come in one unpaged answer, so a type missing from it is gone.
+  const confirmed = new Map<SyncedKind, string[]>();
+  for (const kind of pass.mode === 'full' ? STAGES : []) {
+    const windowOf = kind === 'timeoff_request' ? window : undefined;
+    const unseen = await listUnseen(ctx.db, {
+      ...ref,
+      kind,
+      passId: pass.id,
+      window: windowOf,
+      limit: MAX_DELETIONS_CHECKED,
+    });
+    const gone: string[] = [];
+    for (const record of unseen) {
+      if (kind === 'timeoff_type') {
+        gone.push(record.remoteId);
+        continue;
+      }
+      const current = await withPageRetries(ctx, () => lookUp(ctx.provider, kind, record.remoteId));
+      if (current === null) {
+        gone.push(record.remoteId);
+        continue;
+      }
+      await ctx.db.transaction(async (tx) => {
+        const db = tx as unknown as Database;
+        await holdLease(db, ctx);
+        const applied = await applyPage(db, ref, kind, [current], pass.initial);
+        counts.upstream_pages++;
+        counts.records_seen++;
+        counts.created += applied.created;
+        counts.updated += applied.updated;
+        counts.events += applied.events;
+      });
+    }
+    confirmed.set(kind, gone);
+  }
+
+  return ctx.db.transaction(async (tx) => {
+    const db = tx as unknown as Database;
+    await holdLease(db, ctx);
+    const events: NewEvent[] = [];
+    for (const [kind, remoteIds] of confirmed) {
+      const gone = await tombstoneUnseen(db, {
+        ...ref,
+        kind,
+        passId: pass.id,
+        window: kind === 'timeoff_request' ? window : undefined,
+        remoteIds,
+      });
+      counts.deleted += gone.length;
+      if (!pass.initial) for (const record of gone) events.push(...recordEvents(kind, record.data, null));
+    }
+    counts.events += events.length + 1;
+    const finished = await finishSyncPass(db, { ...ref, passId: pass.id, status: 'completed', counts });
+    events.push({ type: 'linked_account.sync_completed', data: { object: syncPassObject(finished) } });
+    await insertEvents(db, { ...ref, events });
+    return finished;
+  });
+}
+
+/** Records a pass that could not complete (no deletions were decided) and its `sync_failed` event. */
+export async function failPass(
+  db: Database,
+  ref: AccountRef,
+  pass: SyncPass,
+  error: string,
+): Promise<SyncPass> {
+  return db.transaction(async (tx) => {
+    const inner = tx as unknown as Database;
+    const current = await getSyncPass(inner, { environmentId: ref.environmentId, id: pass.id });
+    const counts = { ...(current?.counts ?? pass.counts) };
+    counts.events += 1;
+    const finished = await finishSyncPass(inner, {
+      ...ref,
+      passId: pass.id,
+      status: 'failed',
+      counts,
+      error,
+    });
+    await insertEvents(inner, {
+      ...ref,
+      events: [{ type: 'linked_account.sync_failed', data: { object: syncPassObject(finished) } }],
+    });
+    return finished;
+  });
+}
+
+/** The object of `linked_account.sync_*` events and of `GET /linked-accounts/{id}/sync`. */
+export function syncPassObject(pass: SyncPass) {
+  return {
+    id: pass.id,
+    object: 'sync_pass' as const,
+    linked_account_id: pass.linkedAccountId,
+    status: pass.status,
+    initial: pass.initial,
+    trigger: pass.trigger,
+    mode: pass.mode,
+    started_at: pass.startedAt.toISOString(),
+    finished_at: pass.finishedAt?.toISOString() ?? null,
+    duration_ms: pass.finishedAt ? pass.finishedAt.getTime() - pass.startedAt.getTime() : null,
+    counts: pass.counts,
+    error: pass.error,
+  };
+}
+
+async function holdLease(db: Database, ctx: PassContext): Promise<void> {
+  if (!(await renewSyncLease(db, { ...ctx.ref, owner: ctx.owner, ttlMs: ctx.leaseTtlMs }))) {
+    throw new LeaseLostError();
+  }
+}
+
+interface LoadedPage {
+  items: Record<string, unknown>[];
+  next: object | null;
+}
+
+async function loadPage(
+  provider: HrisProvider,
+  kind: SyncedKind,
+  position: unknown,
+  window: SyncWindow,
+  updatedAfter: Date | undefined,
+): Promise<LoadedPage> {
+  if (kind === 'timeoff_type') {
+    // One call either way: types have no change filter, and are few.
+    return { items: await provider.listTimeoffTypes({ includeRemoteData: false }), next: null };
+  }
+  if (kind === 'employee') {
+    return provider.listEmployees({ limit: PAGE_SIZE, position, updatedAfter, includeRemoteData: false });
+  }
+  return provider.listTimeoffRequests({
+    limit: PAGE_SIZE,
+    position,
+    startDate: window.start,
+    endDate: window.end,
+    updatedAfter,
+    includeRemoteData: false,
+  });
+}
+
+/** The record as Personio has it now, or null when it no longer exists. */
+async function lookUp(
+  provider: HrisProvider,
+  kind: 'employee' | 'timeoff_request',
+  remoteId: string,
+): Promise<Record<string, unknown> | null> {
+  return kind === 'employee'
+    ? provider.getEmployee(remoteId, { includeRemoteData: false })
+    : provider.getTimeoffRequest(remoteId, { includeRemoteData: false });
+}
+
+/** A pass waits out rate limits and upstream hiccups instead of failing: it is never in a hurry. */
+async function withPageRetries<T>(ctx: PassContext, load: () => Promise<T>): Promise<T> {
+  const attempts = ctx.pageAttempts ?? 8;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await load();
+    } catch (error) {
+      if (!(error instanceof ApiError) || !TRANSIENT.has(error.code) || attempt >= attempts) throw error;
+      const retryAfter = Number(error.headers['Retry-After'] ?? error.headers['retry-after']);
+      const backoff = Math.min(30_000, 500 * 2 ** attempt) * (0.5 + Math.random() / 2);
+      const wait = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : backoff;
+      ctx.logger.info('sync page failed; waiting before asking again', {
+        linked_account_id: ctx.ref.linkedAccountId,
+        code: error.code,
+        attempt,
+        wait_ms: Math.round(wait),
+      });
+      await ctx.sleep(wait);
+    }
+  }
+}
+
+/** Writes one page into the copy (compare-and-set per record) and returns the events it inserted. */
+async function applyPage(
+  db: Database,
+  ref: AccountRef,
+  kind: SyncedKind,
+  records: Record<string, unknown>[],
+  initial: boolean,
+): Promise<{ created: number; updated: number; events: number }> {
+  const unique = new Map<string, Record<string, unknown>>();
+  for (const record of records) unique.set(String(record.id), record);
+  const existing = await loadSyncedRecords(db, { ...ref, kind, remoteIds: [...unique.keys()] });
+  const events: NewEvent[] = [];
+  const unchanged: string[] = [];
+  let created = 0;
+  let updated = 0;
+  for (const [remoteId, record] of unique) {
+    const row = existing.get(remoteId);
+    const hash = await contentHash(record);
+    if (!row) {
+      if (await insertSyncedRecord(db, { ...ref, kind, remoteId, data: record, contentHash: hash })) {
+        created++;
+        if (!initial) events.push(...recordEvents(kind, null, record));
+      }
+      continue;
+    }
+    if (row.remoteDeletedAt === null && stableJson(row.data) === stableJson(record)) {
+      unchanged.push(remoteId);
+      continue;
+    }
+    const replaced = await replaceSyncedRecord(db, {
+      ...ref,
+      kind,
+      remoteId,
+      data: record,
+      contentHash: hash,
+      expected: row,
+    });
+    if (!replaced) continue;
+    if (row.remoteDeletedAt !== null) created++;
+    else if (row.contentHash !== hash) updated++;
+    if (!initial) events.push(...recordEvents(kind, row.remoteDeletedAt ? null : row.data, record));
+  }
+  await touchSyncedRecords(db, { ...ref, kind, remoteIds: unchanged });
+  await insertEvents(db, { ...ref, events });
+  return { created, updated, events: events.length };
+}
