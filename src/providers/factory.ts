@@ -9,7 +9,7 @@ import { TtlCache } from '../lib/ttl-cache';
 import { fetchTransport, type HttpTransport } from './http';
 import { PersonioClient, type PersonioCredentials } from './personio/client';
 import { createPersonioProvider } from './personio/provider';
-import { RateBudget, type RetryPolicy } from './personio/resilience';
+import { type BudgetPriority, RateBudget, type RetryPolicy } from './personio/resilience';
 import type { PersonioTokenManager } from './personio/token-manager';
 import type { FetchLike, HrisProvider } from './types';
 
@@ -96,17 +96,21 @@ export class ProviderFactory {
 
   async personioClient(
     linkedAccount: Pick<LinkedAccount, 'id' | 'integration' | 'credentials'>,
+    priority: BudgetPriority = 'live',
   ): Promise<PersonioClient> {
     const { credentials } = linkedAccount;
     if (!credentials) {
       throw new ApiError('provider_unauthorized', 'This linked account has no credentials; link it again.');
     }
-    const key = `${linkedAccount.id} ${linkedAccount.integration} ${credentials}`;
-    return (await this.clients.getOrLoad(key, () => this.newClient({ ...linkedAccount, credentials })))!;
+    const key = `${priority} ${linkedAccount.id} ${linkedAccount.integration} ${credentials}`;
+    return (await this.clients.getOrLoad(key, () =>
+      this.newClient({ ...linkedAccount, credentials }, priority),
+    ))!;
   }
 
   private async newClient(
     linkedAccount: Pick<LinkedAccount, 'id' | 'integration'> & { credentials: string },
+    priority: BudgetPriority,
   ): Promise<PersonioClient> {
     const credentials = await decryptCredentials(this.deps.secretBox, linkedAccount.credentials);
     const upstream = this.upstream(linkedAccount.integration);
@@ -123,6 +127,7 @@ export class ProviderFactory {
       appId: this.deps.config.personio.appId,
       retry: this.retry,
       rateBudget: this.rateBudget,
+      priority,
     });
   }
 
@@ -146,10 +151,12 @@ export class ProviderFactory {
     });
   }
 
+  /** The unified provider of a linked account; sync passes ask for `background` priority on the rate budget. */
   async hris(
     linkedAccount: Pick<LinkedAccount, 'id' | 'integration' | 'credentials'>,
+    options: { priority?: BudgetPriority } = {},
   ): Promise<HrisProvider> {
-    return createPersonioProvider(await this.personioClient(linkedAccount));
+    return createPersonioProvider(await this.personioClient(linkedAccount, options.priority));
   }
 
   private upstream(integration: LinkedAccount['integration']): { baseUrl: string; transport: HttpTransport } {

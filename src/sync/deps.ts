@@ -5,7 +5,8 @@ import type { SyncRunnerDeps } from './run';
 export function syncRunnerDeps(services: Services, processName?: string): SyncRunnerDeps {
   return {
     db: services.db,
-    hris: (linkedAccount) => services.providers.hris(linkedAccount),
+    // Passes give way to live calls on the account's rate budget.
+    hris: (linkedAccount) => services.providers.hris(linkedAccount, { priority: 'background' }),
     logger: services.logger,
     now: services.now,
     leaseTtlMs: services.config.sync.leaseTtlMs,

@@ -3,6 +3,7 @@ import { ApiError } from '../../errors';
 import { type HttpTransport, TransportError, type UpstreamResponse } from '../http';
 import { upstreamError, upstreamMessage } from './errors';
 import {
+  type BudgetPriority,
   backoffDelay,
   type RateBudget,
   RETRYABLE_STATUSES,
@@ -31,6 +32,8 @@ export interface PersonioClientOptions {
   retry: RetryPolicy;
   /** Shared per-account pacing; absent means unpaced (tests of the client alone). */
   rateBudget?: RateBudget | undefined;
+  /** `background` (sync passes): calls wait while live calls use the budget. Default `live`. */
+  priority?: BudgetPriority;
   random?: () => number;
   now?: () => number;
 }
@@ -253,7 +256,11 @@ export class PersonioClient {
 
   private async waitForBudget(deadline: number): Promise<void> {
     if (!this.options.rateBudget) return;
-    const slot = await this.options.rateBudget.acquire(this.options.accountKey, deadline - this.now());
+    const slot = await this.options.rateBudget.acquire(
+      this.options.accountKey,
+      deadline - this.now(),
+      this.options.priority,
+    );
     if (!slot.ok) {
       throw new ApiError(
         'rate_limited',

@@ -108,4 +108,28 @@ describe('RateBudget', () => {
     expect(await budget.acquire('la_1', 100)).toEqual({ ok: true });
     expect(await budget.acquire('la_1', 100)).toEqual({ ok: false, waitMs: 1000 });
   });
+
+  it('lets live calls go first: a background call takes no slot ahead and leaves half the burst free', async () => {
+    const time = clock();
+    const cache = new MemoryCache(time.now);
+    // One slot per second, bursts of 4; the clock stands still, so only the burst is there to share.
+    const budget = new RateBudget(cache, 1, 4, time.now);
+    expect(await budget.acquire('la_1', 0, 'background')).toEqual({ ok: true });
+    expect(await budget.acquire('la_1', 0, 'background')).toEqual({ ok: true });
+    // Half the burst is kept for live calls: the pass would have to wait, and books nothing meanwhile.
+    expect(await budget.acquire('la_1', 0, 'background')).toEqual({ ok: false, waitMs: 1000 });
+    expect(await budget.acquire('la_1', 0, 'live')).toEqual({ ok: true });
+    expect(await budget.acquire('la_1', 0, 'live')).toEqual({ ok: true });
+    expect(await budget.acquire('la_1', 0)).toMatchObject({ ok: false });
+
+    // Live calls queued ahead (booked slots in the future) keep the pass waiting until they are served.
+    const fresh = new MemoryCache(time.now);
+    const shared = new RateBudget(fresh, 1, 4, time.now);
+    for (let index = 0; index < 4; index++) expect(await shared.acquire('la_2', 0)).toEqual({ ok: true });
+    expect(await shared.acquire('la_2', 0, 'background')).toMatchObject({ ok: false });
+    time.advance(2_000);
+    expect(await shared.acquire('la_2', 0, 'background')).toMatchObject({ ok: false });
+    time.advance(1_000);
+    expect(await shared.acquire('la_2', 0, 'background')).toEqual({ ok: true });
+  });
 });

@@ -74,12 +74,17 @@ export class RateBudget {
     this.maxBooked = cache.shared ? Math.max(1, Math.min(MAX_BOOKED_SLOTS, Math.floor(burst / 10))) : 1;
   }
 
-  /** Waits for a slot; resolves false, reserving nothing, when the wait would exceed `maxWaitMs`. */
+  /**
+   * Waits for a slot; resolves false, reserving nothing, when the wait would exceed `maxWaitMs`.
+   * `background` calls (sync passes) give way to live ones: see `acquireBackground`.
+   */
   async acquire(
     accountKey: string,
     maxWaitMs: number,
+    priority: BudgetPriority = 'live',
   ): Promise<{ ok: true } | { ok: false; waitMs: number }> {
     const key = `personio:rate:${accountKey}`;
+    if (priority === 'background') return this.acquireBackground(key, maxWaitMs);
     let booking: Booking | undefined;
     if (this.maxBooked > 1) {
       booking = this.bookings.get(key);
@@ -135,7 +140,30 @@ export class RateBudget {
     if (slot.waitMs > 0) await sleep(slot.waitMs);
     return { ok: true };
   }
+
+  /**
+   * A background call only takes a slot that is due now while half the burst stays free, and never
+   * books one ahead: booking ahead would queue live calls behind it (GCRA serves bookings in order).
+   * So live calls always find room, and a pass slows down while they use the budget.
+   */
+  private async acquireBackground(
+    key: string,
+    maxWaitMs: number,
+  ): Promise<{ ok: true } | { ok: false; waitMs: number }> {
+    const burst = Math.max(1, this.burst - Math.max(1, Math.ceil(this.burst / 2)));
+    const deadline = this.now() + Math.max(0, maxWaitMs);
+    for (;;) {
+      const slot = await this.cache.reserveSlot(key, this.intervalMs, burst, 0, 0);
+      if (slot.reserved) return { ok: true };
+      const left = deadline - this.now();
+      if (slot.waitMs > left) return { ok: false, waitMs: slot.waitMs };
+      await sleep(Math.max(1, slot.waitMs));
+    }
+  }
 }
+
+/** Live calls (a client waiting for the answer) go first; background ones (sync passes) wait for room. */
+export type BudgetPriority = 'live' | 'background';
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
