@@ -1,32 +1,44 @@
 /**
- * `npx tsx bench/change-feed-pass.ts [employees]`: what a reconciliation pass costs against the simulator
- * (embedded PGlite, unpaced upstream): upstream calls by route, wall time and counts of the first (silent)
- * pass, a full pass that finds nothing changed, and an incremental pass that finds nothing changed.
+ * `npx tsx bench/change-feed-pass.ts [employees] [--postgres URL] [--paced]`: what a reconciliation pass
+ * costs against the simulator: upstream calls by route, wall time, gateway CPU and peak RSS of the first
+ * (silent) pass, a full pass that finds nothing changed, and an incremental pass that finds nothing
+ * changed; then the latency from `POST /linked-accounts/{id}/sync` (as the route does it: the request is
+ * recorded, the job queued) to the event of a sandbox hire. Embedded PGlite by default; `--postgres`
+ * uses a PostgreSQL server. Upstream is unpaced unless `--paced` (Personio's documented default budget).
  */
 import { MemoryCache } from '../src/cache/memory';
 import { parseConfig } from '../src/config';
 import { base64url } from '../src/crypto/encoding';
 import { randomBytes } from '../src/crypto/random';
 import { createSecretBox } from '../src/crypto/secret-box';
-import { connectPglite } from '../src/db/connect';
+import { connectPglite, connectPostgres } from '../src/db/connect';
 import { createEnvironment } from '../src/db/queries/environments';
-import { recentSyncPasses } from '../src/db/queries/sync';
+import { listEventsPage } from '../src/db/queries/events';
+import { getLinkedAccount } from '../src/db/queries/linked-accounts';
+import { recentSyncPasses, requestSyncPass } from '../src/db/queries/sync';
 import { createPersonioSandbox, SANDBOX_CREDENTIALS } from '../src/sandbox/personio';
 import { createServices } from '../src/services';
 import { linkPersonioAccount } from '../src/services/linking';
 import { syncRunnerDeps } from '../src/sync/deps';
 import { runSyncJob } from '../src/sync/run';
 
-const employees = Number(process.argv[2] ?? 2000);
+const args = process.argv.slice(2);
+const flag = (name: string) => {
+  const index = args.indexOf(name);
+  return index === -1 ? undefined : (args[index + 1] ?? '');
+};
+const employees = Number(args.find((arg) => /^\d+$/.test(arg)) ?? 2000);
+const postgresUrl = flag('--postgres');
+const paced = args.includes('--paced');
+
 const key = base64url.encode(randomBytes(32));
 const sandbox = createPersonioSandbox({ employees });
-const database = await connectPglite(undefined);
+const database = postgresUrl ? await connectPostgres(postgresUrl) : await connectPglite(undefined);
 const config = parseConfig({
   ENCRYPTION_KEY: key,
   PERSONIO_BASE_URL: 'http://personio.bench/v1',
   SANDBOX: 'false',
-  PERSONIO_RATE_LIMIT_PER_SECOND: '1000',
-  PERSONIO_RATE_LIMIT_BURST: '1000',
+  ...(paced ? {} : { PERSONIO_RATE_LIMIT_PER_SECOND: '1000', PERSONIO_RATE_LIMIT_BURST: '1000' }),
   LOG_LEVEL: 'silent',
 });
 const services = await createServices({
@@ -44,22 +56,74 @@ const linkedAccount = await linkPersonioAccount(services, {
   originId: 'bench',
 });
 const ref = { environmentId: environment.id, linkedAccountId: linkedAccount.id };
+const storage = postgresUrl ? 'PostgreSQL' : 'PGlite';
+const rate = paced
+  ? `paced at ${config.personio.rateLimit.perSecond}/s, bursts of ${config.personio.rateLimit.burst}`
+  : 'unpaced';
+console.log(`${employees} employees, ${storage}, upstream ${rate}`);
+
+let peakRss = process.memoryUsage().rss;
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}, 20);
+const startRss = process.memoryUsage().rss;
+
 for (const [label, trigger] of [
   ['first pass (silent backfill)', 'manual'],
   ['full pass, nothing changed', 'manual'],
   ['incremental pass, nothing changed', 'schedule'],
 ] as const) {
   sandbox.resetStats();
+  const cpu = process.cpuUsage();
   const started = performance.now();
   await runSyncJob(syncRunnerDeps(services), { ...ref, trigger });
+  const wall = performance.now() - started;
+  const used = process.cpuUsage(cpu);
   const [pass] = await recentSyncPasses(services.db, ref, 1);
   console.log(
-    `${label} (${employees} employees): ${sandbox.stats.requests} upstream calls`,
-    JSON.stringify(sandbox.stats.byRoute),
-    `${Math.round(performance.now() - started)} ms`,
-    `rss ${Math.round(process.memoryUsage().rss / 1e6)} MB`,
-    JSON.stringify(pass!.counts),
+    `${label}: ${sandbox.stats.requests} upstream calls, ${Math.round(wall)} ms wall, ` +
+      `${Math.round((used.user + used.system) / 1000)} ms CPU (gateway and simulator in one process), ` +
+      `peak RSS ${Math.round(peakRss / 1e6)} MB (+${Math.round((peakRss - startRss) / 1e6)} MB), ` +
+      `${JSON.stringify(sandbox.stats.byRoute)} ${JSON.stringify(pass!.counts)}`,
   );
 }
+
+// Change to event: a hire in the sandbox, then what `POST /linked-accounts/{id}/sync` does, until the
+// `employee.created` event can be read.
+const latencies: number[] = [];
+for (let round = 0; round < 3; round++) {
+  const before = await listEventsPage(services.db, {
+    environmentId: environment.id,
+    filters: { linkedAccountId: linkedAccount.id, types: { exact: ['employee.created'], prefixes: [] } },
+    afterSeq: 0,
+    limit: 1000,
+  });
+  const seen = before.events.length;
+  sandbox.changes.hireEmployee({ firstName: 'Bench', lastName: `Hire ${round}` });
+  const started = performance.now();
+  await requestSyncPass(services.db, ref);
+  const account = await getLinkedAccount(services.db, {
+    environmentId: environment.id,
+    id: linkedAccount.id,
+  });
+  await services.jobs.requestSync(account!);
+  for (;;) {
+    const page = await listEventsPage(services.db, {
+      environmentId: environment.id,
+      filters: { linkedAccountId: linkedAccount.id, types: { exact: ['employee.created'], prefixes: [] } },
+      afterSeq: 0,
+      limit: 1000,
+    });
+    if (page.events.length > seen) break;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  latencies.push(performance.now() - started);
+}
+console.log(
+  `change to event after POST /linked-accounts/{id}/sync (a full pass): ${latencies
+    .map((ms) => `${Math.round(ms)} ms`)
+    .join(', ')}`,
+);
+clearInterval(sampler);
 await services.jobs.close();
 await database.close();
