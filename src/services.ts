@@ -8,6 +8,7 @@ import { fetchTransport } from './providers/http';
 import { PersonioTokenManager } from './providers/personio/token-manager';
 import { RequestLookups } from './services/lookups';
 import { syncRunnerDeps } from './sync/deps';
+import { fetchWebhookSender } from './webhooks/sender';
 
 /** The per-process services every request (and the admin CLI) uses, built once from the deps. */
 export async function createServices(deps: AppDeps): Promise<Services> {
@@ -31,6 +32,7 @@ export async function createServices(deps: AppDeps): Promise<Services> {
     lookups: new RequestLookups(deps.db, { ttlMs: deps.config.authCacheTtlMs, now: () => now().getTime() }),
     now,
     logger: deps.logger ?? silentLogger,
+    webhookSender: deps.webhookSender ?? fetchWebhookSender(deps.config.webhooks.targets),
   };
   const ready = services as Services;
   ready.jobs = deps.jobs ? deps.jobs(ready) : new InProcessJobs(syncRunnerDeps(ready));

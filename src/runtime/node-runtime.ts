@@ -14,6 +14,7 @@ import type { Logger } from '../lib/logger';
 import type { FetchLike } from '../providers/types';
 import { createPersonioSandbox } from '../sandbox/personio';
 import { nodeTransport } from './node-transport';
+import { nodeWebhookSender } from './node-webhook-sender';
 
 /** Where `personio-sandbox` accounts are sent; the host is never resolved, requests go to the in-process simulator. */
 export const SANDBOX_BASE_URL = 'http://personio-sandbox.internal/v1';
@@ -47,6 +48,7 @@ export async function createNodeRuntime(
     : new MemoryCache();
   // An injected fetch (tests) is used as given; otherwise Personio is reached through undici directly.
   const transport = options.fetch ? undefined : nodeTransport();
+  const webhookSender = nodeWebhookSender(config.webhooks.targets);
   const sandbox = config.sandbox.enabled
     ? createPersonioSandbox({ employees: config.sandbox.employees })
     : undefined;
@@ -61,8 +63,10 @@ export async function createNodeRuntime(
       transport,
       sandbox: sandbox ? { baseUrl: SANDBOX_BASE_URL, fetch: sandbox.fetch } : undefined,
       logger: options.logger,
+      webhookSender,
     },
     async close() {
+      await webhookSender.close();
       await transport?.close();
       await cache.close();
       await database.close();
