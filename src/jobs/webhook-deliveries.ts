@@ -107,7 +107,13 @@ export class BullmqDeliveries implements DeliveryRunner {
 
   constructor(
     private readonly dispatcher: WebhookDispatcher,
-    private readonly options: { redisUrl: string; keyPrefix: string; concurrency: number; logger: Logger },
+    private readonly options: {
+      redisUrl: string;
+      keyPrefix: string;
+      concurrency: number;
+      leaseMs: number;
+      logger: Logger;
+    },
   ) {
     this.connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
     this.workerConnection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
@@ -120,9 +126,10 @@ export class BullmqDeliveries implements DeliveryRunner {
         connection: this.workerConnection,
         prefix,
         concurrency: options.concurrency,
-        // A job of a dead process comes back soon; the delivery's lease keeps it from being sent twice.
-        lockDuration: 30_000,
-        stalledInterval: 30_000,
+        // A job of a dead process comes back when its delivery's lease runs out (the lease, not BullMQ,
+        // keeps an attempt from being sent twice).
+        lockDuration: options.leaseMs,
+        stalledInterval: Math.min(options.leaseMs, 5_000),
       },
     );
     this.worker.on('error', (error) => options.logger.warn('webhook worker error', { error: error.message }));

@@ -8,7 +8,7 @@ import type { JobQueue } from '../jobs/types';
 import { BullmqDeliveries, type DeliveryRunner, InProcessDeliveries } from '../jobs/webhook-deliveries';
 import type { Logger } from '../lib/logger';
 import { syncRunnerDeps } from '../sync/deps';
-import { webhookDispatcher } from '../webhooks/dispatcher';
+import { leaseMs, webhookDispatcher } from '../webhooks/dispatcher';
 
 const RETENTION_SWEEP_MS = 60 * 60_000;
 
@@ -64,6 +64,7 @@ export function nodeJobs(config: Config, logger: Logger, role: 'gateway' | 'work
             redisUrl: config.redisUrl,
             keyPrefix: config.redisKeyPrefix,
             concurrency: config.webhooks.concurrency,
+            leaseMs: leaseMs(config.webhooks.timeoutMs),
             logger,
           }).start()
         : new InProcessDeliveries(dispatcher, { concurrency: config.webhooks.concurrency, logger }).start();

@@ -34,6 +34,9 @@ export const DISABLE_AFTER_FAILING_MS = 3 * 86_400_000;
 
 export const SECRET_PURPOSE = 'webhook-secret';
 
+/** A claim lasts the attempt's timeout plus time to record it; a dead process's claim runs out after this. */
+export const leaseMs = (timeoutMs: number) => timeoutMs + 10_000;
+
 export interface DispatcherDeps {
   db: Database;
   secretBox: SecretBox;
@@ -88,7 +91,7 @@ export class WebhookDispatcher {
       owner: this.owner,
       now,
       // The lease outlives the attempt's own timeout, so it only expires when the process is gone.
-      leaseUntil: new Date(now.getTime() + deps.timeoutMs + 20_000),
+      leaseUntil: new Date(now.getTime() + leaseMs(deps.timeoutMs)),
       endpointCap: deps.endpointConcurrency,
     });
     if (!claim.claimed) return claim.reason === 'endpoint_busy' ? 'busy' : 'skipped';
