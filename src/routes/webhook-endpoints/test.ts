@@ -51,7 +51,7 @@ export function registerTestWebhookEndpoint(app: OpenAPIHono<AppEnv>) {
       type: 'ping',
       created_at: now.toISOString(),
       linked_account_id: null,
-      data: { object: { webhook_endpoint_id: endpoint.id } },
+      data: { object: { id: endpoint.id, url: endpoint.url } },
     });
     const headers = signWebhook({
       secrets: await signingSecrets(services.secretBox, endpoint, now),
