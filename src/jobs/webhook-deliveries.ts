@@ -31,6 +31,9 @@ export class InProcessDeliveries implements DeliveryRunner {
   private readonly inFlight = new Map<string, Promise<unknown>>();
   private timer: ReturnType<typeof setInterval> | undefined;
   private sweeping: Promise<number> | undefined;
+  /** The last sweep left due deliveries behind for want of room: a finished attempt sweeps again. */
+  private backlog = false;
+  private rerun = false;
   private closed = false;
 
   constructor(
@@ -44,13 +47,21 @@ export class InProcessDeliveries implements DeliveryRunner {
   }
 
   sweep(): Promise<number> {
-    this.sweeping ??= this.sweepOnce()
+    if (this.sweeping) {
+      this.rerun = true;
+      return this.sweeping;
+    }
+    this.sweeping = this.sweepOnce()
       .catch((error) => {
         this.options.logger.error('webhook sweep failed', { error: describe(error) });
         return 0;
       })
       .finally(() => {
         this.sweeping = undefined;
+        if (this.rerun && !this.closed) {
+          this.rerun = false;
+          void this.sweep();
+        }
       });
     return this.sweeping;
   }
@@ -58,19 +69,33 @@ export class InProcessDeliveries implements DeliveryRunner {
   private async sweepOnce(): Promise<number> {
     if (this.closed) return 0;
     const room = this.options.concurrency - this.inFlight.size;
-    if (room <= 0) return 0;
-    // Ask for more than there is room for: some belong to endpoints at their cap and are passed over.
-    const due = await this.dispatcher.due(room + this.inFlight.size + 50);
+    if (room <= 0) {
+      this.backlog = true;
+      return 0;
+    }
+    // Ones already running here may still be listed (their claim is being made): ask for a few more.
+    const limit = room + this.inFlight.size;
+    const due = await this.dispatcher.due(limit);
     let started = 0;
+    // A full page may have more behind it.
+    this.backlog = due.length >= limit;
     for (const { id } of due) {
-      if (this.inFlight.size >= this.options.concurrency) break;
       if (this.inFlight.has(id)) continue;
+      if (this.inFlight.size >= this.options.concurrency) {
+        this.backlog = true;
+        break;
+      }
       const task = this.dispatcher
         .attempt(id)
-        .catch((error) =>
-          this.options.logger.error('webhook attempt failed', { delivery_id: id, error: describe(error) }),
-        )
-        .finally(() => this.inFlight.delete(id));
+        .catch((error) => {
+          this.options.logger.error('webhook attempt failed', { delivery_id: id, error: describe(error) });
+          return 'failed' as const;
+        })
+        .then((outcome) => {
+          this.inFlight.delete(id);
+          // A finished attempt frees a slot: fill it now rather than at the next tick.
+          if (this.backlog && outcome !== 'busy' && outcome !== 'skipped') void this.sweep();
+        });
       this.inFlight.set(id, task);
       started++;
     }

@@ -80,7 +80,11 @@ export class WebhookDispatcher {
 
   /** Deliveries due now, oldest first (across environments: this is the sweep). */
   async due(limit: number): Promise<{ id: string; attempts: number }[]> {
-    return dueWebhookDeliveries(this.deps.db, { now: this.deps.now(), limit });
+    return dueWebhookDeliveries(this.deps.db, {
+      now: this.deps.now(),
+      limit,
+      perEndpoint: this.deps.endpointConcurrency,
+    });
   }
 
   async attempt(deliveryId: string): Promise<AttemptOutcome> {

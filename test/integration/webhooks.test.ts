@@ -182,6 +182,19 @@ describe.each<Backend>(['pglite', 'postgres'])('webhooks (%s)', (backend) => {
     return event!;
   }
 
+  async function storeEvents(count: number) {
+    return storage.database.db.transaction((tx) =>
+      insertEvents(tx as never, {
+        environmentId: acme.environmentId,
+        linkedAccountId: acme.linkedAccountId,
+        events: Array.from({ length: count }, (_, index) => ({
+          type: 'employee.updated' as const,
+          data: { object: { id: `batch-${index}` }, previous_attributes: {} },
+        })),
+      }),
+    );
+  }
+
   async function deliveryRows(endpointId: string) {
     const rows = await storage.database.db.select().from(webhookDeliveries);
     return rows.filter((row) => row.endpointId === endpointId);
@@ -439,9 +452,12 @@ describe.each<Backend>(['pglite', 'postgres'])('webhooks (%s)', (backend) => {
     expect(replay.status, JSON.stringify(replay.body)).toBe(202);
     expect(replay.body.result.deliveries).toBe(2);
     await deliverDue();
-    expect(receiver.at('/replay').map((request) => headersOf(request)['webhook-id'])).toEqual(
-      matching.map((event) => event.id),
-    );
+    expect(
+      receiver
+        .at('/replay')
+        .map((request) => headersOf(request)['webhook-id'])
+        .sort(),
+    ).toEqual(matching.map((event) => event.id).sort());
     expect(receiver.at('/replay').map((request) => headersOf(request)['webhook-id'])).not.toContain(
       before.id,
     );
@@ -488,9 +504,10 @@ describe.each<Backend>(['pglite', 'postgres'])('webhooks (%s)', (backend) => {
   it('a hanging endpoint does not delay a healthy one (per-endpoint concurrency cap)', async () => {
     receiver.behaviour.set('/hang', 'hang');
     const slow = await createEndpoint({ url: `${receiver.url}/hang`, event_types: ['employee.updated'] });
+    // A backlog for the slow endpoint alone, older than anything the healthy one will get.
+    await storeEvents(300);
     await createEndpoint({ url: `${receiver.url}/healthy`, event_types: ['employee.updated'] });
-    const events = [];
-    for (let index = 0; index < 20; index++) events.push(await storeEvent());
+    const events = await storeEvents(20);
     runner.start(50);
     // Every healthy delivery arrives while the hanging endpoint's first attempts are still open.
     await waitFor(

@@ -196,26 +196,48 @@ export async function insertDeliveriesForEvents(
 }
 
 /**
- * Due deliveries of every environment (the sweep that wakes deliveries up; each is claimed before it is
- * sent, so listing one twice is harmless).
+ * Due deliveries of every environment, oldest first, but only as many of an endpoint as it has free
+ * slots (`perEndpoint` minus its attempts in flight): one endpoint's backlog never fills the page and
+ * starves the others. This is the sweep that wakes deliveries up; each is claimed before it is sent, so
+ * listing one twice is harmless.
  */
 export async function dueWebhookDeliveries(
   db: Database,
-  input: { now: Date; limit: number },
+  input: { now: Date; limit: number; perEndpoint: number },
 ): Promise<Pick<WebhookDelivery, 'id' | 'attempts'>[]> {
-  return db
-    .select({ id: webhookDeliveries.id, attempts: webhookDeliveries.attempts })
+  const inFlight = sql`(${webhookDeliveries.leaseUntil} is not null and ${webhookDeliveries.leaseUntil} >= ${input.now.toISOString()}::timestamptz)`;
+  const ranked = db
+    .select({
+      id: webhookDeliveries.id,
+      attempts: webhookDeliveries.attempts,
+      nextAttemptAt: webhookDeliveries.nextAttemptAt,
+      inFlight: sql<boolean>`${inFlight}`.as('in_flight'),
+      // Attempts in flight rank first, so they use up their endpoint's slots.
+      rank: sql<number>`row_number() over (partition by ${webhookDeliveries.endpointId} order by ${inFlight} desc, ${webhookDeliveries.nextAttemptAt})`.as(
+        'rank',
+      ),
+    })
     .from(webhookDeliveries)
     .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
     .where(
       and(
         eq(webhookDeliveries.status, 'pending'),
-        lte(webhookDeliveries.nextAttemptAt, input.now),
-        or(isNull(webhookDeliveries.leaseUntil), lt(webhookDeliveries.leaseUntil, input.now)),
         eq(webhookEndpoints.enabled, true),
+        or(
+          inFlight,
+          and(
+            lte(webhookDeliveries.nextAttemptAt, input.now),
+            or(isNull(webhookDeliveries.leaseUntil), lt(webhookDeliveries.leaseUntil, input.now)),
+          ),
+        ),
       ),
     )
-    .orderBy(asc(webhookDeliveries.nextAttemptAt))
+    .as('ranked');
+  return db
+    .select({ id: ranked.id, attempts: ranked.attempts })
+    .from(ranked)
+    .where(and(lte(ranked.rank, input.perEndpoint), sql`not ${ranked.inFlight}`))
+    .orderBy(asc(ranked.nextAttemptAt))
     .limit(input.limit);
 }
 

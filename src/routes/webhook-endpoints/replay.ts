@@ -34,7 +34,7 @@ const route = createRoute({
   summary: 'Re-send events since an instant',
   description:
     'Queues a new delivery of every event recorded since `since` that the endpoint subscribes to now (types ' +
-    'and linked accounts), in event order. Each keeps its event id as `webhook-id`, so receivers that ' +
+    'and linked accounts). Each keeps its event id as `webhook-id`, so receivers that ' +
     'de-duplicate on it ignore the ones they already have. Events are kept `EVENT_RETENTION_DAYS`.',
   security: SECURITY,
   request: {
