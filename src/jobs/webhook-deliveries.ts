@@ -86,7 +86,7 @@ export class InProcessDeliveries implements DeliveryRunner {
         break;
       }
       const task = this.dispatcher
-        .attempt(id)
+        .attemptAndContinue(id)
         .catch((error) => {
           this.options.logger.error('webhook attempt failed', { delivery_id: id, error: describe(error) });
           return 'failed' as const;
@@ -146,7 +146,7 @@ export class BullmqDeliveries implements DeliveryRunner {
     this.queue = new Queue<WebhookDeliveryJobData>(DELIVERY_QUEUE, { connection: this.connection, prefix });
     this.worker = new Worker<WebhookDeliveryJobData>(
       DELIVERY_QUEUE,
-      async (job: Job<WebhookDeliveryJobData>) => dispatcher.attempt(job.data.deliveryId),
+      async (job: Job<WebhookDeliveryJobData>) => dispatcher.attemptAndContinue(job.data.deliveryId),
       {
         connection: this.workerConnection,
         prefix,

@@ -67,15 +67,49 @@ export async function signingSecrets(
 export const WEBHOOK_USER_AGENT = 'Roster-Webhooks/1';
 
 /**
+ * Decrypted signing secrets by ciphertext, so a busy endpoint is not decrypted on every attempt. A rotated
+ * or deleted secret has a new ciphertext, so nothing here outlives a change; held in memory only.
+ */
+class SecretCache {
+  private readonly plain = new Map<string, string>();
+
+  constructor(private readonly secretBox: SecretBox) {}
+
+  async of(endpoint: WebhookEndpoint, now: Date): Promise<string[]> {
+    const live = [endpoint.secret];
+    if (
+      endpoint.previousSecret &&
+      endpoint.previousSecretExpiresAt &&
+      endpoint.previousSecretExpiresAt > now
+    ) {
+      live.push(endpoint.previousSecret);
+    }
+    const secrets: string[] = [];
+    for (const ciphertext of live) {
+      let secret = this.plain.get(ciphertext);
+      if (secret === undefined) {
+        secret = await this.secretBox.decrypt(ciphertext, SECRET_PURPOSE);
+        if (this.plain.size >= 1000) this.plain.clear();
+        this.plain.set(ciphertext, secret);
+      }
+      secrets.push(secret);
+    }
+    return secrets;
+  }
+}
+
+/**
  * Sends deliveries: claims one (lease in PostgreSQL), signs the event, sends it, records the attempt and
  * decides what follows. The database row is the only state; whatever wakes a delivery up (the in-process
  * loop, a BullMQ job, the sweep) calls `attempt`, and a second caller for the same delivery gets `skipped`.
  */
 export class WebhookDispatcher {
   readonly owner: string;
+  private readonly secrets: SecretCache;
 
   constructor(readonly deps: DispatcherDeps) {
     this.owner = `${deps.processName ?? 'roster'}/${randomBase62(10)}`;
+    this.secrets = new SecretCache(deps.secretBox);
   }
 
   /** Deliveries due now, oldest first (across environments: this is the sweep). */
@@ -87,19 +121,49 @@ export class WebhookDispatcher {
     });
   }
 
+  /** One attempt of this delivery, if it is due and free. */
   async attempt(deliveryId: string): Promise<AttemptOutcome> {
+    return (await this.claimAndSend({ id: deliveryId })).outcome;
+  }
+
+  /**
+   * An attempt of this delivery, then, while the endpoint answers 2xx, of its next due ones (up to `chain`
+   * in all): a backlog drains at the endpoint's pace without waiting for the next sweep.
+   */
+  async attemptAndContinue(deliveryId: string, chain = 50): Promise<AttemptOutcome> {
+    const first = await this.claimAndSend({ id: deliveryId });
+    let endpointId = first.endpointId;
+    for (let done = 1; endpointId && done < chain; done++) {
+      endpointId = (await this.claimAndSend({ endpointId })).endpointId;
+    }
+    return first.outcome;
+  }
+
+  private async claimAndSend(
+    target: { id: string } | { endpointId: string },
+  ): Promise<{ outcome: AttemptOutcome; endpointId?: string }> {
     const { deps } = this;
     const now = deps.now();
     const claim = await claimWebhookDelivery(deps.db, {
-      id: deliveryId,
+      ...target,
       owner: this.owner,
       now,
       // The lease outlives the attempt's own timeout, so it only expires when the process is gone.
       leaseUntil: new Date(now.getTime() + leaseMs(deps.timeoutMs)),
       endpointCap: deps.endpointConcurrency,
     });
-    if (!claim.claimed) return claim.reason === 'endpoint_busy' ? 'busy' : 'skipped';
-    const { claimed: delivery, endpoint } = claim;
+    if (!claim.claimed) return { outcome: claim.reason === 'endpoint_busy' ? 'busy' : 'skipped' };
+    const outcome = await this.send(claim.claimed, claim.endpoint, now);
+    // Only a healthy endpoint is worth going on with; a failing one waits for its retries.
+    return { outcome, endpointId: outcome === 'succeeded' ? claim.endpoint.id : undefined };
+  }
+
+  private async send(
+    delivery: WebhookDelivery,
+    endpoint: WebhookEndpoint,
+    now: Date,
+  ): Promise<AttemptOutcome> {
+    const { deps } = this;
 
     const event = await getEvent(deps.db, { environmentId: delivery.environmentId, id: delivery.eventId });
     if (!event) {
@@ -123,7 +187,7 @@ export class WebhookDispatcher {
       : undefined;
     const payload = JSON.stringify(toEventResource(event, settings));
     const headers = signWebhook({
-      secrets: await signingSecrets(deps.secretBox, endpoint, now),
+      secrets: await this.secrets.of(endpoint, now),
       id: event.id,
       timestamp: now,
       payload,
@@ -142,7 +206,7 @@ export class WebhookDispatcher {
     };
     if (response.status !== null && response.status >= 200 && response.status < 300) {
       await this.finish(delivery, endpoint, now, result, 'succeeded');
-      await markWebhookEndpointHealthy(deps.db, endpoint);
+      if (endpoint.failingSince) await markWebhookEndpointHealthy(deps.db, endpoint);
       return 'succeeded';
     }
     if (response.status === 410) {

@@ -13,9 +13,6 @@ import {
   webhookEndpoints,
 } from '../schema';
 
-/** Serialises the claims of one endpoint's deliveries, so its concurrency cap holds across processes. */
-const ENDPOINT_LOCK_SPACE = 727_431_021;
-
 export const newWebhookEndpointId = () => `whe_${randomBase62(22)}`;
 export const newWebhookDeliveryId = () => `whd_${randomBase62(22)}`;
 
@@ -246,63 +243,69 @@ export type ClaimOutcome =
   | { claimed: null; reason: 'not_due' | 'endpoint_busy' };
 
 /**
- * Takes a due delivery for one attempt: a lease until `leaseUntil` under `owner`, unless another process
- * holds it, it is not due, its endpoint is off, or the endpoint already has `endpointCap` attempts in flight.
+ * Takes a due delivery for one attempt: a lease until `leaseUntil` under `owner`, in one statement, unless
+ * another process holds it, it is not due, its endpoint is off, or the endpoint already has `endpointCap`
+ * attempts in flight. With `endpointId` instead of `id`: the endpoint's oldest due delivery that no one
+ * holds (`SKIP LOCKED`: concurrent claimers take different rows). Concurrent claims in several processes
+ * read the in-flight count at the same moment, so the cap can be passed by the number of claimers racing.
  */
 export async function claimWebhookDelivery(
   db: Database,
-  input: { id: string; owner: string; now: Date; leaseUntil: Date; endpointCap: number },
+  input: ({ id: string } | { endpointId: string }) & {
+    owner: string;
+    now: Date;
+    leaseUntil: Date;
+    endpointCap: number;
+  },
 ): Promise<ClaimOutcome> {
-  return db.transaction(async (tx) => {
-    const inner = tx as unknown as Database;
-    const [candidate] = await inner
-      .select({ endpointId: webhookDeliveries.endpointId })
+  const claimable = and(
+    eq(webhookDeliveries.status, 'pending'),
+    lte(webhookDeliveries.nextAttemptAt, input.now),
+    or(isNull(webhookDeliveries.leaseUntil), lt(webhookDeliveries.leaseUntil, input.now)),
+  );
+  const target =
+    'id' in input
+      ? eq(webhookDeliveries.id, input.id)
+      : eq(
+          webhookDeliveries.id,
+          db
+            .select({ id: webhookDeliveries.id })
+            .from(webhookDeliveries)
+            .where(and(eq(webhookDeliveries.endpointId, input.endpointId), claimable))
+            .orderBy(asc(webhookDeliveries.nextAttemptAt))
+            .limit(1)
+            .for('update', { skipLocked: true }),
+        );
+  const inFlight = sql`(select count(*) from ${webhookDeliveries} as flying where flying.endpoint_id = ${webhookDeliveries.endpointId} and flying.status = 'pending' and flying.lease_until >= ${input.now.toISOString()}::timestamptz)`;
+  const [claimed] = await db
+    .update(webhookDeliveries)
+    .set({ leaseOwner: input.owner, leaseUntil: input.leaseUntil })
+    .where(
+      and(
+        target,
+        claimable,
+        sql`${inFlight} < ${input.endpointCap}`,
+        sql`exists (select 1 from ${webhookEndpoints} where ${webhookEndpoints.id} = ${webhookDeliveries.endpointId} and ${webhookEndpoints.enabled})`,
+      ),
+    )
+    .returning();
+  if (!claimed) {
+    // Tell "its endpoint is full" from "nothing to do", so a caller can come back for it.
+    if (!('id' in input)) return { claimed: null, reason: 'not_due' };
+    const [row] = await db
+      .select({ id: webhookDeliveries.id })
       .from(webhookDeliveries)
-      .where(eq(webhookDeliveries.id, input.id))
+      .where(and(eq(webhookDeliveries.id, input.id), claimable))
       .limit(1);
-    if (!candidate) return { claimed: null, reason: 'not_due' as const };
-    await inner.execute(
-      sql`select pg_advisory_xact_lock(${ENDPOINT_LOCK_SPACE}, hashtext(${candidate.endpointId}))`,
-    );
-    const [inFlight] = await inner
-      .select({ count: sql<number>`count(*)::int` })
-      .from(webhookDeliveries)
-      .where(
-        and(
-          eq(webhookDeliveries.endpointId, candidate.endpointId),
-          gte(webhookDeliveries.leaseUntil, input.now),
-          eq(webhookDeliveries.status, 'pending'),
-        ),
-      );
-    if ((inFlight?.count ?? 0) >= input.endpointCap)
-      return { claimed: null, reason: 'endpoint_busy' as const };
-    const [claimed] = await inner
-      .update(webhookDeliveries)
-      .set({ leaseOwner: input.owner, leaseUntil: input.leaseUntil })
-      .where(
-        and(
-          eq(webhookDeliveries.id, input.id),
-          eq(webhookDeliveries.status, 'pending'),
-          lte(webhookDeliveries.nextAttemptAt, input.now),
-          or(isNull(webhookDeliveries.leaseUntil), lt(webhookDeliveries.leaseUntil, input.now)),
-        ),
-      )
-      .returning();
-    if (!claimed) return { claimed: null, reason: 'not_due' as const };
-    const [endpoint] = await inner
-      .select()
-      .from(webhookEndpoints)
-      .where(and(eq(webhookEndpoints.id, claimed.endpointId), eq(webhookEndpoints.enabled, true)))
-      .limit(1);
-    if (!endpoint) {
-      await inner
-        .update(webhookDeliveries)
-        .set({ leaseOwner: null, leaseUntil: null })
-        .where(eq(webhookDeliveries.id, claimed.id));
-      return { claimed: null, reason: 'not_due' as const };
-    }
-    return { claimed, endpoint };
-  });
+    return { claimed: null, reason: row ? 'endpoint_busy' : 'not_due' };
+  }
+  const [endpoint] = await db
+    .select()
+    .from(webhookEndpoints)
+    .where(eq(webhookEndpoints.id, claimed.endpointId))
+    .limit(1);
+  if (!endpoint) return { claimed: null, reason: 'not_due' };
+  return { claimed, endpoint };
 }
 
 export interface AttemptRecord {
