@@ -294,8 +294,7 @@ describe.each<Backend>(['pglite', 'postgres'])('change feed (%s)', (backend) => 
   it('a pass under 20 % 429 and 5 % 5xx: every change once, nothing lost, no false deletion', async () => {
     const ids = sandbox.employeeIds().map(String);
     const changed = [ids[12]!, ids[20]!, ids[28]!];
-    for (const id of changed)
-      await action({ action: 'update_employee', employee_id: id, preferred_name: `P${id}` });
+    for (const id of changed) await action({ action: 'update_employee', employee_id: id, preferred_name: `P${id}` });
     const hired = await action({ action: 'hire_employee', first_name: 'Grace', last_name: 'Hopper' });
     sandbox.resetStats();
     sandbox.setFaults({ rateLimitedRate: 0.2, serverErrorRate: 0.05, seed: 99 });
