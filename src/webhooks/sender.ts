@@ -37,6 +37,9 @@ export function fetchWebhookSender(
     async send(request) {
       const started = performance.now();
       const latency = () => Math.round(performance.now() - started);
+      // Checked again at every attempt: the policy may have changed since the endpoint was made.
+      const problem = webhookUrlProblem(request.url, policy);
+      if (problem) return { status: null, error: `refused by egress policy: URL ${problem}`, latencyMs: 0 };
       try {
         const response = await fetchImpl(request.url, {
           method: 'POST',
