@@ -317,8 +317,9 @@ export interface AttemptRecord {
 }
 
 /**
- * Records an attempt and the delivery's next state, and lets the lease go. The state changes only while
- * `owner` still holds the lease (an attempt that outlived it is logged, but the new holder decides).
+ * Records an attempt and the delivery's next state, and lets the lease go, in one statement (a CTE: both
+ * or neither). The state changes only while `owner` still holds the lease (an attempt that outlived it is
+ * logged, but the new holder decides).
  */
 export async function recordWebhookAttempt(
   db: Database,
@@ -329,23 +330,26 @@ export async function recordWebhookAttempt(
     next: { status: 'pending'; nextAttemptAt: Date } | { status: 'succeeded' | 'failed' };
   },
 ): Promise<boolean> {
-  return db.transaction(async (tx) => {
-    const inner = tx as unknown as Database;
-    await inner.insert(webhookAttempts).values({ deliveryId: input.delivery.id, ...input.attempt });
-    const updated = await inner
-      .update(webhookDeliveries)
-      .set({
-        status: input.next.status,
-        attempts: sql`${webhookDeliveries.attempts} + 1`,
-        nextAttemptAt: input.next.status === 'pending' ? input.next.nextAttemptAt : null,
-        lastAttemptAt: input.attempt.attemptedAt,
-        leaseOwner: null,
-        leaseUntil: null,
-      })
-      .where(and(eq(webhookDeliveries.id, input.delivery.id), eq(webhookDeliveries.leaseOwner, input.owner)))
-      .returning({ id: webhookDeliveries.id });
-    return updated.length > 0;
-  });
+  const attempt = db.$with('attempt').as(
+    db
+      .insert(webhookAttempts)
+      .values({ deliveryId: input.delivery.id, ...input.attempt })
+      .returning({ id: webhookAttempts.id }),
+  );
+  const updated = await db
+    .with(attempt)
+    .update(webhookDeliveries)
+    .set({
+      status: input.next.status,
+      attempts: sql`${webhookDeliveries.attempts} + 1`,
+      nextAttemptAt: input.next.status === 'pending' ? input.next.nextAttemptAt : null,
+      lastAttemptAt: input.attempt.attemptedAt,
+      leaseOwner: null,
+      leaseUntil: null,
+    })
+    .where(and(eq(webhookDeliveries.id, input.delivery.id), eq(webhookDeliveries.leaseOwner, input.owner)))
+    .returning({ id: webhookDeliveries.id });
+  return updated.length > 0;
 }
 
 /** A success ends the endpoint's failure streak. */
