@@ -167,10 +167,9 @@ export class WebhookDispatcher {
 
     const event = await getEvent(deps.db, { environmentId: delivery.environmentId, id: delivery.eventId });
     if (!event) {
-      // The event aged out of retention while the delivery waited: nothing left to send.
+      // Retention deletes events with their deliveries; one claimed just before that finds nothing to send.
       await this.finish(
         delivery,
-        endpoint,
         now,
         { responseStatus: null, body: null, error: 'event no longer exists', latencyMs: 0 },
         'failed',
@@ -205,19 +204,19 @@ export class WebhookDispatcher {
       latencyMs: response.latencyMs,
     };
     if (response.status !== null && response.status >= 200 && response.status < 300) {
-      await this.finish(delivery, endpoint, now, result, 'succeeded');
+      await this.finish(delivery, now, result, 'succeeded');
       if (endpoint.failingSince) await markWebhookEndpointHealthy(deps.db, endpoint);
       return 'succeeded';
     }
     if (response.status === 410) {
       // 410 Gone: the receiver says this endpoint is no more.
-      await this.finish(delivery, endpoint, now, result, 'failed');
+      await this.finish(delivery, now, result, 'failed');
       await this.disable(endpoint, 'gone');
       return 'failed';
     }
     const attemptNumber = delivery.attempts + 1;
     const last = attemptNumber >= MAX_ATTEMPTS;
-    await this.finish(delivery, endpoint, now, result, last ? 'failed' : 'retrying');
+    await this.finish(delivery, now, result, last ? 'failed' : 'retrying');
     const failingSince = await markWebhookEndpointFailing(deps.db, { ...endpoint, now });
     if (failingSince && now.getTime() - failingSince.getTime() >= DISABLE_AFTER_FAILING_MS) {
       await this.disable(endpoint, 'failing');
@@ -227,7 +226,6 @@ export class WebhookDispatcher {
 
   private async finish(
     delivery: WebhookDelivery,
-    _endpoint: WebhookEndpoint,
     attemptedAt: Date,
     result: { responseStatus: number | null; body: string | null; error: string | null; latencyMs: number },
     outcome: 'succeeded' | 'failed' | 'retrying',
