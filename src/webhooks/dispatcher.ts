@@ -66,6 +66,18 @@ export async function signingSecrets(
 
 export const WEBHOOK_USER_AGENT = 'Roster-Webhooks/1';
 
+const FOREIGN_KEY_VIOLATION = '23503';
+
+/** The SQLSTATE of a database error, looked for along its causes (drizzle wraps the driver's error). */
+function sqlState(error: unknown): string | undefined {
+  for (let current: unknown = error, depth = 0; current && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
 /**
  * Decrypted signing secrets by ciphertext, so a busy endpoint is not decrypted on every attempt. A rotated
  * or deleted secret has a new ciphertext, so nothing here outlives a change; held in memory only.
@@ -231,6 +243,30 @@ export class WebhookDispatcher {
     outcome: 'succeeded' | 'failed' | 'retrying',
   ) {
     const attemptNumber = delivery.attempts + 1;
+    try {
+      await this.record(delivery, attemptedAt, result, outcome, attemptNumber);
+    } catch (error) {
+      // The endpoint was deleted, its deliveries with it, while this attempt was on its way: nothing to record.
+      if (sqlState(error) !== FOREIGN_KEY_VIOLATION) throw error;
+    }
+    if (outcome !== 'succeeded') {
+      this.deps.logger.info('webhook attempt failed', {
+        delivery_id: delivery.id,
+        endpoint_id: delivery.endpointId,
+        attempt: attemptNumber,
+        response_status: result.responseStatus,
+        error: result.error,
+      });
+    }
+  }
+
+  private async record(
+    delivery: WebhookDelivery,
+    attemptedAt: Date,
+    result: { responseStatus: number | null; body: string | null; error: string | null; latencyMs: number },
+    outcome: 'succeeded' | 'failed' | 'retrying',
+    attemptNumber: number,
+  ) {
     await recordWebhookAttempt(this.deps.db, {
       delivery,
       owner: this.owner,
@@ -249,15 +285,6 @@ export class WebhookDispatcher {
             }
           : { status: outcome },
     });
-    if (outcome !== 'succeeded') {
-      this.deps.logger.info('webhook attempt failed', {
-        delivery_id: delivery.id,
-        endpoint_id: delivery.endpointId,
-        attempt: attemptNumber,
-        response_status: result.responseStatus,
-        error: result.error,
-      });
-    }
   }
 
   /** Turns the endpoint off and, once, records `webhook_endpoint.disabled` (which other endpoints may receive). */

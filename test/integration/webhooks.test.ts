@@ -531,6 +531,23 @@ describe.each<Backend>(['pglite', 'postgres'])('webhooks (%s)', (backend) => {
     for (const response of [...receiver.hanging]) response.destroy();
   });
 
+  it('an endpoint deleted while an attempt is on its way: the attempt ends quietly', async () => {
+    receiver.behaviour.set('/deleted', 'hang');
+    const endpoint = await createEndpoint({ url: `${receiver.url}/deleted`, event_types: ['employee.*'] });
+    await storeEvent();
+    const [delivery] = await deliveryRows(endpoint.id);
+    const attempt = webhookDispatcher(services).attempt(delivery!.id);
+    await waitFor(
+      async () => (receiver.at('/deleted').length > 0 ? true : undefined),
+      'the attempt to arrive',
+    );
+    const deleted = await json(gateway, `/webhook-endpoints/${endpoint.id}`, { method: 'DELETE' });
+    expect(deleted.status).toBe(200);
+    for (const response of [...receiver.hanging]) response.destroy();
+    await expect(attempt).resolves.toBe('retrying');
+    expect(await deliveryRows(endpoint.id)).toHaveLength(0);
+  });
+
   it('refuses SSRF targets at creation: http, private, loopback, link-local and metadata addresses', async () => {
     const production = await startGateway(storage, sandbox, acme, { ...UNPACED, builtInSandbox: true });
     expect(production.deps.config.webhooks.targets).toBe(backend === 'pglite' ? 'loopback' : 'public');
