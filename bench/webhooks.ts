@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/webhooks.ts [--quick]`: webhook deliveries per second of one delivering process to a
+ * `npx tsx bench/webhooks.ts [--quick] [--cpu-prof DIR]`: webhook deliveries per second of one delivering process to a
  * fast local receiver, and the time from an event's commit to its delivery arriving (p50/p99), with
  * PostgreSQL + Redis (`npm run worker` on BullMQ) and embedded (PGlite, the in-process engine in this
  * process). The receiver runs in a process of its own. Not a timed test: it prints figures.
@@ -138,7 +138,11 @@ async function main() {
     const postgres = await startPostgres();
     const redis = await startRedis();
     let database: DatabaseHandle | undefined;
-    const worker = startProcess('node', ['--import', 'tsx', 'src/job-runner.ts'], {
+    // `--cpu-prof DIR`: profile the worker (summarise with `npm run bench:profile -- DIR`).
+    const profileDir = process.argv[process.argv.indexOf('--cpu-prof') + 1];
+    const profile =
+      process.argv.includes('--cpu-prof') && profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+    const worker = startProcess('node', [...profile, '--import', 'tsx', 'src/job-runner.ts'], {
       DATABASE_URL: postgres.url,
       REDIS_URL: redis.url,
       ENCRYPTION_KEY: encryptionKey,

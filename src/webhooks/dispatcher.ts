@@ -2,11 +2,12 @@ import type { Services } from '../context';
 import { randomBase62 } from '../crypto/random';
 import type { SecretBox } from '../crypto/secret-box';
 import type { Database } from '../db/client';
-import { getEvent, insertEvents, linkedAccountSettingsOf } from '../db/queries/events';
+import { insertEvents } from '../db/queries/events';
 import {
   claimWebhookDelivery,
   disableWebhookEndpoint,
   dueWebhookDeliveries,
+  eventForDelivery,
   markWebhookEndpointFailing,
   markWebhookEndpointHealthy,
   recordWebhookAttempt,
@@ -177,8 +178,11 @@ export class WebhookDispatcher {
   ): Promise<AttemptOutcome> {
     const { deps } = this;
 
-    const event = await getEvent(deps.db, { environmentId: delivery.environmentId, id: delivery.eventId });
-    if (!event) {
+    const found = await eventForDelivery(deps.db, {
+      environmentId: delivery.environmentId,
+      eventId: delivery.eventId,
+    });
+    if (!found) {
       // Retention deletes events with their deliveries; one claimed just before that finds nothing to send.
       await this.finish(
         delivery,
@@ -188,14 +192,7 @@ export class WebhookDispatcher {
       );
       return 'failed';
     }
-    const settings = event.linkedAccountId
-      ? (
-          await linkedAccountSettingsOf(deps.db, {
-            environmentId: delivery.environmentId,
-            ids: [event.linkedAccountId],
-          })
-        ).get(event.linkedAccountId)
-      : undefined;
+    const { event, settings } = found;
     const payload = JSON.stringify(toEventResource(event, settings));
     const headers = signWebhook({
       secrets: await this.secrets.of(endpoint, now),

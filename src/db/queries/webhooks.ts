@@ -5,6 +5,8 @@ import type { Database } from '../client';
 import {
   type EventRow,
   events,
+  type LinkedAccount,
+  linkedAccounts,
   type WebhookAttempt,
   type WebhookDelivery,
   type WebhookEndpoint,
@@ -277,19 +279,21 @@ export async function claimWebhookDelivery(
             .for('update', { skipLocked: true }),
         );
   const inFlight = sql`(select count(*) from ${webhookDeliveries} as flying where flying.endpoint_id = ${webhookDeliveries.endpointId} and flying.status = 'pending' and flying.lease_until >= ${input.now.toISOString()}::timestamptz)`;
-  const [claimed] = await db
+  const [row] = await db
     .update(webhookDeliveries)
     .set({ leaseOwner: input.owner, leaseUntil: input.leaseUntil })
+    .from(webhookEndpoints)
     .where(
       and(
         target,
         claimable,
         sql`${inFlight} < ${input.endpointCap}`,
-        sql`exists (select 1 from ${webhookEndpoints} where ${webhookEndpoints.id} = ${webhookDeliveries.endpointId} and ${webhookEndpoints.enabled})`,
+        eq(webhookEndpoints.id, webhookDeliveries.endpointId),
+        eq(webhookEndpoints.enabled, true),
       ),
     )
     .returning();
-  if (!claimed) {
+  if (!row) {
     // Tell "its endpoint is full" from "nothing to do", so a caller can come back for it.
     if (!('id' in input)) return { claimed: null, reason: 'not_due' };
     const [row] = await db
@@ -299,13 +303,28 @@ export async function claimWebhookDelivery(
       .limit(1);
     return { claimed: null, reason: row ? 'endpoint_busy' : 'not_due' };
   }
-  const [endpoint] = await db
-    .select()
-    .from(webhookEndpoints)
-    .where(eq(webhookEndpoints.id, claimed.endpointId))
-    .limit(1);
-  if (!endpoint) return { claimed: null, reason: 'not_due' };
+  const { webhook_endpoints: endpoint, ...claimed } = row;
   return { claimed, endpoint };
+}
+
+/** A delivery's event with the settings of its linked account (which may hide absence details), in one query. */
+export async function eventForDelivery(
+  db: Database,
+  ref: { environmentId: string; eventId: string },
+): Promise<{ event: EventRow; settings: LinkedAccount['settings'] | undefined } | undefined> {
+  const [row] = await db
+    .select({ event: events, settings: linkedAccounts.settings })
+    .from(events)
+    .leftJoin(
+      linkedAccounts,
+      and(
+        eq(linkedAccounts.id, events.linkedAccountId),
+        eq(linkedAccounts.environmentId, events.environmentId),
+      ),
+    )
+    .where(and(eq(events.environmentId, ref.environmentId), eq(events.id, ref.eventId)))
+    .limit(1);
+  return row ? { event: row.event, settings: row.settings ?? undefined } : undefined;
 }
 
 export interface AttemptRecord {
