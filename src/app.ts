@@ -20,6 +20,8 @@ import { employeesRouter } from './routes/unified/hris/employees';
 import { timeoffBalancesRouter } from './routes/unified/hris/timeoff-balances';
 import { timeoffRequestsRouter } from './routes/unified/hris/timeoff-requests';
 import { timeoffTypesRouter } from './routes/unified/hris/timeoff-types';
+import { webhookDeliveriesRouter } from './routes/webhook-deliveries';
+import { webhookEndpointsRouter } from './routes/webhook-endpoints';
 import { createServices } from './services';
 
 export const OPENAPI_DOCUMENT_CONFIG = {
@@ -53,7 +55,15 @@ export async function createApp(deps: AppDeps) {
   app.get('/docs', swaggerUI({ url: '/openapi.json', title: 'Roster API' }));
 
   // JSON bodies of the API are small; the proxy streams its own, the link page limits its forms.
-  for (const path of ['/unified/*', '/link-tokens', '/linked-accounts/*', '/sandbox/*'])
+  for (const path of [
+    '/unified/*',
+    '/link-tokens',
+    '/linked-accounts/*',
+    '/sandbox/*',
+    '/webhook-endpoints',
+    '/webhook-endpoints/*',
+    '/webhook-deliveries/*',
+  ])
     app.use(path, jsonBodyLimit);
   app.use('/unified/*', apiKeyAuth, linkedAccountResolution);
   app.use('/proxy/*', apiKeyAuth, linkedAccountResolution);
@@ -70,7 +80,12 @@ export async function createApp(deps: AppDeps) {
   app.use('/events', apiKeyAuth);
   app.use('/events/*', apiKeyAuth);
   app.use('/sandbox/*', apiKeyAuth);
+  app.use('/webhook-endpoints', apiKeyAuth);
+  app.use('/webhook-endpoints/*', apiKeyAuth);
+  app.use('/webhook-deliveries/*', apiKeyAuth);
   app.route('/', eventsRouter());
+  app.route('/', webhookEndpointsRouter());
+  app.route('/', webhookDeliveriesRouter());
   app.route('/', sandboxRouter());
   app.route('/', linkPageRouter());
 

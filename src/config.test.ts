@@ -59,6 +59,15 @@ describe('parseConfig', () => {
     }
   });
 
+  it('webhook targets: loopback when embedded, public in production, and a bad value names the variable', () => {
+    expect(parseConfig({}).webhooks.targets).toBe('loopback');
+    const production = { DATABASE_URL: 'postgres://db/roster', ENCRYPTION_KEY: 'a'.repeat(43) };
+    expect(parseConfig(production).webhooks.targets).toBe('public');
+    expect(parseConfig({ ...production, WEBHOOK_TARGETS: 'private' }).webhooks.targets).toBe('private');
+    expect(() => parseConfig({ WEBHOOK_TARGETS: 'everywhere' })).toThrow(/WEBHOOK_TARGETS/);
+    expect(() => parseConfig({ WEBHOOK_TIMEOUT_MS: '5' })).toThrow(/WEBHOOK_TIMEOUT_MS/);
+  });
+
   it('treats empty variables as unset', () => {
     expect(parseConfig({ DATABASE_URL: '', REDIS_URL: '' }).embedded).toBe(true);
   });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WEBHOOK_TARGET_POLICIES, type WebhookTargetPolicy } from './webhooks/egress';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
@@ -79,6 +80,12 @@ const ConfigSchema = z
     SYNC_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
     /** Does this gateway process also run background jobs? (`npm run worker` runs only jobs.) */
     RUN_JOBS: booleanFlag.default(true),
+    /** Webhook targets: `public` (https, public addresses), `loopback` (also this machine), `private`. */
+    WEBHOOK_TARGETS: z.enum(WEBHOOK_TARGET_POLICIES).optional(),
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+    /** Webhook attempts in flight per process, and per endpoint across all processes. */
+    WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
+    WEBHOOK_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
   })
   .superRefine((env, ctx) => {
     if (env.DATABASE_URL && !env.ENCRYPTION_KEY) {
@@ -147,6 +154,13 @@ export interface Config {
   link: { tokenTtlSeconds: number };
   /** Change feed and background jobs. */
   sync: { eventRetentionDays: number; leaseTtlMs: number; runJobs: boolean };
+  /** Webhooks out: where they may go, how long an attempt may take, how many run at once. */
+  webhooks: {
+    targets: WebhookTargetPolicy;
+    timeoutMs: number;
+    concurrency: number;
+    endpointConcurrency: number;
+  };
   /** Embedded mode: no DATABASE_URL, so PGlite, in-memory cache and a generated key under DATA_DIR. */
   embedded: boolean;
 }
@@ -208,6 +222,13 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       eventRetentionDays: values.EVENT_RETENTION_DAYS,
       leaseTtlMs: values.SYNC_LEASE_SECONDS * 1000,
       runJobs: values.RUN_JOBS,
+    },
+    webhooks: {
+      // Embedded mode is for local development: a receiver on this machine must work.
+      targets: values.WEBHOOK_TARGETS ?? (embedded ? 'loopback' : 'public'),
+      timeoutMs: values.WEBHOOK_TIMEOUT_MS,
+      concurrency: values.WEBHOOK_CONCURRENCY,
+      endpointConcurrency: values.WEBHOOK_ENDPOINT_CONCURRENCY,
     },
     embedded,
   };

@@ -13,6 +13,7 @@ import type { PersonioTokenManager } from './providers/personio/token-manager';
 import type { FetchLike } from './providers/types';
 import type { AuthFailureBudget } from './services/auth-failure-budget';
 import type { RequestLookups } from './services/lookups';
+import type { WebhookSender } from './webhooks/sender';
 
 /** What the runtime entry (Node, Workers, a test) hands to `createApp`. */
 export interface AppDeps {
@@ -27,6 +28,8 @@ export interface AppDeps {
   sandbox?: { baseUrl: string; fetch: FetchLike } | undefined;
   now?: () => Date;
   logger?: Logger;
+  /** How webhooks are sent (the Node entry passes its undici sender with a DNS egress check); default `fetch`. */
+  webhookSender?: WebhookSender;
   /** The job engine (BullMQ on Node with REDIS_URL); default: jobs run in this process. */
   jobs?: (services: Services) => JobQueue;
   /**
@@ -52,6 +55,7 @@ export interface Services {
   now: () => Date;
   logger: Logger;
   jobs: JobQueue;
+  webhookSender: WebhookSender;
 }
 
 export interface AppEnv {

@@ -9,6 +9,7 @@ import { PersonioTokenManager } from './providers/personio/token-manager';
 import { AuthFailureBudget } from './services/auth-failure-budget';
 import { RequestLookups } from './services/lookups';
 import { syncRunnerDeps } from './sync/deps';
+import { fetchWebhookSender } from './webhooks/sender';
 
 /** The per-process services every request (and the admin CLI) uses, built once from the deps. */
 export async function createServices(deps: AppDeps): Promise<Services> {
@@ -38,6 +39,7 @@ export async function createServices(deps: AppDeps): Promise<Services> {
     clientAddress: deps.clientAddress ?? (() => undefined),
     now,
     logger: deps.logger ?? silentLogger,
+    webhookSender: deps.webhookSender ?? fetchWebhookSender(deps.config.webhooks.targets),
   };
   const ready = services as Services;
   ready.jobs = deps.jobs ? deps.jobs(ready) : new InProcessJobs(syncRunnerDeps(ready));

@@ -15,6 +15,8 @@ import { DataDirLockedError } from '../runtime/data-dir-lock';
 import { createNodeRuntime } from '../runtime/node-runtime';
 import { createServices } from '../services';
 import { linkPersonioAccount } from '../services/linking';
+import { forwardEvents } from '../webhooks/forwarder';
+import { newWebhookSecret } from '../webhooks/signing';
 
 const USAGE = `Usage: npm run admin -- <command> [options]
 
@@ -36,6 +38,10 @@ Commands:
                  [--linked-account la_…] [--api-key sk_…] [--url http://127.0.0.1:8080]
                changes the running gateway's Personio sandbox (POST /sandbox/actions); defaults to the
                embedded sandbox account in DATA_DIR/sandbox.json and PUBLIC_URL
+  listen --forward-to http://127.0.0.1:3000/webhooks [--events employee.*,…] [--secret whsec_…]
+         [--api-key sk_…] [--url http://127.0.0.1:8080]
+               forwards the environment's new events to a local URL while it runs, signed like webhook
+               deliveries (with --secret, or a secret it prints); reads the running gateway's GET /events
 
 Configuration comes from the same environment variables as the gateway (DATABASE_URL, ENCRYPTION_KEY, …).
 In embedded mode (no DATABASE_URL) the CLI refuses to run while a gateway holds DATA_DIR (PGlite allows one
@@ -60,6 +66,9 @@ const { positionals, values } = parseArgs({
     'linked-account': { type: 'string' },
     'api-key': { type: 'string' },
     url: { type: 'string' },
+    'forward-to': { type: 'string' },
+    events: { type: 'string' },
+    secret: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -113,6 +122,10 @@ async function main() {
   if (command === 'sandbox-action') {
     // Talks to the running gateway over HTTP: no database, so no data directory lock either.
     await sandboxAction(config);
+    return;
+  }
+  if (command === 'listen') {
+    await listen(config);
     return;
   }
   const runtime = await createNodeRuntime(config, { logger: createLogger('warn'), role: 'admin CLI' });
@@ -207,6 +220,47 @@ async function main() {
   }
 }
 
+/** The gateway and key the HTTP commands talk to: flags, else the embedded sandbox's seed and PUBLIC_URL. */
+function gatewayAccess(config: ReturnType<typeof parseConfig>) {
+  let seed: { api_key?: string; linked_account_id?: string } = {};
+  try {
+    seed = JSON.parse(readFileSync(join(config.dataDir, 'sandbox.json'), 'utf8'));
+  } catch {
+    // No embedded sandbox seed: the flags are then required.
+  }
+  return {
+    apiKey: values['api-key'] ?? seed.api_key,
+    linkedAccountId: values['linked-account'] ?? seed.linked_account_id,
+    url: (values.url ?? config.publicUrl).replace(/\/$/, ''),
+  };
+}
+
+/** `stripe listen --forward-to` for Roster: runs until interrupted. */
+async function listen(config: ReturnType<typeof parseConfig>) {
+  const forwardTo = required('forward-to');
+  if (!/^https?:\/\//.test(forwardTo)) throw new UsageError('--forward-to must be an http(s) URL');
+  const { apiKey, url } = gatewayAccess(config);
+  if (!apiKey) throw new UsageError('--api-key is required (no DATA_DIR/sandbox.json found)');
+  const secret = values.secret ?? newWebhookSecret();
+  if (!/^whsec_[A-Za-z0-9+/=]+$/.test(secret)) throw new UsageError('--secret must be a whsec_… secret');
+  const stop = new AbortController();
+  process.on('SIGINT', () => stop.abort());
+  process.on('SIGTERM', () => stop.abort());
+  await forwardEvents({
+    gatewayUrl: url,
+    apiKey,
+    forwardTo,
+    secret,
+    types: values.events,
+    signal: stop.signal,
+    log: (line) => console.log(line),
+    onReady: () =>
+      console.log(
+        `Forwarding new events of ${url} to ${forwardTo}, signed with ${values.secret ? 'the given secret' : secret} (Ctrl-C stops).`,
+      ),
+  });
+}
+
 /** Fields sent as numbers; every other `--set` value is a string (employee ids included). */
 const NUMERIC_FIELDS = new Set(['weekly_working_hours']);
 
@@ -216,14 +270,7 @@ const NUMERIC_FIELDS = new Set(['weekly_working_hours']);
  */
 async function sandboxAction(config: ReturnType<typeof parseConfig>) {
   const action = required('action');
-  let seed: { api_key?: string; linked_account_id?: string } = {};
-  try {
-    seed = JSON.parse(readFileSync(join(config.dataDir, 'sandbox.json'), 'utf8'));
-  } catch {
-    // No embedded sandbox seed: --api-key and --linked-account are then required.
-  }
-  const apiKey = values['api-key'] ?? seed.api_key;
-  const linkedAccountId = values['linked-account'] ?? seed.linked_account_id;
+  const { apiKey, linkedAccountId, url } = gatewayAccess(config);
   if (!apiKey || !linkedAccountId) {
     throw new UsageError('--api-key and --linked-account are required (no DATA_DIR/sandbox.json found)');
   }
@@ -234,7 +281,7 @@ async function sandboxAction(config: ReturnType<typeof parseConfig>) {
     const [, field, value] = match as unknown as [string, string, string];
     body[field] = NUMERIC_FIELDS.has(field) ? Number(value) : value;
   }
-  const response = await fetch(`${(values.url ?? config.publicUrl).replace(/\/$/, '')}/sandbox/actions`, {
+  const response = await fetch(`${url}/sandbox/actions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
     body: JSON.stringify(body),

@@ -207,7 +207,8 @@ export const events = pgTable(
     environmentId: text('environment_id')
       .notNull()
       .references(() => environments.id, { onDelete: 'cascade' }),
-    linkedAccountId: text('linked_account_id').notNull(),
+    /** Null for events about the environment itself (`webhook_endpoint.disabled`). */
+    linkedAccountId: text('linked_account_id'),
     type: text('type').notNull(),
     data: jsonb('data').$type<{ object: unknown; previous_attributes?: Record<string, unknown> }>().notNull(),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
@@ -291,6 +292,94 @@ export const syncStates = pgTable('sync_states', {
   lastCompletedAt: timestamp('last_completed_at', { withTimezone: true, mode: 'date' }),
 });
 
+/**
+ * Where an environment's events are sent. The signing secret is stored as JWE (like credentials); during
+ * a rotation the previous one keeps signing beside the new one until `previous_secret_expires_at`.
+ */
+export const webhookEndpoints = pgTable(
+  'webhook_endpoints',
+  {
+    id: text('id').primaryKey(),
+    environmentId: text('environment_id')
+      .notNull()
+      .references(() => environments.id, { onDelete: 'cascade' }),
+    url: text('url').notNull(),
+    description: text('description'),
+    /** Exact types and `resource.*` patterns. */
+    eventTypes: jsonb('event_types').$type<string[]>().notNull(),
+    /** Only events of these accounts; null: every account of the environment. */
+    linkedAccountIds: jsonb('linked_account_ids').$type<string[] | null>(),
+    enabled: boolean('enabled').notNull().default(true),
+    /** Why the gateway turned the endpoint off (`gone`: it answered 410; `failing`: 3 days of failures). */
+    disabledReason: text('disabled_reason'),
+    secret: text('secret').notNull(),
+    previousSecret: text('previous_secret'),
+    previousSecretExpiresAt: timestamp('previous_secret_expires_at', { withTimezone: true, mode: 'date' }),
+    /** The first failed attempt since the last success; null while deliveries succeed. */
+    failingSince: timestamp('failing_since', { withTimezone: true, mode: 'date' }),
+    ...timestamps,
+  },
+  (table) => [index('webhook_endpoints_environment_idx').on(table.environmentId, table.createdAt)],
+);
+
+export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
+export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
+
+/**
+ * The outbox: one row per event and endpoint, written in the transaction that stores the event. The row
+ * is the durable state; a worker claims it with a lease before an attempt, so no two processes send the
+ * same attempt at once, and a claim that dies with its process expires and is swept up again.
+ */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(),
+    environmentId: text('environment_id')
+      .notNull()
+      .references(() => environments.id, { onDelete: 'cascade' }),
+    endpointId: text('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    eventId: text('event_id')
+      .notNull()
+      .references(() => events.id, { onDelete: 'cascade' }),
+    eventType: text('event_type').notNull(),
+    status: text('status', { enum: WEBHOOK_DELIVERY_STATUSES }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true, mode: 'date' }),
+    leaseOwner: text('lease_owner'),
+    leaseUntil: timestamp('lease_until', { withTimezone: true, mode: 'date' }),
+    lastAttemptAt: timestamp('last_attempt_at', { withTimezone: true, mode: 'date' }),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (table) => [
+    index('webhook_deliveries_due_idx').on(table.nextAttemptAt).where(sql`${table.status} = 'pending'`),
+    index('webhook_deliveries_endpoint_idx').on(table.endpointId, table.createdAt),
+    index('webhook_deliveries_event_idx').on(table.eventId),
+    // Attempts in flight per endpoint (the concurrency cap counts them); a finished attempt clears its lease.
+    index('webhook_deliveries_leased_idx').on(table.endpointId).where(sql`${table.leaseUntil} is not null`),
+  ],
+);
+
+/** Every attempt of a delivery, as the deliveries log shows it. */
+export const webhookAttempts = pgTable(
+  'webhook_attempts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    deliveryId: text('delivery_id')
+      .notNull()
+      .references(() => webhookDeliveries.id, { onDelete: 'cascade' }),
+    attemptedAt: timestamp('attempted_at', { withTimezone: true, mode: 'date' }).notNull(),
+    responseStatus: integer('response_status'),
+    latencyMs: integer('latency_ms').notNull(),
+    /** The first KiB of the answer. */
+    responseBody: text('response_body'),
+    /** Why no answer came (timeout, refused target, connection error). */
+    error: text('error'),
+  },
+  (table) => [index('webhook_attempts_delivery_idx').on(table.deliveryId, table.id)],
+);
+
 export type Environment = typeof environments.$inferSelect;
 export type ApiKey = typeof apiKeys.$inferSelect;
 export type LinkedAccount = typeof linkedAccounts.$inferSelect;
@@ -300,3 +389,6 @@ export type SyncedRecord = typeof syncedRecords.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
 export type SyncPass = typeof syncPasses.$inferSelect;
 export type SyncState = typeof syncStates.$inferSelect;
+export type WebhookEndpoint = typeof webhookEndpoints.$inferSelect;
+export type WebhookDelivery = typeof webhookDeliveries.$inferSelect;
+export type WebhookAttempt = typeof webhookAttempts.$inferSelect;

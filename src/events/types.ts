@@ -26,7 +26,14 @@ export const LINKED_ACCOUNT_EVENT_TYPES = [
   'linked_account.sync_failed',
 ] as const;
 
-export const EVENT_TYPES = [...RECORD_EVENT_TYPES, ...LINKED_ACCOUNT_EVENT_TYPES] as const;
+/** About a webhook endpoint of the environment (no linked account). */
+export const WEBHOOK_ENDPOINT_EVENT_TYPES = ['webhook_endpoint.disabled'] as const;
+
+export const EVENT_TYPES = [
+  ...RECORD_EVENT_TYPES,
+  ...LINKED_ACCOUNT_EVENT_TYPES,
+  ...WEBHOOK_ENDPOINT_EVENT_TYPES,
+] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export interface EventData {

@@ -1,7 +1,7 @@
 import type { LinkedAccount } from '../db/schema';
 
-/** The kinds of background job; webhook deliveries and inbound Personio webhooks will join them. */
-export const JOB_KINDS = ['sync'] as const;
+/** The kinds of background job; inbound Personio webhooks will join them. */
+export const JOB_KINDS = ['sync', 'webhook_delivery'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 export interface SyncJobData {

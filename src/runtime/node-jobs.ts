@@ -5,8 +5,10 @@ import { deleteEventsBefore } from '../db/queries/events';
 import { BullmqJobs, isLocalOnly, startBullmqWorker } from '../jobs/bullmq';
 import { InProcessJobs } from '../jobs/in-process';
 import type { JobQueue } from '../jobs/types';
+import { BullmqDeliveries, type DeliveryRunner, InProcessDeliveries } from '../jobs/webhook-deliveries';
 import type { Logger } from '../lib/logger';
 import { syncRunnerDeps } from '../sync/deps';
+import { leaseMs, webhookDispatcher } from '../webhooks/dispatcher';
 
 const RETENTION_SWEEP_MS = 60 * 60_000;
 
@@ -25,6 +27,7 @@ export function nodeJobs(config: Config, logger: Logger, role: 'gateway' | 'work
   let local: InProcessJobs | undefined;
   let worker: { close(): Promise<void> } | undefined;
   let sweep: ReturnType<typeof setInterval> | undefined;
+  let deliveries: DeliveryRunner | undefined;
 
   const factory = (services: Services): JobQueue => {
     if (queue) return queue;
@@ -54,6 +57,17 @@ export function nodeJobs(config: Config, logger: Logger, role: 'gateway' | 'work
       } else {
         jobs.startScheduler();
       }
+      // Webhook deliveries: on BullMQ with REDIS_URL, else here; the sweep wakes due ones up either way.
+      const dispatcher = webhookDispatcher(services, processName);
+      deliveries = config.redisUrl
+        ? new BullmqDeliveries(dispatcher, {
+            redisUrl: config.redisUrl,
+            keyPrefix: config.redisKeyPrefix,
+            concurrency: config.webhooks.concurrency,
+            leaseMs: leaseMs(config.webhooks.timeoutMs),
+            logger,
+          }).start()
+        : new InProcessDeliveries(dispatcher, { concurrency: config.webhooks.concurrency, logger }).start();
       const retain = async () => {
         const before = new Date(services.now().getTime() - config.sync.eventRetentionDays * 86_400_000);
         let removed = 0;
@@ -68,6 +82,7 @@ export function nodeJobs(config: Config, logger: Logger, role: 'gateway' | 'work
     },
     async close() {
       if (sweep) clearInterval(sweep);
+      await deliveries?.close();
       await worker?.close();
       await queue?.close();
     },

@@ -17,6 +17,7 @@ import type { FetchLike } from '../providers/types';
 import { createPersonioSandbox } from '../sandbox/personio';
 import { type DataDirLock, type LockRole, lockDataDir } from './data-dir-lock';
 import { nodeTransport } from './node-transport';
+import { nodeWebhookSender } from './node-webhook-sender';
 
 /** Where `personio-sandbox` accounts are sent; the host is never resolved, requests go to the in-process simulator. */
 export const SANDBOX_BASE_URL = 'http://personio-sandbox.internal/v1';
@@ -76,6 +77,7 @@ async function openRuntime(
     : new MemoryCache();
   // An injected fetch (tests) is used as given; otherwise Personio is reached through undici directly.
   const transport = options.fetch ? undefined : nodeTransport();
+  const webhookSender = nodeWebhookSender(config.webhooks.targets);
   const sandbox = config.sandbox.enabled
     ? createPersonioSandbox({ employees: config.sandbox.employees })
     : undefined;
@@ -91,9 +93,11 @@ async function openRuntime(
       sandbox: sandbox ? { baseUrl: SANDBOX_BASE_URL, fetch: sandbox.fetch } : undefined,
       logger: options.logger,
       clientAddress: socketAddress,
+      webhookSender,
     },
     async close() {
       try {
+        await webhookSender.close();
         await transport?.close();
         await cache.close();
         await database.close();

@@ -17,6 +17,7 @@ import { SANDBOX_BASE_URL } from '../../src/runtime/node-runtime';
 import { createPersonioSandbox, type PersonioSandbox, SANDBOX_CREDENTIALS } from '../../src/sandbox/personio';
 import { createServices } from '../../src/services';
 import { linkPersonioAccount } from '../../src/services/linking';
+import type { WebhookSender } from '../../src/webhooks/sender';
 import { createTestDatabase, redisKeyPrefix, type TestDatabase } from '../harness/databases';
 import { withResponseValidation } from './response-validator';
 
@@ -107,6 +108,8 @@ export async function startGateway(
     now?: () => Date;
     /** Serve `personio-sandbox` accounts from `sandbox` (as the Node entry does with its built-in one). */
     builtInSandbox?: boolean;
+    /** How webhooks leave (the Node entry's undici sender); default `fetch`. */
+    webhookSender?: WebhookSender;
   } = {},
 ): Promise<TestGateway> {
   const config = parseConfig({
@@ -127,6 +130,7 @@ export async function startGateway(
     fetch,
     transport: options.transport,
     now: options.now,
+    webhookSender: options.webhookSender,
     sandbox:
       options.builtInSandbox && sandbox ? { baseUrl: SANDBOX_BASE_URL, fetch: sandbox.fetch } : undefined,
   };

@@ -3,6 +3,7 @@ import { randomBase62 } from '../../crypto/random';
 import type { NewEvent } from '../../events/types';
 import type { Database } from '../client';
 import { type EventRow, events, linkedAccounts } from '../schema';
+import { insertDeliveriesForEvents } from './webhooks';
 
 /** Serialises the event inserts of one environment (see `events.seq`). */
 const EVENT_LOCK_SPACE = 727_431_011;
@@ -13,15 +14,16 @@ export function newEventId(): string {
 
 /**
  * Appends events inside the caller's transaction. The transaction-level lock is taken last thing before
- * the insert and held to commit, so events of one environment commit in `seq` order.
+ * the insert and held to commit, so events of one environment commit in `seq` order. Their webhook
+ * deliveries are written in the same transaction.
  */
 export async function insertEvents(
   tx: Database,
-  input: { environmentId: string; linkedAccountId: string; events: NewEvent[] },
+  input: { environmentId: string; linkedAccountId: string | null; events: NewEvent[] },
 ): Promise<EventRow[]> {
   if (input.events.length === 0) return [];
   await tx.execute(sql`select pg_advisory_xact_lock(${EVENT_LOCK_SPACE}, hashtext(${input.environmentId}))`);
-  return tx
+  const stored = await tx
     .insert(events)
     .values(
       input.events.map((event) => ({
@@ -33,6 +35,9 @@ export async function insertEvents(
       })),
     )
     .returning();
+  // The webhook outbox: deliveries commit (or roll back) with their events.
+  await insertDeliveriesForEvents(tx, { environmentId: input.environmentId, events: stored });
+  return stored;
 }
 
 export interface EventFilters {

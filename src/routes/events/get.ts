@@ -42,8 +42,16 @@ export function registerGetEvent(app: OpenAPIHono<AppEnv>) {
     if (!event) throw new ApiError('not_found', `No event ${id} in this environment.`);
     const settings = await linkedAccountSettingsOf(services.db, {
       environmentId,
-      ids: [event.linkedAccountId],
+      ids: event.linkedAccountId ? [event.linkedAccountId] : [],
     });
-    return c.json({ result: toEventResource(event, settings.get(event.linkedAccountId)) }, 200);
+    return c.json(
+      {
+        result: toEventResource(
+          event,
+          event.linkedAccountId ? settings.get(event.linkedAccountId) : undefined,
+        ),
+      },
+      200,
+    );
   });
 }

@@ -7,7 +7,7 @@ import { queryBinding } from '../../lib/cursor';
 import { instantQuery, listEnvelope, PaginationQuery, SECURITY } from '../common';
 import { EventSchema, toEventResource } from './schemas';
 
-const RESOURCES = ['employee', 'timeoff_request', 'timeoff_type', 'linked_account'];
+const RESOURCES = ['employee', 'timeoff_request', 'timeoff_type', 'linked_account', 'webhook_endpoint'];
 
 const EventListQuery = PaginationQuery.extend({
   linked_account_id: z
@@ -100,12 +100,16 @@ export function registerListEvents(app: OpenAPIHono<AppEnv>) {
     });
     const settings = await linkedAccountSettingsOf(services.db, {
       environmentId,
-      ids: [...new Set(page.events.map((event) => event.linkedAccountId))],
+      ids: [
+        ...new Set(page.events.flatMap((event) => (event.linkedAccountId ? [event.linkedAccountId] : []))),
+      ],
     });
     const last = page.events.at(-1);
     return c.json(
       {
-        result: page.events.map((event) => toEventResource(event, settings.get(event.linkedAccountId))),
+        result: page.events.map((event) =>
+          toEventResource(event, event.linkedAccountId ? settings.get(event.linkedAccountId) : undefined),
+        ),
         next_cursor: page.hasMore && last ? await services.cursors.encode({ seq: last.seq }, binding) : null,
       },
       200,

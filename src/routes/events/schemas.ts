@@ -7,7 +7,10 @@ export const EventSchema = z
     id: z.string().openapi({ example: 'evt_2x8Hh4mJ7qK0aB3cD4eF5g' }),
     type: z.enum(EVENT_TYPES),
     created_at: z.string().openapi({ format: 'date-time' }),
-    linked_account_id: z.string().openapi({ example: 'la_4kR9sTqW2mXb7YcN1pLdZe' }),
+    linked_account_id: z
+      .string()
+      .nullable()
+      .openapi({ example: 'la_4kR9sTqW2mXb7YcN1pLdZe', description: 'Null on `webhook_endpoint.*` events.' }),
     data: z.object({
       object: z.record(z.string(), z.unknown()).openapi({
         description:
