@@ -11,6 +11,11 @@ import { syncRunnerDeps } from '../sync/deps';
 import { leaseMs, webhookDispatcher } from '../webhooks/dispatcher';
 
 const RETENTION_SWEEP_MS = 60 * 60_000;
+/**
+ * How often a job process registers every account's schedule again (idempotent): accounts linked or
+ * changed by a process that does not run jobs (the admin CLI, a gateway with RUN_JOBS=false) get theirs.
+ */
+const SCHEDULE_RECONCILE_MS = 5 * 60_000;
 
 export interface NodeJobs {
   /** For `AppDeps.jobs`: every service set of this process shares one engine. */
@@ -21,12 +26,18 @@ export interface NodeJobs {
 }
 
 /** The job engine of a Node process: BullMQ with REDIS_URL, else in-process (state in the database). */
-export function nodeJobs(config: Config, logger: Logger, role: 'gateway' | 'worker'): NodeJobs {
+export function nodeJobs(
+  config: Config,
+  logger: Logger,
+  role: 'gateway' | 'worker',
+  options: { scheduleReconcileMs?: number } = {},
+): NodeJobs {
   const processName = `${role}@${hostname()}:${process.pid}`;
   let queue: BullmqJobs | InProcessJobs | undefined;
   let local: InProcessJobs | undefined;
   let worker: { close(): Promise<void> } | undefined;
   let sweep: ReturnType<typeof setInterval> | undefined;
+  let reconcile: ReturnType<typeof setInterval> | undefined;
   let deliveries: DeliveryRunner | undefined;
 
   const factory = (services: Services): JobQueue => {
@@ -54,6 +65,14 @@ export function nodeJobs(config: Config, logger: Logger, role: 'gateway' | 'work
         logger.info('sync schedules registered on BullMQ', { accounts });
         worker = startBullmqWorker({ redisUrl: config.redisUrl!, keyPrefix: config.redisKeyPrefix }, runner);
         local?.startScheduler();
+        reconcile = setInterval(() => {
+          jobs.reconcileSchedules(services.db).catch((error: unknown) => {
+            logger.warn('could not register sync schedules', {
+              error: error instanceof Error ? error.message : String(error),
+            });
+          });
+        }, options.scheduleReconcileMs ?? SCHEDULE_RECONCILE_MS);
+        reconcile.unref();
       } else {
         jobs.startScheduler();
       }
@@ -82,6 +101,7 @@ export function nodeJobs(config: Config, logger: Logger, role: 'gateway' | 'work
     },
     async close() {
       if (sweep) clearInterval(sweep);
+      if (reconcile) clearInterval(reconcile);
       await deliveries?.close();
       await worker?.close();
       await queue?.close();
