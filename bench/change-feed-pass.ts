@@ -1,10 +1,12 @@
 /**
- * `npx tsx bench/change-feed-pass.ts [employees] [--postgres URL] [--paced]`: what a reconciliation pass
+ * `node --expose-gc --import tsx bench/change-feed-pass.ts [employees] [--postgres URL] [--paced]`: what a reconciliation pass
  * costs against the simulator: upstream calls by route, wall time, gateway CPU and peak RSS of the first
  * (silent) pass, a full pass that finds nothing changed, and an incremental pass that finds nothing
  * changed; then the latency from `POST /linked-accounts/{id}/sync` (as the route does it: the request is
  * recorded, the job queued) to the event of a sandbox hire. Embedded PGlite by default; `--postgres`
- * uses a PostgreSQL server. Upstream is unpaced unless `--paced` (Personio's documented default budget).
+ * uses a PostgreSQL server. Upstream is unpaced unless `--paced` (the gateway's default budget).
+ * The simulator runs in this process: a warm-up pass of another account first makes it generate all its
+ * data, so the RSS figures (peak and after a GC, against before the pass) are the gateway's.
  */
 import { MemoryCache } from '../src/cache/memory';
 import { parseConfig } from '../src/config';
@@ -49,24 +51,38 @@ const services = await createServices({
   fetch: sandbox.fetch,
 });
 const environment = await createEnvironment(services.db, { name: 'bench', mode: 'test' });
-const linkedAccount = await linkPersonioAccount(services, {
-  environmentId: environment.id,
-  integration: 'personio',
-  credentials: SANDBOX_CREDENTIALS.full,
-  originId: 'bench',
+const link = async (environmentId: string) =>
+  linkPersonioAccount(services, {
+    environmentId,
+    integration: 'personio',
+    credentials: SANDBOX_CREDENTIALS.full,
+    originId: 'bench',
+  });
+const warmup = await createEnvironment(services.db, { name: 'bench warm-up', mode: 'test' });
+const warmupAccount = await link(warmup.id);
+await runSyncJob(syncRunnerDeps(services), {
+  environmentId: warmup.id,
+  linkedAccountId: warmupAccount.id,
+  trigger: 'manual',
 });
+const linkedAccount = await link(environment.id);
 const ref = { environmentId: environment.id, linkedAccountId: linkedAccount.id };
+const gc = (globalThis as { gc?: () => void }).gc;
+const settledRss = () => {
+  gc?.();
+  return process.memoryUsage().rss;
+};
 const storage = postgresUrl ? 'PostgreSQL' : 'PGlite';
 const rate = paced
   ? `paced at ${config.personio.rateLimit.perSecond}/s, bursts of ${config.personio.rateLimit.burst}`
   : 'unpaced';
 console.log(`${employees} employees, ${storage}, upstream ${rate}`);
 
-let peakRss = process.memoryUsage().rss;
+let peakRss = 0;
 const sampler = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
 }, 20);
-const startRss = process.memoryUsage().rss;
+if (!gc) console.log('(run with node --expose-gc for RSS after a GC)');
 
 for (const [label, trigger] of [
   ['first pass (silent backfill)', 'manual'],
@@ -74,16 +90,20 @@ for (const [label, trigger] of [
   ['incremental pass, nothing changed', 'schedule'],
 ] as const) {
   sandbox.resetStats();
+  const before = settledRss();
+  peakRss = before;
   const cpu = process.cpuUsage();
   const started = performance.now();
   await runSyncJob(syncRunnerDeps(services), { ...ref, trigger });
   const wall = performance.now() - started;
   const used = process.cpuUsage(cpu);
+  const after = settledRss();
   const [pass] = await recentSyncPasses(services.db, ref, 1);
   console.log(
     `${label}: ${sandbox.stats.requests} upstream calls, ${Math.round(wall)} ms wall, ` +
       `${Math.round((used.user + used.system) / 1000)} ms CPU (gateway and simulator in one process), ` +
-      `peak RSS ${Math.round(peakRss / 1e6)} MB (+${Math.round((peakRss - startRss) / 1e6)} MB), ` +
+      `RSS ${Math.round(before / 1e6)} MB before, peak +${Math.round((peakRss - before) / 1e6)} MB, ` +
+      `after ${after >= before ? '+' : ''}${Math.round((after - before) / 1e6)} MB, ` +
       `${JSON.stringify(sandbox.stats.byRoute)} ${JSON.stringify(pass!.counts)}`,
   );
 }
@@ -118,6 +138,10 @@ for (let round = 0; round < 3; round++) {
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   latencies.push(performance.now() - started);
+  // The pass goes on to the absences: the next round starts once it is over, not behind it.
+  while (!(await recentSyncPasses(services.db, ref, 1))[0]?.finishedAt) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 console.log(
   `change to event after POST /linked-accounts/{id}/sync (a full pass): ${latencies
