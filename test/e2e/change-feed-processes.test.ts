@@ -15,6 +15,7 @@ import {
 } from '../support/gateway';
 import { type LoopbackServer, serveFetch } from '../support/http-servers';
 import { freePort, type RunningProcess, startProcess } from '../support/processes';
+import { waitFor } from '../support/wait';
 
 interface EventBody {
   id: string;
@@ -23,16 +24,6 @@ interface EventBody {
 }
 
 const LEASE_SECONDS = 3;
-
-async function waitFor<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /**
  * Two gateway processes and one `npm run worker` on one PostgreSQL and one Redis (BullMQ), against a
@@ -110,15 +101,19 @@ describe('change feed across processes (PostgreSQL + Redis + BullMQ)', { timeout
 
   /** Settled: no sync job queued or running, no pass running or owed. */
   async function settled() {
-    return waitFor(async () => {
-      const jobs = await queue.getJobCounts('waiting', 'active', 'prioritized');
-      if (Object.values(jobs).some((count) => count > 0)) return undefined;
-      const state = await getSyncState(storage.database.db, ref());
-      const [latest] = await recentSyncPasses(storage.database.db, ref(), 1);
-      const covered =
-        state?.requestedAt && state.lastPassStartedAt && state.lastPassStartedAt >= state.requestedAt;
-      return state && !state.leaseOwner && covered && latest?.status !== 'running' ? latest : undefined;
-    }, 'every requested pass to finish');
+    return waitFor(
+      async () => {
+        const jobs = await queue.getJobCounts('waiting', 'active', 'prioritized');
+        if (Object.values(jobs).some((count) => count > 0)) return undefined;
+        const state = await getSyncState(storage.database.db, ref());
+        const [latest] = await recentSyncPasses(storage.database.db, ref(), 1);
+        const covered =
+          state?.requestedAt && state.lastPassStartedAt && state.lastPassStartedAt >= state.requestedAt;
+        return state && !state.leaseOwner && covered && latest?.status !== 'running' ? latest : undefined;
+      },
+      'every requested pass to finish',
+      90_000,
+    );
   }
 
   async function allEvents(): Promise<EventBody[]> {
@@ -179,14 +174,18 @@ describe('change feed across processes (PostgreSQL + Redis + BullMQ)', { timeout
     try {
       // Both gateways ask at once; BullMQ and the lease make it one pass at a time.
       await Promise.all([startSync(processes[0]!.url!), startSync(processes[1]!.url!)]);
-      const victim = await waitFor(async () => {
-        const state = await getSyncState(storage.database.db, ref());
-        const [latest] = await recentSyncPasses(storage.database.db, ref(), 1);
-        const pid = state?.leaseOwner?.match(/:(\d+)\//)?.[1];
-        return pid && latest?.status === 'running' && latest.counts.upstream_pages >= 3
-          ? { pid: Number(pid), passId: latest.id }
-          : undefined;
-      }, 'a pass part-way through');
+      const victim = await waitFor(
+        async () => {
+          const state = await getSyncState(storage.database.db, ref());
+          const [latest] = await recentSyncPasses(storage.database.db, ref(), 1);
+          const pid = state?.leaseOwner?.match(/:(\d+)\//)?.[1];
+          return pid && latest?.status === 'running' && latest.counts.upstream_pages >= 3
+            ? { pid: Number(pid), passId: latest.id }
+            : undefined;
+        },
+        'a pass part-way through',
+        90_000,
+      );
       const holder = processes.find(({ process }) => process.child.pid === victim.pid);
       expect(holder, `lease owner pid ${victim.pid} is one of ours`).toBeDefined();
       process.kill(victim.pid, 'SIGKILL');

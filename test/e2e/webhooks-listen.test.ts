@@ -15,16 +15,7 @@ import {
 } from '../support/gateway';
 import { type LoopbackServer, recordingServer, serveFetch } from '../support/http-servers';
 import { type RunningProcess, startProcess } from '../support/processes';
-
-async function waitFor<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+import { waitFor } from '../support/wait';
 
 /** `npm run admin -- listen --forward-to …`: the environment's new events, signed, at a local URL. */
 describe('admin listen forwards events to a local URL', { timeout: 120_000 }, () => {

@@ -13,22 +13,9 @@ import {
 } from '../support/gateway';
 import { type RecordedRequest, recordingServer } from '../support/http-servers';
 import { type RunningProcess, startProcess } from '../support/processes';
+import { waitFor } from '../support/wait';
 
 const EVENTS = 300;
-
-async function waitFor<T>(
-  check: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = 120_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /**
  * `npm run worker` delivering on BullMQ (PostgreSQL + Redis) is killed with SIGKILL in the middle of a
@@ -103,6 +90,7 @@ describe('webhook deliveries across a kill -9 (PostgreSQL + Redis + BullMQ)', { 
     await waitFor(
       async () => (receiver.requests.length >= EVENTS / 4 ? true : undefined),
       'a quarter delivered',
+      120_000,
     );
     process.kill(first.child.pid!, 'SIGKILL');
     expect(await first.exited).toBeNull();
@@ -116,11 +104,16 @@ describe('webhook deliveries across a kill -9 (PostgreSQL + Redis + BullMQ)', { 
     await waitFor(
       async () => ([...eventIds].every((id) => received().has(id)) ? true : undefined),
       'every event delivered',
+      120_000,
     );
-    await waitFor(async () => {
-      const rows = await storage.database.db.select().from(webhookDeliveries);
-      return rows.every((row) => row.status === 'succeeded') ? true : undefined;
-    }, 'every delivery recorded as succeeded');
+    await waitFor(
+      async () => {
+        const rows = await storage.database.db.select().from(webhookDeliveries);
+        return rows.every((row) => row.status === 'succeeded') ? true : undefined;
+      },
+      'every delivery recorded as succeeded',
+      120_000,
+    );
 
     // Every request is a signed event of ours; a repeat carries the same webhook-id and the same event.
     const verifier = new Webhook(secret);

@@ -4,20 +4,12 @@ import { MemoryCache } from '../../src/cache/memory';
 import { RedisCache } from '../../src/cache/redis';
 import type { Cache } from '../../src/cache/types';
 import { redisKeyPrefix } from '../harness/databases';
+import { waitUntil } from '../support/wait';
 
 const caches: [string, () => Cache][] = [
   ['memory', () => new MemoryCache()],
   ['redis', () => new RedisCache(inject('redisUrl'), `roster:${redisKeyPrefix()}`)],
 ];
-
-/** Polls `condition` until it holds (a window or TTL has passed), without betting on how long that takes. */
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe.each(caches)('%s cache', (_name, create) => {
   it('sets, reads, expires and deletes', async () => {
@@ -26,7 +18,7 @@ describe.each(caches)('%s cache', (_name, create) => {
       await cache.set('a', '1', 60_000);
       expect(await cache.get('a')).toBe('1');
       await cache.set('short', 'x', 30);
-      await waitFor(async () => (await cache.get('short')) === null);
+      await waitUntil(async () => (await cache.get('short')) === null, 'the short entry to expire');
       await cache.delete('a');
       expect(await cache.get('a')).toBeNull();
     } finally {
@@ -72,7 +64,7 @@ describe.each(caches)('%s cache', (_name, create) => {
       expect(await cache.increment('n', 10_000)).toBe(1);
       expect(await cache.increment('n', 10_000, 2)).toBe(3);
       expect(await cache.increment('short-n', 50)).toBe(1);
-      await waitFor(async () => (await cache.get('short-n')) === null);
+      await waitUntil(async () => (await cache.get('short-n')) === null, 'the short window to end');
       expect(await cache.increment('short-n', 50)).toBe(1);
     } finally {
       await cache.close();

@@ -3,6 +3,7 @@ import type { PersonioSandbox } from '../../src/sandbox/personio';
 import { createServices } from '../../src/services';
 import { syncRunnerDeps } from '../../src/sync/deps';
 import { runSyncJob } from '../../src/sync/run';
+import { json, sandboxAction, syncNow as syncAccount } from '../support/change-feed';
 import {
   type Backend,
   createPersonioSandbox,
@@ -15,6 +16,7 @@ import {
   type TestGateway,
 } from '../support/gateway';
 import { UNPACED } from '../support/timeoff';
+import { waitFor } from '../support/wait';
 
 interface EventBody {
   id: string;
@@ -22,26 +24,6 @@ interface EventBody {
   created_at: string;
   linked_account_id: string;
   data: { object: Record<string, unknown>; previous_attributes?: Record<string, unknown> };
-}
-
-async function json(gateway: TestGateway, path: string, init: Parameters<TestGateway['request']>[1] = {}) {
-  const response = await gateway.request(path, {
-    ...init,
-    headers: { 'content-type': 'application/json', ...init.headers },
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted on structurally.
-  return { status: response.status, body: (await response.json()) as any };
-}
-
-/** Polls until `check` returns a value; generous, for a loaded machine. */
-async function waitFor<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 describe.each<Backend>(['pglite', 'postgres'])('change feed (%s)', (backend) => {
@@ -75,29 +57,9 @@ describe.each<Backend>(['pglite', 'postgres'])('change feed (%s)', (backend) => 
     await storage?.close();
   });
 
-  /** Starts a pass and waits until a pass that began after the call has finished. */
-  async function syncNow(target = gateway, tenant = acme) {
-    // Same machine, same clock: a pass that starts after this instant sees every change made before it.
-    const requestedAt = Date.now();
-    const started = await json(target, `/linked-accounts/${tenant.linkedAccountId}/sync`, { method: 'POST' });
-    expect(started.status).toBe(202);
-    return waitFor(async () => {
-      const status = await json(target, `/linked-accounts/${tenant.linkedAccountId}/sync`);
-      const last = status.body.result.last_pass;
-      return !status.body.result.running && last && Date.parse(last.started_at) >= requestedAt
-        ? last
-        : undefined;
-    }, 'a sync pass');
-  }
+  const syncNow = (target = gateway, tenant = acme) => syncAccount(target, tenant);
 
-  async function action(body: Record<string, unknown>) {
-    const reply = await json(gateway, '/sandbox/actions', {
-      method: 'POST',
-      body: JSON.stringify({ linked_account_id: acme.linkedAccountId, ...body }),
-    });
-    expect(reply.status, JSON.stringify(reply.body)).toBe(200);
-    return reply.body.result as { employee_id: string | null; timeoff_request_id: string | null };
-  }
+  const action = (body: Record<string, unknown>) => sandboxAction(gateway, acme, body);
 
   it('fills the copy silently on the first pass: one sync_completed with initial true', async () => {
     const pass = await syncNow();

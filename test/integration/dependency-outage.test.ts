@@ -18,6 +18,7 @@ import {
   type Tenant,
   type TestGateway,
 } from '../support/gateway';
+import { waitUntil } from '../support/wait';
 
 /**
  * PostgreSQL and Redis are taken down and brought back under running gateways. The servers are this
@@ -76,15 +77,6 @@ async function readiness(
 ): Promise<{ status: number; body: Readiness; response: Response }> {
   const response = await gateway.request('/readyz');
   return { status: response.status, body: (await response.json()) as Readiness, response };
-}
-
-/** Polls `check` until it holds; generous, since the machine may be busy. */
-async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 const EMPLOYEES = '/unified/hris/employees?limit=1';
@@ -174,7 +166,7 @@ describe('Redis down: the gateway keeps serving from per-process memory', () => 
   it('goes back to the shared cache once Redis is back', async () => {
     await redis.restart();
     for (const gateway of [first, second]) {
-      await eventually(
+      await waitUntil(
         async () => (await readiness(gateway)).body.checks.cache.status === 'ok',
         'the cache to report ok again',
       );
@@ -265,7 +257,7 @@ describe('PostgreSQL down: 503 service_unavailable with Retry-After, then recove
 
   it('serves again once the database is back', async () => {
     await postgres.restart();
-    await eventually(
+    await waitUntil(
       async () => (await gateway.request(EMPLOYEES)).status === 200,
       'a unified call to succeed',
     );

@@ -16,6 +16,7 @@ import {
   WebhookDispatcher,
   webhookDispatcher,
 } from '../../src/webhooks/dispatcher';
+import { json, sandboxAction, syncNow as syncAccount } from '../support/change-feed';
 import {
   type Backend,
   createPersonioSandbox,
@@ -29,6 +30,7 @@ import {
 } from '../support/gateway';
 import { type RecordedRequest, recordingServer } from '../support/http-servers';
 import { UNPACED } from '../support/timeoff';
+import { waitFor } from '../support/wait';
 
 type Behaviour = number | 'hang' | { redirect: string };
 
@@ -61,25 +63,6 @@ async function startReceiver() {
 }
 
 type Receiver = Awaited<ReturnType<typeof startReceiver>>;
-
-async function json(gateway: TestGateway, path: string, init: Parameters<TestGateway['request']>[1] = {}) {
-  const response = await gateway.request(path, {
-    ...init,
-    headers: { 'content-type': 'application/json', ...init.headers },
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted on structurally.
-  return { status: response.status, body: (await response.json()) as any };
-}
-
-async function waitFor<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 const headersOf = (request: RecordedRequest) => request.headers as Record<string, string>;
 
@@ -133,27 +116,9 @@ describe.each<Backend>(['pglite', 'postgres'])('webhooks (%s)', (backend) => {
     await storage?.close();
   });
 
-  async function syncNow(target = gateway, tenant = acme) {
-    const requestedAt = Date.now();
-    const started = await json(target, `/linked-accounts/${tenant.linkedAccountId}/sync`, { method: 'POST' });
-    expect(started.status).toBe(202);
-    return waitFor(async () => {
-      const status = await json(target, `/linked-accounts/${tenant.linkedAccountId}/sync`);
-      const last = status.body.result.last_pass;
-      return !status.body.result.running && last && Date.parse(last.started_at) >= requestedAt
-        ? last
-        : undefined;
-    }, 'a sync pass');
-  }
+  const syncNow = (target = gateway, tenant = acme) => syncAccount(target, tenant);
 
-  async function action(body: Record<string, unknown>) {
-    const reply = await json(gateway, '/sandbox/actions', {
-      method: 'POST',
-      body: JSON.stringify({ linked_account_id: acme.linkedAccountId, ...body }),
-    });
-    expect(reply.status, JSON.stringify(reply.body)).toBe(200);
-    return reply.body.result as { employee_id: string | null; timeoff_request_id: string | null };
-  }
+  const action = (body: Record<string, unknown>) => sandboxAction(gateway, acme, body);
 
   async function createEndpoint(body: Record<string, unknown>, target = gateway) {
     const reply = await json(target, '/webhook-endpoints', { method: 'POST', body: JSON.stringify(body) });
