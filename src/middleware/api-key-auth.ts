@@ -12,7 +12,8 @@ import { TOUCH_GRANULARITY_MS } from '../services/lookups';
  * `Authorization: Bearer sk_…`: resolves the API key's environment; unknown or revoked keys get 401.
  * Lookups are cached per process for AUTH_CACHE_TTL_MS, so a revocation holds everywhere within it.
  * Wrong keys are counted per client address (AUTH_FAILURE_LIMIT per AUTH_FAILURE_WINDOW_SECONDS); an
- * address that has spent that budget gets 429 for the rest of the window, before any lookup.
+ * address that has spent that budget gets 429 for the rest of the window, before any lookup, except for
+ * keys this process found valid within the last 15 minutes.
  */
 export const apiKeyAuth = createMiddleware<AppEnv>(async (c, next) => {
   const header = c.req.header('authorization');
@@ -26,13 +27,19 @@ export const apiKeyAuth = createMiddleware<AppEnv>(async (c, next) => {
   const services = c.get('services');
   const budget = services.authFailures;
   const address = addressBucket(clientAddress(c, services.config.clientIpHeader, services.clientAddress));
-  const refused = budget.refusedFor(address);
-  if (refused !== undefined) throw tooManyFailures(refused);
+  const wellFormed = isWellFormedApiKey(candidate);
+  // A key this process found valid lately is not refused for the address's wrong keys: its owner may share
+  // the address (a NAT, a proxy) with whoever sends them.
+  const knownValid = wellFormed && services.lookups.recentlyValidApiKey(candidate);
+  if (!knownValid) {
+    const refused = budget.refusedFor(address);
+    if (refused !== undefined) throw tooManyFailures(refused);
+  }
 
-  let found = isWellFormedApiKey(candidate) ? services.lookups.cachedApiKey(candidate) : null;
+  let found = wellFormed ? services.lookups.cachedApiKey(candidate) : null;
   if (found === undefined) {
     // About to query the database: first make sure another process has not seen this address spend its budget.
-    const spent = await budget.spentFor(address);
+    const spent = knownValid ? undefined : await budget.spentFor(address);
     if (spent !== undefined) throw tooManyFailures(spent);
     found = await services.lookups.apiKey(candidate);
   }

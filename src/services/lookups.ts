@@ -8,6 +8,8 @@ import { TtlCache } from '../lib/ttl-cache';
 const MAX_ENTRIES = 10_000;
 /** `last_used_at` is written at most once per minute per key or account, by each process. */
 export const TOUCH_GRANULARITY_MS = 60_000;
+/** How long a key found valid passes an address's spent budget of wrong keys. */
+const KNOWN_VALID_TTL_MS = 15 * 60_000;
 
 export interface ApiKeyLookup {
   apiKey: ApiKey;
@@ -32,6 +34,8 @@ export class RequestLookups {
   private readonly unknownApiKeys: TtlCache<string, true>;
   private readonly linkedAccounts: TtlCache<string, LinkedAccount>;
   private readonly touched: TtlCache<string, true>;
+  /** Keys this process found valid lately: they pass an address's spent budget of wrong keys. */
+  private readonly knownValidApiKeys: TtlCache<string, true>;
 
   constructor(
     private readonly db: Database,
@@ -42,6 +46,7 @@ export class RequestLookups {
     this.unknownApiKeys = new TtlCache(settings);
     this.linkedAccounts = new TtlCache(settings);
     this.touched = new TtlCache({ ...settings, ttlMs: TOUCH_GRANULARITY_MS });
+    this.knownValidApiKeys = new TtlCache({ ...settings, ttlMs: KNOWN_VALID_TTL_MS });
   }
 
   /** The active key and its environment; undefined when unknown or revoked. */
@@ -51,7 +56,17 @@ export class RequestLookups {
       findActiveApiKeyByHash(this.db, await hashApiKey(presented)),
     );
     if (!found) this.unknownApiKeys.set(presented, true);
+    else this.knownValidApiKeys.set(presented, true);
     return found;
+  }
+
+  /**
+   * Whether this process found the key valid within the last `KNOWN_VALID_TTL_MS`. Clients behind one
+   * address (a NAT, a proxy without CLIENT_IP_HEADER) keep working while someone there sends wrong keys;
+   * such a key is still looked up (and may turn out revoked), it just is not refused before the lookup.
+   */
+  recentlyValidApiKey(presented: string): boolean {
+    return this.knownValidApiKeys.get(presented) === true;
   }
 
   /** What `apiKey` answers without a query, when it can: the key, `null` (known unknown), or undefined. */

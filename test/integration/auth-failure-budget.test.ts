@@ -10,6 +10,7 @@ import { randomBase62 } from '../../src/crypto/random';
 import { createSecretBox } from '../../src/crypto/secret-box';
 import type { Database } from '../../src/db/client';
 import { connectPostgres } from '../../src/db/connect';
+import { createApiKey } from '../../src/db/queries/api-keys';
 import * as schema from '../../src/db/schema';
 import { silentLogger } from '../../src/lib/logger';
 import { createNodeRuntime, type NodeRuntime } from '../../src/runtime/node-runtime';
@@ -120,6 +121,7 @@ describe('failed API key budget per client address', () => {
   let first: ServedGateway;
   let second: ServedGateway;
   let clock = START;
+  let unseenKey: string;
   const now = () => new Date(clock);
 
   beforeAll(async () => {
@@ -136,6 +138,14 @@ describe('failed API key budget per client address', () => {
     first = await serveNodeGateway(env, sandbox, now);
     second = await serveNodeGateway(env, sandbox, now);
     tenant = await createTenant({ deps: first.runtime.deps } as TestGateway);
+    // A second key of the tenant that no gateway has seen yet.
+    unseenKey = (
+      await createApiKey(first.runtime.deps.db, {
+        environmentId: tenant.environmentId,
+        mode: 'test',
+        name: 'unseen',
+      })
+    ).secret;
   });
 
   afterAll(async () => {
@@ -150,6 +160,8 @@ describe('failed API key budget per client address', () => {
   });
 
   it('answers 429 with Retry-After once an address has spent its budget, and only that address', async () => {
+    // The tenant's key has been used through this process before (its owner shares the address below).
+    expect((await get(first.port, '127.0.0.6', EMPLOYEES, as(tenant.apiKey))).status).toBe(200);
     for (let attempt = 1; attempt <= LIMIT; attempt++) {
       const answer = await get(first.port, '127.0.0.2', EMPLOYEES, as(wrongKey()));
       expect(answer.status, `attempt ${attempt}`).toBe(401);
@@ -160,8 +172,11 @@ describe('failed API key budget per client address', () => {
     expect(refused.body.error?.code).toBe('rate_limited');
     expect(refused.retryAfter).toBe(String(WINDOW_SECONDS - 10));
 
-    // While it lasts, the address is refused whatever it sends (a correct key included).
-    expect((await get(first.port, '127.0.0.2', EMPLOYEES, as(tenant.apiKey))).status).toBe(429);
+    // While it lasts, the address is refused whatever it sends, a correct key included, unless this process
+    // found that key valid lately: a client sharing the address with whoever sends wrong keys keeps working.
+    expect((await get(first.port, '127.0.0.2', EMPLOYEES, as(unseenKey))).status).toBe(429);
+    expect((await get(first.port, '127.0.0.2', EMPLOYEES, as(tenant.apiKey))).status).toBe(200);
+    expect((await get(first.port, '127.0.0.2', EMPLOYEES, as(wrongKey()))).status).toBe(429);
 
     // Another address is unaffected: its correct key works, its wrong keys have their own budget.
     expect((await get(first.port, '127.0.0.3', EMPLOYEES, as(tenant.apiKey))).status).toBe(200);
