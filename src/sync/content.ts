@@ -24,3 +24,19 @@ export function essentialFields(record: Record<string, unknown>): Record<string,
 export function contentHash(record: Record<string, unknown>): Promise<string> {
   return sha256Hex(stableJson(essentialFields(record)));
 }
+
+/**
+ * The record as PostgreSQL can store it: text and JSON refuse U+0000, so one NUL in a name from Personio
+ * would fail its page's transaction on every pass. NULs are dropped from every string, keys included.
+ */
+export function storable(value: unknown): unknown {
+  if (typeof value === 'string') return value.includes('\u0000') ? value.replaceAll('\u0000', '') : value;
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(storable);
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>).map(([key, entry]) => [
+      storable(key) as string,
+      storable(entry),
+    ]),
+  );
+}

@@ -18,7 +18,7 @@ import { ApiError } from '../errors';
 import { type NewEvent, recordEvents } from '../events/types';
 import type { Logger } from '../lib/logger';
 import type { HrisProvider } from '../providers/types';
-import { contentHash, stableJson } from './content';
+import { contentHash, stableJson, storable } from './content';
 import { type SyncWindow, syncWindow } from './settings';
 
 /** The order a pass walks in; deletions follow once all three are complete. */
@@ -284,7 +284,7 @@ async function applyPage(
   initial: boolean,
 ): Promise<{ created: number; updated: number; events: number }> {
   const unique = new Map<string, Record<string, unknown>>();
-  for (const record of records) unique.set(String(record.id), record);
+  for (const record of records) unique.set(String(record.id), storable(record) as Record<string, unknown>);
   const existing = await loadSyncedRecords(db, { ...ref, kind, remoteIds: [...unique.keys()] });
   const events: NewEvent[] = [];
   const unchanged: string[] = [];

@@ -140,6 +140,16 @@ describe.each<Backend>(['pglite', 'postgres'])('change feed (%s)', (backend) => 
     expect(Object.keys(events[0]!.data.previous_attributes!).sort()).toEqual(['job_title', 'updated_at']);
   });
 
+  it('keeps syncing a record whose text holds a NUL character (PostgreSQL refuses it): the NUL is dropped', async () => {
+    const id = String(sandbox.employeeIds()[4]);
+    await action({ action: 'update_employee', employee_id: id, preferred_name: 'Nul\u0000Name' });
+    const pass = await syncNow();
+    expect(pass.status).toBe('completed');
+    const events = await eventsSinceLastLook();
+    expect(events.map((event) => event.type)).toEqual(['employee.updated', 'linked_account.sync_completed']);
+    expect(events[0]!.data.object).toMatchObject({ id, preferred_name: 'NulName' });
+  });
+
   it('terminate_employee: employee.updated and employee.terminated, and no second terminated later', async () => {
     const ids = sandbox.employeeIds().map(String);
     let target: string | undefined;
