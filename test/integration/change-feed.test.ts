@@ -107,6 +107,30 @@ describe.each<Backend>(['pglite', 'postgres'])('change feed (%s)', (backend) => 
     expect(events.map((event) => event.type)).toEqual(['linked_account.sync_completed']);
   });
 
+  it('hands out a poll cursor on the last page: polling with it returns each later event once', async () => {
+    const upToDate = await json(gateway, '/events?limit=200&type=employee.*');
+    let page = upToDate;
+    while (page.body.next_cursor) {
+      page = await json(gateway, `/events?limit=200&type=employee.*&cursor=${page.body.next_cursor}`);
+    }
+    expect(page.body.next_cursor).toBeNull();
+    const pollCursor = page.body.poll_cursor as string;
+    expect(typeof pollCursor).toBe('string');
+    // Nothing new yet: the poll returns nothing and hands the same position back.
+    const idle = await json(gateway, `/events?limit=200&type=employee.*&cursor=${pollCursor}`);
+    expect(idle.body.result).toEqual([]);
+    const id = String(sandbox.employeeIds()[5]);
+    await action({ action: 'update_employee', employee_id: id, job_title: 'Poller' });
+    await syncNow();
+    const polled = await json(gateway, `/events?limit=200&type=employee.*&cursor=${idle.body.poll_cursor}`);
+    expect(polled.body.result.map((event: EventBody) => [event.type, event.data.object.id])).toEqual([
+      ['employee.updated', id],
+    ]);
+    const again = await json(gateway, `/events?limit=200&type=employee.*&cursor=${polled.body.poll_cursor}`);
+    expect(again.body.result).toEqual([]);
+    await eventsSinceLastLook();
+  });
+
   it('hire_employee: employee.created and employee.hired, once', async () => {
     const { employee_id } = await action({
       action: 'hire_employee',

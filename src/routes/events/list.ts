@@ -31,7 +31,15 @@ const EventListQuery = PaginationQuery.extend({
   }),
 });
 
-const EventList = listEnvelope(EventSchema).openapi('EventList');
+const EventList = listEnvelope(EventSchema)
+  .extend({
+    poll_cursor: z.string().openapi({
+      description:
+        'Always present: the position after the last event of this page (or where the request started, when ' +
+        'it returned none). Keep it and pass it as `cursor` to poll for events recorded later: each is returned once.',
+    }),
+  })
+  .openapi('EventList');
 
 const route = createRoute({
   method: 'get',
@@ -41,8 +49,8 @@ const route = createRoute({
   summary: 'List events',
   description:
     'The change feed of this environment, oldest first. A walk with `next_cursor` returns every event once, ' +
-    'also while new ones arrive; a `null` `next_cursor` means you are up to date (keep the last cursor to ' +
-    'poll for more). Events are kept for `EVENT_RETENTION_DAYS` (default 30).',
+    'also while new ones arrive; a `null` `next_cursor` means you are up to date: keep `poll_cursor` and pass ' +
+    'it as `cursor` later for what was recorded since. Events are kept for `EVENT_RETENTION_DAYS` (default 30).',
   security: SECURITY,
   request: { query: EventListQuery },
   responses: {
@@ -105,12 +113,14 @@ export function registerListEvents(app: OpenAPIHono<AppEnv>) {
       ],
     });
     const last = page.events.at(-1);
+    const pollSeq = last?.seq ?? (afterSeq as number | undefined) ?? 0;
     return c.json(
       {
         result: page.events.map((event) =>
           toEventResource(event, event.linkedAccountId ? settings.get(event.linkedAccountId) : undefined),
         ),
         next_cursor: page.hasMore && last ? await services.cursors.encode({ seq: last.seq }, binding) : null,
+        poll_cursor: await services.cursors.encode({ seq: pollSeq }, binding),
       },
       200,
     );
