@@ -133,6 +133,8 @@ const jsonBodyLimit: MiddlewareHandler<AppEnv> = (c, next) =>
 
 /** PostgreSQL refuses NUL characters in text and JSON (SQLSTATE 22021, 22P05): that is bad input, not a bug. */
 const TEXT_REFUSED_BY_DATABASE = new Set(['22021', '22P05']);
+/** Dates PostgreSQL cannot hold or read (SQLSTATE 22008 out of range, 22007 bad format): bad input too. */
+const DATE_REFUSED_BY_DATABASE = new Set(['22008', '22007']);
 
 function databaseErrorCode(error: unknown): string | undefined {
   for (let current: unknown = error, depth = 0; current && depth < 5; depth++) {
@@ -160,6 +162,9 @@ function toApiError(error: unknown): ApiError {
   const code = databaseErrorCode(error);
   if (code && TEXT_REFUSED_BY_DATABASE.has(code)) {
     return new ApiError('invalid_request', 'Text values must not contain NUL (\\u0000) characters.');
+  }
+  if (code && DATE_REFUSED_BY_DATABASE.has(code)) {
+    return new ApiError('invalid_request', 'A date or time is outside the range the gateway accepts.');
   }
   if (isDatabaseUnavailable(error)) {
     return new ApiError(

@@ -416,6 +416,13 @@ describe.each<Backend>(['pglite', 'postgres'])('webhooks (%s)', (backend) => {
     });
     expect(replay.status, JSON.stringify(replay.body)).toBe(202);
     expect(replay.body.result.deliveries).toBe(2);
+    // An instant PostgreSQL cannot hold is the caller's mistake, not the gateway's.
+    const yearZero = await json(gateway, `/webhook-endpoints/${endpoint.id}/replay`, {
+      method: 'POST',
+      body: JSON.stringify({ since: '0000-06-01T00:00:00Z' }),
+    });
+    expect(yearZero.status, JSON.stringify(yearZero.body)).toBe(400);
+    expect(yearZero.body.error.code).toBe('invalid_request');
     await deliverDue();
     expect(
       receiver
