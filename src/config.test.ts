@@ -68,6 +68,11 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ WEBHOOK_TIMEOUT_MS: '5' })).toThrow(/WEBHOOK_TIMEOUT_MS/);
   });
 
+  it('keeps events at least two days, longer than webhook retries run', () => {
+    expect(() => parseConfig({ EVENT_RETENTION_DAYS: '1' })).toThrow(/EVENT_RETENTION_DAYS/);
+    expect(parseConfig({ EVENT_RETENTION_DAYS: '2' }).sync.eventRetentionDays).toBe(2);
+  });
+
   it('treats empty variables as unset', () => {
     expect(parseConfig({ DATABASE_URL: '', REDIS_URL: '' }).embedded).toBe(true);
   });

@@ -75,7 +75,8 @@ const ConfigSchema = z
     /** Default lifetime of a link token; `POST /link-tokens` may ask for another, up to 7 days. */
     LINK_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(604_800).default(1800),
     /** Change feed: days events are kept. */
-    EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+    // At least two days: webhook retries run for about 28 h, and an event's deliveries go with it.
+    EVENT_RETENTION_DAYS: z.coerce.number().int().min(2).max(3650).default(30),
     /** How long a sync pass lease lasts unrenewed: a killed process's pass is taken over after this. */
     SYNC_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
     /** Does this gateway process also run background jobs? (`npm run worker` runs only jobs.) */
