@@ -8,17 +8,26 @@ type ConnectionEventType =
   | 'linked_account.needs_reauth'
   | 'linked_account.deleted';
 
-/** A connection event about a linked account; its object is the account as the API shows it. */
-export async function emitLinkedAccountEvent(
+/**
+ * Changes a linked account and records the connection event in the same transaction, so the change is
+ * never committed without its event. `change` returns the account as changed, or nothing when it did not
+ * change (then no event).
+ */
+export async function withLinkedAccountEvent<Changed extends LinkedAccount | undefined | null>(
   db: Database,
   type: ConnectionEventType,
-  linkedAccount: LinkedAccount,
-): Promise<void> {
-  await db.transaction(async (tx) => {
-    await insertEvents(tx as unknown as Database, {
-      environmentId: linkedAccount.environmentId,
-      linkedAccountId: linkedAccount.id,
-      events: [{ type, data: { object: toLinkedAccountResource(linkedAccount) } }],
-    });
+  change: (tx: Database) => Promise<Changed>,
+): Promise<Changed> {
+  return db.transaction(async (tx) => {
+    const inner = tx as unknown as Database;
+    const changed = await change(inner);
+    if (changed) {
+      await insertEvents(inner, {
+        environmentId: changed.environmentId,
+        linkedAccountId: changed.id,
+        events: [{ type, data: { object: toLinkedAccountResource(changed) } }],
+      });
+    }
+    return changed;
   });
 }

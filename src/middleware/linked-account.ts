@@ -3,7 +3,7 @@ import type { AppEnv } from '../context';
 import { isDatabaseUnavailable } from '../db/client';
 import { setLinkedAccountStatus, touchLinkedAccount } from '../db/queries/linked-accounts';
 import { ApiError } from '../errors';
-import { emitLinkedAccountEvent } from '../events/connection';
+import { withLinkedAccountEvent } from '../events/connection';
 import { isRejectedCredential } from '../services/linking';
 import { TOUCH_GRANULARITY_MS } from '../services/lookups';
 
@@ -43,14 +43,15 @@ export const linkedAccountResolution = createMiddleware<AppEnv>(async (c, next) 
 
   const now = services.now();
   if (isRejectedCredential(c.error)) {
-    const changed = await setLinkedAccountStatus(services.db, {
-      environmentId: environment.id,
-      id,
-      status: 'needs_reauth',
-      now,
-      ...(linkedAccount.credentials ? { whileCredentials: linkedAccount.credentials } : {}),
-    });
-    if (changed) await emitLinkedAccountEvent(services.db, 'linked_account.needs_reauth', changed);
+    await withLinkedAccountEvent(services.db, 'linked_account.needs_reauth', (db) =>
+      setLinkedAccountStatus(db, {
+        environmentId: environment.id,
+        id,
+        status: 'needs_reauth',
+        now,
+        ...(linkedAccount.credentials ? { whileCredentials: linkedAccount.credentials } : {}),
+      }),
+    );
     services.lookups.forgetLinkedAccount(environment.id, id);
   } else if (services.lookups.shouldTouch(`linked_account/${id}`, linkedAccount.lastUsedAt, now)) {
     // Bookkeeping: a database that cannot take the write must not fail an answer the caches served.

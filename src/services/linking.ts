@@ -9,7 +9,7 @@ import {
 } from '../db/queries/linked-accounts';
 import type { FieldCoverage, Integration, LinkedAccount } from '../db/schema';
 import { ApiError } from '../errors';
-import { emitLinkedAccountEvent } from '../events/connection';
+import { withLinkedAccountEvent } from '../events/connection';
 import { decryptCredentials, encryptCredentials, forgetLinkedAccountToken } from '../providers/factory';
 import type { PersonioCredentials } from '../providers/personio/client';
 import { employeeFieldCoverage } from '../providers/personio/mappers/coverage';
@@ -89,24 +89,21 @@ export async function storeLinkedAccount(
   db: Database = services.db,
 ): Promise<LinkedAccount> {
   const sealed = await encryptCredentials(services.secretBox, input.credentials);
-  const linkedAccount = await createLinkedAccount(db, {
-    environmentId: input.environmentId,
-    integration: input.integration,
-    originId: input.originId,
-    organizationName: input.organizationName ?? null,
-    email: input.email ?? null,
-    ...sealed,
-    fieldCoverage: input.check.fieldCoverage,
-    companyFingerprint: input.check.companyFingerprint,
-  });
-  await accountConnected(services, linkedAccount, db);
-  return linkedAccount;
-}
-
-/** The change feed learns of a new or reconnected account, and its passes get scheduled. */
-async function accountConnected(services: Services, linkedAccount: LinkedAccount, db: Database) {
-  await emitLinkedAccountEvent(db, 'linked_account.connected', linkedAccount);
+  // The account and its `linked_account.connected` event commit together; then its passes get scheduled.
+  const linkedAccount = await withLinkedAccountEvent(db, 'linked_account.connected', (tx) =>
+    createLinkedAccount(tx, {
+      environmentId: input.environmentId,
+      integration: input.integration,
+      originId: input.originId,
+      organizationName: input.organizationName ?? null,
+      email: input.email ?? null,
+      ...sealed,
+      fieldCoverage: input.check.fieldCoverage,
+      companyFingerprint: input.check.companyFingerprint,
+    }),
+  );
   await services.jobs.scheduleAccount(linkedAccount);
+  return linkedAccount;
 }
 
 /** Validates the credentials, then stores the linked account with them encrypted and its field coverage. */
@@ -138,17 +135,19 @@ export async function replaceCredentials(
   const sealed = await encryptCredentials(services.secretBox, input.credentials);
   // This process reads the account afresh on its next request (others within AUTH_CACHE_TTL_MS).
   services.lookups.forgetLinkedAccount(input.environmentId, input.linkedAccountId);
-  const updated = await replaceLinkedAccountCredentials(db, {
-    environmentId: input.environmentId,
-    id: input.linkedAccountId,
-    ...sealed,
-    fieldCoverage: input.check.fieldCoverage,
-    companyFingerprint: input.check.companyFingerprint,
-    organizationName: input.organizationName,
-    email: input.email,
-    now: services.now(),
-  });
-  if (updated) await accountConnected(services, updated, db);
+  const updated = await withLinkedAccountEvent(db, 'linked_account.connected', (tx) =>
+    replaceLinkedAccountCredentials(tx, {
+      environmentId: input.environmentId,
+      id: input.linkedAccountId,
+      ...sealed,
+      fieldCoverage: input.check.fieldCoverage,
+      companyFingerprint: input.check.companyFingerprint,
+      organizationName: input.organizationName,
+      email: input.email,
+      now: services.now(),
+    }),
+  );
+  if (updated) await services.jobs.scheduleAccount(updated);
   return updated;
 }
 
@@ -174,15 +173,17 @@ export async function checkLinkedAccount(
   } catch (error) {
     if (!isRejectedCredential(error)) throw error;
     await forgetLinkedAccountToken(services.tokens, linkedAccount);
-    const updated = await recordLinkedAccountCheck(services.db, {
-      environmentId: linkedAccount.environmentId,
-      id: linkedAccount.id,
-      status: keepDisabled('needs_reauth'),
-      now: services.now(),
+    let updated: LinkedAccount | undefined;
+    await withLinkedAccountEvent(services.db, 'linked_account.needs_reauth', async (db) => {
+      updated = await recordLinkedAccountCheck(db, {
+        environmentId: linkedAccount.environmentId,
+        id: linkedAccount.id,
+        status: keepDisabled('needs_reauth'),
+        now: services.now(),
+      });
+      // An event only when the account went from active to needs_reauth.
+      return linkedAccount.status === 'active' && updated?.status === 'needs_reauth' ? updated : undefined;
     });
-    if (linkedAccount.status === 'active' && updated?.status === 'needs_reauth') {
-      await emitLinkedAccountEvent(services.db, 'linked_account.needs_reauth', updated);
-    }
     return updated ?? linkedAccount;
   }
   const updated = await recordLinkedAccountCheck(services.db, {

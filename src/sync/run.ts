@@ -13,7 +13,7 @@ import {
 } from '../db/queries/sync';
 import type { LinkedAccount } from '../db/schema';
 import { ApiError } from '../errors';
-import { emitLinkedAccountEvent } from '../events/connection';
+import { withLinkedAccountEvent } from '../events/connection';
 import type { Logger } from '../lib/logger';
 import type { HrisProvider } from '../providers/types';
 import { failPass, LeaseLostError, runPass } from './pass';
@@ -163,12 +163,14 @@ async function planPass(
 
 async function markNeedsReauth(deps: SyncRunnerDeps, linkedAccount: LinkedAccount): Promise<void> {
   if (!linkedAccount.credentials) return;
-  const changed = await setLinkedAccountStatus(deps.db, {
-    environmentId: linkedAccount.environmentId,
-    id: linkedAccount.id,
-    status: 'needs_reauth',
-    now: deps.now(),
-    whileCredentials: linkedAccount.credentials,
-  });
-  if (changed) await emitLinkedAccountEvent(deps.db, 'linked_account.needs_reauth', changed);
+  const credentials = linkedAccount.credentials;
+  await withLinkedAccountEvent(deps.db, 'linked_account.needs_reauth', (db) =>
+    setLinkedAccountStatus(db, {
+      environmentId: linkedAccount.environmentId,
+      id: linkedAccount.id,
+      status: 'needs_reauth',
+      now: deps.now(),
+      whileCredentials: credentials,
+    }),
+  );
 }

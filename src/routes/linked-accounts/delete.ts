@@ -3,7 +3,7 @@ import type { AppEnv } from '../../context';
 import { clearLinkTokenSessionsOfLinkedAccount } from '../../db/queries/link-tokens';
 import { deleteLinkedAccount } from '../../db/queries/linked-accounts';
 import { ApiError, errorResponses } from '../../errors';
-import { emitLinkedAccountEvent } from '../../events/connection';
+import { withLinkedAccountEvent } from '../../events/connection';
 import { forgetLinkedAccountToken } from '../../providers/factory';
 import { SECURITY, singleEnvelope } from '../common';
 import { findLinkedAccount, LinkedAccountIdParams } from './common';
@@ -42,13 +42,15 @@ export function registerDeleteLinkedAccount(app: OpenAPIHono<AppEnv>) {
     const services = c.get('services');
     const environmentId = c.get('environment').id;
     const linkedAccount = await findLinkedAccount(services, environmentId, id);
-    const deleted = await deleteLinkedAccount(services.db, { environmentId, id, now: services.now() });
+    const now = services.now();
+    const gone = { ...linkedAccount, deletedAt: now };
+    const deleted = await withLinkedAccountEvent(services.db, 'linked_account.deleted', async (db) =>
+      (await deleteLinkedAccount(db, { environmentId, id, now })) ? gone : undefined,
+    );
     services.lookups.forgetLinkedAccount(environmentId, id);
     // A concurrent delete won; to this caller the account is gone either way.
     if (!deleted) throw new ApiError('not_found', `No linked account ${id} in this environment.`);
     await forgetLinkedAccountToken(services.tokens, linkedAccount);
-    const gone = { ...linkedAccount, deletedAt: services.now() };
-    await emitLinkedAccountEvent(services.db, 'linked_account.deleted', gone);
     await services.jobs.scheduleAccount(gone);
     await clearLinkTokenSessionsOfLinkedAccount(services.db, { environmentId, linkedAccountId: id });
     return c.json({ result: { id, deleted: true as const } }, 200);
