@@ -5,6 +5,7 @@ import {
   finishSyncPass,
   getSyncPass,
   insertSyncedRecord,
+  lastCompletedPass,
   listUnseen,
   loadSyncedRecords,
   renewSyncLease,
@@ -67,6 +68,7 @@ export async function runPass(ctx: PassContext, pass: SyncPass): Promise<SyncPas
   const ref = ctx.ref;
   const firstStage = start.stage === 'deletions' ? STAGES.length : STAGES.indexOf(start.stage);
   const since = pass.mode === 'incremental' && start.since ? new Date(start.since) : undefined;
+  const entering = pass.initial ? undefined : await enteringWindow(ctx.db, ref);
 
   for (let stageIndex = firstStage; stageIndex < STAGES.length; stageIndex++) {
     const kind = STAGES[stageIndex]!;
@@ -79,7 +81,7 @@ export async function runPass(ctx: PassContext, pass: SyncPass): Promise<SyncPas
       await ctx.db.transaction(async (tx) => {
         const db = tx as unknown as Database;
         await holdLease(db, ctx);
-        const applied = await applyPage(db, ref, kind, page.items, pass.initial);
+        const applied = await applyPage(db, ref, kind, page.items, pass.initial, entering);
         counts.upstream_pages++;
         counts.records_seen += page.items.length;
         counts.created += applied.created;
@@ -128,7 +130,7 @@ export async function runPass(ctx: PassContext, pass: SyncPass): Promise<SyncPas
       await ctx.db.transaction(async (tx) => {
         const db = tx as unknown as Database;
         await holdLease(db, ctx);
-        const applied = await applyPage(db, ref, kind, [current], pass.initial);
+        const applied = await applyPage(db, ref, kind, [current], pass.initial, entering);
         counts.upstream_pages++;
         counts.records_seen++;
         counts.created += applied.created;
@@ -276,12 +278,38 @@ async function withPageRetries<T>(ctx: PassContext, load: () => Promise<T>): Pro
 }
 
 /** Writes one page into the copy (compare-and-set per record) and returns the events it inserted. */
+/** Margin for Personio's `updated_at`, whose time zone is not documented. */
+const UPDATED_AT_MARGIN_MS = 24 * 60 * 60_000;
+
+/**
+ * Which new time-off requests only entered the copy because the window moved or widened since the last
+ * completed pass (they were outside its window and have not changed since well before it): those fill the
+ * copy silently, like a first pass, instead of arriving as `timeoff_request.created`.
+ */
+async function enteringWindow(
+  db: Database,
+  ref: AccountRef,
+): Promise<((kind: SyncedKind, record: Record<string, unknown>) => boolean) | undefined> {
+  const last = await lastCompletedPass(db, ref);
+  const previous = last?.window;
+  if (!last || !previous) return undefined;
+  const changedBefore = last.startedAt.getTime() - UPDATED_AT_MARGIN_MS;
+  return (kind, record) => {
+    if (kind !== 'timeoff_request' || typeof record.start_date !== 'string') return false;
+    const end = typeof record.end_date === 'string' ? record.end_date : record.start_date;
+    const wasInside = record.start_date <= previous.end && end >= previous.start;
+    const updated = typeof record.updated_at === 'string' ? Date.parse(record.updated_at) : Number.NaN;
+    return !wasInside && Number.isFinite(updated) && updated < changedBefore;
+  };
+}
+
 async function applyPage(
   db: Database,
   ref: AccountRef,
   kind: SyncedKind,
   records: Record<string, unknown>[],
   initial: boolean,
+  entering?: (kind: SyncedKind, record: Record<string, unknown>) => boolean,
 ): Promise<{ created: number; updated: number; events: number }> {
   const unique = new Map<string, Record<string, unknown>>();
   for (const record of records) unique.set(String(record.id), storable(record) as Record<string, unknown>);
@@ -296,7 +324,7 @@ async function applyPage(
     if (!row) {
       if (await insertSyncedRecord(db, { ...ref, kind, remoteId, data: record, contentHash: hash })) {
         created++;
-        if (!initial) events.push(...recordEvents(kind, null, record));
+        if (!initial && !entering?.(kind, record)) events.push(...recordEvents(kind, null, record));
       }
       continue;
     }

@@ -206,6 +206,26 @@ export async function finishSyncPass(
   return pass!;
 }
 
+/** The time-off window and start of the account's last completed pass, if any. */
+export async function lastCompletedPass(
+  db: Database,
+  ref: AccountRef,
+): Promise<{ window: { start: string; end: string } | undefined; startedAt: Date } | undefined> {
+  const [pass] = await db
+    .select({ position: syncPasses.position, startedAt: syncPasses.startedAt })
+    .from(syncPasses)
+    .where(
+      and(
+        eq(syncPasses.environmentId, ref.environmentId),
+        eq(syncPasses.linkedAccountId, ref.linkedAccountId),
+        eq(syncPasses.status, 'completed'),
+      ),
+    )
+    .orderBy(desc(syncPasses.finishedAt))
+    .limit(1);
+  return pass ? { window: pass.position?.window, startedAt: pass.startedAt } : undefined;
+}
+
 export async function getSyncPass(
   db: Database,
   input: { environmentId: string; id: string },
