@@ -5,8 +5,8 @@
  * changed; then the latency from `POST /linked-accounts/{id}/sync` (as the route does it: the request is
  * recorded, the job queued) to the event of a sandbox hire. Embedded PGlite by default; `--postgres`
  * uses a PostgreSQL server. Upstream is unpaced unless `--paced` (the gateway's default budget).
- * The simulator runs in this process: a warm-up pass of another account first makes it generate all its
- * data, so the RSS figures (peak and after a GC, against before the pass) are the gateway's.
+ * The simulator runs in a process of its own (`bench/upstream-server.ts`, over HTTP), so CPU and RSS are the
+ * gateway's; a warm-up pass of another account first lets both sides settle.
  */
 import { MemoryCache } from '../src/cache/memory';
 import { parseConfig } from '../src/config';
@@ -18,11 +18,13 @@ import { createEnvironment } from '../src/db/queries/environments';
 import { listEventsPage } from '../src/db/queries/events';
 import { getLinkedAccount } from '../src/db/queries/linked-accounts';
 import { recentSyncPasses, requestSyncPass } from '../src/db/queries/sync';
-import { createPersonioSandbox, SANDBOX_CREDENTIALS } from '../src/sandbox/personio';
+import { nodeTransport } from '../src/runtime/node-transport';
+import { SANDBOX_CREDENTIALS } from '../src/sandbox/personio';
 import { createServices } from '../src/services';
 import { linkPersonioAccount } from '../src/services/linking';
 import { syncRunnerDeps } from '../src/sync/deps';
 import { runSyncJob } from '../src/sync/run';
+import { forkChild } from './lib/processes';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => {
@@ -34,11 +36,20 @@ const postgresUrl = flag('--postgres');
 const paced = args.includes('--paced');
 
 const key = base64url.encode(randomBytes(32));
-const sandbox = createPersonioSandbox({ employees });
+const upstream = await forkChild('bench/upstream-server.ts', {
+  BENCH_EMPLOYEES: String(employees),
+  BENCH_CREDENTIALS: '0',
+});
+interface UpstreamStats {
+  requests: number;
+  byRoute: Record<string, number>;
+}
+const upstreamStats = () => upstream.call<UpstreamStats>({ type: 'stats' });
+const resetUpstreamStats = () => upstream.call({ type: 'resetStats' });
 const database = postgresUrl ? await connectPostgres(postgresUrl) : await connectPglite(undefined);
 const config = parseConfig({
   ENCRYPTION_KEY: key,
-  PERSONIO_BASE_URL: 'http://personio.bench/v1',
+  PERSONIO_BASE_URL: `${upstream.url}/v1`,
   SANDBOX: 'false',
   ...(paced ? {} : { PERSONIO_RATE_LIMIT_PER_SECOND: '1000', PERSONIO_RATE_LIMIT_BURST: '1000' }),
   LOG_LEVEL: 'silent',
@@ -48,7 +59,7 @@ const services = await createServices({
   db: database.db,
   cache: new MemoryCache(),
   secretBox: await createSecretBox(key),
-  fetch: sandbox.fetch,
+  transport: nodeTransport(),
 });
 const environment = await createEnvironment(services.db, { name: 'bench', mode: 'test' });
 const link = async (environmentId: string) =>
@@ -89,7 +100,7 @@ for (const [label, trigger] of [
   ['full pass, nothing changed', 'manual'],
   ['incremental pass, nothing changed', 'schedule'],
 ] as const) {
-  sandbox.resetStats();
+  await resetUpstreamStats();
   const before = settledRss();
   peakRss = before;
   const cpu = process.cpuUsage();
@@ -99,12 +110,13 @@ for (const [label, trigger] of [
   const used = process.cpuUsage(cpu);
   const after = settledRss();
   const [pass] = await recentSyncPasses(services.db, ref, 1);
+  const stats = await upstreamStats();
   console.log(
-    `${label}: ${sandbox.stats.requests} upstream calls, ${Math.round(wall)} ms wall, ` +
-      `${Math.round((used.user + used.system) / 1000)} ms CPU (gateway and simulator in one process), ` +
+    `${label}: ${stats.requests} upstream calls, ${Math.round(wall)} ms wall, ` +
+      `${Math.round((used.user + used.system) / 1000)} ms gateway CPU, ` +
       `RSS ${Math.round(before / 1e6)} MB before, peak +${Math.round((peakRss - before) / 1e6)} MB, ` +
       `after ${after >= before ? '+' : ''}${Math.round((after - before) / 1e6)} MB, ` +
-      `${JSON.stringify(sandbox.stats.byRoute)} ${JSON.stringify(pass!.counts)}`,
+      `${JSON.stringify(stats.byRoute)} ${JSON.stringify(pass!.counts)}`,
   );
 }
 
@@ -119,7 +131,7 @@ for (let round = 0; round < 3; round++) {
     limit: 1000,
   });
   const seen = before.events.length;
-  sandbox.changes.hireEmployee({ firstName: 'Bench', lastName: `Hire ${round}` });
+  await upstream.call({ type: 'hire', firstName: 'Bench', lastName: `Hire ${round}` });
   const started = performance.now();
   await requestSyncPass(services.db, ref);
   const account = await getLinkedAccount(services.db, {
@@ -151,3 +163,5 @@ console.log(
 clearInterval(sampler);
 await services.jobs.close();
 await database.close();
+await upstream.stop();
+process.exit(0);

@@ -12,7 +12,8 @@ import { benchCredentials } from './lib/credentials';
 export type UpstreamCommand =
   | { type: 'setFaults'; faults: SandboxFaults }
   | { type: 'resetStats' }
-  | { type: 'stats' };
+  | { type: 'stats' }
+  | { type: 'hire'; firstName: string; lastName: string };
 
 const employees = Number(process.env.BENCH_EMPLOYEES ?? 10_000);
 const credentialCount = Number(process.env.BENCH_CREDENTIALS ?? 10);
@@ -31,6 +32,11 @@ process.on('message', (message: { id: number; command: UpstreamCommand }) => {
   const { id, command } = message;
   if (command.type === 'setFaults') sandbox.setFaults(command.faults);
   if (command.type === 'resetStats') sandbox.resetStats();
+  if (command.type === 'hire') {
+    const hired = sandbox.changes.hireEmployee({ firstName: command.firstName, lastName: command.lastName });
+    process.send?.({ id, result: hired });
+    return;
+  }
   process.send?.({ id, result: command.type === 'stats' ? structuredClone(sandbox.stats) : null });
 });
 
