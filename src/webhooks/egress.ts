@@ -82,6 +82,12 @@ function classifyIpv6(groups: number[]): AddressClass {
   // IPv4-mapped (::ffff:a.b.c.d) and NAT64 (64:ff9b::a.b.c.d) reach the IPv4 address inside.
   if (g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0xffff) return v4(g6, g7);
   if (g0 === 0x64 && g1 === 0xff9b) return v4(g6, g7);
+  // IPv4-compatible (::a.b.c.d, deprecated) and 6to4 (2002:AABB:CCDD::/48) carry an IPv4 address too.
+  if (g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0) return v4(g6, g7);
+  if (g0 === 0x2002) return v4(g1, g2);
+  // Teredo (2001:0::/32) hides its IPv4 address; site-local (fec0::/10) is deprecated private space.
+  if (g0 === 0x2001 && g1 === 0) return 'reserved';
+  if ((g0 & 0xffc0) === 0xfec0) return 'private';
   if (g0 === 0xfd00 && g1 === 0x0ec2 && g7 === 0x254 && !g2 && !g3 && !g4 && !g5 && !g6) return 'metadata'; // AWS
   if ((g0 & 0xffc0) === 0xfe80) return 'link_local';
   if ((g0 & 0xfe00) === 0xfc00) return 'private';
