@@ -378,6 +378,11 @@ describe.each<Backend>(['pglite', 'postgres'])('webhooks (%s)', (backend) => {
     await storeEvent();
     expect(await deliveryRows(endpoint.id)).toHaveLength(1);
 
+    // While it is disabled, a retry could never be sent: refused rather than accepted and dropped.
+    const refused = await json(gateway, `/webhook-deliveries/${delivery!.id}/retry`, { method: 'POST' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('conflict');
+
     receiver.behaviour.set('/gone', 200);
     const enabled = await json(gateway, `/webhook-endpoints/${endpoint.id}`, {
       method: 'PATCH',

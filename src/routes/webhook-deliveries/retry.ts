@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../context';
-import { getWebhookDelivery, retryWebhookDelivery } from '../../db/queries/webhooks';
+import { getWebhookDelivery, getWebhookEndpoint, retryWebhookDelivery } from '../../db/queries/webhooks';
 import { ApiError, errorResponses } from '../../errors';
 import { SECURITY, singleEnvelope } from '../common';
 import { toWebhookDeliveryResource, WebhookDeliverySchema } from '../webhook-endpoints/schemas';
@@ -21,7 +21,7 @@ const route = createRoute({
   summary: 'Send a delivery again now',
   description:
     'Makes the delivery due now, whatever its status; the next attempt carries the same `webhook-id`. ' +
-    'Its earlier attempts stay in the log.',
+    'Its earlier attempts stay in the log. A delivery of a disabled endpoint is `409`: enable the endpoint first.',
   security: SECURITY,
   request: { params: WebhookDeliveryIdParams },
   responses: {
@@ -33,7 +33,7 @@ const route = createRoute({
         },
       },
     },
-    ...errorResponses('unauthorized', 'not_found'),
+    ...errorResponses('unauthorized', 'not_found', 'conflict'),
   },
 });
 
@@ -46,6 +46,17 @@ export function registerRetryWebhookDelivery(app: OpenAPIHono<AppEnv>) {
       ? await getWebhookDelivery(services.db, { environmentId, id })
       : undefined;
     if (!known) throw new ApiError('not_found', `No webhook delivery ${id} in this environment.`);
+    const endpoint = await getWebhookEndpoint(services.db, { environmentId, id: known.endpointId });
+    if (endpoint && !endpoint.enabled) {
+      // Nothing would ever send it: a disabled endpoint's deliveries are not claimed.
+      throw new ApiError(
+        'conflict',
+        'The webhook endpoint is disabled; enable it (PATCH `enabled: true`) first.',
+        {
+          details: { webhook_endpoint_id: endpoint.id },
+        },
+      );
+    }
     const delivery = await retryWebhookDelivery(services.db, { environmentId, id, now: services.now() });
     if (!delivery) throw new ApiError('not_found', `No webhook delivery ${id} in this environment.`);
     return c.json({ result: toWebhookDeliveryResource(delivery, []) }, 202);
