@@ -3,7 +3,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
-import type { AppDeps, AppEnv } from './context';
+import type { AppDeps, AppEnv, Services } from './context';
 import { isDatabaseUnavailable } from './db/client';
 import { ApiError, errorBody } from './errors';
 import { apiKeyAuth } from './middleware/api-key-auth';
@@ -38,8 +38,9 @@ export const OPENAPI_DOCUMENT_CONFIG = {
 } as const;
 
 /** The whole HTTP app. Runtime-neutral: Web APIs only, every dependency passed in. */
-export async function createApp(deps: AppDeps) {
-  const services = await createServices(deps);
+export async function createApp(deps: AppDeps, prepared?: Services) {
+  // The Node entry passes the services it also gives the job engine, so the process has one set.
+  const services = prepared ?? (await createServices(deps));
 
   const app = new OpenAPIHono<AppEnv>();
   app.use('*', requestContext(services));

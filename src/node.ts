@@ -36,8 +36,8 @@ async function main() {
   const runtime = await createNodeRuntime(config, { logger });
   const jobs = nodeJobs(config, logger, 'gateway');
   runtime.deps.jobs = jobs.factory;
-  const app = await createApp(runtime.deps);
   const services = await createServices(runtime.deps);
+  const app = await createApp(runtime.deps, services);
   const seed =
     config.embedded && config.sandbox.enabled ? await ensureSandboxSeed(services, config.dataDir) : undefined;
   if (seed && config.sync.runJobs) await firstSandboxPass(services, seed);
