@@ -145,17 +145,7 @@ export async function createSyncPass(
   },
 ): Promise<SyncPass> {
   return db.transaction(async (tx) => {
-    const [completed] = await tx
-      .select({ id: syncPasses.id })
-      .from(syncPasses)
-      .where(
-        and(
-          eq(syncPasses.environmentId, input.environmentId),
-          eq(syncPasses.linkedAccountId, input.linkedAccountId),
-          eq(syncPasses.status, 'completed'),
-        ),
-      )
-      .limit(1);
+    const completed = await lastCompletedPass(tx as unknown as Database, input);
     const [pass] = await tx
       .insert(syncPasses)
       .values({
