@@ -24,6 +24,9 @@ import { webhookDeliveriesRouter } from './routes/webhook-deliveries';
 import { webhookEndpointsRouter } from './routes/webhook-endpoints';
 import { createServices } from './services';
 
+/** The `swagger-ui-dist` version pinned in package.json, for runtimes that load it from the CDN. */
+const SWAGGER_UI_VERSION = '5.35.0';
+
 export const OPENAPI_DOCUMENT_CONFIG = {
   openapi: '3.1.0',
   info: {
@@ -52,8 +55,32 @@ export async function createApp(deps: AppDeps, prepared?: Services) {
   });
 
   app.route('/', healthRouter());
-  app.doc31('/openapi.json', OPENAPI_DOCUMENT_CONFIG);
-  app.get('/docs', swaggerUI({ url: '/openapi.json', title: 'Roster API' }));
+  // Built once, on the first request for it: the routes do not change while the app runs.
+  let openApiDocument: string | undefined;
+  app.get('/openapi.json', (c) => {
+    openApiDocument ??= JSON.stringify(app.getOpenAPI31Document(OPENAPI_DOCUMENT_CONFIG));
+    c.header('content-type', 'application/json; charset=utf-8');
+    return c.body(openApiDocument);
+  });
+  const docsAssets = deps.docsAssets;
+  app.get(
+    '/docs',
+    swaggerUI({
+      url: '/openapi.json',
+      title: 'Roster API',
+      // Served by this app where the runtime can read the npm package (Node); otherwise jsDelivr, pinned.
+      ...(docsAssets ? { baseUrl: '/docs/assets' } : { version: SWAGGER_UI_VERSION }),
+    }),
+  );
+  if (docsAssets) {
+    app.get('/docs/assets/swagger-ui-dist/:file', async (c) => {
+      const asset = await docsAssets(c.req.param('file'));
+      if (!asset) throw new ApiError('not_found', 'No such file of the API reference.');
+      c.header('content-type', asset.contentType);
+      c.header('cache-control', 'public, max-age=86400');
+      return c.body(asset.body as Uint8Array<ArrayBuffer>);
+    });
+  }
 
   // JSON bodies of the API are small; the proxy streams its own, the link page limits its forms.
   for (const path of [

@@ -16,6 +16,9 @@ import type { RequestLookups } from './services/lookups';
 import type { WebhookSender } from './webhooks/sender';
 
 /** What the runtime entry (Node, Workers, a test) hands to `createApp`. */
+/** The static files of the interactive reference (`/docs`), by file name; undefined for an unknown name. */
+export type DocsAssets = (name: string) => Promise<{ body: Uint8Array; contentType: string } | undefined>;
+
 export interface AppDeps {
   config: Config;
   db: Database;
@@ -37,6 +40,8 @@ export interface AppDeps {
    * for the failed API key budget. `CLIENT_IP_HEADER`, when set, is read instead.
    */
   clientAddress?: (c: Context) => string | undefined;
+  /** Swagger UI's files for `/docs` (the Node entry serves them from the npm package); without, a CDN. */
+  docsAssets?: DocsAssets;
 }
 
 export interface Services {

@@ -5,6 +5,7 @@ import type { Services } from './context';
 import { getSyncState } from './db/queries/sync';
 import { createLogger } from './lib/logger';
 import { DataDirLockedError } from './runtime/data-dir-lock';
+import { nodeDocsAssets } from './runtime/docs-assets';
 import { nodeJobs } from './runtime/node-jobs';
 import { batchedLogWriter } from './runtime/node-log-writer';
 import { createNodeRuntime } from './runtime/node-runtime';
@@ -36,6 +37,7 @@ async function main() {
   const runtime = await createNodeRuntime(config, { logger });
   const jobs = nodeJobs(config, logger, 'gateway');
   runtime.deps.jobs = jobs.factory;
+  runtime.deps.docsAssets = nodeDocsAssets();
   const services = await createServices(runtime.deps);
   const app = await createApp(runtime.deps, services);
   const seed =

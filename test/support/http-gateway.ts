@@ -16,7 +16,11 @@ export interface HttpGateway {
 }
 
 /** The gateway on a real loopback port (as a browser reaches it), talking to the simulator as Personio. */
-export async function serveGateway(storage: Storage, sandbox: PersonioSandbox): Promise<HttpGateway> {
+export async function serveGateway(
+  storage: Storage,
+  sandbox: PersonioSandbox,
+  extra: Partial<AppDeps> = {},
+): Promise<HttpGateway> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const config = parseConfig({
@@ -35,6 +39,7 @@ export async function serveGateway(storage: Storage, sandbox: PersonioSandbox): 
     cache: storage.newCache(),
     secretBox: await createSecretBox(ENCRYPTION_KEY),
     fetch: sandbox.fetch,
+    ...extra,
   };
   const app = await createApp(deps);
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
