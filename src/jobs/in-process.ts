@@ -16,7 +16,10 @@ const SCHEDULER_TICK_MS = 10_000;
 export class InProcessJobs implements JobQueue {
   readonly engine = 'in-process' as const;
   private readonly running = new Map<string, Promise<unknown>>();
+  /** Manual requests that came while a job of the same account ran here: one more job follows it. */
+  private readonly pending = new Map<string, SyncJobData>();
   private timer: ReturnType<typeof setInterval> | undefined;
+  private started = 0;
   private closed = false;
 
   /** `only`: the accounts this scheduler looks after (beside BullMQ: the built-in sandbox's). */
@@ -30,6 +33,11 @@ export class InProcessJobs implements JobQueue {
       { environmentId: linkedAccount.environmentId, linkedAccountId: linkedAccount.id, trigger: 'manual' },
       true,
     );
+  }
+
+  /** Jobs started by this process so far, and those running or waiting now (diagnostics and tests). */
+  get jobCounts(): { started: number; active: number } {
+    return { started: this.started, active: this.running.size };
   }
 
   async scheduleAccount(_linkedAccount: LinkedAccount): Promise<void> {
@@ -79,8 +87,14 @@ export class InProcessJobs implements JobQueue {
   private run(job: SyncJobData, evenIfRunning: boolean): void {
     if (this.closed) return;
     const key = job.linkedAccountId;
-    const previous = this.running.get(key);
-    if (previous && !evenIfRunning) return;
+    if (this.running.has(key)) {
+      // The job running here either holds the pass (and runs one more for the request already recorded) or
+      // waits on its holder; a second job would only poll beside it. One more job still follows it, for a
+      // request recorded just as the running job decided it was covered.
+      if (evenIfRunning) this.pending.set(key, job);
+      return;
+    }
+    this.started++;
     const task = (async () => {
       try {
         await runSyncJob(this.deps, job);
@@ -94,6 +108,11 @@ export class InProcessJobs implements JobQueue {
     this.running.set(key, task);
     void task.finally(() => {
       if (this.running.get(key) === task) this.running.delete(key);
+      const next = this.pending.get(key);
+      if (next) {
+        this.pending.delete(key);
+        this.run(next, true);
+      }
     });
   }
 

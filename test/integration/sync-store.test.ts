@@ -2,13 +2,14 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client';
 import { deleteEventsBefore, getEvent, insertEvents } from '../../src/db/queries/events';
-import { updateLinkedAccountSettings } from '../../src/db/queries/linked-accounts';
+import { getLinkedAccount, updateLinkedAccountSettings } from '../../src/db/queries/linked-accounts';
 import {
   acquireSyncLease,
   ensureSyncState,
   insertSyncedRecord,
   loadSyncedRecords,
   recentSyncPasses,
+  releaseSyncLease,
   renewSyncLease,
   replaceSyncedRecord,
 } from '../../src/db/queries/sync';
@@ -121,6 +122,34 @@ describe.each<Backend>(['pglite', 'postgres'])('synced copy store (%s)', (backen
     expect(
       await recentSyncPasses(db, { environmentId: off.environmentId, linkedAccountId: off.linkedAccountId }),
     ).toEqual([]);
+  });
+
+  it('manual requests while a pass is held elsewhere start one waiting job here, and one pass follows', async () => {
+    const services = await createServices(gateway.deps);
+    await ensureSyncState(db, ref());
+    const before = (await recentSyncPasses(db, ref(), 1))[0]?.id;
+    expect(await acquireSyncLease(db, { ...ref(), owner: 'elsewhere', ttlMs: 600_000 })).toBeDefined();
+    const jobs = new InProcessJobs(syncRunnerDeps(services));
+    try {
+      const account = await getLinkedAccount(db, {
+        environmentId: tenant.environmentId,
+        id: tenant.linkedAccountId,
+      });
+      for (let i = 0; i < 20; i++) await jobs.requestSync(account!);
+      // Twenty requests, one job polling for the lease (not twenty).
+      expect(jobs.jobCounts).toEqual({ started: 1, active: 1 });
+      await releaseSyncLease(db, { ...ref(), owner: 'elsewhere', force: true });
+      const deadline = Date.now() + 60_000;
+      while (jobs.jobCounts.active > 0 || (await recentSyncPasses(db, ref(), 1))[0]?.id === before) {
+        if (Date.now() > deadline) throw new Error('no pass after the lease was released');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect((await recentSyncPasses(db, ref(), 1))[0]!.status).toBe('completed');
+      // The job that waited, plus the one that follows it for a request it may have judged covered.
+      expect(jobs.jobCounts.started).toBe(2);
+    } finally {
+      await jobs.close();
+    }
   });
 
   it('a pass lease is held by one owner; a holder whose lease ran out cannot renew it', async () => {
