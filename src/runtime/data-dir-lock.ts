@@ -77,11 +77,50 @@ export async function lockDataDir(dataDir: string, role: LockRole): Promise<Data
       throw new DataDirLockedError(dataDir, current);
     }
     // The holder is gone without releasing it (killed, crashed): take it over.
-    await unlink(path).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error;
-    });
+    await removeStaleLock(path, current, holder);
   }
   throw new Error(`Could not take the lock ${path}; another process keeps changing it.`);
+}
+
+/**
+ * Removes a lock file whose holder is gone, if it is still that holder's. Two starters may both find the same
+ * stale lock: were each to unlink it, the later one could unlink the lock the earlier one has just created.
+ * So whoever removes the lock file first takes `<lock>.takeover` (created exclusively), reads the lock again
+ * under it and removes it only when it still names the dead holder. While the stale file stands nobody can
+ * create a new one, and nobody else can remove it, so the check and the removal cannot be split.
+ */
+async function removeStaleLock(path: string, stale: LockHolder | 'unreadable', self: LockHolder) {
+  const takeover = `${path}.takeover`;
+  let file: Awaited<ReturnType<typeof open>>;
+  try {
+    file = await open(takeover, 'wx', 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const other = await readHolder(takeover);
+    // A takeover is a few file operations long; one whose process is gone was cut off mid-way.
+    if (other !== 'unreadable' && other !== 'missing' && !isRunning(other)) {
+      await unlink(takeover).catch(() => {});
+    } else {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return;
+  }
+  try {
+    await file.writeFile(`${JSON.stringify(self)}\n`);
+    await file.close();
+    const now = await readHolder(path);
+    const same =
+      now === 'unreadable'
+        ? stale === 'unreadable'
+        : now !== 'missing' && stale !== 'unreadable' && now.token === stale.token;
+    if (same) {
+      await unlink(path).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+      });
+    }
+  } finally {
+    await unlink(takeover).catch(() => {});
+  }
 }
 
 function lockOf(path: string, token: string): DataDirLock {
