@@ -71,29 +71,3 @@ export const EmployeeSchema = z
   .openapi('Employee', { description: `An employee. Every field but \`id\` is ${unreadable}` });
 
 export type Employee = z.infer<typeof EmployeeSchema>;
-
-/** Unified fields and the Personio attributes that fill them; drives field coverage and null-vs-empty. */
-export const EMPLOYEE_FIELD_SOURCES: Record<string, string[]> = {
-  first_name: ['first_name'],
-  last_name: ['last_name'],
-  preferred_name: ['preferred_name'],
-  display_name: ['first_name', 'last_name', 'preferred_name'],
-  work_email: ['email'],
-  employment_status: ['status'],
-  employment_type: ['employment_type'],
-  job_title: ['position'],
-  department: ['department'],
-  team: ['team'],
-  work_location: ['office'],
-  legal_entity: ['subcompany'],
-  cost_centers: ['cost_centers'],
-  manager: ['supervisor'],
-  hire_date: ['hire_date'],
-  termination_date: ['termination_date'],
-  date_of_birth: ['date_of_birth'],
-  gender: ['gender'],
-  weekly_working_hours: ['weekly_working_hours'],
-  avatar_url: ['profile_picture'],
-  created_at: ['created_at'],
-  updated_at: ['last_modified_at'],
-};

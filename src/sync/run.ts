@@ -18,6 +18,7 @@ import type { Logger } from '../lib/logger';
 import type { HrisProvider } from '../providers/types';
 import { failPass, LeaseLostError, runPass } from './pass';
 import { syncSettings } from './settings';
+import { ProviderError } from '../providers/errors';
 
 export interface SyncJob {
   environmentId: string;
@@ -121,7 +122,7 @@ export async function runSyncJob(deps: SyncRunnerDeps, job: SyncJob): Promise<Sy
           error: error instanceof Error ? `${error.name}: ${error.message}` : 'non-Error thrown',
         });
         await failPass(deps.db, ref, pass, message);
-        if (error instanceof ApiError && error.code === 'provider_unauthorized') {
+        if (error instanceof ProviderError && (error.kind === 'credentials_rejected' || error.kind === 'unauthorized')) {
           await markNeedsReauth(deps, current);
         }
         await releaseSyncLease(deps.db, { ...lease, force: true });

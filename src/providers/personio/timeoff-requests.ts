@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ApiError } from '../../errors';
+import { ProviderError } from '../errors';
 import { outcomeUnknown } from '../../lib/idempotency';
 import type { TimeoffRequest } from '../../models/timeoff';
 import type { Page, TimeoffRequestListQuery, WriteOptions } from '../types';
@@ -222,7 +223,7 @@ function parsePosition(position: unknown): Position {
   if (position === undefined || position === null) return { collection: 'days', ...START_POSITION };
   const parsed = PositionSchema.safeParse(position);
   if (!parsed.success) {
-    throw new ApiError('invalid_request', 'The cursor is not valid for this list.', {
+    throw new ProviderError('invalid_input', 'The cursor is not valid for this list.', {
       details: [{ field: 'cursor', message: 'not a cursor of the time-off requests list' }],
     });
   }

@@ -4,7 +4,7 @@ import { saveLinkTokenSession } from '../../db/queries/link-tokens';
 import {
   type CredentialCheck,
   isRejectedCredential,
-  validatePersonioCredentials,
+  validateCredentials,
 } from '../../services/linking';
 import {
   coveragePage,
@@ -16,7 +16,7 @@ import {
 } from './flow';
 import { takeLinkAttempt } from './security';
 import { type LinkSession, newStepNonce, openSessionCredentials } from './session';
-import { coverageSession } from './submit';
+import { coverageSession, formValues } from './submit';
 
 /** `POST /link/{token}/recheck`: after the admin changed the whitelist in Personio, measures coverage again. */
 export function registerRecheckCoverage(app: Hono<AppEnv>) {
@@ -35,9 +35,9 @@ export function registerRecheckCoverage(app: Hono<AppEnv>) {
     );
     let check: CredentialCheck;
     try {
-      check = await validatePersonioCredentials(services, linkToken.integration, credentials);
+      check = await validateCredentials(services, linkToken.integration, credentials);
     } catch (error) {
-      const failure = describeValidationFailure(error);
+      const failure = describeValidationFailure(error, flow.provider.definition);
       if (!failure) throw error;
       if (!isRejectedCredential(error)) {
         return coveragePage(c, flow, session, { error: failure.message, status: failure.status });
@@ -52,7 +52,7 @@ export function registerRecheckCoverage(app: Hono<AppEnv>) {
       });
       if (!saved) return flowEnded(c, flow);
       return credentialsPage(c, flow, {
-        clientId: credentials.clientId,
+        values: formValues(flow.provider.definition, credentials),
         status: failure.status,
         session: restarted,
         error: { message: failure.message },
