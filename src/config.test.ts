@@ -27,7 +27,7 @@ describe('parseConfig', () => {
     });
   });
 
-  it('reads generic upstream settings as UPSTREAM_* and its providers\' own settings from their definitions', () => {
+  it("reads generic upstream settings as UPSTREAM_* and its providers' own settings from their definitions", () => {
     const config = parseConfig({
       UPSTREAM_RATE_LIMIT_PER_SECOND: '2',
       UPSTREAM_RATE_LIMIT_BURST: '4',

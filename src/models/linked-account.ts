@@ -74,7 +74,9 @@ export const LinkedAccountSchema = z
       .nullable()
       .openapi({ format: 'date-time', description: 'Last unified or proxy call (minute precision).' }),
   })
-  .openapi('LinkedAccount', { description: "A customer's linked HRIS account. Credentials are never returned." });
+  .openapi('LinkedAccount', {
+    description: "A customer's linked HRIS account. Credentials are never returned.",
+  });
 
 export type LinkedAccountResource = z.infer<typeof LinkedAccountSchema>;
 

@@ -155,7 +155,10 @@ export interface ProviderConnector {
    * Checks credentials live (nothing is stored). Throws `ProviderError` `credentials_rejected` when the
    * provider refuses them, `forbidden` when they may not read employees.
    */
-  validateCredentials(integration: ProviderIntegration, credentials: CredentialValues): Promise<CredentialCheck>;
+  validateCredentials(
+    integration: ProviderIntegration,
+    credentials: CredentialValues,
+  ): Promise<CredentialCheck>;
   hris(account: ProviderAccount, priority: Priority): Promise<HrisProvider>;
   proxy?(account: ProviderAccount): Promise<ProxyConnection>;
   /** Drops what is cached for these credentials (tokens): on delete, reconnect and rejection. */

@@ -15,10 +15,10 @@ import type { LinkedAccount } from '../db/schema';
 import { ApiError } from '../errors';
 import { withLinkedAccountEvent } from '../events/connection';
 import type { Logger } from '../lib/logger';
+import { ProviderError } from '../providers/errors';
 import type { HrisProvider } from '../providers/types';
 import { failPass, LeaseLostError, runPass } from './pass';
 import { syncSettings } from './settings';
-import { ProviderError } from '../providers/errors';
 
 export interface SyncJob {
   environmentId: string;
@@ -122,7 +122,10 @@ export async function runSyncJob(deps: SyncRunnerDeps, job: SyncJob): Promise<Sy
           error: error instanceof Error ? `${error.name}: ${error.message}` : 'non-Error thrown',
         });
         await failPass(deps.db, ref, pass, message);
-        if (error instanceof ProviderError && (error.kind === 'credentials_rejected' || error.kind === 'unauthorized')) {
+        if (
+          error instanceof ProviderError &&
+          (error.kind === 'credentials_rejected' || error.kind === 'unauthorized')
+        ) {
           await markNeedsReauth(deps, current);
         }
         await releaseSyncLease(deps.db, { ...lease, force: true });

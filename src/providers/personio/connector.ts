@@ -12,13 +12,13 @@ import { ProviderError } from '../errors';
 import { fetchTransport, type HttpTransport } from '../http';
 import { linkedAccountTokenKey } from '../token-key';
 import { PersonioClient, type PersonioCredentials } from './client';
+import { personioCompanyFingerprint } from './fingerprint';
 import { employeeFieldCoverage } from './mappers/coverage';
 import { attributeValue } from './mappers/values';
 import { createPersonioProvider } from './provider';
 import { type BudgetPriority, RateBudget, type RetryPolicy } from './resilience';
 import { AttributeListSchema, EmployeeListSchema } from './schemas';
 import type { PersonioSettings } from './settings';
-import { personioCompanyFingerprint } from './fingerprint';
 
 /**
  * Clients are kept per linked account and stored ciphertext, so a call does not decrypt and hash

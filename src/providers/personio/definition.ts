@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { ProviderDefinition } from '../definition';
 import { hiddenAbsenceDetailsError, reachesHiddenAbsenceDetails } from '../../routes/proxy/absence-policy';
+import type { ProviderDefinition } from '../definition';
 import { PersonioConnector } from './connector';
 import { PERSONIO_ATTRIBUTE_LABELS } from './labels';
 import { PERSONIO_FIELD_SOURCES } from './mappers/field-sources';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ProviderError } from '../errors';
 import type { Employee } from '../../models/employee';
+import { ProviderError } from '../errors';
 import type { EmployeeListQuery, Page } from '../types';
 import type { PersonioClient } from './client';
 import { mapEmployee, mapEmploymentStatus } from './mappers/employee';

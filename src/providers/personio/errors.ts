@@ -31,7 +31,6 @@ export function upstreamError(status: number, body: unknown, headers: Headers): 
   }
   if (status === 503)
     return new ProviderError('unavailable', 'Personio is temporarily unavailable.', { details });
-  if (status === 504)
-    return new ProviderError('timeout', 'Personio did not answer in time.', { details });
+  if (status === 504) return new ProviderError('timeout', 'Personio did not answer in time.', { details });
   return new ProviderError('bad_response', `Personio answered with HTTP ${status}.`, { details });
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ProviderError } from '../errors';
 import type { TimeoffBalance, TimeoffType } from '../../models/timeoff';
+import { ProviderError } from '../errors';
 import type { Page, TimeoffBalanceListQuery } from '../types';
 import type { PersonioClient } from './client';
 import { PERSONIO_EMPLOYEE_PAGE_SIZE } from './employees';

@@ -1,7 +1,7 @@
 import { ApiError } from '../../errors';
-import { ProviderError } from '../errors';
 import { outcomeUnknown } from '../../lib/idempotency';
 import type { TimeoffRequest, TimeoffType } from '../../models/timeoff';
+import { ProviderError } from '../errors';
 import type { NewTimeoffRequest, WriteOptions } from '../types';
 import type { PersonioClient } from './client';
 import { mapAbsencePeriod, mapTimeOffPeriod } from './mappers/timeoff';

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { ApiError } from '../../errors';
-import { ProviderError } from '../errors';
 import { outcomeUnknown } from '../../lib/idempotency';
 import type { TimeoffRequest } from '../../models/timeoff';
+import { ProviderError } from '../errors';
 import type { Page, TimeoffRequestListQuery, WriteOptions } from '../types';
 import type { PersonioClient } from './client';
 import { mapAbsencePeriod, mapTimeOffPeriod } from './mappers/timeoff';

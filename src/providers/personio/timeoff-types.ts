@@ -1,5 +1,5 @@
-import { ProviderError } from '../errors';
 import type { TimeoffType } from '../../models/timeoff';
+import { ProviderError } from '../errors';
 import type { PersonioClient } from './client';
 import { mapTimeoffType } from './mappers/timeoff';
 import { OffsetPager, START_POSITION, scan } from './offset-pager';

@@ -4,10 +4,10 @@ import { randomBase62 } from '../../crypto/random';
 import { getLinkedAccount } from '../../db/queries/linked-accounts';
 import type { Environment, LinkedAccount, LinkToken } from '../../db/schema';
 import { ApiError } from '../../errors';
-import { resolveLinkToken } from '../../services/link-tokens';
 import type { ProviderDefinition } from '../../providers/definition';
 import { isCredentialsRejected } from '../../providers/errors';
 import { findIntegration, type RegisteredIntegration } from '../../providers/registry';
+import { resolveLinkToken } from '../../services/link-tokens';
 import {
   csrfToken,
   isSameOriginPost,
@@ -58,8 +58,7 @@ const PROBLEMS = {
   used: {
     status: 410,
     heading: 'This link has already been used',
-    message:
-      'Each link works once. To connect again, start again from the application that sent you here.',
+    message: 'Each link works once. To connect again, start again from the application that sent you here.',
   },
   account_gone: {
     status: 410,
@@ -109,7 +108,12 @@ export function renderPage(
   return c.html(view(nonce), status as 200);
 }
 
-export function chrome(nonce: string, title: string, environment?: Environment, linkToken?: LinkToken): Chrome {
+export function chrome(
+  nonce: string,
+  title: string,
+  environment?: Environment,
+  linkToken?: LinkToken,
+): Chrome {
   return {
     nonce,
     title,

@@ -1,11 +1,7 @@
 import type { Hono } from 'hono';
 import type { AppEnv } from '../../context';
 import { saveLinkTokenSession } from '../../db/queries/link-tokens';
-import {
-  type CredentialCheck,
-  isRejectedCredential,
-  validateCredentials,
-} from '../../services/linking';
+import { type CredentialCheck, isRejectedCredential, validateCredentials } from '../../services/linking';
 import {
   coveragePage,
   credentialsPage,

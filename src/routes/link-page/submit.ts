@@ -22,7 +22,10 @@ export function credentialId(definition: ProviderDefinition, credentials: Creden
 }
 
 /** Non-secret values to render back into the form. */
-export function formValues(definition: ProviderDefinition, credentials: CredentialValues): Record<string, string> {
+export function formValues(
+  definition: ProviderDefinition,
+  credentials: CredentialValues,
+): Record<string, string> {
   const values: Record<string, string> = {};
   for (const field of definition.credentials.fields) {
     if (!field.secret) values[field.name] = (credentials[field.name] ?? '').slice(0, field.maxLength);
@@ -82,7 +85,8 @@ export function registerSubmitCredentials(app: Hono<AppEnv>) {
 
     const { definition } = flow.provider;
     const credentials: CredentialValues = {};
-    for (const field of definition.credentials.fields) credentials[field.name] = (form[field.name] ?? '').trim();
+    for (const field of definition.credentials.fields)
+      credentials[field.name] = (form[field.name] ?? '').trim();
     for (const field of definition.credentials.fields) {
       const value = credentials[field.name]!;
       if (!value || value.length > field.maxLength) {

@@ -1,8 +1,8 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../context';
 import { getLinkedAccount } from '../../db/queries/linked-accounts';
-import { findIntegration, integrationIds } from '../../providers/registry';
 import { ApiError, errorResponses } from '../../errors';
+import { findIntegration, integrationIds } from '../../providers/registry';
 import { issueLinkToken } from '../../services/link-tokens';
 import { SECURITY, singleEnvelope } from '../common';
 
@@ -54,12 +54,16 @@ const LinkTokenRequest = z
         email: z.email().max(320).optional().openapi({ example: 'hr-admin@acme.example' }),
       })
       .strict(),
-    integration: z.string().max(64).default('personio').openapi({
-      description:
-        'The provider integration (see the provider registry): `personio`, or `personio-sandbox` for the ' +
-        'built-in simulator where it is enabled.',
-      example: 'personio',
-    }),
+    integration: z
+      .string()
+      .max(64)
+      .default('personio')
+      .openapi({
+        description:
+          'The provider integration (see the provider registry): `personio`, or `personio-sandbox` for the ' +
+          'built-in simulator where it is enabled.',
+        example: 'personio',
+      }),
     redirect_uri: RedirectUri.optional(),
     allowed_origins: z
       .array(Origin)

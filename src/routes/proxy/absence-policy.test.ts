@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../errors';
+import { personioDefinition } from '../../providers/personio/definition';
 import { reachesHiddenAbsenceDetails } from './absence-policy';
 import { proxyTarget } from './target';
-import { personioDefinition } from '../../providers/personio/definition';
 
 const BASE = 'https://api.personio.de/v1';
 
@@ -46,7 +46,8 @@ const OPEN = [
   'v2/attendance-periods',
 ];
 
-const closed = (path: string, query = '') => reachesHiddenAbsenceDetails(proxyTarget(path, query, BASE, personioDefinition.proxy!));
+const closed = (path: string, query = '') =>
+  reachesHiddenAbsenceDetails(proxyTarget(path, query, BASE, personioDefinition.proxy!));
 
 describe('the proxy paths closed while absence details are hidden', () => {
   it.each(CLOSED)('closes %s', (path) => {

@@ -1,24 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../errors';
-import { proxyTarget } from './target';
 import { personioDefinition } from '../../providers/personio/definition';
+import { proxyTarget } from './target';
 
 const BASE = 'https://api.personio.de/v1';
 
 describe('proxyTarget', () => {
   it('maps paths onto the v1 base, and v1/ or v2/ onto that version', () => {
-    expect(proxyTarget('company/attendances', 'start_date=2026-01-01', BASE, personioDefinition.proxy!).href).toBe(
-      'https://api.personio.de/v1/company/attendances?start_date=2026-01-01',
-    );
+    expect(
+      proxyTarget('company/attendances', 'start_date=2026-01-01', BASE, personioDefinition.proxy!).href,
+    ).toBe('https://api.personio.de/v1/company/attendances?start_date=2026-01-01');
     expect(proxyTarget('v1/company/employees', '', BASE, personioDefinition.proxy!).href).toBe(
       'https://api.personio.de/v1/company/employees',
     );
     expect(proxyTarget('v2/persons', 'limit=5', BASE, personioDefinition.proxy!).href).toBe(
       'https://api.personio.de/v2/persons?limit=5',
     );
-    expect(proxyTarget('company/employees', '', 'http://127.0.0.1:9000/sim/v1', personioDefinition.proxy!).href).toBe(
-      'http://127.0.0.1:9000/sim/v1/company/employees',
-    );
+    expect(
+      proxyTarget('company/employees', '', 'http://127.0.0.1:9000/sim/v1', personioDefinition.proxy!).href,
+    ).toBe('http://127.0.0.1:9000/sim/v1/company/employees');
   });
 
   it('keeps the query exactly as sent, repeated keys included', () => {

@@ -37,12 +37,7 @@ function refuse(reason: string): ApiError {
  * that form and Personio receives exactly it, so no encoding can show one path to the gateway
  * and another to Personio (`time%2Doffs` is `time-offs` for both).
  */
-export function proxyTarget(
-  rawPath: string,
-  rawQuery: string,
-  baseUrl: string,
-  layout: ProxyLayout,
-): URL {
+export function proxyTarget(rawPath: string, rawQuery: string, baseUrl: string, layout: ProxyLayout): URL {
   if (rawPath === '') throw refuse('a provider path is required after /proxy/');
   let decoded = rawPath;
   for (let round = 0; ; round++) {
