@@ -16,6 +16,7 @@ import { ApiError } from '../errors';
 import { withLinkedAccountEvent } from '../events/connection';
 import type { Logger } from '../lib/logger';
 import { ProviderError } from '../providers/errors';
+import { findIntegration } from '../providers/registry';
 import type { HrisProvider } from '../providers/types';
 import { failPass, LeaseLostError, runPass } from './pass';
 import { syncSettings } from './settings';
@@ -79,7 +80,11 @@ export async function runSyncJob(deps: SyncRunnerDeps, job: SyncJob): Promise<Sy
         environmentId: ref.environmentId,
         id: ref.linkedAccountId,
       });
-      if (current?.status !== 'active') {
+      // Providers that do not sync (see their capabilities) have no passes.
+      if (
+        current?.status !== 'active' ||
+        findIntegration(current.integration)?.definition.capabilities.sync === false
+      ) {
         await releaseSyncLease(deps.db, { ...lease, force: true });
         return 'skipped';
       }
