@@ -65,7 +65,7 @@ describe.each<Backend>(['pglite', 'postgres'])('a second provider from the regis
     // A new end user each time: the same one on the same company would be asked to update or add.
     const { url } = await createLinkToken(gateway.app, apiKey, {
       end_user: { origin_id: `initech-${++linked}`, organization_name: 'Initech' },
-      redirect_uri: 'https://app.example.com/done',
+      allowed_origins: ['https://app.example.com'],
       integration: 'fake-hris',
     });
     const browser = new LinkPageClient(gateway.app);
@@ -94,8 +94,11 @@ describe.each<Backend>(['pglite', 'postgres'])('a second provider from the regis
     expect(text(review.html)).toContain('Scope in Fake HR');
     expect(review.html).not.toContain(company.apiToken);
 
-    await browser.submit('confirm');
-    const linkedAccountId = new URL(browser.redirectedTo!).searchParams.get('linked_account_id')!;
+    // The page that posts the id to the opener says which provider was connected.
+    const done = await browser.submit('confirm');
+    expect(done.status).toBe(200);
+    expect(text(done.html)).toContain('Fake HR is connected');
+    const linkedAccountId = /"linked_account_id":"(la_\w+)"/.exec(done.html)?.[1] ?? '';
     expect(linkedAccountId).toMatch(/^la_/);
     return linkedAccountId;
   }

@@ -181,7 +181,7 @@ function handBack(c: PageContext, flow: Flow, linkedAccount: LinkedAccount) {
   }
   return renderPage(c, 200, linkToken, (nonce) =>
     doneView({
-      chrome: chrome(nonce, 'Connected', flow.environment),
+      chrome: chrome(nonce, 'Connected', flow.environment, flow.linkToken),
       linkedAccountId: linkedAccount.id,
       message: { type: 'roster:linked', linked_account_id: linkedAccount.id, state: linkToken.state },
       allowedOrigins: linkToken.allowedOrigins,
