@@ -51,7 +51,7 @@ const config = parseConfig({
   ENCRYPTION_KEY: key,
   PERSONIO_BASE_URL: `${upstream.url}/v1`,
   SANDBOX: 'false',
-  ...(paced ? {} : { PERSONIO_RATE_LIMIT_PER_SECOND: '1000', PERSONIO_RATE_LIMIT_BURST: '1000' }),
+  ...(paced ? {} : { UPSTREAM_RATE_LIMIT_PER_SECOND: '1000', UPSTREAM_RATE_LIMIT_BURST: '1000' }),
   LOG_LEVEL: 'silent',
 });
 const services = await createServices({
@@ -85,7 +85,7 @@ const settledRss = () => {
 };
 const storage = postgresUrl ? 'PostgreSQL' : 'PGlite';
 const rate = paced
-  ? `paced at ${config.personio.rateLimit.perSecond}/s, bursts of ${config.personio.rateLimit.burst}`
+  ? `paced at ${config.upstream.rateLimit.perSecond}/s, bursts of ${config.upstream.rateLimit.burst}`
   : 'unpaced';
 console.log(`${employees} employees, ${storage}, upstream ${rate}`);
 

@@ -310,8 +310,8 @@ async function launchGateway(
     ENCRYPTION_KEY: run.encryptionKey,
     // The default pacing (5/s in bursts of 10, Personio's own limit) would measure Personio's budget,
     // not the gateway; the figures run at the highest setting.
-    PERSONIO_RATE_LIMIT_PER_SECOND: '1000',
-    PERSONIO_RATE_LIMIT_BURST: '1000',
+    UPSTREAM_RATE_LIMIT_PER_SECOND: '1000',
+    UPSTREAM_RATE_LIMIT_BURST: '1000',
     SANDBOX: 'false',
     LOG_LEVEL: 'info',
   };

@@ -22,8 +22,34 @@ describe('parseConfig', () => {
       publicUrl: 'http://127.0.0.1:8080',
       embedded: true,
       sandbox: { enabled: true },
-      personio: { baseUrl: 'https://api.personio.de/v1', appId: 'ROSTER' },
+      upstream: { timeoutMs: 15_000, maxAttempts: 6, rateLimit: { perSecond: 5, burst: 10 } },
+      providers: { personio: { baseUrl: 'https://api.personio.de/v1', appId: 'ROSTER' } },
     });
+  });
+
+  it("reads generic upstream settings as UPSTREAM_* and its providers' own settings from their definitions", () => {
+    const config = parseConfig({
+      UPSTREAM_RATE_LIMIT_PER_SECOND: '2',
+      UPSTREAM_RATE_LIMIT_BURST: '4',
+      UPSTREAM_TIMEOUT_MS: '500',
+      UPSTREAM_RETRY_BUDGET_MS: '1000',
+      UPSTREAM_MAX_ATTEMPTS: '2',
+      PERSONIO_BASE_URL: 'http://personio.test/v1/',
+    });
+    expect(config.upstream).toEqual({
+      timeoutMs: 500,
+      retryBudgetMs: 1000,
+      maxAttempts: 2,
+      rateLimit: { perSecond: 2, burst: 4 },
+    });
+    expect(config.providers.personio).toMatchObject({ baseUrl: 'http://personio.test/v1' });
+  });
+
+  it('refuses a renamed setting with its new name instead of ignoring it', () => {
+    expect(problems({ PERSONIO_RATE_LIMIT_BURST: '3', PERSONIO_TIMEOUT_MS: '100' })).toEqual([
+      'PERSONIO_TIMEOUT_MS: was renamed to UPSTREAM_TIMEOUT_MS',
+      'PERSONIO_RATE_LIMIT_BURST: was renamed to UPSTREAM_RATE_LIMIT_BURST',
+    ]);
   });
 
   it('requires ENCRYPTION_KEY with DATABASE_URL and turns the sandbox off there', () => {

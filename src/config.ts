@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { providerDefinitions } from './providers/registry';
 import { WEBHOOK_TARGET_POLICIES, type WebhookTargetPolicy } from './webhooks/egress';
 
 const booleanFlag = z
@@ -11,84 +12,92 @@ const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
  * Every setting of the gateway, for Node and Workers alike, parsed once from the environment.
  * Names are the environment variable names so an error can name the variable to fix.
  */
-const ConfigSchema = z
-  .object({
-    HOST: z.string().min(1).default('127.0.0.1'),
-    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-    PUBLIC_URL: httpUrl.optional(),
-    DATABASE_URL: z
-      .string()
-      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
-      .optional(),
-    REDIS_URL: z
-      .string()
-      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
-      .optional(),
-    DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
-    REDIS_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
-    REDIS_KEY_PREFIX: z
-      .string()
-      .regex(/^[\w:.-]{1,64}$/, 'must be 1–64 letters, digits, `_`, `-`, `.` or `:`')
-      .default('roster:'),
-    ENCRYPTION_KEY: z
-      .string()
-      .regex(/^[A-Za-z0-9_\-+/]{43}=?$/, 'must be 32 random bytes in base64url (43 characters)')
-      .optional(),
-    ENCRYPTION_KEYS_PREVIOUS: z
-      .string()
-      .optional()
-      .transform((value) =>
-        value
-          ? value
-              .split(',')
-              .map((key) => key.trim())
-              .filter(Boolean)
-          : [],
-      )
-      .pipe(z.array(z.string().regex(/^[A-Za-z0-9_\-+/]{43}=?$/, 'each key must be 32 bytes in base64url'))),
-    DATA_DIR: z.string().min(1).default('.data'),
-    PERSONIO_BASE_URL: httpUrl.default('https://api.personio.de/v1'),
-    PERSONIO_PARTNER_ID: z
-      .string()
-      .regex(/^[A-Z0-9_]+$/, 'must be UPPER_SNAKE_CASE as Personio asks')
-      .optional(),
-    PERSONIO_APP_ID: z
-      .string()
-      .regex(/^[A-Z0-9_]+$/, 'must be UPPER_SNAKE_CASE as Personio asks')
-      .default('ROSTER'),
-    PERSONIO_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
-    PERSONIO_RETRY_BUDGET_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
-    PERSONIO_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
-    PERSONIO_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().max(1000).default(5),
-    PERSONIO_RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(1000).default(10),
-    AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(5_000),
-    AUTH_FAILURE_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(20),
-    AUTH_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
-    CLIENT_IP_HEADER: z
-      .string()
-      .regex(/^[A-Za-z0-9-]{1,64}$/, 'must be a header name, e.g. X-Forwarded-For or CF-Connecting-IP')
-      .transform((name) => name.toLowerCase())
-      .optional(),
-    SANDBOX: booleanFlag.optional(),
-    SANDBOX_EMPLOYEES: z.coerce.number().int().min(10).max(100_000).default(250),
-    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
-    /** Default lifetime of a link token; `POST /link-tokens` may ask for another, up to 7 days. */
-    LINK_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(604_800).default(1800),
-    /** Change feed: days events are kept. */
-    // At least two days: webhook retries run for about 28 h, and an event's deliveries go with it.
-    EVENT_RETENTION_DAYS: z.coerce.number().int().min(2).max(3650).default(30),
-    /** How long a sync pass lease lasts unrenewed: a killed process's pass is taken over after this. */
-    SYNC_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
-    /** Does this gateway process also run background jobs? (`npm run worker` runs only jobs.) */
-    RUN_JOBS: booleanFlag.default(true),
-    /** Webhook targets: `public` (https, public addresses), `loopback` (also this machine), `private`. */
-    WEBHOOK_TARGETS: z.enum(WEBHOOK_TARGET_POLICIES).optional(),
-    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
-    /** Webhook attempts in flight per process, and per endpoint across all processes. */
-    WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
-    WEBHOOK_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
-  })
-  .superRefine((env, ctx) => {
+const GatewaySettings = z.object({
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  PUBLIC_URL: httpUrl.optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+  REDIS_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[\w:.-]{1,64}$/, 'must be 1–64 letters, digits, `_`, `-`, `.` or `:`')
+    .default('roster:'),
+  ENCRYPTION_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_\-+/]{43}=?$/, 'must be 32 random bytes in base64url (43 characters)')
+    .optional(),
+  ENCRYPTION_KEYS_PREVIOUS: z
+    .string()
+    .optional()
+    .transform((value) =>
+      value
+        ? value
+            .split(',')
+            .map((key) => key.trim())
+            .filter(Boolean)
+        : [],
+    )
+    .pipe(z.array(z.string().regex(/^[A-Za-z0-9_\-+/]{43}=?$/, 'each key must be 32 bytes in base64url'))),
+  DATA_DIR: z.string().min(1).default('.data'),
+  /** Every provider call: per attempt, per call (retries and waits included), attempts per call. */
+  UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
+  UPSTREAM_RETRY_BUDGET_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  UPSTREAM_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+  /** Pacing of provider calls per linked account, shared by all processes. */
+  UPSTREAM_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().max(1000).default(5),
+  UPSTREAM_RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(1000).default(10),
+  AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(5_000),
+  AUTH_FAILURE_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(20),
+  AUTH_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  CLIENT_IP_HEADER: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,64}$/, 'must be a header name, e.g. X-Forwarded-For or CF-Connecting-IP')
+    .transform((name) => name.toLowerCase())
+    .optional(),
+  SANDBOX: booleanFlag.optional(),
+  SANDBOX_EMPLOYEES: z.coerce.number().int().min(10).max(100_000).default(250),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** Default lifetime of a link token; `POST /link-tokens` may ask for another, up to 7 days. */
+  LINK_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(604_800).default(1800),
+  /** Change feed: days events are kept. */
+  // At least two days: webhook retries run for about 28 h, and an event's deliveries go with it.
+  EVENT_RETENTION_DAYS: z.coerce.number().int().min(2).max(3650).default(30),
+  /** How long a sync pass lease lasts unrenewed: a killed process's pass is taken over after this. */
+  SYNC_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  /** Does this gateway process also run background jobs? (`npm run worker` runs only jobs.) */
+  RUN_JOBS: booleanFlag.default(true),
+  /** Webhook targets: `public` (https, public addresses), `loopback` (also this machine), `private`. */
+  WEBHOOK_TARGETS: z.enum(WEBHOOK_TARGET_POLICIES).optional(),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** Webhook attempts in flight per process, and per endpoint across all processes. */
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
+  WEBHOOK_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
+});
+
+/** Settings renamed before 1.0: naming an old one stops start-up with its new name, instead of being ignored. */
+const RENAMED_SETTINGS: Record<string, string> = {
+  PERSONIO_TIMEOUT_MS: 'UPSTREAM_TIMEOUT_MS',
+  PERSONIO_RETRY_BUDGET_MS: 'UPSTREAM_RETRY_BUDGET_MS',
+  PERSONIO_MAX_ATTEMPTS: 'UPSTREAM_MAX_ATTEMPTS',
+  PERSONIO_RATE_LIMIT_PER_SECOND: 'UPSTREAM_RATE_LIMIT_PER_SECOND',
+  PERSONIO_RATE_LIMIT_BURST: 'UPSTREAM_RATE_LIMIT_BURST',
+};
+
+/** The gateway's settings plus each registered provider's own (`PERSONIO_BASE_URL`, …). */
+function configSchema() {
+  const providerShapes = Object.assign(
+    {},
+    ...providerDefinitions().map((definition) => definition.settings?.env ?? {}),
+  );
+  return GatewaySettings.extend(providerShapes as Record<string, never>).superRefine((env, ctx) => {
     if (env.DATABASE_URL && !env.ENCRYPTION_KEY) {
       ctx.addIssue({
         code: 'custom',
@@ -97,8 +106,9 @@ const ConfigSchema = z
       });
     }
   });
+}
 
-export type ConfigInput = z.input<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof GatewaySettings> & Record<string, string | undefined>;
 
 export interface Config {
   host: string;
@@ -121,10 +131,8 @@ export interface Config {
   encryptionKey: string | undefined;
   previousEncryptionKeys: string[];
   dataDir: string;
-  personio: {
-    baseUrl: string;
-    partnerId: string | undefined;
-    appId: string;
+  /** Every provider call, whichever provider (`UPSTREAM_*`). */
+  upstream: {
     /** Per attempt. */
     timeoutMs: number;
     /** Per call, retries and waits included. */
@@ -162,6 +170,8 @@ export interface Config {
     concurrency: number;
     endpointConcurrency: number;
   };
+  /** Each registered provider's own settings by provider id, as its definition reads them. */
+  providers: Record<string, unknown>;
   /** Embedded mode: no DATABASE_URL, so PGlite, in-memory cache and a generated key under DATA_DIR. */
   embedded: boolean;
 }
@@ -178,13 +188,19 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   const present = Object.fromEntries(
     Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
   );
-  const parsed = ConfigSchema.safeParse(present);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`),
-    );
+  const renamed = Object.entries(RENAMED_SETTINGS)
+    .filter(([old]) => present[old] !== undefined)
+    .map(([old, name]) => `${old}: was renamed to ${name}`);
+  const parsed = configSchema().safeParse(present);
+  if (!parsed.success || renamed.length > 0) {
+    throw new ConfigError([
+      ...renamed,
+      ...(parsed.error?.issues ?? []).map(
+        (issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`,
+      ),
+    ]);
   }
-  const values = parsed.data;
+  const values = parsed.data as unknown as z.output<typeof GatewaySettings> & Record<string, unknown>;
   const embedded = !values.DATABASE_URL;
   const host = values.HOST;
   return {
@@ -201,16 +217,13 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     encryptionKey: values.ENCRYPTION_KEY,
     previousEncryptionKeys: values.ENCRYPTION_KEYS_PREVIOUS,
     dataDir: values.DATA_DIR,
-    personio: {
-      baseUrl: values.PERSONIO_BASE_URL.replace(/\/$/, ''),
-      partnerId: values.PERSONIO_PARTNER_ID,
-      appId: values.PERSONIO_APP_ID,
-      timeoutMs: values.PERSONIO_TIMEOUT_MS,
-      retryBudgetMs: values.PERSONIO_RETRY_BUDGET_MS,
-      maxAttempts: values.PERSONIO_MAX_ATTEMPTS,
+    upstream: {
+      timeoutMs: values.UPSTREAM_TIMEOUT_MS,
+      retryBudgetMs: values.UPSTREAM_RETRY_BUDGET_MS,
+      maxAttempts: values.UPSTREAM_MAX_ATTEMPTS,
       rateLimit: {
-        perSecond: values.PERSONIO_RATE_LIMIT_PER_SECOND,
-        burst: values.PERSONIO_RATE_LIMIT_BURST,
+        perSecond: values.UPSTREAM_RATE_LIMIT_PER_SECOND,
+        burst: values.UPSTREAM_RATE_LIMIT_BURST,
       },
     },
     authCacheTtlMs: values.AUTH_CACHE_TTL_MS,
@@ -231,6 +244,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       concurrency: values.WEBHOOK_CONCURRENCY,
       endpointConcurrency: values.WEBHOOK_ENDPOINT_CONCURRENCY,
     },
+    providers: Object.fromEntries(
+      providerDefinitions().map((definition) => [
+        definition.id,
+        definition.settings ? definition.settings.read(values) : undefined,
+      ]),
+    ),
     embedded,
   };
 }

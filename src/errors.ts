@@ -19,19 +19,19 @@ export const ERROR_CODES = {
   provider_unauthorized: {
     status: 424,
     description:
-      'Personio rejected the linked account credentials; the account needs to be re-linked (status needs_reauth).',
+      'The provider rejected the linked account credentials; the account needs to be re-linked (status needs_reauth).',
   },
   provider_forbidden: {
     status: 424,
     description:
-      'The Personio credential lacks the access rights (scopes or whitelisted attributes) for this request.',
+      'The provider credential lacks the access rights (scopes or whitelisted attributes) for this request.',
   },
   rate_limited: { status: 429, description: 'Too many requests; retry after the `Retry-After` seconds.' },
   headers_too_large: { status: 431, description: 'The request headers are larger than the server accepts.' },
   internal: { status: 500, description: 'An unexpected error inside the gateway.' },
-  provider_error: { status: 502, description: 'Personio answered with an error or an unreadable body.' },
-  provider_unavailable: { status: 503, description: 'Personio is temporarily unavailable.' },
-  provider_timeout: { status: 504, description: 'Personio did not answer in time.' },
+  provider_error: { status: 502, description: 'The provider answered with an error or an unreadable body.' },
+  provider_unavailable: { status: 503, description: 'The provider is temporarily unavailable.' },
+  provider_timeout: { status: 504, description: 'The provider did not answer in time.' },
   service_unavailable: {
     status: 503,
     description:

@@ -29,6 +29,7 @@ export async function createServices(deps: AppDeps): Promise<Services> {
       tokens,
       transport: deps.transport ?? fetchTransport(deps.fetch ?? ((request) => fetch(request))),
       sandbox: deps.sandbox,
+      now,
     }),
     lookups: new RequestLookups(deps.db, { ttlMs: deps.config.authCacheTtlMs, now: () => now().getTime() }),
     authFailures: new AuthFailureBudget(deps.cache, {

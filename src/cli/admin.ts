@@ -173,7 +173,8 @@ async function main() {
         const environment = await getEnvironment(db, required('environment'));
         if (!environment) throw new UsageError(`no environment ${values.environment}`);
         const integration = (values.integration ?? 'personio') as Integration;
-        if (!INTEGRATIONS.includes(integration))
+        // The CLI links Personio credentials (client id and secret); other providers link through the link page.
+        if (!(INTEGRATIONS as readonly string[]).includes(integration))
           throw new UsageError(`--integration must be ${INTEGRATIONS.join(' or ')}`);
         const clientSecret = values['client-secret-stdin']
           ? readFileSync(0, 'utf8').trim()

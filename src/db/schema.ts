@@ -49,16 +49,18 @@ export const apiKeys = pgTable(
 export const LINKED_ACCOUNT_STATUSES = ['active', 'needs_reauth', 'disabled'] as const;
 export type LinkedAccountStatus = (typeof LINKED_ACCOUNT_STATUSES)[number];
 
+/** The integrations built in; the provider registry (`src/providers/registry.ts`) decides which are served. */
 export const INTEGRATIONS = ['personio', 'personio-sandbox'] as const;
-export type Integration = (typeof INTEGRATIONS)[number];
+/** A provider integration id (see the provider registry), e.g. `personio`. */
+export type Integration = string;
 
 export interface FieldCoverage {
-  /** When the coverage was measured against Personio's attributes endpoint. */
+  /** When the coverage was measured against the provider. */
   checked_at: string;
   /** Unified employee fields this credential can fill. */
   available: string[];
-  /** Unified fields it cannot, with the Personio attributes to whitelist for each. */
-  unavailable: { field: string; personio_attributes: string[] }[];
+  /** Unified fields it cannot, with the provider's fields to grant for each (any one fills it). */
+  unavailable: { field: string; remote_fields: string[] }[];
 }
 
 export interface LinkedAccountSettings {
@@ -81,7 +83,7 @@ export const linkedAccounts = pgTable(
     environmentId: text('environment_id')
       .notNull()
       .references(() => environments.id, { onDelete: 'cascade' }),
-    integration: text('integration', { enum: INTEGRATIONS }).notNull(),
+    integration: text('integration').$type<Integration>().notNull(),
     originId: text('origin_id').notNull(),
     organizationName: text('organization_name'),
     email: text('email'),
@@ -117,7 +119,7 @@ export const linkTokens = pgTable(
     environmentId: text('environment_id')
       .notNull()
       .references(() => environments.id, { onDelete: 'cascade' }),
-    integration: text('integration', { enum: INTEGRATIONS }).notNull().default('personio'),
+    integration: text('integration').$type<Integration>().notNull().default('personio'),
     /** Set when the token reconnects an existing linked account. */
     linkedAccountId: text('linked_account_id').references(() => linkedAccounts.id, { onDelete: 'cascade' }),
     originId: text('origin_id').notNull(),

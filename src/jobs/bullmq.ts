@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import type { Database } from '../db/client';
 import { listAccountsForScheduling } from '../db/queries/sync';
 import type { LinkedAccount } from '../db/schema';
+import { findIntegration } from '../providers/registry';
 import { runSyncJob, type SyncRunnerDeps } from '../sync/run';
 import { syncSettings } from '../sync/settings';
 import type { JobQueue, SyncJobData } from './types';
@@ -20,7 +21,7 @@ export interface BullmqOptions {
  * sandbox actions ran: in the gateway process, never on a shared queue.
  */
 export const isLocalOnly = (linkedAccount: Pick<LinkedAccount, 'integration'>) =>
-  linkedAccount.integration === 'personio-sandbox';
+  findIntegration(linkedAccount.integration)?.integration.sandbox === true;
 
 const schedulerId = (linkedAccountId: string) => `sync-${linkedAccountId}`;
 

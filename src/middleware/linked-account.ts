@@ -4,7 +4,7 @@ import { isDatabaseUnavailable } from '../db/client';
 import { setLinkedAccountStatus, touchLinkedAccount } from '../db/queries/linked-accounts';
 import { ApiError } from '../errors';
 import { withLinkedAccountEvent } from '../events/connection';
-import { isRejectedCredential } from '../services/linking';
+import { isCredentialsRejected } from '../providers/errors';
 import { TOUCH_GRANULARITY_MS } from '../services/lookups';
 
 const LINKED_ACCOUNT_ID = /^la_[0-9A-Za-z]{1,64}$/;
@@ -29,7 +29,7 @@ export const linkedAccountResolution = createMiddleware<AppEnv>(async (c, next) 
   if (linkedAccount.status === 'needs_reauth') {
     throw new ApiError(
       'provider_unauthorized',
-      'Personio rejected the credentials of this linked account; the customer needs to link it again.',
+      'The provider rejected the credentials of this linked account; the customer needs to link it again.',
       { details: { linked_account_status: 'needs_reauth' } },
     );
   }
@@ -42,7 +42,8 @@ export const linkedAccountResolution = createMiddleware<AppEnv>(async (c, next) 
   await next();
 
   const now = services.now();
-  if (isRejectedCredential(c.error)) {
+  // The provider's typed outcome, whatever provider: it refused the credentials themselves.
+  if (isCredentialsRejected(c.error)) {
     await withLinkedAccountEvent(services.db, 'linked_account.needs_reauth', (db) =>
       setLinkedAccountStatus(db, {
         environmentId: environment.id,

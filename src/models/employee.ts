@@ -21,7 +21,7 @@ const unreadable =
 
 export const EmployeeSchema = z
   .object({
-    id: z.string().openapi({ description: 'The Personio employee id, as a string.', example: '4711' }),
+    id: z.string().openapi({ description: "The provider's employee id, as a string.", example: '4711' }),
     first_name: z.string().nullable(),
     last_name: z.string().nullable(),
     preferred_name: z.string().nullable(),
@@ -32,23 +32,25 @@ export const EmployeeSchema = z
     work_email: z.string().nullable().openapi({ example: 'mara.kuhn@example.org' }),
     employment_status: z.enum(EMPLOYMENT_STATUSES).nullable().openapi({
       description:
-        "Personio's `onboarding` → `pending`, `active` → `active`, `inactive` → `inactive`, `leave` → `leave`.",
+        '`pending` (hired, not started yet), `active`, `inactive` (left), `leave` (on long-term leave).',
     }),
     employment_type: z.enum(['employee', 'contractor']).nullable().openapi({
-      description: "Personio's `internal` → `employee`, `external` → `contractor`.",
+      description: '`employee` (internal staff) or `contractor` (external).',
     }),
-    job_title: z.string().nullable().openapi({ description: "Personio's `position`." }),
+    job_title: z.string().nullable(),
     department: Reference.nullable(),
     team: Reference.nullable(),
-    work_location: Reference.nullable().openapi({ description: "Personio's `office`." }),
-    legal_entity: Reference.nullable().openapi({ description: "Personio's `subcompany`." }),
+    work_location: Reference.nullable().openapi({ description: 'The office the employee works at.' }),
+    legal_entity: Reference.nullable().openapi({
+      description: 'The company (subsidiary) that employs them.',
+    }),
     cost_centers: z
       .array(z.object({ id: z.string(), name: z.string().nullable(), percentage: z.number().nullable() }))
       .nullable(),
     manager: z
       .object({ id: z.string(), display_name: z.string().nullable() })
       .nullable()
-      .openapi({ description: "Personio's `supervisor`." }),
+      .openapi({ description: 'The direct supervisor.' }),
     hire_date: nullableDate,
     termination_date: nullableDate,
     date_of_birth: nullableDate.openapi({
@@ -57,43 +59,18 @@ export const EmployeeSchema = z
     gender: z.enum(['male', 'female', 'diverse']).nullable(),
     weekly_working_hours: z.number().nullable(),
     avatar_url: z.string().nullable().openapi({
-      description: "Personio's profile picture URL; fetching it needs the linked account's Personio token.",
+      description:
+        "The provider's profile picture URL; fetching it may need the linked account's provider credentials.",
     }),
     custom_fields: z
       .record(z.string(), z.unknown())
       .openapi({ description: 'Custom (`dynamic_*`) attributes by label; by key where two labels collide.' }),
     created_at: nullableDateTime,
-    updated_at: nullableDateTime.openapi({ description: "Personio's `last_modified_at`." }),
+    updated_at: nullableDateTime.openapi({ description: 'When the provider last changed the record.' }),
     remote_data: z.record(z.string(), z.unknown()).optional().openapi({
-      description: "Personio's employee object as received; only with `include_remote_data=true`.",
+      description: "The provider's employee object as received; only with `include_remote_data=true`.",
     }),
   })
   .openapi('Employee', { description: `An employee. Every field but \`id\` is ${unreadable}` });
 
 export type Employee = z.infer<typeof EmployeeSchema>;
-
-/** Unified fields and the Personio attributes that fill them; drives field coverage and null-vs-empty. */
-export const EMPLOYEE_FIELD_SOURCES: Record<string, string[]> = {
-  first_name: ['first_name'],
-  last_name: ['last_name'],
-  preferred_name: ['preferred_name'],
-  display_name: ['first_name', 'last_name', 'preferred_name'],
-  work_email: ['email'],
-  employment_status: ['status'],
-  employment_type: ['employment_type'],
-  job_title: ['position'],
-  department: ['department'],
-  team: ['team'],
-  work_location: ['office'],
-  legal_entity: ['subcompany'],
-  cost_centers: ['cost_centers'],
-  manager: ['supervisor'],
-  hire_date: ['hire_date'],
-  termination_date: ['termination_date'],
-  date_of_birth: ['date_of_birth'],
-  gender: ['gender'],
-  weekly_working_hours: ['weekly_working_hours'],
-  avatar_url: ['profile_picture'],
-  created_at: ['created_at'],
-  updated_at: ['last_modified_at'],
-};

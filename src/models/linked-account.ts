@@ -1,10 +1,10 @@
 import { z } from '@hono/zod-openapi';
-import { INTEGRATIONS, LINKED_ACCOUNT_STATUSES, type LinkedAccount } from '../db/schema';
+import { LINKED_ACCOUNT_STATUSES, type LinkedAccount } from '../db/schema';
 import { syncSettings } from '../sync/settings';
 
 export const FieldCoverageSchema = z
   .object({
-    checked_at: z.string().openapi({ format: 'date-time', description: 'When Personio was asked.' }),
+    checked_at: z.string().openapi({ format: 'date-time', description: 'When the provider was asked.' }),
     available: z
       .array(z.string())
       .openapi({ description: 'Unified Employee fields the credential can fill.', example: ['first_name'] }),
@@ -12,16 +12,16 @@ export const FieldCoverageSchema = z
       .array(
         z.object({
           field: z.string().openapi({ example: 'job_title' }),
-          personio_attributes: z.array(z.string()).openapi({
+          remote_fields: z.array(z.string()).openapi({
             description:
-              'Personio attributes to whitelist on the credential; any one of them fills the field.',
+              "The provider's fields to grant the credential (Personio: attributes to whitelist); any one fills the field.",
             example: ['position'],
           }),
         }),
       )
       .openapi({
         description:
-          'Fields that stay `null` because Personio leaves out attributes the credential does not whitelist.',
+          'Fields that stay `null` because the provider leaves out what the credential may not read.',
       }),
   })
   .openapi('FieldCoverage');
@@ -51,10 +51,13 @@ export const LinkedAccountSettingsSchema = z
 export const LinkedAccountSchema = z
   .object({
     id: z.string().openapi({ example: 'la_4kR9sTqW2mXb7YcN1pLdZe' }),
-    integration: z.enum(INTEGRATIONS),
+    integration: z.string().openapi({
+      description: 'The provider integration, e.g. `personio` or `personio-sandbox`.',
+      example: 'personio',
+    }),
     status: z.enum(LINKED_ACCOUNT_STATUSES).openapi({
       description:
-        '`needs_reauth`: Personio refused the stored credentials; unified and proxy calls answer ' +
+        '`needs_reauth`: the provider refused the stored credentials; unified and proxy calls answer ' +
         '`424 provider_unauthorized` until the customer links again (a link token with `linked_account_id`).',
     }),
     end_user: z.object({
@@ -71,7 +74,9 @@ export const LinkedAccountSchema = z
       .nullable()
       .openapi({ format: 'date-time', description: 'Last unified or proxy call (minute precision).' }),
   })
-  .openapi('LinkedAccount', { description: 'A linked Personio account. Credentials are never returned.' });
+  .openapi('LinkedAccount', {
+    description: "A customer's linked HRIS account. Credentials are never returned.",
+  });
 
 export type LinkedAccountResource = z.infer<typeof LinkedAccountSchema>;
 

@@ -8,9 +8,8 @@ export type TimeoffUnits = (typeof TIMEOFF_UNITS)[number];
 
 /** One description of the status mapping, used by the model and by every operation that filters on it. */
 export const TIMEOFF_STATUS_MAPPING =
-  "Personio's `pending` → `requested`, `approved` → `approved`, `rejected` → `declined`, `cancelled` (or " +
-  '`canceled`) → `cancelled`. A state Personio adds later and the gateway does not know yet is `null` ' +
-  "(Personio's value is in `remote_data.attributes.status`).";
+  '`requested` (awaiting approval), `approved`, `declined`, `cancelled`. A state the provider adds later and ' +
+  "the gateway does not know yet is `null` (the provider's value is in `remote_data`).";
 
 const date = z
   .string()
@@ -40,25 +39,21 @@ const remoteData = (what: string) =>
 
 export const TimeoffTypeSchema = z
   .object({
-    id: z.string().openapi({ description: 'The Personio time-off type id, as a string.', example: '301' }),
+    id: z.string().openapi({ description: "The provider's time-off type id, as a string.", example: '301' }),
     name: z.string().nullable().openapi({ example: 'Paid vacation' }),
     category: z.string().nullable().openapi({
-      description: "Personio's category, e.g. `paid_vacation`, `sick_leave`, `offsite_work`, `other`.",
+      description: "The provider's category, e.g. `paid_vacation`, `sick_leave`, `offsite_work`, `other`.",
       example: 'paid_vacation',
     }),
-    units: z
-      .enum(TIMEOFF_UNITS)
-      .nullable()
-      .openapi({
-        description:
-          "Personio's unit `day` → `days` (requests of this type are Personio time-offs) or `hour` → `hours` " +
-          '(Personio absence periods, with start and end times).',
-      }),
+    units: z.enum(TIMEOFF_UNITS).nullable().openapi({
+      description:
+        '`days` (requests of this type take whole or half days) or `hours` (they take start and end times).',
+    }),
     half_days_allowed: z.boolean().nullable().openapi({
-      description: "Personio's `half_day_requests_enabled`; `null` when Personio does not say.",
+      description: 'Whether requests may start or end on half a day; `null` when the provider does not say.',
     }),
     approval_required: z.boolean().nullable(),
-    remote_data: remoteData("Personio's time-off type"),
+    remote_data: remoteData("The provider's time-off type"),
   })
   .openapi('TimeoffType', { description: 'An absence type of the company.' });
 
@@ -68,8 +63,7 @@ export const TimeoffRequestSchema = z
   .object({
     id: z.string().openapi({
       description:
-        'The Personio id: an integer for a day-based absence (Personio time-off), a UUID for an hour-based one ' +
-        '(Personio absence period).',
+        "The provider's id (Personio: an integer for a day-based absence, a UUID for an hour-based one).",
       example: '90001',
     }),
     employee: z.object({ id: z.string().openapi({ example: '4711' }) }),
@@ -94,21 +88,22 @@ export const TimeoffRequestSchema = z
       example: 'Europe/Berlin',
     }),
     amount: z.number().nullable().openapi({
-      description: "Duration in `units`: Personio's `days_count`, or its effective duration in hours.",
+      description: 'Duration in `units`: days counted by the provider, or the effective duration in hours.',
       example: 4.5,
     }),
     units: z.enum(TIMEOFF_UNITS),
     employee_note: z.string().nullable().openapi({
-      description: "Personio's comment; `null` when empty or when the linked account hides absence details.",
+      description:
+        "The employee's comment; `null` when empty or when the linked account hides absence details.",
     }),
     created_at: dateTime,
     updated_at: dateTime,
     remote_data: remoteData(
-      "Personio's time-off or absence period; `null` when the linked account hides absence details",
+      "The provider's absence object; `null` when the linked account hides absence details",
     ),
   })
   .openapi('TimeoffRequest', {
-    description: "An absence: Personio's day-based time-offs and hour-based absence periods in one model.",
+    description: 'An absence, day-based or hour-based, in one model.',
   });
 
 export type TimeoffRequest = z.infer<typeof TimeoffRequestSchema>;
@@ -127,7 +122,7 @@ export const TimeoffBalanceSchema = z
       example: 8,
     }),
     used: z.number().nullable().openapi({
-      description: 'Taken so far; `null` because Personio v1 does not report it.',
+      description: 'Taken so far; `null` where the provider does not report it (Personio v1).',
     }),
     units: z.enum(TIMEOFF_UNITS).nullable().openapi({
       description: "The time-off type's unit; `null` when the type is not in the company's type list.",

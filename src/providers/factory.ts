@@ -1,29 +1,32 @@
-import { z } from 'zod';
 import type { Cache } from '../cache/types';
 import type { Config } from '../config';
-import { sha256Hex } from '../crypto/encoding';
 import type { SecretBox } from '../crypto/secret-box';
 import type { LinkedAccount } from '../db/schema';
 import { ApiError } from '../errors';
-import { TtlCache } from '../lib/ttl-cache';
-import { fetchTransport, type HttpTransport } from './http';
-import { PersonioClient, type PersonioCredentials } from './personio/client';
-import { createPersonioProvider } from './personio/provider';
-import { type BudgetPriority, RateBudget, type RetryPolicy } from './personio/resilience';
+import type {
+  CredentialCheck,
+  CredentialValues,
+  HrisOperation,
+  Priority,
+  ProviderAccount,
+  ProviderConnector,
+  ProviderDefinition,
+  ProxyConnection,
+  ProxyDefinition,
+} from './definition';
+import { ProviderError } from './errors';
+import type { HttpTransport } from './http';
+import type { PersonioClient, PersonioCredentials } from './personio/client';
+import type { PersonioConnector } from './personio/connector';
 import type { PersonioTokenManager } from './personio/token-manager';
+import { findIntegration, type RegisteredIntegration } from './registry';
+import { linkedAccountTokenKey } from './token-key';
 import type { FetchLike, HrisProvider } from './types';
 
+export { linkedAccountTokenKey } from './token-key';
+
+/** The encryption purpose of Personio's stored credentials (every provider's is `<id>-credentials`). */
 export const CREDENTIALS_PURPOSE = 'personio-credentials';
-
-const StoredCredentialsSchema = z.object({ client_id: z.string(), client_secret: z.string() });
-
-/**
- * Clients are kept per linked account and stored ciphertext, so a call does not decrypt and hash
- * the credentials again; linking again writes a new ciphertext (new IV), so it can never meet an old
- * client. The time limit only bounds how long decrypted credentials stay in memory unused.
- */
-const CLIENT_TTL_MS = 10 * 60_000;
-const MAX_CLIENTS = 10_000;
 
 export interface ProviderFactoryDeps {
   config: Config;
@@ -31,33 +34,53 @@ export interface ProviderFactoryDeps {
   secretBox: SecretBox;
   tokens: PersonioTokenManager;
   transport: HttpTransport;
-  /** The built-in simulator, when this deployment serves `personio-sandbox` accounts. */
+  /** The built-in simulator, when this deployment serves sandbox integrations. */
   sandbox?: { baseUrl: string; fetch: FetchLike } | undefined;
+  now?: () => Date;
 }
 
-export async function encryptCredentials(secretBox: SecretBox, credentials: PersonioCredentials) {
+function credentialsPurpose(definition: ProviderDefinition): string {
+  return `${definition.id}-credentials`;
+}
+
+/** Seals a provider's credential record for storage (a JWE bound to the provider). */
+export async function sealCredentials(
+  secretBox: SecretBox,
+  definition: ProviderDefinition,
+  credentials: CredentialValues,
+) {
   const sealed = await secretBox.encrypt(
-    JSON.stringify({ client_id: credentials.clientId, client_secret: credentials.clientSecret }),
-    CREDENTIALS_PURPOSE,
+    JSON.stringify(definition.credentials.schema.parse(credentials)),
+    credentialsPurpose(definition),
   );
   return { encryptedCredentials: sealed, credentialsKeyId: secretBox.currentKeyId };
 }
 
-export async function decryptCredentials(secretBox: SecretBox, sealed: string): Promise<PersonioCredentials> {
-  const stored = StoredCredentialsSchema.parse(
-    JSON.parse(await secretBox.decrypt(sealed, CREDENTIALS_PURPOSE)),
+export async function openCredentials(
+  secretBox: SecretBox,
+  definition: ProviderDefinition,
+  sealed: string,
+): Promise<CredentialValues> {
+  return definition.credentials.schema.parse(
+    JSON.parse(await secretBox.decrypt(sealed, credentialsPurpose(definition))),
   );
-  return { clientId: stored.client_id, clientSecret: stored.client_secret };
 }
 
-/**
- * The token-cache key of a linked account's current credentials. It names the credential version
- * too, so new credentials (a reconnect) never reuse the token of the old ones.
- */
-export async function linkedAccountTokenKey(
-  linkedAccount: Pick<LinkedAccount, 'id'> & { credentials: string },
-): Promise<string> {
-  return `${linkedAccount.id}:${(await sha256Hex(linkedAccount.credentials)).slice(0, 16)}`;
+/** Personio credentials sealed for storage (what tests and the admin CLI hand in). */
+export function encryptCredentials(secretBox: SecretBox, credentials: PersonioCredentials) {
+  return sealCredentials(secretBox, personio(), {
+    client_id: credentials.clientId,
+    client_secret: credentials.clientSecret,
+  });
+}
+
+export async function decryptCredentials(secretBox: SecretBox, sealed: string): Promise<PersonioCredentials> {
+  const values = await openCredentials(secretBox, personio(), sealed);
+  return { clientId: values.client_id ?? '', clientSecret: values.client_secret ?? '' };
+}
+
+function personio(): ProviderDefinition {
+  return findIntegration('personio')!.definition;
 }
 
 /** Drops the cached Personio token of a linked account's current credentials (delete, reconnect, rejection). */
@@ -71,104 +94,147 @@ export async function forgetLinkedAccountToken(
   );
 }
 
-/** Builds the Personio client for one linked account: decrypts its credentials and picks the upstream. */
+type AccountRow = Pick<LinkedAccount, 'id' | 'integration' | 'credentials'>;
+
+/**
+ * Generic access to providers: finds a linked account's provider in the registry, connects it once per
+ * process, and hands out its unified operations, proxy and credential checks.
+ */
 export class ProviderFactory {
-  private readonly retry: RetryPolicy;
-  private readonly rateBudget: RateBudget;
-  private readonly sandboxTransport: HttpTransport | undefined;
-  private readonly clients = new TtlCache<string, PersonioClient>({
-    ttlMs: CLIENT_TTL_MS,
-    maxEntries: MAX_CLIENTS,
-  });
+  private readonly connectors = new Map<string, ProviderConnector>();
 
-  constructor(private readonly deps: ProviderFactoryDeps) {
-    const { personio } = deps.config;
-    this.retry = {
-      attemptTimeoutMs: personio.timeoutMs,
-      budgetMs: personio.retryBudgetMs,
-      maxAttempts: personio.maxAttempts,
-      baseDelayMs: 200,
-      maxDelayMs: 5_000,
-    };
-    this.rateBudget = new RateBudget(deps.cache, personio.rateLimit.perSecond, personio.rateLimit.burst);
-    this.sandboxTransport = deps.sandbox ? fetchTransport(deps.sandbox.fetch) : undefined;
-  }
+  constructor(private readonly deps: ProviderFactoryDeps) {}
 
-  async personioClient(
-    linkedAccount: Pick<LinkedAccount, 'id' | 'integration' | 'credentials'>,
-    priority: BudgetPriority = 'live',
-  ): Promise<PersonioClient> {
-    const { credentials } = linkedAccount;
-    if (!credentials) {
-      throw new ApiError('provider_unauthorized', 'This linked account has no credentials; link it again.');
+  /** The provider of an integration id; an unknown one is a linked account this deployment cannot serve. */
+  resolve(integration: string): RegisteredIntegration {
+    const found = findIntegration(integration);
+    if (!found) {
+      throw new ProviderError('not_served', `This deployment does not serve the integration ${integration}.`);
     }
-    const key = `${priority} ${linkedAccount.id} ${linkedAccount.integration} ${credentials}`;
-    return (await this.clients.getOrLoad(key, () =>
-      this.newClient({ ...linkedAccount, credentials }, priority),
-    ))!;
+    return found;
   }
 
-  private async newClient(
-    linkedAccount: Pick<LinkedAccount, 'id' | 'integration'> & { credentials: string },
-    priority: BudgetPriority,
-  ): Promise<PersonioClient> {
-    const credentials = await decryptCredentials(this.deps.secretBox, linkedAccount.credentials);
-    const upstream = this.upstream(linkedAccount.integration);
-    return new PersonioClient({
-      baseUrl: upstream.baseUrl,
-      transport: upstream.transport,
-      credentials,
-      tokens: this.deps.tokens,
-      accountKey: await linkedAccountTokenKey({
-        id: linkedAccount.id,
-        credentials: linkedAccount.credentials,
-      }),
-      partnerId: this.deps.config.personio.partnerId,
-      appId: this.deps.config.personio.appId,
-      retry: this.retry,
-      rateBudget: this.rateBudget,
-      priority,
-    });
+  connector(definition: ProviderDefinition): ProviderConnector {
+    let connector = this.connectors.get(definition.id);
+    if (!connector) {
+      connector = definition.connect({
+        config: this.deps.config,
+        settings: this.deps.config.providers[definition.id] ?? definition.settings?.read({}),
+        cache: this.deps.cache,
+        secretBox: this.deps.secretBox,
+        tokens: this.deps.tokens,
+        transport: this.deps.transport,
+        sandbox: this.deps.sandbox,
+        now: this.deps.now ?? (() => new Date()),
+      });
+      this.connectors.set(definition.id, connector);
+    }
+    return connector;
   }
 
-  /** A client for credentials that are not stored yet (validating them while linking). */
-  clientForCredentials(
-    integration: LinkedAccount['integration'],
-    credentials: PersonioCredentials,
-    key: string,
-  ) {
-    const upstream = this.upstream(integration);
-    return new PersonioClient({
-      baseUrl: upstream.baseUrl,
-      transport: upstream.transport,
-      credentials,
-      tokens: this.deps.tokens,
-      accountKey: `unlinked:${key}`,
-      partnerId: this.deps.config.personio.partnerId,
-      appId: this.deps.config.personio.appId,
-      retry: this.retry,
-      rateBudget: this.rateBudget,
-    });
+  /** Live check of credentials that are not stored yet. */
+  validateCredentials(integration: string, credentials: CredentialValues): Promise<CredentialCheck> {
+    const found = this.resolve(integration);
+    return this.connector(found.definition).validateCredentials(found.integration, credentials);
+  }
+
+  sealCredentials(integration: string, credentials: CredentialValues) {
+    return sealCredentials(this.deps.secretBox, this.resolve(integration).definition, credentials);
+  }
+
+  openCredentials(linkedAccount: AccountRow): Promise<CredentialValues> {
+    const sealed = linkedAccount.credentials;
+    if (!sealed) return Promise.reject(noCredentials());
+    return openCredentials(this.deps.secretBox, this.resolve(linkedAccount.integration).definition, sealed);
   }
 
   /** The unified provider of a linked account; sync passes ask for `background` priority on the rate budget. */
-  async hris(
-    linkedAccount: Pick<LinkedAccount, 'id' | 'integration' | 'credentials'>,
-    options: { priority?: BudgetPriority } = {},
-  ): Promise<HrisProvider> {
-    return createPersonioProvider(await this.personioClient(linkedAccount, options.priority));
+  async hris(linkedAccount: AccountRow, options: { priority?: Priority } = {}): Promise<HrisProvider> {
+    const { definition, account } = this.account(linkedAccount);
+    const provider = await this.connector(definition).hris(account, options.priority ?? 'live');
+    return withCapabilities(definition, provider);
   }
 
-  private upstream(integration: LinkedAccount['integration']): { baseUrl: string; transport: HttpTransport } {
-    if (integration === 'personio-sandbox') {
-      if (!this.deps.sandbox || !this.sandboxTransport) {
-        throw new ApiError(
-          'unprocessable',
-          'This linked account uses the Personio sandbox, which this deployment does not serve.',
-        );
-      }
-      return { baseUrl: this.deps.sandbox.baseUrl, transport: this.sandboxTransport };
+  /** Where `/proxy/{path}` goes for this account, and what it may reach. */
+  async proxy(
+    linkedAccount: AccountRow,
+  ): Promise<{ connection: ProxyConnection; proxy: ProxyDefinition; displayName: string }> {
+    const { definition, account } = this.account(linkedAccount);
+    const connector = this.connector(definition);
+    if (!definition.proxy || !connector.proxy) {
+      throw new ApiError('unprocessable', `The proxy does not serve ${definition.displayName} accounts.`);
     }
-    return { baseUrl: this.deps.config.personio.baseUrl, transport: this.deps.transport };
+    return {
+      connection: await connector.proxy(account),
+      proxy: definition.proxy,
+      displayName: definition.displayName,
+    };
   }
+
+  /** Drops what the provider caches for the account's current credentials (tokens). */
+  async forget(linkedAccount: Pick<LinkedAccount, 'id' | 'integration' | 'credentials'>): Promise<void> {
+    if (!linkedAccount.credentials) return;
+    const found = findIntegration(linkedAccount.integration);
+    if (!found) return;
+    await this.connector(found.definition).forget({
+      id: linkedAccount.id,
+      sealedCredentials: linkedAccount.credentials,
+    });
+  }
+
+  /** The Personio client of a Personio account (sandbox actions write through it). */
+  personioClient(linkedAccount: AccountRow, priority: Priority = 'live'): Promise<PersonioClient> {
+    const { definition, account } = this.account(linkedAccount);
+    if (definition.id !== 'personio') {
+      throw new ApiError('unprocessable', 'This linked account is not a Personio account.');
+    }
+    return (this.connector(definition) as PersonioConnector).client(account, priority);
+  }
+
+  private account(linkedAccount: AccountRow): { definition: ProviderDefinition; account: ProviderAccount } {
+    const { credentials } = linkedAccount;
+    if (!credentials) throw noCredentials();
+    const { definition, integration } = this.resolve(linkedAccount.integration);
+    return {
+      definition,
+      account: {
+        id: linkedAccount.id,
+        integration,
+        sealedCredentials: credentials,
+        credentials: () => openCredentials(this.deps.secretBox, definition, credentials),
+      },
+    };
+  }
+}
+
+function noCredentials(): ProviderError {
+  return new ProviderError('unauthorized', 'This linked account has no credentials; link it again.');
+}
+
+const OPERATIONS: readonly HrisOperation[] = [
+  'listEmployees',
+  'getEmployee',
+  'listTimeoffTypes',
+  'listTimeoffRequests',
+  'getTimeoffRequest',
+  'createTimeoffRequest',
+  'deleteTimeoffRequest',
+  'listTimeoffBalances',
+];
+const WRITES: readonly HrisOperation[] = ['createTimeoffRequest', 'deleteTimeoffRequest'];
+
+/** Operations a provider does not declare answer `422` before reaching it. */
+function withCapabilities(definition: ProviderDefinition, provider: HrisProvider): HrisProvider {
+  const { operations, writes } = definition.capabilities;
+  const wrapped = { ...provider };
+  for (const name of OPERATIONS) {
+    if (provider[name] && operations.includes(name) && (writes || !WRITES.includes(name))) continue;
+    wrapped[name] = (() =>
+      Promise.reject(
+        new ProviderError('unsupported', `${definition.displayName} does not support this operation.`, {
+          details: { provider: definition.id, operation: name },
+        }),
+      )) as never;
+  }
+  return wrapped;
 }

@@ -1,94 +1,70 @@
 import type { Services } from '../context';
-import { sha256Hex } from '../crypto/encoding';
-import { randomBase62 } from '../crypto/random';
 import type { Database } from '../db/client';
 import {
   createLinkedAccount,
   recordLinkedAccountCheck,
   replaceLinkedAccountCredentials,
 } from '../db/queries/linked-accounts';
-import type { FieldCoverage, Integration, LinkedAccount } from '../db/schema';
+import type { Integration, LinkedAccount } from '../db/schema';
 import { ApiError } from '../errors';
 import { withLinkedAccountEvent } from '../events/connection';
-import { decryptCredentials, encryptCredentials, forgetLinkedAccountToken } from '../providers/factory';
+import type { CredentialCheck, CredentialValues } from '../providers/definition';
+import { isCredentialsRejected, type ProviderError } from '../providers/errors';
 import type { PersonioCredentials } from '../providers/personio/client';
-import { employeeFieldCoverage } from '../providers/personio/mappers/coverage';
-import { attributeValue } from '../providers/personio/mappers/values';
-import { AttributeListSchema, EmployeeListSchema } from '../providers/personio/schemas';
 
-/** What a live check of Personio credentials found out. */
-export interface CredentialCheck {
-  fieldCoverage: FieldCoverage;
-  /** Recognises the Personio company (see `personioCompanyFingerprint`); null when it has no employees. */
-  companyFingerprint: string | null;
-}
+export type { CredentialCheck } from '../providers/definition';
+export { personioCompanyFingerprint } from '../providers/personio/fingerprint';
 
 /**
- * Checks Personio credentials live: a token exchange, one employee, and the attribute list that
- * says what the credential may read. Throws `provider_unauthorized` (details.stage `token_exchange`)
- * when Personio refuses them, `provider_forbidden` when they may not read employees.
+ * Checks credentials live with the integration's provider (nothing is stored). Throws a `ProviderError`
+ * `credentials_rejected` when the provider refuses them, `forbidden` when they may not read employees.
  */
-export async function validatePersonioCredentials(
+export function validateCredentials(
+  services: Services,
+  integration: Integration,
+  credentials: CredentialValues,
+): Promise<CredentialCheck> {
+  return services.providers.validateCredentials(integration, credentials);
+}
+
+/** Personio's credentials as the record its definition stores. */
+function personioValues(credentials: PersonioCredentials): CredentialValues {
+  return { client_id: credentials.clientId, client_secret: credentials.clientSecret };
+}
+
+/** `validateCredentials` for Personio credentials. */
+export function validatePersonioCredentials(
   services: Services,
   integration: Integration,
   credentials: PersonioCredentials,
 ): Promise<CredentialCheck> {
-  const probeKey = randomBase62(16);
-  const client = services.providers.clientForCredentials(integration, credentials, probeKey);
-  try {
-    const employees = await client.get('/company/employees', [['limit', '1']], EmployeeListSchema);
-    const attributes = await client.get('/company/employees/attributes', [], AttributeListSchema);
-    const firstId = attributeValue(employees!.data[0]?.attributes ?? {}, 'id');
-    return {
-      fieldCoverage: employeeFieldCoverage(attributes!.data, services.now()),
-      companyFingerprint:
-        typeof firstId === 'number' || typeof firstId === 'string'
-          ? await personioCompanyFingerprint(integration, String(firstId))
-          : null,
-    };
-  } finally {
-    await services.tokens.forget(`unlinked:${probeKey}`);
-  }
+  return validateCredentials(services, integration, personioValues(credentials));
 }
 
-/**
- * Personio v1 exposes no company id. Employee ids are assigned by Personio across all companies and
- * `id` is readable by every credential whatever its whitelist, so the lowest employee id (the first
- * of the id-ordered list) names the company for any credential of it. It changes only if that very
- * employee record is deleted, in which case a re-link is simply not recognised as the same company.
- */
-export async function personioCompanyFingerprint(
-  integration: Integration,
-  lowestEmployeeId: string,
-): Promise<string> {
-  return `v1:${(await sha256Hex(`roster:personio-company:${integration}:${lowestEmployeeId}`)).slice(0, 32)}`;
+/** True when the provider refused the credentials themselves (not a transient failure or a missing right). */
+export function isRejectedCredential(error: unknown): error is ProviderError {
+  return isCredentialsRejected(error);
 }
 
-/** True when Personio refused the credentials themselves (not a transient failure or a missing right). */
-export function isRejectedCredential(error: unknown): error is ApiError {
-  return (
-    error instanceof ApiError &&
-    error.code === 'provider_unauthorized' &&
-    (error.details as { stage?: string } | undefined)?.stage === 'token_exchange'
-  );
-}
-
-export interface LinkPersonioInput {
+export interface LinkAccountInput {
   environmentId: string;
   integration: Integration;
-  credentials: PersonioCredentials;
+  /** The provider's credential record (field name → value). */
+  credentials: CredentialValues;
   originId: string;
   organizationName?: string | null;
   email?: string | null;
 }
 
+export type LinkPersonioInput = Omit<LinkAccountInput, 'credentials'> & { credentials: PersonioCredentials };
+
 /** Stores a linked account for credentials that were just validated, encrypting them first. */
 export async function storeLinkedAccount(
   services: Services,
-  input: LinkPersonioInput & { check: CredentialCheck },
+  input: LinkAccountInput & { check: CredentialCheck },
   db: Database = services.db,
 ): Promise<LinkedAccount> {
-  const sealed = await encryptCredentials(services.secretBox, input.credentials);
+  const sealed = await services.providers.sealCredentials(input.integration, input.credentials);
   // The account and its `linked_account.connected` event commit together; then its passes get scheduled.
   const linkedAccount = await withLinkedAccountEvent(db, 'linked_account.connected', (tx) =>
     createLinkedAccount(tx, {
@@ -107,32 +83,35 @@ export async function storeLinkedAccount(
 }
 
 /** Validates the credentials, then stores the linked account with them encrypted and its field coverage. */
-export async function linkPersonioAccount(
-  services: Services,
-  input: LinkPersonioInput,
-): Promise<LinkedAccount> {
-  const check = await validatePersonioCredentials(services, input.integration, input.credentials);
+export async function linkAccount(services: Services, input: LinkAccountInput): Promise<LinkedAccount> {
+  const check = await validateCredentials(services, input.integration, input.credentials);
   return storeLinkedAccount(services, { ...input, check });
+}
+
+/** `linkAccount` for Personio credentials. */
+export function linkPersonioAccount(services: Services, input: LinkPersonioInput): Promise<LinkedAccount> {
+  return linkAccount(services, { ...input, credentials: personioValues(input.credentials) });
 }
 
 /**
  * Reconnect in place: the account keeps its id, gets the new (validated) credentials, their coverage and
  * fingerprint, and is `active` again. The caller drops the old credentials' cached token once this is
- * committed (`forgetLinkedAccountToken` with the account as it was).
+ * committed (`services.providers.forget` with the account as it was).
  */
 export async function replaceCredentials(
   services: Services,
   input: {
     environmentId: string;
     linkedAccountId: string;
-    credentials: PersonioCredentials;
+    integration: Integration;
+    credentials: CredentialValues;
     check: CredentialCheck;
     organizationName?: string | null | undefined;
     email?: string | null | undefined;
   },
   db: Database = services.db,
 ): Promise<LinkedAccount | undefined> {
-  const sealed = await encryptCredentials(services.secretBox, input.credentials);
+  const sealed = await services.providers.sealCredentials(input.integration, input.credentials);
   // This process reads the account afresh on its next request (others within AUTH_CACHE_TTL_MS).
   services.lookups.forgetLinkedAccount(input.environmentId, input.linkedAccountId);
   const updated = await withLinkedAccountEvent(db, 'linked_account.connected', (tx) =>
@@ -152,7 +131,7 @@ export async function replaceCredentials(
 }
 
 /**
- * Re-validates a linked account's stored credentials live. Personio refusing them makes the account
+ * Re-validates a linked account's stored credentials live. The provider refusing them makes the account
  * `needs_reauth` (and drops its cached token); accepting them makes it `active` with fresh coverage.
  * A disabled account stays disabled. Transient upstream failures are thrown and change nothing.
  */
@@ -164,15 +143,15 @@ export async function checkLinkedAccount(
   if (!linkedAccount.credentials) {
     throw new ApiError('provider_unauthorized', 'This linked account has no credentials; link it again.');
   }
-  const credentials = await decryptCredentials(services.secretBox, linkedAccount.credentials);
+  const credentials = await services.providers.openCredentials(linkedAccount);
   const keepDisabled = (status: LinkedAccount['status']) =>
     linkedAccount.status === 'disabled' ? 'disabled' : status;
   let check: CredentialCheck;
   try {
-    check = await validatePersonioCredentials(services, linkedAccount.integration, credentials);
+    check = await validateCredentials(services, linkedAccount.integration, credentials);
   } catch (error) {
-    if (!isRejectedCredential(error)) throw error;
-    await forgetLinkedAccountToken(services.tokens, linkedAccount);
+    if (!isCredentialsRejected(error)) throw error;
+    await services.providers.forget(linkedAccount);
     let updated: LinkedAccount | undefined;
     await withLinkedAccountEvent(services.db, 'linked_account.needs_reauth', async (db) => {
       updated = await recordLinkedAccountCheck(db, {

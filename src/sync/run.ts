@@ -15,6 +15,8 @@ import type { LinkedAccount } from '../db/schema';
 import { ApiError } from '../errors';
 import { withLinkedAccountEvent } from '../events/connection';
 import type { Logger } from '../lib/logger';
+import { ProviderError } from '../providers/errors';
+import { findIntegration } from '../providers/registry';
 import type { HrisProvider } from '../providers/types';
 import { failPass, LeaseLostError, runPass } from './pass';
 import { syncSettings } from './settings';
@@ -78,7 +80,11 @@ export async function runSyncJob(deps: SyncRunnerDeps, job: SyncJob): Promise<Sy
         environmentId: ref.environmentId,
         id: ref.linkedAccountId,
       });
-      if (current?.status !== 'active') {
+      // Providers that do not sync (see their capabilities) have no passes.
+      if (
+        current?.status !== 'active' ||
+        findIntegration(current.integration)?.definition.capabilities.sync === false
+      ) {
         await releaseSyncLease(deps.db, { ...lease, force: true });
         return 'skipped';
       }
@@ -121,7 +127,10 @@ export async function runSyncJob(deps: SyncRunnerDeps, job: SyncJob): Promise<Sy
           error: error instanceof Error ? `${error.name}: ${error.message}` : 'non-Error thrown',
         });
         await failPass(deps.db, ref, pass, message);
-        if (error instanceof ApiError && error.code === 'provider_unauthorized') {
+        if (
+          error instanceof ProviderError &&
+          (error.kind === 'credentials_rejected' || error.kind === 'unauthorized')
+        ) {
           await markNeedsReauth(deps, current);
         }
         await releaseSyncLease(deps.db, { ...lease, force: true });

@@ -46,8 +46,8 @@ describe('change feed across processes (PostgreSQL + Redis + BullMQ)', { timeout
     personio = await serveFetch(sandbox.fetch);
     const env = {
       PERSONIO_BASE_URL: `${personio.url}/v1`,
-      PERSONIO_RATE_LIMIT_PER_SECOND: '1000',
-      PERSONIO_RATE_LIMIT_BURST: '1000',
+      UPSTREAM_RATE_LIMIT_PER_SECOND: '1000',
+      UPSTREAM_RATE_LIMIT_BURST: '1000',
     };
     const setup = await startGateway(storage, null, undefined, { env, fetch: (request) => fetch(request) });
     tenant = await createTenant(setup);

@@ -55,9 +55,9 @@ describe('a keyed write cut off by a killed gateway process', { timeout: 180_000
       ENCRYPTION_KEY,
       PERSONIO_BASE_URL: `${personio.url}/v1`,
       // The held answer must still be awaited when the process is killed.
-      PERSONIO_TIMEOUT_MS: '120000',
-      PERSONIO_RATE_LIMIT_PER_SECOND: '1000',
-      PERSONIO_RATE_LIMIT_BURST: '1000',
+      UPSTREAM_TIMEOUT_MS: '120000',
+      UPSTREAM_RATE_LIMIT_PER_SECOND: '1000',
+      UPSTREAM_RATE_LIMIT_BURST: '1000',
       LOG_LEVEL: 'warn',
     });
     gateways.push(child);

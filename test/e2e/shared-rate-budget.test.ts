@@ -52,8 +52,8 @@ describe.each(BUDGETS)(
           REDIS_KEY_PREFIX: prefix,
           ENCRYPTION_KEY,
           PERSONIO_BASE_URL: `${personio.url}/v1`,
-          PERSONIO_RATE_LIMIT_PER_SECOND: String(PER_SECOND),
-          PERSONIO_RATE_LIMIT_BURST: String(BURST),
+          UPSTREAM_RATE_LIMIT_PER_SECOND: String(PER_SECOND),
+          UPSTREAM_RATE_LIMIT_BURST: String(BURST),
           // Only the requests this test sends: no background sync passes of the account.
           RUN_JOBS: 'false',
           LOG_LEVEL: 'warn',

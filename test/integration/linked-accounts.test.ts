@@ -23,7 +23,7 @@ interface LinkedAccountBody {
   end_user: { origin_id: string; organization_name: string | null; email: string | null };
   field_coverage: {
     available: string[];
-    unavailable: { field: string; personio_attributes: string[] }[];
+    unavailable: { field: string; remote_fields: string[] }[];
   } | null;
   settings: { hide_absence_details: boolean };
   created_at: string;
@@ -141,11 +141,11 @@ describe.each<Backend>(['pglite', 'postgres'])('linked accounts management API (
     ]);
     expect(result.field_coverage?.unavailable).toContainEqual({
       field: 'job_title',
-      personio_attributes: ['position'],
+      remote_fields: ['position'],
     });
     expect(result.field_coverage?.unavailable).toContainEqual({
       field: 'date_of_birth',
-      personio_attributes: ['date_of_birth'],
+      remote_fields: ['date_of_birth'],
     });
   });
 

@@ -381,8 +381,8 @@ describe.each(TRANSPORTS)('proxy over %s: requests and responses arrive unchange
     const hurried = await startGateway(storage, null, gatewayTenant, {
       env: {
         PERSONIO_BASE_URL: `${echo.url}/v1`,
-        PERSONIO_TIMEOUT_MS: '200',
-        PERSONIO_RETRY_BUDGET_MS: '2000',
+        UPSTREAM_TIMEOUT_MS: '200',
+        UPSTREAM_RETRY_BUDGET_MS: '2000',
       },
       fetch: (request) => fetch(request),
     });

@@ -12,7 +12,7 @@ import {
   walk,
 } from '../support/gateway';
 
-const UNPACED = { PERSONIO_RATE_LIMIT_PER_SECOND: '1000', PERSONIO_RATE_LIMIT_BURST: '1000' };
+const UNPACED = { UPSTREAM_RATE_LIMIT_PER_SECOND: '1000', UPSTREAM_RATE_LIMIT_BURST: '1000' };
 
 describe('walks under upstream faults', () => {
   let storage: Storage;
@@ -96,7 +96,7 @@ describe('walks under upstream faults', () => {
 
   it('answers 429 rate_limited with Retry-After when Personio keeps refusing beyond the budget', async () => {
     const impatient = await startGateway(storage, sandbox, tenant, {
-      env: { ...UNPACED, PERSONIO_RETRY_BUDGET_MS: '300', PERSONIO_MAX_ATTEMPTS: '3' },
+      env: { ...UNPACED, UPSTREAM_RETRY_BUDGET_MS: '300', UPSTREAM_MAX_ATTEMPTS: '3' },
     });
     sandbox.setFaults({ rateLimitedRate: 1 });
     const response = await impatient.request('/unified/hris/employees?limit=5');
@@ -108,7 +108,7 @@ describe('walks under upstream faults', () => {
 
   it('answers 504 provider_timeout when Personio hangs', async () => {
     const hurried = await startGateway(storage, sandbox, tenant, {
-      env: { ...UNPACED, PERSONIO_TIMEOUT_MS: '100', PERSONIO_RETRY_BUDGET_MS: '400' },
+      env: { ...UNPACED, UPSTREAM_TIMEOUT_MS: '100', UPSTREAM_RETRY_BUDGET_MS: '400' },
     });
     sandbox.setFaults({ timeoutRate: 1, hangMs: 2_000 });
     const response = await hurried.request('/unified/hris/employees?limit=5');

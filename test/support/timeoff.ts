@@ -16,7 +16,7 @@ export interface JsonReply {
  * These suites test what comes back, not pacing (the resilience tests cover that): their gateways may call
  * the simulator as fast as it answers instead of at Personio's 5 requests a second.
  */
-export const UNPACED = { env: { PERSONIO_RATE_LIMIT_PER_SECOND: '1000', PERSONIO_RATE_LIMIT_BURST: '1000' } };
+export const UNPACED = { env: { UPSTREAM_RATE_LIMIT_PER_SECOND: '1000', UPSTREAM_RATE_LIMIT_BURST: '1000' } };
 
 /** Any method with a JSON body against the gateway, as the tenant. */
 export async function send(

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ApiError } from '../../errors';
+import { ProviderError } from '../errors';
 import { type HttpTransport, TransportError, type UpstreamResponse } from '../http';
 import { upstreamError, upstreamMessage } from './errors';
 import {
@@ -172,8 +172,8 @@ export class PersonioClient {
     );
     const body = await readJson(response);
     if (response.status === 400 || response.status === 401 || response.status === 403) {
-      throw new ApiError(
-        'provider_unauthorized',
+      throw new ProviderError(
+        'credentials_rejected',
         'Personio rejected the credentials of this linked account.',
         {
           details: {
@@ -243,13 +243,13 @@ export class PersonioClient {
   }
 
   /** A request that got no answer, as the caller's error. */
-  private transportFailure(error: unknown, attempts: number): ApiError {
+  private transportFailure(error: unknown, attempts: number): ProviderError {
     if (error instanceof TransportError && error.kind === 'timeout') {
-      return new ApiError('provider_timeout', 'Personio did not answer in time.', {
+      return new ProviderError('timeout', 'Personio did not answer in time.', {
         details: { attempts, attempt_timeout_ms: this.options.retry.attemptTimeoutMs },
       });
     }
-    return new ApiError('provider_unavailable', 'Personio could not be reached.', {
+    return new ProviderError('unavailable', 'Personio could not be reached.', {
       details: { attempts, reason: error instanceof Error ? error.message : String(error) },
     });
   }
@@ -262,7 +262,7 @@ export class PersonioClient {
       this.options.priority,
     );
     if (!slot.ok) {
-      throw new ApiError(
+      throw new ProviderError(
         'rate_limited',
         "This linked account's Personio rate budget is spent; retry later.",
         {
@@ -296,8 +296,8 @@ async function readJson(response: UpstreamResponse): Promise<unknown> {
     text = await response.text();
   } catch (error) {
     if (!(error instanceof TransportError)) throw error;
-    throw new ApiError(
-      error.kind === 'timeout' ? 'provider_timeout' : 'provider_unavailable',
+    throw new ProviderError(
+      error.kind === 'timeout' ? 'timeout' : 'unavailable',
       error.kind === 'timeout'
         ? 'Personio stopped sending its answer.'
         : 'Personio’s answer could not be read.',
@@ -309,20 +309,20 @@ async function readJson(response: UpstreamResponse): Promise<unknown> {
     return JSON.parse(text);
   } catch {
     if (!isOk(response)) return null;
-    throw new ApiError('provider_error', 'Personio sent a body that is not JSON.', {
+    throw new ProviderError('bad_response', 'Personio sent a body that is not JSON.', {
       details: { upstream_status: response.status },
     });
   }
 }
 
 /** A field the gateway reads came in a shape it cannot use: `provider_error` naming the field (never its value). */
-function unreadableAnswer(status: number, error: z.ZodError, what: string): ApiError {
+function unreadableAnswer(status: number, error: z.ZodError, what: string): ProviderError {
   const issues = error.issues
     .slice(0, 5)
     .map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
   const first = issues[0]?.path;
-  return new ApiError(
-    'provider_error',
+  return new ProviderError(
+    'bad_response',
     `Personio sent ${what} the gateway does not understand${first ? ` (field \`${first}\`)` : ''}.`,
     { details: { upstream_status: status, issues } },
   );

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ApiError } from '../../errors';
 import type { Employee } from '../../models/employee';
+import { ProviderError } from '../errors';
 import type { EmployeeListQuery, Page } from '../types';
 import type { PersonioClient } from './client';
 import { mapEmployee, mapEmploymentStatus } from './mappers/employee';
@@ -142,8 +142,8 @@ function matches(
 ): boolean {
   if (statuses) {
     if (record.attributes.status === undefined || record.attributes.status === null) {
-      throw new ApiError(
-        'provider_forbidden',
+      throw new ProviderError(
+        'forbidden',
         'The employment_status filter needs the Personio attribute `status`, which this credential cannot read.',
         { details: { personio_attribute: 'status' } },
       );
@@ -163,7 +163,7 @@ function parsePosition(position: unknown): number {
   if (position === undefined || position === null) return 0;
   const parsed = PositionSchema.safeParse(position);
   if (!parsed.success) {
-    throw new ApiError('invalid_request', 'The cursor is not valid for this list.', {
+    throw new ProviderError('invalid_input', 'The cursor is not valid for this list.', {
       details: [{ field: 'cursor', message: 'not a cursor of the employees list' }],
     });
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ApiError } from '../../errors';
+import { ProviderError } from '../errors';
 
 /**
  * Walks a Personio v1 list whose `offset` parameter is ambiguous. The spec calls it a page number for
@@ -86,7 +86,7 @@ export class OffsetPager<Record> {
     if (short && result.total !== null && seen < result.total) {
       // A short page before the end means Personio used another page size than asked; continuing
       // would skip records, so fail loudly instead.
-      throw new ApiError('provider_error', 'Personio returned a short page in the middle of a list.', {
+      throw new ProviderError('bad_response', 'Personio returned a short page in the middle of a list.', {
         details: { page_size: size, returned: result.records.length, total_elements: result.total },
       });
     }

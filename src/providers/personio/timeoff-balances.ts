@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ApiError } from '../../errors';
 import type { TimeoffBalance, TimeoffType } from '../../models/timeoff';
+import { ProviderError } from '../errors';
 import type { Page, TimeoffBalanceListQuery } from '../types';
 import type { PersonioClient } from './client';
 import { PERSONIO_EMPLOYEE_PAGE_SIZE } from './employees';
@@ -99,7 +99,7 @@ async function fetchEmployeeIds(client: PersonioClient, offset: number) {
   );
   const ids = page!.data.map((employee) => id(attributeValue(employee.attributes, 'id')));
   if (ids.some((employeeId) => employeeId === null)) {
-    throw new ApiError('provider_error', 'Personio listed an employee without an id.');
+    throw new ProviderError('bad_response', 'Personio listed an employee without an id.');
   }
   const total = page!.metadata?.total_elements ?? null;
   const last = ids.length < PERSONIO_EMPLOYEE_PAGE_SIZE || (total !== null && offset + ids.length >= total);
@@ -123,7 +123,7 @@ function parsePosition(position: unknown): Position {
   if (position === undefined || position === null) return { offset: 0, skip: 0 };
   const parsed = PositionSchema.safeParse(position);
   if (!parsed.success) {
-    throw new ApiError('invalid_request', 'The cursor is not valid for this list.', {
+    throw new ProviderError('invalid_input', 'The cursor is not valid for this list.', {
       details: [{ field: 'cursor', message: 'not a cursor of the time-off balances list' }],
     });
   }

@@ -1,6 +1,7 @@
 import { ApiError } from '../../errors';
 import { outcomeUnknown } from '../../lib/idempotency';
 import type { TimeoffRequest, TimeoffType } from '../../models/timeoff';
+import { ProviderError } from '../errors';
 import type { NewTimeoffRequest, WriteOptions } from '../types';
 import type { PersonioClient } from './client';
 import { mapAbsencePeriod, mapTimeOffPeriod } from './mappers/timeoff';
@@ -86,8 +87,8 @@ export async function createTimeoffRequest(
     ]);
   }
   if (type.units === null) {
-    throw new ApiError(
-      'unprocessable',
+    throw new ProviderError(
+      'refused',
       `Personio does not say whether time-off type ${type.id} is counted in days or hours.`,
     );
   }
@@ -182,7 +183,7 @@ function sameTime(actual: string | null, expected: string | null): boolean {
 /** Personio refusing the absence itself (unknown employee, overlap, its own validation) is not a 502. */
 function refusedWrite(error: unknown): unknown {
   const status = upstreamStatus(error);
-  if (status === null || !(error instanceof ApiError) || error.code !== 'provider_error') return error;
+  if (status === null || !(error instanceof ProviderError) || error.kind !== 'bad_response') return error;
   const upstream = error.details as { upstream_message?: string | null };
   if (status === 404) {
     return invalid([
@@ -193,8 +194,8 @@ function refusedWrite(error: unknown): unknown {
     ]);
   }
   if (status === 400 || status === 422) {
-    return new ApiError(
-      'unprocessable',
+    return new ProviderError(
+      'refused',
       `Personio refused the absence: ${upstream.upstream_message ?? `HTTP ${status}`}. It may overlap an existing one.`,
       { details: error.details },
     );
@@ -202,9 +203,9 @@ function refusedWrite(error: unknown): unknown {
   return error;
 }
 
-function invalid(issues: FieldIssue[]): ApiError {
+function invalid(issues: FieldIssue[]): ProviderError {
   const [first] = issues;
-  return new ApiError('invalid_request', `Invalid body parameter \`${first!.field}\`: ${first!.message}`, {
+  return new ProviderError('invalid_input', `Invalid body parameter \`${first!.field}\`: ${first!.message}`, {
     details: issues,
   });
 }

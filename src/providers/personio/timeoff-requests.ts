@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ApiError } from '../../errors';
 import { outcomeUnknown } from '../../lib/idempotency';
 import type { TimeoffRequest } from '../../models/timeoff';
+import { ProviderError } from '../errors';
 import type { Page, TimeoffRequestListQuery, WriteOptions } from '../types';
 import type { PersonioClient } from './client';
 import { mapAbsencePeriod, mapTimeOffPeriod } from './mappers/timeoff';
@@ -222,7 +223,7 @@ function parsePosition(position: unknown): Position {
   if (position === undefined || position === null) return { collection: 'days', ...START_POSITION };
   const parsed = PositionSchema.safeParse(position);
   if (!parsed.success) {
-    throw new ApiError('invalid_request', 'The cursor is not valid for this list.', {
+    throw new ProviderError('invalid_input', 'The cursor is not valid for this list.', {
       details: [{ field: 'cursor', message: 'not a cursor of the time-off requests list' }],
     });
   }

@@ -1,5 +1,5 @@
-import { ApiError } from '../../errors';
 import type { TimeoffType } from '../../models/timeoff';
+import { ProviderError } from '../errors';
 import type { PersonioClient } from './client';
 import { mapTimeoffType } from './mappers/timeoff';
 import { OffsetPager, START_POSITION, scan } from './offset-pager';
@@ -35,7 +35,7 @@ export async function listTimeoffTypes(
     pages: MAX_TYPE_PAGES,
   });
   if (result.next) {
-    throw new ApiError('provider_error', 'Personio listed more time-off types than the gateway reads.', {
+    throw new ProviderError('bad_response', 'Personio listed more time-off types than the gateway reads.', {
       details: { pages_read: MAX_TYPE_PAGES },
     });
   }

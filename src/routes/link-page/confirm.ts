@@ -3,7 +3,6 @@ import type { AppEnv } from '../../context';
 import { consumeLinkToken, saveLinkTokenSession } from '../../db/queries/link-tokens';
 import { findLinkedAccountsByCompany } from '../../db/queries/linked-accounts';
 import type { LinkedAccount } from '../../db/schema';
-import { forgetLinkedAccountToken } from '../../providers/factory';
 import { replaceCredentials, storeLinkedAccount } from '../../services/linking';
 import {
   chrome,
@@ -114,6 +113,7 @@ export function registerConfirmLink(app: Hono<AppEnv>) {
           {
             environmentId: linkToken.environmentId,
             linkedAccountId: decision.target.id,
+            integration: linkToken.integration,
             credentials,
             check,
             organizationName: linkToken.organizationName,
@@ -130,7 +130,7 @@ export function registerConfirmLink(app: Hono<AppEnv>) {
       throw error;
     }
     // The old credentials' token must not outlive them.
-    if (decision.kind === 'reconnect') await forgetLinkedAccountToken(services.tokens, decision.target);
+    if (decision.kind === 'reconnect') await services.providers.forget(decision.target);
     services.logger.info('link flow: account linked', {
       link_token_id: linkToken.id,
       linked_account_id: linkedAccount.id,
@@ -181,7 +181,7 @@ function handBack(c: PageContext, flow: Flow, linkedAccount: LinkedAccount) {
   }
   return renderPage(c, 200, linkToken, (nonce) =>
     doneView({
-      chrome: chrome(nonce, 'Connected', flow.environment),
+      chrome: chrome(nonce, 'Connected', flow.environment, flow.linkToken),
       linkedAccountId: linkedAccount.id,
       message: { type: 'roster:linked', linked_account_id: linkedAccount.id, state: linkToken.state },
       allowedOrigins: linkToken.allowedOrigins,

@@ -4,8 +4,10 @@ import { randomBase62 } from '../../crypto/random';
 import { getLinkedAccount } from '../../db/queries/linked-accounts';
 import type { Environment, LinkedAccount, LinkToken } from '../../db/schema';
 import { ApiError } from '../../errors';
+import type { ProviderDefinition } from '../../providers/definition';
+import { isCredentialsRejected } from '../../providers/errors';
+import { findIntegration, type RegisteredIntegration } from '../../providers/registry';
 import { resolveLinkToken } from '../../services/link-tokens';
-import { isRejectedCredential } from '../../services/linking';
 import {
   csrfToken,
   isSameOriginPost,
@@ -27,6 +29,8 @@ export interface Flow {
   session: LinkSession;
   /** The account a reconnect token repairs. */
   reconnectTarget: LinkedAccount | null;
+  /** The provider the token links to, from the registry. */
+  provider: RegisteredIntegration;
   paths: { page: string; credentials: string; recheck: string; restart: string; confirm: string };
 }
 
@@ -37,7 +41,7 @@ const PROBLEMS = {
     status: 404,
     heading: 'This page does not exist',
     message:
-      'Check the address, or go back to the application that sent you here and start connecting Personio again.',
+      'Check the address, or go back to the application that sent you here and start connecting again.',
   },
   invalid: {
     status: 404,
@@ -49,13 +53,12 @@ const PROBLEMS = {
     status: 410,
     heading: 'This link has expired',
     message:
-      'Links to connect Personio are valid for a limited time. Go back to the application and start connecting Personio again to get a new link.',
+      'Links to connect are valid for a limited time. Go back to the application and start connecting again to get a new link.',
   },
   used: {
     status: 410,
     heading: 'This link has already been used',
-    message:
-      'Each link works once. To connect Personio again, start again from the application that sent you here.',
+    message: 'Each link works once. To connect again, start again from the application that sent you here.',
   },
   account_gone: {
     status: 410,
@@ -105,8 +108,18 @@ export function renderPage(
   return c.html(view(nonce), status as 200);
 }
 
-export function chrome(nonce: string, title: string, environment?: Environment): Chrome {
-  return { nonce, title, testMode: environment?.mode === 'test' };
+export function chrome(
+  nonce: string,
+  title: string,
+  environment?: Environment,
+  linkToken?: LinkToken,
+): Chrome {
+  return {
+    nonce,
+    title,
+    testMode: environment?.mode === 'test',
+    provider: linkToken ? findIntegration(linkToken.integration)?.definition.displayName : undefined,
+  };
 }
 
 export function problemPage(
@@ -123,7 +136,7 @@ export function problemPage(
       : undefined;
   return renderPage(c, problem.status, flow?.linkToken, (nonce) =>
     problemView({
-      chrome: chrome(nonce, problem.heading, flow?.environment),
+      chrome: chrome(nonce, problem.heading, flow?.environment, flow?.linkToken),
       heading: problem.heading,
       message: problem.message,
       retry,
@@ -161,6 +174,9 @@ export async function openFlow(c: PageContext): Promise<Opened<Flow>> {
   }
   const { linkToken, environment } = resolved;
   const paths = linkPaths(services, token);
+  const provider = findIntegration(linkToken.integration);
+  // A token of a provider this deployment no longer serves cannot go anywhere.
+  if (!provider) return { ok: false, response: await problemPage(c, 'invalid', { linkToken, environment }) };
   let reconnectTarget: LinkedAccount | null = null;
   if (linkToken.linkedAccountId) {
     reconnectTarget =
@@ -181,6 +197,7 @@ export async function openFlow(c: PageContext): Promise<Opened<Flow>> {
       environment,
       session: readLinkSession(linkToken),
       reconnectTarget,
+      provider,
       paths,
     },
   };
@@ -222,22 +239,39 @@ function csrfFor(flow: Flow, session: LinkSession = flow.session): Promise<strin
 export async function credentialsPage(
   c: PageContext,
   flow: Flow,
-  input: { clientId: string; error?: FormError | undefined; status?: number; session?: LinkSession },
+  input: {
+    /** Non-secret fields as the admin typed them; secrets are never rendered back. */
+    values: Record<string, string>;
+    error?: FormError | undefined;
+    status?: number;
+    session?: LinkSession;
+  },
 ): Promise<Response> {
   const token = await csrfFor(flow, input.session);
+  const { definition, integration } = flow.provider;
+  const name = definition.displayName;
+  const labels = definition.coverage.remoteFieldLabels;
   return renderPage(c, input.status ?? 200, flow.linkToken, (nonce) =>
     credentialsView({
-      chrome: chrome(
-        nonce,
-        flow.reconnectTarget ? 'Reconnect Personio' : 'Connect Personio',
-        flow.environment,
-      ),
+      chrome: {
+        ...chrome(nonce, flow.reconnectTarget ? `Reconnect ${name}` : `Connect ${name}`, flow.environment),
+        provider: name,
+      },
       action: flow.paths.credentials,
       csrfToken: token,
       organizationName: flow.linkToken.organizationName ?? flow.reconnectTarget?.organizationName ?? null,
-      clientId: input.clientId,
+      fields: definition.credentials.fields,
+      values: input.values,
       reconnect: Boolean(flow.reconnectTarget),
-      sandbox: flow.linkToken.integration === 'personio-sandbox',
+      sandboxHint: integration.sandbox ? (definition.credentials.sandboxHint ?? null) : null,
+      help: definition.credentials.help ?? null,
+      recommendedGrants: {
+        title: definition.coverage.grantListTitle,
+        fields: [...new Set(Object.values(definition.coverage.fieldSources).flat())].map((field) => ({
+          name: field,
+          label: labels[field] ?? field,
+        })),
+      },
       error: input.error,
     }),
   );
@@ -258,11 +292,14 @@ export async function coveragePage(
     : undefined;
   return renderPage(c, input.status ?? 200, flow.linkToken, (nonce) =>
     coverageView({
-      chrome: chrome(nonce, 'Review access', flow.environment),
+      chrome: chrome(nonce, 'Review access', flow.environment, flow.linkToken),
       actions: { confirm: flow.paths.confirm, recheck: flow.paths.recheck, restart: flow.paths.restart },
       csrfToken: token,
-      clientId: session.client_id,
+      credentialId: session.credential_id,
       coverage: session.field_coverage,
+      remoteFieldLabels: flow.provider.definition.coverage.remoteFieldLabels,
+      grantHint: flow.provider.definition.coverage.grantHint,
+      grantColumn: flow.provider.definition.coverage.grantColumn,
       reconnect: Boolean(flow.reconnectTarget),
       companyChanged: session.company_changed,
       existing: existing ? { id: existing.id, createdAt: existing.createdAt } : null,
@@ -272,15 +309,20 @@ export async function coveragePage(
 }
 
 /**
- * What the admin is told when Personio does not take the credentials; undefined for failures that are
+ * What the admin is told when the provider does not take the credentials; undefined for failures that are
  * not about them (those become the generic error page).
  */
-export function describeValidationFailure(error: unknown): { message: string; status: number } | undefined {
-  if (isRejectedCredential(error) || (error instanceof ApiError && error.code === 'provider_unauthorized')) {
+export function describeValidationFailure(
+  error: unknown,
+  definition: ProviderDefinition,
+): { message: string; status: number } | undefined {
+  const name = definition.displayName;
+  if (isCredentialsRejected(error) || (error instanceof ApiError && error.code === 'provider_unauthorized')) {
     return {
       status: 422,
       message:
-        'Personio did not accept this client ID and secret. Check that both were copied completely and that the credential is still active in Personio.',
+        definition.credentials.rejectedMessage ??
+        `${name} did not accept these credentials. Check that they were copied completely and are still active in ${name}.`,
     };
   }
   if (!(error instanceof ApiError)) return undefined;
@@ -288,18 +330,17 @@ export function describeValidationFailure(error: unknown): { message: string; st
     case 'provider_forbidden':
       return {
         status: 422,
-        message:
-          'Personio accepted the credential, but it may not read employees. Give it read access to employees in Personio, then try again.',
+        message: `${name} accepted the credential, but it may not read employees. Give it read access to employees in ${name}, then try again.`,
       };
     case 'rate_limited':
       return {
         status: 503,
-        message: 'Personio is limiting requests right now. Wait a minute, then try again.',
+        message: `${name} is limiting requests right now. Wait a minute, then try again.`,
       };
     case 'provider_error':
     case 'provider_unavailable':
     case 'provider_timeout':
-      return { status: 503, message: 'Personio could not be reached just now. Try again in a moment.' };
+      return { status: 503, message: `${name} could not be reached just now. Try again in a moment.` };
     case 'unprocessable':
       return { status: 422, message: error.message };
     default:

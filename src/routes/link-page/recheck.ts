@@ -1,11 +1,7 @@
 import type { Hono } from 'hono';
 import type { AppEnv } from '../../context';
 import { saveLinkTokenSession } from '../../db/queries/link-tokens';
-import {
-  type CredentialCheck,
-  isRejectedCredential,
-  validatePersonioCredentials,
-} from '../../services/linking';
+import { type CredentialCheck, isRejectedCredential, validateCredentials } from '../../services/linking';
 import {
   coveragePage,
   credentialsPage,
@@ -16,7 +12,7 @@ import {
 } from './flow';
 import { takeLinkAttempt } from './security';
 import { type LinkSession, newStepNonce, openSessionCredentials } from './session';
-import { coverageSession } from './submit';
+import { coverageSession, formValues } from './submit';
 
 /** `POST /link/{token}/recheck`: after the admin changed the whitelist in Personio, measures coverage again. */
 export function registerRecheckCoverage(app: Hono<AppEnv>) {
@@ -35,9 +31,9 @@ export function registerRecheckCoverage(app: Hono<AppEnv>) {
     );
     let check: CredentialCheck;
     try {
-      check = await validatePersonioCredentials(services, linkToken.integration, credentials);
+      check = await validateCredentials(services, linkToken.integration, credentials);
     } catch (error) {
-      const failure = describeValidationFailure(error);
+      const failure = describeValidationFailure(error, flow.provider.definition);
       if (!failure) throw error;
       if (!isRejectedCredential(error)) {
         return coveragePage(c, flow, session, { error: failure.message, status: failure.status });
@@ -52,7 +48,7 @@ export function registerRecheckCoverage(app: Hono<AppEnv>) {
       });
       if (!saved) return flowEnded(c, flow);
       return credentialsPage(c, flow, {
-        clientId: credentials.clientId,
+        values: formValues(flow.provider.definition, credentials),
         status: failure.status,
         session: restarted,
         error: { message: failure.message },

@@ -3,15 +3,18 @@ import { randomBase62 } from '../../crypto/random';
 import type { SecretBox } from '../../crypto/secret-box';
 import type { LinkToken } from '../../db/schema';
 import { FieldCoverageSchema } from '../../models/linked-account';
-import type { PersonioCredentials } from '../../providers/personio/client';
+import type { CredentialValues } from '../../providers/definition';
 
 const CredentialsStep = z.object({ step: z.literal('credentials'), nonce: z.string() });
 
 const CoverageStep = z.object({
   step: z.literal('coverage'),
   nonce: z.string(),
-  /** Shown again so the admin sees which credential was checked; the secret never is. */
-  client_id: z.string(),
+  /**
+   * The credential's first non-secret field (Personio: the client id), shown again so the admin sees
+   * which credential was checked; secrets never are.
+   */
+  credential_id: z.string(),
   /** JWE of the submitted credentials, sealed for this link token only (see `sealSessionCredentials`). */
   sealed_credentials: z.string(),
   field_coverage: FieldCoverageSchema,
@@ -29,7 +32,13 @@ export type CoverageSession = z.infer<typeof CoverageStep>;
 
 /** A fresh token starts at the credential form; its nonce is fixed until the flow first moves on. */
 export function readLinkSession(linkToken: LinkToken): LinkSession {
-  const parsed = LinkSessionSchema.safeParse(linkToken.session);
+  const stored = linkToken.session as Record<string, unknown> | null;
+  // Sessions saved before credential fields became per provider named it `client_id`.
+  const session =
+    stored && stored.credential_id === undefined && typeof stored.client_id === 'string'
+      ? { ...stored, credential_id: stored.client_id }
+      : stored;
+  const parsed = LinkSessionSchema.safeParse(session);
   return parsed.success ? parsed.data : { step: 'credentials', nonce: 'initial' };
 }
 
@@ -49,23 +58,17 @@ function sessionPurpose(linkTokenId: string): string {
 export function sealSessionCredentials(
   secretBox: SecretBox,
   linkTokenId: string,
-  credentials: PersonioCredentials,
+  credentials: CredentialValues,
 ): Promise<string> {
-  return secretBox.encrypt(
-    JSON.stringify({ client_id: credentials.clientId, client_secret: credentials.clientSecret }),
-    sessionPurpose(linkTokenId),
-  );
+  return secretBox.encrypt(JSON.stringify(credentials), sessionPurpose(linkTokenId));
 }
 
-const SealedCredentials = z.object({ client_id: z.string(), client_secret: z.string() });
+const SealedCredentials = z.record(z.string(), z.string());
 
 export async function openSessionCredentials(
   secretBox: SecretBox,
   linkTokenId: string,
   sealed: string,
-): Promise<PersonioCredentials> {
-  const parsed = SealedCredentials.parse(
-    JSON.parse(await secretBox.decrypt(sealed, sessionPurpose(linkTokenId))),
-  );
-  return { clientId: parsed.client_id, clientSecret: parsed.client_secret };
+): Promise<CredentialValues> {
+  return SealedCredentials.parse(JSON.parse(await secretBox.decrypt(sealed, sessionPurpose(linkTokenId))));
 }

@@ -9,6 +9,6 @@ export function registerShowLinkPage(app: Hono<AppEnv>) {
     if (!opened.ok) return opened.response;
     const flow = opened.value;
     if (flow.session.step === 'coverage') return coveragePage(c, flow, flow.session);
-    return credentialsPage(c, flow, { clientId: '' });
+    return credentialsPage(c, flow, { values: {} });
   });
 }

@@ -2,8 +2,8 @@ import type { Hono } from 'hono';
 import type { AppEnv } from '../../context';
 import { saveLinkTokenSession } from '../../db/queries/link-tokens';
 import { findLinkedAccountsByCompany } from '../../db/queries/linked-accounts';
-import type { PersonioCredentials } from '../../providers/personio/client';
-import { type CredentialCheck, validatePersonioCredentials } from '../../services/linking';
+import type { CredentialValues, ProviderDefinition } from '../../providers/definition';
+import { type CredentialCheck, validateCredentials } from '../../services/linking';
 import {
   credentialsPage,
   describeValidationFailure,
@@ -15,8 +15,27 @@ import {
 import { takeLinkAttempt } from './security';
 import { type CoverageSession, newStepNonce, sealSessionCredentials } from './session';
 
-const MAX_CLIENT_ID = 200;
-const MAX_CLIENT_SECRET = 500;
+/** The value the review step shows to name the credential: its first non-secret field. */
+export function credentialId(definition: ProviderDefinition, credentials: CredentialValues): string {
+  const shown = definition.credentials.fields.find((field) => !field.secret);
+  return shown ? (credentials[shown.name] ?? '') : '';
+}
+
+/** Non-secret values to render back into the form. */
+export function formValues(
+  definition: ProviderDefinition,
+  credentials: CredentialValues,
+): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const field of definition.credentials.fields) {
+    if (!field.secret) values[field.name] = (credentials[field.name] ?? '').slice(0, field.maxLength);
+  }
+  return values;
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}
 
 /**
  * The review step's state for credentials Personio just accepted: their coverage, and whether this end
@@ -24,7 +43,7 @@ const MAX_CLIENT_SECRET = 500;
  */
 export async function coverageSession(
   flow: Flow,
-  credentials: PersonioCredentials,
+  credentials: CredentialValues,
   check: CredentialCheck,
   nonce: string,
 ): Promise<CoverageSession> {
@@ -42,7 +61,7 @@ export async function coverageSession(
   return {
     step: 'coverage',
     nonce,
-    client_id: credentials.clientId,
+    credential_id: credentialId(flow.provider.definition, credentials),
     sealed_credentials: await sealSessionCredentials(services.secretBox, linkToken.id, credentials),
     field_coverage: check.fieldCoverage,
     company_fingerprint: check.companyFingerprint,
@@ -64,37 +83,37 @@ export function registerSubmitCredentials(app: Hono<AppEnv>) {
     const { services, linkToken } = flow;
     if (flow.session.step !== 'credentials') return problemPage(c, 'stale_form', flow);
 
-    const clientId = (form.client_id ?? '').trim();
-    const clientSecret = (form.client_secret ?? '').trim();
-    if (!clientId || clientId.length > MAX_CLIENT_ID) {
-      return credentialsPage(c, flow, {
-        clientId: clientId.slice(0, MAX_CLIENT_ID),
-        status: 422,
-        error: { field: 'client_id', message: 'Enter the client ID of the Personio API credential.' },
-      });
-    }
-    if (!clientSecret || clientSecret.length > MAX_CLIENT_SECRET) {
-      return credentialsPage(c, flow, {
-        clientId,
-        status: 422,
-        error: { field: 'client_secret', message: 'Enter the client secret of the Personio API credential.' },
-      });
+    const { definition } = flow.provider;
+    const credentials: CredentialValues = {};
+    for (const field of definition.credentials.fields)
+      credentials[field.name] = (form[field.name] ?? '').trim();
+    for (const field of definition.credentials.fields) {
+      const value = credentials[field.name]!;
+      if (!value || value.length > field.maxLength) {
+        return credentialsPage(c, flow, {
+          values: formValues(definition, credentials),
+          status: 422,
+          error: {
+            field: field.name,
+            message: `Enter the ${lowerFirst(field.label)} of the ${definition.displayName} API credential.`,
+          },
+        });
+      }
     }
     if (!(await takeLinkAttempt(services.cache, linkToken.id))) return problemPage(c, 'rate_limited', flow);
 
-    const credentials = { clientId, clientSecret };
     let check: CredentialCheck;
     try {
-      check = await validatePersonioCredentials(services, linkToken.integration, credentials);
+      check = await validateCredentials(services, linkToken.integration, credentials);
     } catch (error) {
-      const failure = describeValidationFailure(error);
+      const failure = describeValidationFailure(error, definition);
       if (!failure) throw error;
       services.logger.info('link flow: credentials not accepted', {
         link_token_id: linkToken.id,
         code: (error as { code?: string }).code,
       });
       return credentialsPage(c, flow, {
-        clientId,
+        values: formValues(definition, credentials),
         status: failure.status,
         error: { message: failure.message },
       });

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { coverageView, credentialsView, doneView } from './views';
 
-const chrome = { nonce: 'n0nce', title: 'Connect', testMode: false };
+const chrome = { nonce: 'n0nce', title: 'Connect', testMode: false, provider: 'Personio' };
+const fields = [
+  { name: 'client_id', label: 'Client ID', secret: false, maxLength: 200 },
+  { name: 'client_secret', label: 'Client secret', secret: true, maxLength: 500 },
+];
 const render = async (view: unknown) => String(await view);
 
 describe('link page views', () => {
@@ -12,9 +16,12 @@ describe('link page views', () => {
         action: '/link/t/credentials',
         csrfToken: 'csrf',
         organizationName: '<img src=x onerror=alert(1)>',
-        clientId: '"><script>alert(2)</script>',
+        fields,
+        values: { client_id: '"><script>alert(2)</script>' },
         reconnect: false,
-        sandbox: false,
+        sandboxHint: null,
+        help: null,
+        recommendedGrants: { title: 'Grant', fields: [] },
         error: { message: 'Personio did not accept <b>this</b>' },
       }),
     );
@@ -33,7 +40,10 @@ describe('link page views', () => {
         chrome,
         actions: { confirm: '/c', recheck: '/r', restart: '/s' },
         csrfToken: 'csrf',
-        clientId: 'client',
+        credentialId: 'client',
+        remoteFieldLabels: {},
+        grantHint: 'Whitelist them.',
+        grantColumn: 'Whitelist in Personio',
         coverage: { checked_at: '2025-01-01T00:00:00.000Z', available: ['first_name'], unavailable: [] },
         reconnect: false,
         companyChanged: true,

@@ -1,6 +1,7 @@
 import { html, raw } from 'hono/html';
 import type { FieldCoverage } from '../../db/schema';
-import { attributeLabel, fieldLabel, recommendedWhitelist } from './labels';
+import type { CredentialField } from '../../providers/definition';
+import { fieldLabel } from './labels';
 import { LINK_PAGE_CSS } from './styles';
 
 export type Html = ReturnType<typeof html>;
@@ -10,6 +11,8 @@ export interface Chrome {
   title: string;
   /** `sk_test_` environments say so on the page. */
   testMode: boolean;
+  /** The provider's display name (`Personio`); generic wording where the token is unknown. */
+  provider?: string | undefined;
 }
 
 const LOGO = raw(
@@ -46,20 +49,24 @@ function layout(chrome: Chrome, body: Html, script: Html | string = BUSY_SCRIPT)
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="same-origin">
 <meta name="robots" content="noindex, nofollow">
-<title>${chrome.title} · Connect Personio</title>
+<title>${chrome.title} · ${connectTitle(chrome)}</title>
 <style nonce="${chrome.nonce}">${raw(LINK_PAGE_CSS)}</style>
 </head>
 <body>
 <main>
 <div class="card">
-<div class="brand">${LOGO}<span>Connect Personio</span>${chrome.testMode ? html`<span class="badge">Test mode</span>` : ''}</div>
+<div class="brand">${LOGO}<span>${connectTitle(chrome)}</span>${chrome.testMode ? html`<span class="badge">Test mode</span>` : ''}</div>
 ${body}
 </div>
-<footer>Credentials are checked with Personio, stored encrypted and never shown again.</footer>
+<footer>Credentials are checked with ${chrome.provider ?? 'the provider'}, stored encrypted and never shown again.</footer>
 </main>
 <script nonce="${chrome.nonce}">${script}</script>
 </body>
 </html>`;
+}
+
+function connectTitle(chrome: Chrome): string {
+  return chrome.provider ? `Connect ${chrome.provider}` : 'Connect your HR system';
 }
 
 function steps(current: 1 | 2 | 3): Html {
@@ -73,68 +80,76 @@ function steps(current: 1 | 2 | 3): Html {
 
 export interface FormError {
   message: string;
-  /** The field to mark invalid and focus. */
-  field?: 'client_id' | 'client_secret';
+  /** The credential field to mark invalid and focus; without one, the last secret field. */
+  field?: string;
 }
 
 export interface CredentialsViewInput {
-  chrome: Chrome;
+  chrome: Chrome & { provider: string };
   action: string;
   csrfToken: string;
   organizationName: string | null;
-  clientId: string;
+  /** The provider's credential fields, in order. */
+  fields: readonly CredentialField[];
+  /** What the admin typed into non-secret fields, shown again; secrets never are. */
+  values: Record<string, string>;
   reconnect: boolean;
-  sandbox: boolean;
+  /** For sandbox integrations: which credentials to use. */
+  sandboxHint: string | null;
+  help: { summary: string; steps: readonly string[] } | null;
+  /** The provider fields to grant for complete employee data, with their labels, under a title. */
+  recommendedGrants: { title: string; fields: readonly { name: string; label: string }[] };
   error?: FormError | undefined;
 }
 
 export function credentialsView(input: CredentialsViewInput): Html {
-  const { error } = input;
+  const { error, fields } = input;
+  const provider = input.chrome.provider;
   const who = input.organizationName ? html`<strong>${input.organizationName}</strong>'s` : 'your';
-  const invalid = (field: 'client_id' | 'client_secret') =>
-    error && (error.field === field || (!error.field && field === 'client_secret')) ? 'true' : 'false';
-  const focusSecret = Boolean(input.clientId) && error?.field !== 'client_id';
+  const lastSecret = [...fields].reverse().find((field) => field.secret)?.name;
+  const invalid = (name: string) =>
+    error && (error.field === name || (!error.field && name === lastSecret)) ? 'true' : 'false';
+  // Focus the first field that is empty or wrong: after a refused secret, the secret again.
+  const focus =
+    fields.find((field) => error?.field === field.name)?.name ??
+    fields.find((field) => field.secret || !input.values[field.name])?.name ??
+    fields[0]?.name;
   return layout(
     input.chrome,
     html`${steps(1)}
-<h1>${input.reconnect ? 'Reconnect Personio' : 'Connect your Personio account'}</h1>
-<p class="lead">Enter an API credential of ${who} Personio account. It is checked with Personio right away; nothing is saved until you confirm on the next step.</p>
+<h1>${input.reconnect ? `Reconnect ${provider}` : `Connect your ${provider} account`}</h1>
+<p class="lead">Enter an API credential of ${who} ${provider} account. It is checked with ${provider} right away; nothing is saved until you confirm on the next step.</p>
 ${error ? html`<div class="alert error" role="alert" id="form-error"><strong>That did not work.</strong>${error.message}</div>` : ''}
-${
-  input.sandbox
-    ? html`<div class="alert warn"><strong>Sandbox</strong>Use client ID <code>sandbox-full</code> with secret <code>sandbox-secret-full</code>, or <code>sandbox-limited</code> / <code>sandbox-secret-limited</code> to see a credential with few whitelisted attributes.</div>`
-    : ''
-}
-<form method="post" action="${input.action}" data-busy="Checking with Personio…" novalidate>
+${input.sandboxHint ? html`<div class="alert warn"><strong>Sandbox</strong>${input.sandboxHint}</div>` : ''}
+<form method="post" action="${input.action}" data-busy="Checking with ${provider}…" novalidate>
 <input type="hidden" name="csrf_token" value="${input.csrfToken}">
-<div class="field">
-<label for="client_id">Client ID</label>
-<input type="text" id="client_id" name="client_id" value="${input.clientId}" required maxlength="200" autocomplete="off" autocapitalize="off" spellcheck="false" aria-describedby="client_id_hint${error ? ' form-error' : ''}" aria-invalid="${invalid('client_id')}"${focusSecret ? '' : raw(' autofocus')}>
-<span class="hint" id="client_id_hint">From Personio: Settings → API credentials.</span>
+${fields.map(
+  (field) => html`<div class="field">
+<label for="${field.name}">${field.label}</label>
+<input type="${field.secret ? 'password' : 'text'}" id="${field.name}" name="${field.name}"${field.secret ? '' : html` value="${input.values[field.name] ?? ''}"`} required maxlength="${field.maxLength}" autocomplete="off" autocapitalize="off" spellcheck="false" aria-describedby="${field.name}_hint${error ? ' form-error' : ''}" aria-invalid="${invalid(field.name)}"${focus === field.name ? raw(' autofocus') : ''}>
+${field.hint ? html`<span class="hint" id="${field.name}_hint">${field.hint}</span>` : ''}
 </div>
-<div class="field">
-<label for="client_secret">Client secret</label>
-<input type="password" id="client_secret" name="client_secret" required maxlength="500" autocomplete="off" autocapitalize="off" spellcheck="false" aria-describedby="client_secret_hint${error ? ' form-error' : ''}" aria-invalid="${invalid('client_secret')}"${focusSecret ? raw(' autofocus') : ''}>
-<span class="hint" id="client_secret_hint">Shown by Personio only once, when the credential is created.</span>
-</div>
-<div class="actions"><button type="submit" class="primary">Check credentials</button></div>
+`,
+)}<div class="actions"><button type="submit" class="primary">Check credentials</button></div>
 <p id="status" class="hint" role="status" aria-live="polite"></p>
 </form>
-${helpSection()}`,
+${input.help ? helpSection(input.help, input.recommendedGrants) : ''}`,
   );
 }
 
-function helpSection(): Html {
+function helpSection(
+  help: { summary: string; steps: readonly string[] },
+  grants: { title: string; fields: readonly { name: string; label: string }[] },
+): Html {
   return html`<details>
-<summary>Where do I create API credentials?</summary>
-<ol>
-<li>In Personio (as an admin), open <strong>Settings → API credentials</strong> and generate a new credential for a custom integration.</li>
-<li>Give it read access to <strong>employees</strong>.</li>
-<li>Under the readable employee attributes, whitelist the ones below. Personio silently leaves out every attribute that is not whitelisted, so those fields would stay empty.</li>
-<li>Copy the client ID and the client secret into this form.</li>
-</ol>
-<p>Attributes to whitelist for complete employee data:</p>
-<ul>${recommendedWhitelist().map((attribute) => html`<li>${attributeLabel(attribute)} <code>${attribute}</code></li>`)}</ul>
+<summary>${help.summary}</summary>
+<ol>${help.steps.map((step) => html`<li>${step}</li>`)}</ol>
+${
+  grants.fields.length
+    ? html`<p>${grants.title}</p>
+<ul>${grants.fields.map((grant) => html`<li>${grant.label} <code>${grant.name}</code></li>`)}</ul>`
+    : ''
+}
 </details>`;
 }
 
@@ -147,8 +162,13 @@ export interface CoverageViewInput {
   chrome: Chrome;
   actions: { confirm: string; recheck: string; restart: string };
   csrfToken: string;
-  clientId: string;
+  /** The credential's non-secret identifier (Personio: client id). */
+  credentialId: string;
   coverage: FieldCoverage;
+  /** Labels of the provider's fields, and what the admin must do to grant the missing ones. */
+  remoteFieldLabels: Readonly<Record<string, string>>;
+  grantHint: string;
+  grantColumn: string;
   reconnect: boolean;
   companyChanged: boolean;
   existing: ExistingAccount | null;
@@ -157,6 +177,8 @@ export interface CoverageViewInput {
 
 export function coverageView(input: CoverageViewInput): Html {
   const { coverage } = input;
+  const provider = input.chrome.provider ?? 'The provider';
+  const remoteLabel = (name: string) => input.remoteFieldLabels[name] ?? name;
   const total = coverage.available.length + coverage.unavailable.length;
   const complete = coverage.unavailable.length === 0;
   const checkedAt = `${coverage.checked_at.slice(0, 19).replace('T', ' ')} UTC`;
@@ -164,11 +186,11 @@ export function coverageView(input: CoverageViewInput): Html {
     input.chrome,
     html`${steps(2)}
 <h1>Review what can be read</h1>
-<p class="lead">Personio accepted the credential <code>${input.clientId}</code>. This is what it lets the application read about employees.</p>
+<p class="lead">${provider} accepted the credential <code>${input.credentialId}</code>. This is what it lets the application read about employees.</p>
 ${input.error ? html`<div class="alert error" role="alert"><strong>One more thing.</strong>${input.error}</div>` : ''}
 ${
   input.companyChanged
-    ? html`<div class="alert warn" role="alert"><strong>Different Personio company?</strong>These credentials seem to belong to another Personio company than the connection you are repairing. Continue only if that is intended.</div>`
+    ? html`<div class="alert warn" role="alert"><strong>Different ${provider} company?</strong>These credentials seem to belong to another ${provider} company than the connection you are repairing. Continue only if that is intended.</div>`
     : ''
 }
 <p class="summary"><strong>${coverage.available.length} of ${total}</strong> employee fields can be filled.</p>
@@ -177,14 +199,13 @@ ${
   complete
     ? html`<div class="alert ok"><strong>Complete access.</strong>Every employee field can be read.</div>`
     : html`<h2 id="missing-heading">Cannot be read (${coverage.unavailable.length})</h2>
-<p>Personio leaves out attributes that the credential does not whitelist, so these fields will be empty. To fill them, edit the credential in Personio (Settings → API credentials), whitelist the attributes below, then check again.</p>
+<p>${input.grantHint}</p>
 <table aria-labelledby="missing-heading">
-<thead><tr><th scope="col">Employee field</th><th scope="col">Whitelist in Personio</th></tr></thead>
+<thead><tr><th scope="col">Employee field</th><th scope="col">${input.grantColumn}</th></tr></thead>
 <tbody>${coverage.unavailable.map(
         (entry) =>
-          html`<tr><td>${fieldLabel(entry.field)}</td><td>${entry.personio_attributes.map(
-            (attribute, index) =>
-              html`${index > 0 ? ' or ' : ''}${attributeLabel(attribute)} <code>${attribute}</code>`,
+          html`<tr><td>${fieldLabel(entry.field)}</td><td>${entry.remote_fields.map(
+            (name, index) => html`${index > 0 ? ' or ' : ''}${remoteLabel(name)} <code>${name}</code>`,
           )}</td></tr>`,
       )}</tbody>
 </table>
@@ -202,7 +223,7 @@ ${
 }
 <form method="post" action="${input.actions.confirm}" data-busy="Connecting…">
 <input type="hidden" name="csrf_token" value="${input.csrfToken}">
-${input.existing ? duplicateChoice(input.existing) : ''}
+${input.existing ? duplicateChoice(input.existing, provider) : ''}
 <div class="actions"><button type="submit" class="primary">${
       input.reconnect || input.existing
         ? 'Save connection'
@@ -219,10 +240,10 @@ ${input.existing ? duplicateChoice(input.existing) : ''}
   );
 }
 
-function duplicateChoice(existing: ExistingAccount): Html {
+function duplicateChoice(existing: ExistingAccount, provider: string): Html {
   const since = existing.createdAt.toISOString().slice(0, 10);
   return html`<fieldset aria-describedby="duplicate-hint">
-<legend>This Personio company is already connected</legend>
+<legend>This ${provider} company is already connected</legend>
 <p class="hint" id="duplicate-hint">It was connected on ${since} (<code>${existing.id}</code>). Choose what to do:</p>
 <label class="choice"><input type="radio" name="choice" value="reconnect" required><span><strong>Update the existing connection</strong><span class="hint">It keeps working with these credentials; nothing new is created.</span></span></label>
 <label class="choice"><input type="radio" name="choice" value="new" required><span><strong>Add a separate connection</strong><span class="hint">The existing one stays as it is.</span></span></label>
@@ -261,7 +282,7 @@ if (posted && window.opener) {
   return layout(
     input.chrome,
     html`${steps(3)}
-<h1 tabindex="-1" autofocus>Personio is connected</h1>
+<h1 tabindex="-1" autofocus>${input.chrome.provider ?? 'Your HR system'} is connected</h1>
 <div class="alert ok" role="status"><strong>All set.</strong>The connection is saved. You can close this window.</div>
 ${input.redirectUrl ? html`<p><a href="${input.redirectUrl}">Return to the application</a></p>` : ''}`,
     script,

@@ -1,8 +1,8 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../context';
 import { getLinkedAccount } from '../../db/queries/linked-accounts';
-import { INTEGRATIONS } from '../../db/schema';
 import { ApiError, errorResponses } from '../../errors';
+import { findIntegration, integrationIds } from '../../providers/registry';
 import { issueLinkToken } from '../../services/link-tokens';
 import { SECURITY, singleEnvelope } from '../common';
 
@@ -54,9 +54,16 @@ const LinkTokenRequest = z
         email: z.email().max(320).optional().openapi({ example: 'hr-admin@acme.example' }),
       })
       .strict(),
-    integration: z.enum(INTEGRATIONS).default('personio').openapi({
-      description: '`personio-sandbox` links against the built-in simulator where it is enabled.',
-    }),
+    integration: z
+      .string()
+      .max(64)
+      .default('personio')
+      .openapi({
+        description:
+          'The provider integration (see the provider registry): `personio`, or `personio-sandbox` for the ' +
+          'built-in simulator where it is enabled.',
+        example: 'personio',
+      }),
     redirect_uri: RedirectUri.optional(),
     allowed_origins: z
       .array(Origin)
@@ -122,10 +129,20 @@ export function registerCreateLinkToken(app: OpenAPIHono<AppEnv>) {
     const body = c.req.valid('json');
     const services = c.get('services');
     const environment = c.get('environment');
-    if (body.integration === 'personio-sandbox' && !services.config.sandbox.enabled) {
-      throw new ApiError('unprocessable', 'This deployment does not serve the Personio sandbox.', {
-        details: [{ field: 'integration', message: 'personio-sandbox is not enabled (SANDBOX=true)' }],
+    const provider = findIntegration(body.integration);
+    if (!provider) {
+      throw new ApiError('invalid_request', `Unknown integration ${body.integration}.`, {
+        details: [{ field: 'integration', message: `must be one of ${integrationIds().join(', ')}` }],
       });
+    }
+    if (provider.integration.sandbox && !services.config.sandbox.enabled) {
+      throw new ApiError(
+        'unprocessable',
+        `This deployment does not serve the ${provider.definition.displayName} sandbox.`,
+        {
+          details: [{ field: 'integration', message: `${body.integration} is not enabled (SANDBOX=true)` }],
+        },
+      );
     }
     let integration = body.integration;
     if (body.linked_account_id) {

@@ -4,7 +4,6 @@ import { clearLinkTokenSessionsOfLinkedAccount } from '../../db/queries/link-tok
 import { deleteLinkedAccount } from '../../db/queries/linked-accounts';
 import { ApiError, errorResponses } from '../../errors';
 import { withLinkedAccountEvent } from '../../events/connection';
-import { forgetLinkedAccountToken } from '../../providers/factory';
 import { SECURITY, singleEnvelope } from '../common';
 import { findLinkedAccount, LinkedAccountIdParams } from './common';
 
@@ -50,7 +49,7 @@ export function registerDeleteLinkedAccount(app: OpenAPIHono<AppEnv>) {
     services.lookups.forgetLinkedAccount(environmentId, id);
     // A concurrent delete won; to this caller the account is gone either way.
     if (!deleted) throw new ApiError('not_found', `No linked account ${id} in this environment.`);
-    await forgetLinkedAccountToken(services.tokens, linkedAccount);
+    await services.providers.forget(linkedAccount);
     await services.jobs.scheduleAccount(gone);
     await clearLinkTokenSessionsOfLinkedAccount(services.db, { environmentId, linkedAccountId: id });
     return c.json({ result: { id, deleted: true as const } }, 200);

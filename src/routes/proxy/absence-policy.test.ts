@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../errors';
+import { personioDefinition } from '../../providers/personio/definition';
 import { reachesHiddenAbsenceDetails } from './absence-policy';
 import { proxyTarget } from './target';
 
@@ -45,7 +46,8 @@ const OPEN = [
   'v2/attendance-periods',
 ];
 
-const closed = (path: string, query = '') => reachesHiddenAbsenceDetails(proxyTarget(path, query, BASE));
+const closed = (path: string, query = '') =>
+  reachesHiddenAbsenceDetails(proxyTarget(path, query, BASE, personioDefinition.proxy!));
 
 describe('the proxy paths closed while absence details are hidden', () => {
   it.each(CLOSED)('closes %s', (path) => {
@@ -95,7 +97,7 @@ describe('the proxy paths closed while absence details are hidden', () => {
       fc.property(encoded, (path) => {
         let target: URL;
         try {
-          target = proxyTarget(path, '', BASE);
+          target = proxyTarget(path, '', BASE, personioDefinition.proxy!);
         } catch (error) {
           // Refused outright (too many layers of encoding, say): also never reaches Personio.
           expect(error).toBeInstanceOf(ApiError);

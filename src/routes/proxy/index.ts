@@ -6,7 +6,6 @@ import { IDEMPOTENCY_KEY_PATTERN, withIdempotency } from '../../lib/idempotency'
 import { createRouter } from '../../lib/router';
 import type { UpstreamResponse } from '../../providers/http';
 import { LinkedAccountHeaders, linkedAccountErrorResponses, SECURITY } from '../common';
-import { hiddenAbsenceDetailsError, reachesHiddenAbsenceDetails } from './absence-policy';
 import { forwardedRequestHeaders, returnedResponseHeaders } from './headers';
 import { proxyTarget } from './target';
 
@@ -36,11 +35,11 @@ export function proxyRouter() {
     const url = new URL(c.req.url);
     const rawPath = url.pathname.slice(url.pathname.indexOf(PROXY_PREFIX) + PROXY_PREFIX.length);
     const linkedAccount = c.get('linkedAccount');
-    const client = await services.providers.personioClient(linkedAccount);
-    const target = proxyTarget(rawPath, url.search.slice(1), client.baseUrl);
-    if (linkedAccount.settings?.hide_absence_details && reachesHiddenAbsenceDetails(target)) {
-      throw hiddenAbsenceDetailsError();
-    }
+    const { connection: client, proxy } = await services.providers.proxy(linkedAccount);
+    const target = proxyTarget(rawPath, url.search.slice(1), client.baseUrl, proxy);
+    // The provider's path policy (Personio: absences while the account hides absence details).
+    const refusal = proxy.policy?.(target, linkedAccount);
+    if (refusal) throw refusal;
 
     const method = c.req.method.toUpperCase();
     if (!FORWARDED_METHODS.has(method)) {

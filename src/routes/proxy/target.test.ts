@@ -1,32 +1,33 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../errors';
+import { personioDefinition } from '../../providers/personio/definition';
 import { proxyTarget } from './target';
 
 const BASE = 'https://api.personio.de/v1';
 
 describe('proxyTarget', () => {
   it('maps paths onto the v1 base, and v1/ or v2/ onto that version', () => {
-    expect(proxyTarget('company/attendances', 'start_date=2026-01-01', BASE).href).toBe(
-      'https://api.personio.de/v1/company/attendances?start_date=2026-01-01',
-    );
-    expect(proxyTarget('v1/company/employees', '', BASE).href).toBe(
+    expect(
+      proxyTarget('company/attendances', 'start_date=2026-01-01', BASE, personioDefinition.proxy!).href,
+    ).toBe('https://api.personio.de/v1/company/attendances?start_date=2026-01-01');
+    expect(proxyTarget('v1/company/employees', '', BASE, personioDefinition.proxy!).href).toBe(
       'https://api.personio.de/v1/company/employees',
     );
-    expect(proxyTarget('v2/persons', 'limit=5', BASE).href).toBe(
+    expect(proxyTarget('v2/persons', 'limit=5', BASE, personioDefinition.proxy!).href).toBe(
       'https://api.personio.de/v2/persons?limit=5',
     );
-    expect(proxyTarget('company/employees', '', 'http://127.0.0.1:9000/sim/v1').href).toBe(
-      'http://127.0.0.1:9000/sim/v1/company/employees',
-    );
+    expect(
+      proxyTarget('company/employees', '', 'http://127.0.0.1:9000/sim/v1', personioDefinition.proxy!).href,
+    ).toBe('http://127.0.0.1:9000/sim/v1/company/employees');
   });
 
   it('keeps the query exactly as sent, repeated keys included', () => {
     const query = 'employees%5B%5D=1&employees%5B%5D=2&employees[]=3';
-    expect(proxyTarget('company/time-offs', query, BASE).search).toBe(`?${query}`);
+    expect(proxyTarget('company/time-offs', query, BASE, personioDefinition.proxy!).search).toBe(`?${query}`);
   });
 
   it('sends the path fully decoded and encoded one canonical way', () => {
-    const path = (raw: string) => proxyTarget(raw, '', BASE).pathname;
+    const path = (raw: string) => proxyTarget(raw, '', BASE, personioDefinition.proxy!).pathname;
     expect(path('company/time%2Doffs')).toBe('/v1/company/time-offs');
     expect(path('company/%74ime-offs')).toBe('/v1/company/time-offs');
     expect(path('company/time%252Doffs')).toBe('/v1/company/time-offs');
@@ -63,7 +64,7 @@ describe('proxyTarget', () => {
   ])('refuses %j', (path, reason) => {
     let error: unknown;
     try {
-      proxyTarget(path, '', BASE);
+      proxyTarget(path, '', BASE, personioDefinition.proxy!);
     } catch (caught) {
       error = caught;
     }

@@ -1,7 +1,7 @@
 import { ApiError } from '../../errors';
 
 const MAX_DECODE_ROUNDS = 3;
-// Characters with no business in a Personio path, in any decoding: they are how requests escape a host.
+// Characters with no business in a provider path, in any decoding: they are how requests escape a host.
 const FORBIDDEN_CHARACTERS = /[\\@:\s#?]/;
 
 function hasForbiddenCharacter(path: string): boolean {
@@ -11,6 +11,12 @@ function hasForbiddenCharacter(path: string): boolean {
     if (code < 0x20 || code === 0x7f) return true;
   }
   return false;
+}
+
+/** The version segments a caller may name first, beside the base URL's default version. */
+export interface ProxyLayout {
+  versions: readonly string[];
+  defaultVersion: string;
 }
 
 function refuse(reason: string): ApiError {
@@ -31,8 +37,8 @@ function refuse(reason: string): ApiError {
  * that form and Personio receives exactly it, so no encoding can show one path to the gateway
  * and another to Personio (`time%2Doffs` is `time-offs` for both).
  */
-export function proxyTarget(rawPath: string, rawQuery: string, v1BaseUrl: string): URL {
-  if (rawPath === '') throw refuse('a Personio path is required after /proxy/');
+export function proxyTarget(rawPath: string, rawQuery: string, baseUrl: string, layout: ProxyLayout): URL {
+  if (rawPath === '') throw refuse('a provider path is required after /proxy/');
   let decoded = rawPath;
   for (let round = 0; ; round++) {
     checkDecoded(decoded);
@@ -47,17 +53,19 @@ export function proxyTarget(rawPath: string, rawQuery: string, v1BaseUrl: string
     decoded = next;
   }
 
-  const base = new URL(v1BaseUrl);
-  const v1Root = base.pathname.replace(/\/$/, '');
-  // The v2 API sits beside v1 on the same host (`/v1/...` and `/v2/...`).
-  const hostRoot = v1Root.replace(/\/v1$/, '');
-  let root = v1Root;
+  const base = new URL(baseUrl);
+  const defaultRoot = base.pathname.replace(/\/$/, '');
+  // Other versions sit beside the default one on the same host (`/v1/...` and `/v2/...`).
+  const hostRoot = defaultRoot.endsWith(`/${layout.defaultVersion}`)
+    ? defaultRoot.slice(0, -(layout.defaultVersion.length + 1))
+    : defaultRoot;
+  let root = defaultRoot;
   let segments = decoded.split('/');
   const [first] = segments;
-  if (first === 'v1' || first === 'v2') {
+  if (first !== undefined && layout.versions.includes(first)) {
     root = `${hostRoot}/${first}`;
     segments = segments.slice(1);
-    if (segments.length === 0) throw refuse('a Personio path is required after the version');
+    if (segments.length === 0) throw refuse('a provider path is required after the version');
   }
 
   const path = segments.map(canonicalSegment).join('/');
@@ -68,7 +76,7 @@ export function proxyTarget(rawPath: string, rawQuery: string, v1BaseUrl: string
     target.password ||
     !target.pathname.startsWith(`${root}/`)
   ) {
-    throw refuse('it leaves the Personio API');
+    throw refuse("it leaves the provider's API");
   }
   return target;
 }

@@ -134,10 +134,10 @@ describe('employeeFieldCoverage', () => {
       'work_email',
       'employment_status',
     ]);
-    expect(coverage.unavailable).toContainEqual({ field: 'department', personio_attributes: ['department'] });
+    expect(coverage.unavailable).toContainEqual({ field: 'department', remote_fields: ['department'] });
     expect(coverage.unavailable).toContainEqual({
       field: 'date_of_birth',
-      personio_attributes: ['date_of_birth'],
+      remote_fields: ['date_of_birth'],
     });
   });
 

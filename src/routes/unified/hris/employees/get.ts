@@ -26,7 +26,7 @@ const route = createRoute({
         .max(64)
         .openapi({
           param: { name: 'id', in: 'path' },
-          description: 'The Personio employee id.',
+          description: "The provider's employee id.",
           example: '4711',
         }),
     }),

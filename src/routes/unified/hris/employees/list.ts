@@ -14,7 +14,7 @@ import {
 
 const EmployeeListQuery = PaginationQuery.extend({
   email: z.string().trim().min(3).max(320).optional().openapi({
-    description: 'The work email, matched exactly by Personio.',
+    description: 'The work email, matched exactly by the provider.',
     example: 'mara.kuhn@example.org',
   }),
   employment_status: z

@@ -1,0 +1,166 @@
+import type { z } from 'zod';
+import type { Cache } from '../cache/types';
+import type { Config } from '../config';
+import type { SecretBox } from '../crypto/secret-box';
+import type { FieldCoverage } from '../db/schema';
+import type { ApiError } from '../errors';
+import type { HttpTransport, UpstreamResponse } from './http';
+import type { PersonioTokenManager } from './personio/token-manager';
+import type { FetchLike, HrisProvider } from './types';
+
+/**
+ * Everything the gateway knows about one HRIS, in one object that `registry.ts` lists. Generic code (link
+ * page, linking, proxy, settings, the provider factory) reads these and never names a provider.
+ */
+export interface ProviderDefinition<Settings = unknown> {
+  /** Stable id, e.g. `personio`; also the prefix of the encryption purpose of stored credentials. */
+  id: string;
+  /** As shown to HR admins, e.g. `Personio`. */
+  displayName: string;
+  /**
+   * The `integration` values of linked accounts served by this provider: the real one, and optionally a
+   * built-in simulator (served only where `SANDBOX` is on).
+   */
+  integrations: readonly ProviderIntegration[];
+  credentials: CredentialsDefinition;
+  coverage: CoverageDefinition;
+  /** `ALL /proxy/{path}`; absent: the provider has no proxy and such calls are refused. */
+  proxy?: ProxyDefinition;
+  capabilities: ProviderCapabilities;
+  /** The provider's own environment variables, validated with every other setting at start-up. */
+  settings?: ProviderSettings<Settings>;
+  /** Called once per process: the provider's connections, token caches and clients live in what it returns. */
+  connect(runtime: ProviderRuntime<Settings>): ProviderConnector;
+}
+
+export interface ProviderIntegration {
+  id: string;
+  /** Served by the built-in simulator rather than the provider's production API. */
+  sandbox: boolean;
+}
+
+/** What the link page asks for and how it is stored: a flat record of strings keyed by field name. */
+export interface CredentialsDefinition {
+  schema: z.ZodType<CredentialValues>;
+  fields: readonly CredentialField[];
+  /** Short guidance shown under the form (plain text paragraphs). */
+  help?: { summary: string; steps: readonly string[] };
+  /** For sandbox integrations: the credentials to use, said on the form. */
+  sandboxHint?: string;
+  /** What the link page says when the provider refuses them (default: a generic sentence). */
+  rejectedMessage?: string;
+}
+
+export type CredentialValues = Record<string, string>;
+
+export interface CredentialField {
+  /** Form field name and key in the stored record (snake_case). */
+  name: string;
+  label: string;
+  hint?: string;
+  /** Secret fields are never rendered back, logged or shown again. */
+  secret: boolean;
+  maxLength: number;
+}
+
+export interface CoverageDefinition {
+  /** Unified Employee field → the provider's fields that fill it (any one suffices). */
+  fieldSources: Readonly<Record<string, readonly string[]>>;
+  /** How the provider names its fields to an admin (`position` → `Position`). */
+  remoteFieldLabels: Readonly<Record<string, string>>;
+  /** What the admin does to grant the missing fields, shown above them on the link page. */
+  grantHint: string;
+  /** Heading of the column of fields to grant (`Whitelist in Personio`). */
+  grantColumn: string;
+  /** Heading of the list of every field to grant, in the link page's help. */
+  grantListTitle: string;
+}
+
+/** Where `/proxy/{path}` goes and what it may reach. */
+export interface ProxyDefinition {
+  /** Version path segments a caller may name first (`v1`, `v2`); the default is used when none is named. */
+  versions: readonly string[];
+  defaultVersion: string;
+  /** A refusal (an `ApiError`) for a canonical target URL this account may not reach, or null. */
+  policy?(target: URL, account: { settings: { hide_absence_details?: boolean } | null }): ApiError | null;
+}
+
+export type HrisOperation = keyof HrisProvider;
+
+export interface ProviderCapabilities {
+  /** Unified operations the provider implements; the others answer `422 unprocessable`. */
+  operations: readonly HrisOperation[];
+  /** Can change data (time-off requests); with false, writes are refused before reaching the provider. */
+  writes: boolean;
+  /** Reconciliation passes (the change feed) read the account. */
+  sync: boolean;
+}
+
+export interface ProviderSettings<Settings> {
+  /** Environment variables (names as keys), merged into the one configuration schema. */
+  env: z.ZodRawShape;
+  read(values: Record<string, unknown>): Settings;
+}
+
+/** What a provider gets from the process that serves it. */
+export interface ProviderRuntime<Settings = unknown> {
+  config: Config;
+  settings: Settings;
+  cache: Cache;
+  secretBox: SecretBox;
+  /**
+   * Access tokens shared by every process (encrypted in the cache, single-flight exchange). The class
+   * lives with Personio, its first user, but knows nothing of it.
+   */
+  tokens: PersonioTokenManager;
+  /** Outbound HTTP to the provider's production API. */
+  transport: HttpTransport;
+  /** The built-in simulator, when this deployment serves sandbox integrations. */
+  sandbox?: { baseUrl: string; fetch: FetchLike } | undefined;
+  now: () => Date;
+}
+
+/** A linked account as a provider sees it: its credentials are decrypted only when asked for. */
+export interface ProviderAccount {
+  id: string;
+  integration: ProviderIntegration;
+  /** The stored ciphertext: names the credential version (a reconnect changes it). */
+  sealedCredentials: string;
+  credentials(): Promise<CredentialValues>;
+}
+
+/** What a credential check found out. */
+export interface CredentialCheck {
+  fieldCoverage: FieldCoverage;
+  /** Recognises the same company linked again; null when the provider cannot tell. */
+  companyFingerprint: string | null;
+}
+
+export type Priority = 'live' | 'background';
+
+/** A proxy target: requests go to `baseUrl` (its default version) with the account's authentication. */
+export interface ProxyConnection {
+  baseUrl: string;
+  send(request: {
+    method: string;
+    url: URL;
+    headers: Headers;
+    body: ArrayBuffer | ReadableStream<Uint8Array> | null;
+    retry: boolean | 'unprocessed';
+  }): Promise<UpstreamResponse>;
+}
+
+export interface ProviderConnector {
+  /**
+   * Checks credentials live (nothing is stored). Throws `ProviderError` `credentials_rejected` when the
+   * provider refuses them, `forbidden` when they may not read employees.
+   */
+  validateCredentials(
+    integration: ProviderIntegration,
+    credentials: CredentialValues,
+  ): Promise<CredentialCheck>;
+  hris(account: ProviderAccount, priority: Priority): Promise<HrisProvider>;
+  proxy?(account: ProviderAccount): Promise<ProxyConnection>;
+  /** Drops what is cached for these credentials (tokens): on delete, reconnect and rejection. */
+  forget(account: { id: string; sealedCredentials: string }): Promise<void>;
+}
