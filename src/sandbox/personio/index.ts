@@ -7,6 +7,7 @@ import { createTokenStore, registerAuthRoute, requireBearerToken, type SandboxEn
 import { createSandboxChanges, registerControlRoutes, type SandboxChanges } from './control';
 import { SANDBOX_CREDENTIALS, type SandboxCredential } from './credentials';
 import { withChanges } from './directory-changes';
+import { registerEmployeeWriteRoutes } from './employee-writes';
 import { registerEmployeeRoutes } from './employees';
 import { PersonioRequestError, personioError } from './errors';
 import { createFaultState, faultInjection, resetFaultState, type SandboxFaults } from './faults';
@@ -124,6 +125,7 @@ export function createPersonioSandbox(options: PersonioSandboxOptions = {}): Per
   v1.use('/company/*', requireBearerToken(tokens));
   v1.use('/company/*', faultInjection(faultState, { expireTokens: () => tokens.revokeAll() }));
   registerEmployeeRoutes(v1, directory);
+  registerEmployeeWriteRoutes(v1, directory);
   const absenceBook = createAbsenceBook(seed, directory);
   const changes = createSandboxChanges(directory, absenceBook, now);
   v1.use('/_sandbox/*', requireBearerToken(tokens));

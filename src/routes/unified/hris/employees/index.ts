@@ -1,10 +1,14 @@
 import { createRouter } from '../../../../lib/router';
+import { registerCreateEmployee } from './create';
 import { registerGetEmployee } from './get';
 import { registerListEmployees } from './list';
+import { registerUpdateEmployee } from './update';
 
 export function employeesRouter() {
   const router = createRouter();
   registerListEmployees(router);
   registerGetEmployee(router);
+  registerCreateEmployee(router);
+  registerUpdateEmployee(router);
   return router;
 }
