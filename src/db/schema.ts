@@ -166,6 +166,39 @@ export const idempotencyRecords = pgTable(
   ],
 );
 
+/**
+ * A caller's own id for a time-off request it created (`external_id`), unique per linked account for as long
+ * as the absence exists: a second create with the same id returns the first absence instead of writing. A
+ * create holds its row `pending` on a lease while it writes (like an idempotency key), so concurrent
+ * duplicates wait for it, and a retry after a process died takes it over and first looks for the absence.
+ */
+export const timeoffExternalIds = pgTable(
+  'timeoff_external_ids',
+  {
+    environmentId: text('environment_id')
+      .notNull()
+      .references(() => environments.id, { onDelete: 'cascade' }),
+    linkedAccountId: text('linked_account_id')
+      .notNull()
+      .references(() => linkedAccounts.id, { onDelete: 'cascade' }),
+    externalId: text('external_id').notNull(),
+    status: text('status', { enum: ['pending', 'created'] })
+      .notNull()
+      .default('pending'),
+    /** The provider's id of the absence, once created. */
+    timeoffRequestId: text('timeoff_request_id'),
+    /** When the current create claimed the row; fences out an older holder. */
+    claimedAt: timestamp('claimed_at', { withTimezone: true, mode: 'date' }).notNull(),
+    /** `pending`: the end of the running create's lease. */
+    leaseEndsAt: timestamp('lease_ends_at', { withTimezone: true, mode: 'date' }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.linkedAccountId, table.externalId] }),
+    index('timeoff_external_ids_request_idx').on(table.linkedAccountId, table.timeoffRequestId),
+  ],
+);
+
 export const SYNCED_KINDS = ['employee', 'timeoff_type', 'timeoff_request'] as const;
 export type SyncedKind = (typeof SYNCED_KINDS)[number];
 
