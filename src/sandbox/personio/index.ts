@@ -3,6 +3,7 @@ import { matchedRoutes } from 'hono/route';
 import { createAbsenceBook, type SeededBalance } from './absence-book';
 import type { OffsetSemantics } from './absence-query';
 import { registerAbsenceRoutes, type TimeOffWindow } from './absences';
+import { registerAttendanceRoutes } from './attendances';
 import { createTokenStore, registerAuthRoute, requireBearerToken, type SandboxEnv } from './auth';
 import { createSandboxChanges, registerControlRoutes, type SandboxChanges } from './control';
 import { SANDBOX_CREDENTIALS, type SandboxCredential } from './credentials';
@@ -141,6 +142,7 @@ export function createPersonioSandbox(options: PersonioSandboxOptions = {}): Per
     },
     timeOffWindow: options.timeOffWindow ?? 'overlap',
   });
+  registerAttendanceRoutes(v1, { seed, directory, book: absenceBook, now });
   registerProfilePictureRoute(v1, directory);
   app.route('/v1', v1);
 
