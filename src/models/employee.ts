@@ -56,9 +56,15 @@ export const EmployeeSchema = z
     }),
     gender: z.enum(['male', 'female', 'diverse']).nullable(),
     weekly_working_hours: z.number().nullable(),
-    avatar_url: z.string().nullable().openapi({
-      description: "Personio's profile picture URL; fetching it needs the linked account's Personio token.",
-    }),
+    avatar_url: z
+      .string()
+      .nullable()
+      .openapi({
+        description:
+          "The gateway's `GET /unified/hris/employees/{id}/avatar` for this employee (send your API key and the " +
+          'linked account id); `null` when the employee has no picture or the credential may not read pictures. ' +
+          "Events carry Personio's own picture URL here.",
+      }),
     custom_fields: z
       .record(z.string(), z.unknown())
       .openapi({ description: 'Custom (`dynamic_*`) attributes by label; by key where two labels collide.' }),

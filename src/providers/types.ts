@@ -74,6 +74,14 @@ export interface EmployeeWriteResult {
   warnings: string[];
 }
 
+/** An employee's picture as the provider streams it; `notModified` answers a matching conditional request. */
+export interface EmployeeAvatar {
+  notModified: boolean;
+  /** Content and caching headers (`Content-Type`, `Content-Length`, `Cache-Control`, `ETag`, …) as sent. */
+  headers: Headers;
+  body: ReadableStream<Uint8Array> | null;
+}
+
 export interface WriteOptions {
   /**
    * Did the caller make the write idempotent (an `Idempotency-Key`)? Then it is re-sent where Personio says
@@ -112,6 +120,11 @@ export interface HrisProvider {
   deleteTimeoffRequest(id: string, options: WriteOptions): Promise<boolean>;
   listTimeoffBalances(query: TimeoffBalanceListQuery): Promise<Page<TimeoffBalance>>;
   createEmployee(input: NewEmployee, options: WriteOptions): Promise<EmployeeWriteResult>;
+  /** null when the employee has no picture or the credential may not read pictures. */
+  getEmployeeAvatar(
+    id: string,
+    options: { width: number; conditional: Headers },
+  ): Promise<EmployeeAvatar | null>;
   /** null when no such employee. */
   updateEmployee(
     id: string,

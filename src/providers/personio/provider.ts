@@ -1,4 +1,5 @@
 import type { HrisProvider } from '../types';
+import { getEmployeeAvatar } from './avatar';
 import type { PersonioClient } from './client';
 import { createEmployee, updateEmployee } from './employee-writes';
 import { getEmployee, listEmployees } from './employees';
@@ -19,5 +20,6 @@ export function createPersonioProvider(client: PersonioClient): HrisProvider {
     listTimeoffBalances: (query) => listTimeoffBalances(client, query),
     createEmployee: (input, options) => createEmployee(client, input, options),
     updateEmployee: (id, input, options) => updateEmployee(client, id, input, options),
+    getEmployeeAvatar: (id, options) => getEmployeeAvatar(client, id, options),
   };
 }

@@ -3,6 +3,7 @@ import type { AppEnv } from '../../../../context';
 import { withIdempotency } from '../../../../lib/idempotency';
 import { linkedAccountErrorResponses, SECURITY } from '../../../common';
 import { REPLAYED_HEADER, WriteHeaders } from '../timeoff-requests/schemas';
+import { presentEmployee } from './present';
 import { EmployeeWrittenSchema, employeeFields, employeeFieldsShape, managerIdField } from './write-schemas';
 
 const CreateEmployeeBody = z
@@ -61,7 +62,8 @@ export function registerCreateEmployee(app: OpenAPIHono<AppEnv>) {
         },
         { retry: key !== undefined, outcomeUnknown: resumed },
       );
-      return { status: 201, body: { result: written.employee, warnings: written.warnings } };
+      const employee = presentEmployee(written.employee, services.config.publicUrl);
+      return { status: 201, body: { result: employee, warnings: written.warnings } };
     };
     const outcome = key
       ? await withIdempotency(

@@ -4,6 +4,7 @@ import { ApiError } from '../../../../errors';
 import { withIdempotency } from '../../../../lib/idempotency';
 import { linkedAccountErrorResponses, SECURITY } from '../../../common';
 import { REPLAYED_HEADER, WriteHeaders } from '../timeoff-requests/schemas';
+import { presentEmployee } from './present';
 import { EmployeeWrittenSchema, employeeFields, employeeFieldsShape, managerIdField } from './write-schemas';
 
 const UpdateEmployeeBody = z
@@ -69,7 +70,8 @@ export function registerUpdateEmployee(app: OpenAPIHono<AppEnv>) {
         outcomeUnknown: resumed,
       });
       if (!written) throw new ApiError('not_found', `No employee ${id} in this linked account.`);
-      return { status: 200, body: { result: written.employee, warnings: written.warnings } };
+      const employee = presentEmployee(written.employee, services.config.publicUrl);
+      return { status: 200, body: { result: employee, warnings: written.warnings } };
     };
     const outcome = key
       ? await withIdempotency(
