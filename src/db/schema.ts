@@ -61,6 +61,22 @@ export interface FieldCoverage {
   unavailable: { field: string; personio_attributes: string[] }[];
 }
 
+/** Whether a credential may read and write one unified resource; `null`: not checked or not applicable. */
+export interface ResourceRights {
+  read: boolean | null;
+  write: boolean | null;
+}
+
+/** What a credential may do with each unified resource (and attendances, through the proxy), checked live. */
+export interface ResourceAccess {
+  checked_at: string;
+  employees: ResourceRights;
+  timeoff_requests: ResourceRights;
+  timeoff_types: ResourceRights;
+  timeoff_balances: ResourceRights;
+  attendances: ResourceRights;
+}
+
 export interface LinkedAccountSettings {
   hide_absence_details?: boolean;
   /** Change feed: reconciliation passes on (default) or off. */
@@ -95,6 +111,7 @@ export const linkedAccounts = pgTable(
     companyFingerprint: text('company_fingerprint'),
     status: text('status', { enum: LINKED_ACCOUNT_STATUSES }).notNull().default('active'),
     fieldCoverage: jsonb('field_coverage').$type<FieldCoverage>(),
+    resourceAccess: jsonb('resource_access').$type<ResourceAccess>(),
     settings: jsonb('settings').$type<LinkedAccountSettings>().notNull().default(sql`'{}'::jsonb`),
     ...timestamps,
     lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }),

@@ -26,6 +26,26 @@ export const FieldCoverageSchema = z
   })
   .openapi('FieldCoverage');
 
+const Rights = z.object({
+  read: z.boolean().nullable(),
+  write: z.boolean().nullable().openapi({ description: '`null`: not checked, or not a writable resource.' }),
+});
+
+export const ResourceAccessSchema = z
+  .object({
+    checked_at: z.string().openapi({ format: 'date-time', description: 'When Personio was asked.' }),
+    employees: Rights,
+    timeoff_requests: Rights,
+    timeoff_types: Rights,
+    timeoff_balances: Rights,
+    attendances: Rights.openapi({ description: 'Through the proxy (`/proxy/company/attendances`).' }),
+  })
+  .openapi('ResourceAccess', {
+    description:
+      "What the credential may read and write, per unified resource, from Personio's access rights (checked " +
+      'live when linking and on `POST /linked-accounts/{id}/check`); `null` when Personio did not say.',
+  });
+
 export const LinkedAccountSettingsSchema = z
   .object({
     hide_absence_details: z.boolean().openapi({
@@ -63,6 +83,7 @@ export const LinkedAccountSchema = z
       email: z.string().nullable(),
     }),
     field_coverage: FieldCoverageSchema.nullable(),
+    resource_access: ResourceAccessSchema.nullable(),
     settings: LinkedAccountSettingsSchema,
     created_at: z.string().openapi({ format: 'date-time' }),
     updated_at: z.string().openapi({ format: 'date-time' }),
@@ -88,6 +109,7 @@ export function toLinkedAccountResource(linkedAccount: LinkedAccount): LinkedAcc
       email: linkedAccount.email,
     },
     field_coverage: linkedAccount.fieldCoverage,
+    resource_access: linkedAccount.resourceAccess,
     settings: {
       hide_absence_details: linkedAccount.settings.hide_absence_details ?? false,
       sync_enabled: sync.enabled,

@@ -7,10 +7,11 @@ import {
   recordLinkedAccountCheck,
   replaceLinkedAccountCredentials,
 } from '../db/queries/linked-accounts';
-import type { FieldCoverage, Integration, LinkedAccount } from '../db/schema';
+import type { FieldCoverage, Integration, LinkedAccount, ResourceAccess } from '../db/schema';
 import { ApiError } from '../errors';
 import { withLinkedAccountEvent } from '../events/connection';
 import { decryptCredentials, encryptCredentials, forgetLinkedAccountToken } from '../providers/factory';
+import { probeResourceAccess } from '../providers/personio/access';
 import type { PersonioCredentials } from '../providers/personio/client';
 import { employeeFieldCoverage } from '../providers/personio/mappers/coverage';
 import { attributeValue } from '../providers/personio/mappers/values';
@@ -19,6 +20,8 @@ import { AttributeListSchema, EmployeeListSchema } from '../providers/personio/s
 /** What a live check of Personio credentials found out. */
 export interface CredentialCheck {
   fieldCoverage: FieldCoverage;
+  /** Which unified resources (and attendances) the credential may read and write. */
+  resourceAccess: ResourceAccess | null;
   /** Recognises the Personio company (see `personioCompanyFingerprint`); null when it has no employees. */
   companyFingerprint: string | null;
 }
@@ -41,6 +44,7 @@ export async function validatePersonioCredentials(
     const firstId = attributeValue(employees!.data[0]?.attributes ?? {}, 'id');
     return {
       fieldCoverage: employeeFieldCoverage(attributes!.data, services.now()),
+      resourceAccess: await probeResourceAccess(client, services.now()),
       companyFingerprint:
         typeof firstId === 'number' || typeof firstId === 'string'
           ? await personioCompanyFingerprint(integration, String(firstId))
@@ -99,6 +103,7 @@ export async function storeLinkedAccount(
       email: input.email ?? null,
       ...sealed,
       fieldCoverage: input.check.fieldCoverage,
+      resourceAccess: input.check.resourceAccess,
       companyFingerprint: input.check.companyFingerprint,
     }),
   );
@@ -141,6 +146,7 @@ export async function replaceCredentials(
       id: input.linkedAccountId,
       ...sealed,
       fieldCoverage: input.check.fieldCoverage,
+      resourceAccess: input.check.resourceAccess,
       companyFingerprint: input.check.companyFingerprint,
       organizationName: input.organizationName,
       email: input.email,
@@ -191,6 +197,7 @@ export async function checkLinkedAccount(
     id: linkedAccount.id,
     status: keepDisabled('active'),
     fieldCoverage: check.fieldCoverage,
+    resourceAccess: check.resourceAccess ?? undefined,
     companyFingerprint: check.companyFingerprint,
     now: services.now(),
   });

@@ -8,6 +8,7 @@ import {
   type LinkedAccountSettings,
   type LinkedAccountStatus,
   linkedAccounts,
+  type ResourceAccess,
 } from '../schema';
 
 export interface NewLinkedAccount {
@@ -20,6 +21,7 @@ export interface NewLinkedAccount {
   encryptedCredentials: string;
   credentialsKeyId: string;
   fieldCoverage?: FieldCoverage | null;
+  resourceAccess?: ResourceAccess | null;
   companyFingerprint?: string | null;
   settings?: LinkedAccountSettings;
 }
@@ -46,6 +48,7 @@ export async function createLinkedAccount(db: Database, input: NewLinkedAccount)
       credentials: input.encryptedCredentials,
       credentialsKeyId: input.credentialsKeyId,
       fieldCoverage: input.fieldCoverage ?? null,
+      resourceAccess: input.resourceAccess ?? null,
       companyFingerprint: input.companyFingerprint ?? null,
       settings: input.settings ?? {},
     })
@@ -222,6 +225,7 @@ export async function replaceLinkedAccountCredentials(
     encryptedCredentials: string;
     credentialsKeyId: string;
     fieldCoverage: FieldCoverage;
+    resourceAccess?: ResourceAccess | null | undefined;
     companyFingerprint: string | null;
     organizationName?: string | null | undefined;
     email?: string | null | undefined;
@@ -234,6 +238,7 @@ export async function replaceLinkedAccountCredentials(
       credentials: input.encryptedCredentials,
       credentialsKeyId: input.credentialsKeyId,
       fieldCoverage: input.fieldCoverage,
+      ...(input.resourceAccess ? { resourceAccess: input.resourceAccess } : {}),
       companyFingerprint: input.companyFingerprint,
       status: sql`case when ${linkedAccounts.status} = 'disabled' then 'disabled' else 'active' end`,
       ...(input.organizationName ? { organizationName: input.organizationName } : {}),
@@ -253,6 +258,7 @@ export async function recordLinkedAccountCheck(
     id: string;
     status: LinkedAccountStatus;
     fieldCoverage?: FieldCoverage | undefined;
+    resourceAccess?: ResourceAccess | undefined;
     companyFingerprint?: string | null | undefined;
     now: Date;
   },
@@ -262,6 +268,7 @@ export async function recordLinkedAccountCheck(
     .set({
       status: input.status,
       ...(input.fieldCoverage ? { fieldCoverage: input.fieldCoverage } : {}),
+      ...(input.resourceAccess ? { resourceAccess: input.resourceAccess } : {}),
       ...(input.companyFingerprint ? { companyFingerprint: input.companyFingerprint } : {}),
       updatedAt: input.now,
     })

@@ -84,7 +84,11 @@ export function registerConfirmLink(app: Hono<AppEnv>) {
       linkToken.id,
       session.sealed_credentials,
     );
-    const check = { fieldCoverage: session.field_coverage, companyFingerprint: session.company_fingerprint };
+    const check = {
+      fieldCoverage: session.field_coverage,
+      resourceAccess: session.resource_access,
+      companyFingerprint: session.company_fingerprint,
+    };
     let linkedAccount: LinkedAccount;
     try {
       linkedAccount = await services.db.transaction(async (tx) => {

@@ -263,6 +263,7 @@ export async function coveragePage(
       csrfToken: token,
       clientId: session.client_id,
       coverage: session.field_coverage,
+      access: session.resource_access,
       reconnect: Boolean(flow.reconnectTarget),
       companyChanged: session.company_changed,
       existing: existing ? { id: existing.id, createdAt: existing.createdAt } : null,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { randomBase62 } from '../../crypto/random';
 import type { SecretBox } from '../../crypto/secret-box';
 import type { LinkToken } from '../../db/schema';
-import { FieldCoverageSchema } from '../../models/linked-account';
+import { FieldCoverageSchema, ResourceAccessSchema } from '../../models/linked-account';
 import type { PersonioCredentials } from '../../providers/personio/client';
 
 const CredentialsStep = z.object({ step: z.literal('credentials'), nonce: z.string() });
@@ -15,6 +15,8 @@ const CoverageStep = z.object({
   /** JWE of the submitted credentials, sealed for this link token only (see `sealSessionCredentials`). */
   sealed_credentials: z.string(),
   field_coverage: FieldCoverageSchema,
+  /** Absent in sessions started before access was checked. */
+  resource_access: ResourceAccessSchema.nullable().default(null),
   company_fingerprint: z.string().nullable(),
   /** An account of the same end user already linked to this company: the admin must choose. */
   existing_account_id: z.string().nullable(),

@@ -45,6 +45,7 @@ export async function coverageSession(
     client_id: credentials.clientId,
     sealed_credentials: await sealSessionCredentials(services.secretBox, linkToken.id, credentials),
     field_coverage: check.fieldCoverage,
+    resource_access: check.resourceAccess,
     company_fingerprint: check.companyFingerprint,
     existing_account_id: existingAccountId,
     company_changed: Boolean(

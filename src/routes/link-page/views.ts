@@ -1,5 +1,5 @@
 import { html, raw } from 'hono/html';
-import type { FieldCoverage } from '../../db/schema';
+import type { FieldCoverage, ResourceAccess, ResourceRights } from '../../db/schema';
 import { attributeLabel, fieldLabel, recommendedWhitelist } from './labels';
 import { LINK_PAGE_CSS } from './styles';
 
@@ -149,6 +149,8 @@ export interface CoverageViewInput {
   csrfToken: string;
   clientId: string;
   coverage: FieldCoverage;
+  /** null for sessions checked before access rights were. */
+  access: ResourceAccess | null;
   reconnect: boolean;
   companyChanged: boolean;
   existing: ExistingAccount | null;
@@ -194,6 +196,7 @@ ${
 </form>
 <p class="hint">Last checked ${checkedAt}.</p>`
 }
+${input.access ? accessTable(input.access) : ''}
 <h2 id="available-heading">Can be read (${coverage.available.length})</h2>
 ${
   coverage.available.length
@@ -217,6 +220,40 @@ ${input.existing ? duplicateChoice(input.existing) : ''}
 <button type="submit" class="link">Use different credentials</button>
 </form>`,
   );
+}
+
+const RESOURCE_LABELS: [keyof Omit<ResourceAccess, 'checked_at'>, string][] = [
+  ['employees', 'Employees'],
+  ['timeoff_requests', 'Absences'],
+  ['timeoff_types', 'Absence types'],
+  ['timeoff_balances', 'Absence balances'],
+  ['attendances', 'Attendances'],
+];
+
+function rightCell(right: boolean | null, applicable: boolean): Html {
+  if (!applicable) return html`<td>—</td>`;
+  if (right === null) return html`<td>Unknown</td>`;
+  return right ? html`<td class="yes">Yes</td>` : html`<td class="no">No</td>`;
+}
+
+/** What the credential may read and write per resource, from Personio's access rights. */
+function accessTable(access: ResourceAccess): Html {
+  const rows = RESOURCE_LABELS.map(([key, label]) => {
+    const rights: ResourceRights = access[key];
+    const writable = key !== 'timeoff_types' && key !== 'timeoff_balances';
+    return html`<tr><td>${label}</td>${rightCell(rights.read, true)}${rightCell(rights.write, writable)}</tr>`;
+  });
+  const missing = RESOURCE_LABELS.some(
+    ([key]) =>
+      access[key].read === false ||
+      (key !== 'timeoff_types' && key !== 'timeoff_balances' && access[key].write === false),
+  );
+  return html`<h2 id="access-heading">Access rights</h2>
+<table aria-labelledby="access-heading">
+<thead><tr><th scope="col">Data</th><th scope="col">Read</th><th scope="col">Write</th></tr></thead>
+<tbody>${rows}</tbody>
+</table>
+${missing ? html`<p class="hint">A "No" comes from the credential's access rights in Personio (Settings → API credentials); the application cannot use that data until they are granted.</p>` : ''}`;
 }
 
 function duplicateChoice(existing: ExistingAccount): Html {

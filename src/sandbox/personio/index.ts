@@ -4,7 +4,13 @@ import { createAbsenceBook, type SeededBalance } from './absence-book';
 import type { OffsetSemantics } from './absence-query';
 import { registerAbsenceRoutes, type TimeOffWindow } from './absences';
 import { registerAttendanceRoutes } from './attendances';
-import { createTokenStore, registerAuthRoute, requireBearerToken, type SandboxEnv } from './auth';
+import {
+  createTokenStore,
+  registerAuthRoute,
+  requireBearerToken,
+  requireScope,
+  type SandboxEnv,
+} from './auth';
 import { createSandboxChanges, registerControlRoutes, type SandboxChanges } from './control';
 import { SANDBOX_CREDENTIALS, type SandboxCredential } from './credentials';
 import { withChanges } from './directory-changes';
@@ -124,6 +130,7 @@ export function createPersonioSandbox(options: PersonioSandboxOptions = {}): Per
     stats.byStatus[c.res.status] = (stats.byStatus[c.res.status] ?? 0) + 1;
   });
   v1.use('/company/*', requireBearerToken(tokens));
+  v1.use('/company/*', requireScope());
   v1.use('/company/*', faultInjection(faultState, { expireTokens: () => tokens.revokeAll() }));
   registerEmployeeRoutes(v1, directory);
   registerEmployeeWriteRoutes(v1, directory);
