@@ -101,6 +101,8 @@ export const linkedAccounts = pgTable(
     originId: text('origin_id').notNull(),
     organizationName: text('organization_name'),
     email: text('email'),
+    /** What tells this connection apart: the admin's name for it, else the Personio company's where readable. */
+    label: text('label'),
     /** Compact JWE (dir + A256GCM) of `{ client_id, client_secret }`; null once erased. */
     credentials: text('credentials'),
     credentialsKeyId: text('credentials_key_id'),

@@ -82,6 +82,15 @@ export const LinkedAccountSchema = z
       organization_name: z.string().nullable(),
       email: z.string().nullable(),
     }),
+    label: z
+      .string()
+      .nullable()
+      .openapi({
+        description:
+          'A name that tells this connection apart from others: what the admin typed on the link page, else the ' +
+          "Personio company's legal entity name where the credential can read it; `PATCH` changes it.",
+        example: 'Acme GmbH',
+      }),
     field_coverage: FieldCoverageSchema.nullable(),
     resource_access: ResourceAccessSchema.nullable(),
     settings: LinkedAccountSettingsSchema,
@@ -108,6 +117,7 @@ export function toLinkedAccountResource(linkedAccount: LinkedAccount): LinkedAcc
       organization_name: linkedAccount.organizationName,
       email: linkedAccount.email,
     },
+    label: linkedAccount.label,
     field_coverage: linkedAccount.fieldCoverage,
     resource_access: linkedAccount.resourceAccess,
     settings: {

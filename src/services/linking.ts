@@ -15,13 +15,18 @@ import { probeResourceAccess } from '../providers/personio/access';
 import type { PersonioCredentials } from '../providers/personio/client';
 import { employeeFieldCoverage } from '../providers/personio/mappers/coverage';
 import { attributeValue } from '../providers/personio/mappers/values';
-import { AttributeListSchema, EmployeeListSchema } from '../providers/personio/schemas';
+import { AttributeListSchema, EmployeeListSchema, isRelation } from '../providers/personio/schemas';
 
 /** What a live check of Personio credentials found out. */
 export interface CredentialCheck {
   fieldCoverage: FieldCoverage;
   /** Which unified resources (and attendances) the credential may read and write. */
   resourceAccess: ResourceAccess | null;
+  /**
+   * A name for the company where Personio gives one: v1 has no company endpoint, so the legal entity
+   * (`subcompany`) of its first employee, when the credential may read that attribute.
+   */
+  companyName: string | null;
   /** Recognises the Personio company (see `personioCompanyFingerprint`); null when it has no employees. */
   companyFingerprint: string | null;
 }
@@ -45,6 +50,7 @@ export async function validatePersonioCredentials(
     return {
       fieldCoverage: employeeFieldCoverage(attributes!.data, services.now()),
       resourceAccess: await probeResourceAccess(client, services.now()),
+      companyName: legalEntityName(employees!.data[0]?.attributes ?? {}),
       companyFingerprint:
         typeof firstId === 'number' || typeof firstId === 'string'
           ? await personioCompanyFingerprint(integration, String(firstId))
@@ -68,6 +74,13 @@ export async function personioCompanyFingerprint(
   return `v1:${(await sha256Hex(`roster:personio-company:${integration}:${lowestEmployeeId}`)).slice(0, 32)}`;
 }
 
+function legalEntityName(attributes: Record<string, unknown>): string | null {
+  const subcompany = attributeValue(attributes, 'subcompany');
+  if (!isRelation(subcompany)) return null;
+  const name = subcompany.attributes.name;
+  return typeof name === 'string' && name.trim() !== '' ? name.trim().slice(0, 100) : null;
+}
+
 /** True when Personio refused the credentials themselves (not a transient failure or a missing right). */
 export function isRejectedCredential(error: unknown): error is ApiError {
   return (
@@ -84,6 +97,8 @@ export interface LinkPersonioInput {
   originId: string;
   organizationName?: string | null;
   email?: string | null;
+  /** The admin's name for the connection; default the company name the check found. */
+  label?: string | null;
 }
 
 /** Stores a linked account for credentials that were just validated, encrypting them first. */
@@ -105,6 +120,7 @@ export async function storeLinkedAccount(
       fieldCoverage: input.check.fieldCoverage,
       resourceAccess: input.check.resourceAccess,
       companyFingerprint: input.check.companyFingerprint,
+      label: input.label ?? input.check.companyName,
     }),
   );
   await services.jobs.scheduleAccount(linkedAccount);
@@ -132,6 +148,7 @@ export async function replaceCredentials(
     linkedAccountId: string;
     credentials: PersonioCredentials;
     check: CredentialCheck;
+    label?: string | null | undefined;
     organizationName?: string | null | undefined;
     email?: string | null | undefined;
   },
@@ -148,6 +165,7 @@ export async function replaceCredentials(
       fieldCoverage: input.check.fieldCoverage,
       resourceAccess: input.check.resourceAccess,
       companyFingerprint: input.check.companyFingerprint,
+      label: input.label,
       organizationName: input.organizationName,
       email: input.email,
       now: services.now(),

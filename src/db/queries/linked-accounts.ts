@@ -23,6 +23,7 @@ export interface NewLinkedAccount {
   fieldCoverage?: FieldCoverage | null;
   resourceAccess?: ResourceAccess | null;
   companyFingerprint?: string | null;
+  label?: string | null;
   settings?: LinkedAccountSettings;
 }
 
@@ -50,6 +51,7 @@ export async function createLinkedAccount(db: Database, input: NewLinkedAccount)
       fieldCoverage: input.fieldCoverage ?? null,
       resourceAccess: input.resourceAccess ?? null,
       companyFingerprint: input.companyFingerprint ?? null,
+      label: input.label ?? null,
       settings: input.settings ?? {},
     })
     .returning();
@@ -75,6 +77,19 @@ export async function updateLinkedAccountSettings(
     .update(linkedAccounts)
     .set({ settings: { ...current.settings, ...input.settings }, updatedAt: input.now })
     .where(and(eq(linkedAccounts.environmentId, input.environmentId), eq(linkedAccounts.id, input.id)))
+    .returning();
+  return updated;
+}
+
+/** A new label (null removes it). */
+export async function setLinkedAccountLabel(
+  db: Database,
+  input: { environmentId: string; id: string; label: string | null; now: Date },
+): Promise<LinkedAccount | undefined> {
+  const [updated] = await db
+    .update(linkedAccounts)
+    .set({ label: input.label, updatedAt: input.now })
+    .where(liveAccount(input))
     .returning();
   return updated;
 }
@@ -227,6 +242,7 @@ export async function replaceLinkedAccountCredentials(
     fieldCoverage: FieldCoverage;
     resourceAccess?: ResourceAccess | null | undefined;
     companyFingerprint: string | null;
+    label?: string | null | undefined;
     organizationName?: string | null | undefined;
     email?: string | null | undefined;
     now: Date;
@@ -239,6 +255,7 @@ export async function replaceLinkedAccountCredentials(
       credentialsKeyId: input.credentialsKeyId,
       fieldCoverage: input.fieldCoverage,
       ...(input.resourceAccess ? { resourceAccess: input.resourceAccess } : {}),
+      ...(input.label ? { label: input.label } : {}),
       companyFingerprint: input.companyFingerprint,
       status: sql`case when ${linkedAccounts.status} = 'disabled' then 'disabled' else 'active' end`,
       ...(input.organizationName ? { organizationName: input.organizationName } : {}),

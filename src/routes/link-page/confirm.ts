@@ -88,7 +88,10 @@ export function registerConfirmLink(app: Hono<AppEnv>) {
       fieldCoverage: session.field_coverage,
       resourceAccess: session.resource_access,
       companyFingerprint: session.company_fingerprint,
+      companyName: session.suggested_label,
     };
+    // The admin's name for the connection; an emptied field keeps the suggestion (or none).
+    const label = form.label?.trim().slice(0, 100) || null;
     let linkedAccount: LinkedAccount;
     try {
       linkedAccount = await services.db.transaction(async (tx) => {
@@ -108,6 +111,7 @@ export function registerConfirmLink(app: Hono<AppEnv>) {
               originId: linkToken.originId,
               organizationName: linkToken.organizationName,
               email: linkToken.email,
+              label,
               check,
             },
             tx,
@@ -120,6 +124,7 @@ export function registerConfirmLink(app: Hono<AppEnv>) {
             linkedAccountId: decision.target.id,
             credentials,
             check,
+            label,
             organizationName: linkToken.organizationName,
             email: linkToken.email,
           },

@@ -264,9 +264,10 @@ export async function coveragePage(
       clientId: session.client_id,
       coverage: session.field_coverage,
       access: session.resource_access,
+      label: flow.reconnectTarget?.label ?? session.suggested_label,
       reconnect: Boolean(flow.reconnectTarget),
       companyChanged: session.company_changed,
-      existing: existing ? { id: existing.id, createdAt: existing.createdAt } : null,
+      existing: existing ? { id: existing.id, label: existing.label, createdAt: existing.createdAt } : null,
       error: input.error,
     }),
   );

@@ -15,6 +15,8 @@ const CoverageStep = z.object({
   /** JWE of the submitted credentials, sealed for this link token only (see `sealSessionCredentials`). */
   sealed_credentials: z.string(),
   field_coverage: FieldCoverageSchema,
+  /** What the label field starts with: the company name the check found. */
+  suggested_label: z.string().nullable().default(null),
   /** Absent in sessions started before access was checked. */
   resource_access: ResourceAccessSchema.nullable().default(null),
   company_fingerprint: z.string().nullable(),

@@ -46,6 +46,7 @@ export async function coverageSession(
     sealed_credentials: await sealSessionCredentials(services.secretBox, linkToken.id, credentials),
     field_coverage: check.fieldCoverage,
     resource_access: check.resourceAccess,
+    suggested_label: check.companyName,
     company_fingerprint: check.companyFingerprint,
     existing_account_id: existingAccountId,
     company_changed: Boolean(

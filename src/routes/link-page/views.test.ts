@@ -36,13 +36,15 @@ describe('link page views', () => {
         clientId: 'client',
         coverage: { checked_at: '2025-01-01T00:00:00.000Z', available: ['first_name'], unavailable: [] },
         access: null,
+        label: 'Acme <GmbH>',
         reconnect: false,
         companyChanged: true,
-        existing: { id: 'la_existing', createdAt: new Date('2024-12-24T10:00:00Z') },
+        existing: { id: 'la_existing', label: 'Acme Berlin', createdAt: new Date('2024-12-24T10:00:00Z') },
       }),
     );
     expect(html).toContain('This Personio company is already connected');
-    expect(html).toContain('connected on 2024-12-24');
+    expect(html).toContain('<strong>Acme Berlin</strong>, connected on 2024-12-24');
+    expect(html).toContain('name="label" value="Acme &lt;GmbH&gt;"');
     expect(html.match(/name="choice"/g)).toHaveLength(2);
     expect(html).not.toMatch(/name="choice"[^>]*checked/);
     expect(html).toContain('Different Personio company?');
@@ -64,6 +66,7 @@ describe('link page views', () => {
           timeoff_balances: { read: true, write: null },
           attendances: { read: false, write: null },
         },
+        label: null,
         reconnect: false,
         companyChanged: false,
         existing: null,

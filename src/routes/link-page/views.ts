@@ -140,6 +140,7 @@ function helpSection(): Html {
 
 export interface ExistingAccount {
   id: string;
+  label: string | null;
   createdAt: Date;
 }
 
@@ -151,6 +152,8 @@ export interface CoverageViewInput {
   coverage: FieldCoverage;
   /** null for sessions checked before access rights were. */
   access: ResourceAccess | null;
+  /** What the connection's name field starts with. */
+  label: string | null;
   reconnect: boolean;
   companyChanged: boolean;
   existing: ExistingAccount | null;
@@ -206,6 +209,11 @@ ${
 <form method="post" action="${input.actions.confirm}" data-busy="Connecting…">
 <input type="hidden" name="csrf_token" value="${input.csrfToken}">
 ${input.existing ? duplicateChoice(input.existing) : ''}
+<div class="field">
+<label for="label">Name this connection</label>
+<input type="text" id="label" name="label" value="${input.label ?? ''}" maxlength="100" autocomplete="off" aria-describedby="label_hint">
+<span class="hint" id="label_hint">Optional. Tells this Personio account apart from others connected to the application.</span>
+</div>
 <div class="actions"><button type="submit" class="primary">${
       input.reconnect || input.existing
         ? 'Save connection'
@@ -260,7 +268,7 @@ function duplicateChoice(existing: ExistingAccount): Html {
   const since = existing.createdAt.toISOString().slice(0, 10);
   return html`<fieldset aria-describedby="duplicate-hint">
 <legend>This Personio company is already connected</legend>
-<p class="hint" id="duplicate-hint">It was connected on ${since} (<code>${existing.id}</code>). Choose what to do:</p>
+<p class="hint" id="duplicate-hint">${existing.label ? html`<strong>${existing.label}</strong>, connected` : 'It was connected'} on ${since} (<code>${existing.id}</code>). Choose what to do:</p>
 <label class="choice"><input type="radio" name="choice" value="reconnect" required><span><strong>Update the existing connection</strong><span class="hint">It keeps working with these credentials; nothing new is created.</span></span></label>
 <label class="choice"><input type="radio" name="choice" value="new" required><span><strong>Add a separate connection</strong><span class="hint">The existing one stays as it is.</span></span></label>
 </fieldset>`;

@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../context';
-import { updateLinkedAccountSettings } from '../../db/queries/linked-accounts';
+import { setLinkedAccountLabel, updateLinkedAccountSettings } from '../../db/queries/linked-accounts';
 import { ApiError, errorResponses } from '../../errors';
 import { toLinkedAccountResource } from '../../models/linked-account';
 import { SECURITY } from '../common';
@@ -8,6 +8,10 @@ import { findLinkedAccount, LinkedAccountIdParams, LinkedAccountResult } from '.
 
 const LinkedAccountUpdate = z
   .object({
+    label: z.string().trim().min(1, 'must not be empty').max(100).nullable().optional().openapi({
+      description: 'A name for the connection (`null` removes it).',
+      example: 'Acme GmbH',
+    }),
     settings: z
       .object({
         hide_absence_details: z.boolean().optional().openapi({
@@ -31,9 +35,13 @@ const LinkedAccountUpdate = z
         sync_window_days_back: z.number().int().min(0).max(3650).optional(),
         sync_window_days_ahead: z.number().int().min(0).max(3650).optional(),
       })
-      .strict(),
+      .strict()
+      .optional(),
   })
   .strict()
+  .refine((body) => body.label !== undefined || body.settings !== undefined, {
+    message: 'name `label` or `settings`',
+  })
   .openapi('LinkedAccountUpdate');
 
 const route = createRoute({
@@ -42,7 +50,7 @@ const route = createRoute({
   operationId: 'updateLinkedAccount',
   tags: ['Linked accounts'],
   summary: 'Update linked account settings',
-  description: 'Changes the settings named in the body and leaves the others as they are.',
+  description: 'Changes the label and the settings named in the body and leaves the others as they are.',
   security: SECURITY,
   request: {
     params: LinkedAccountIdParams,
@@ -60,7 +68,7 @@ const route = createRoute({
 export function registerUpdateLinkedAccount(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
     const { id } = c.req.valid('param');
-    const { settings } = c.req.valid('json');
+    const { settings = {}, label } = c.req.valid('json');
     const services = c.get('services');
     const environmentId = c.get('environment').id;
     await findLinkedAccount(services, environmentId, id);
@@ -71,9 +79,14 @@ export function registerUpdateLinkedAccount(app: OpenAPIHono<AppEnv>) {
       settings: changes,
       now: services.now(),
     });
+    const labelled =
+      updated && label !== undefined
+        ? await setLinkedAccountLabel(services.db, { environmentId, id, label, now: services.now() })
+        : updated;
     services.lookups.forgetLinkedAccount(environmentId, id);
-    if (!updated) throw new ApiError('not_found', `No linked account ${id} in this environment.`);
+    if (!updated || !labelled)
+      throw new ApiError('not_found', `No linked account ${id} in this environment.`);
     await services.jobs.scheduleAccount(updated);
-    return c.json({ result: toLinkedAccountResource(updated) }, 200);
+    return c.json({ result: toLinkedAccountResource(labelled) }, 200);
   });
 }
