@@ -39,9 +39,6 @@ const LinkedAccountUpdate = z
       .optional(),
   })
   .strict()
-  .refine((body) => body.label !== undefined || body.settings !== undefined, {
-    message: 'name `label` or `settings`',
-  })
   .openapi('LinkedAccountUpdate');
 
 const route = createRoute({
@@ -68,11 +65,23 @@ const route = createRoute({
 export function registerUpdateLinkedAccount(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
     const { id } = c.req.valid('param');
-    const { settings = {}, label } = c.req.valid('json');
+    const { settings, label } = c.req.valid('json');
     const services = c.get('services');
     const environmentId = c.get('environment').id;
     await findLinkedAccount(services, environmentId, id);
-    const changes = Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
+    // Checked after the lookup, so another environment's account is a 404 whatever the body.
+    if (settings === undefined && label === undefined) {
+      throw new ApiError(
+        'invalid_request',
+        'Invalid json parameter `settings`: name `label` or `settings` to change',
+        {
+          details: [{ field: 'settings', message: 'name `label` or `settings` to change' }],
+        },
+      );
+    }
+    const changes = Object.fromEntries(
+      Object.entries(settings ?? {}).filter(([, value]) => value !== undefined),
+    );
     const updated = await updateLinkedAccountSettings(services.db, {
       environmentId,
       id,
