@@ -115,6 +115,22 @@ export function errorResponses(...listed: ErrorCode[]) {
 }
 
 /** Turns zod issues into `details` that say which field failed and why. */
-export function validationDetails(issues: readonly { path: readonly PropertyKey[]; message: string }[]) {
-  return issues.map((issue) => ({ field: issue.path.map(String).join('.') || null, message: issue.message }));
+export function validationDetails(
+  issues: readonly {
+    path: readonly PropertyKey[];
+    message: string;
+    code?: string;
+    keys?: readonly string[];
+  }[],
+) {
+  return issues.flatMap((issue) => {
+    // An unknown member is named itself, so a typo in a field name says which field.
+    if (issue.code === 'unrecognized_keys' && issue.keys?.length) {
+      return issue.keys.map((key) => ({
+        field: [...issue.path.map(String), key].join('.'),
+        message: 'unknown field',
+      }));
+    }
+    return [{ field: issue.path.map(String).join('.') || null, message: issue.message }];
+  });
 }

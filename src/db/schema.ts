@@ -63,6 +63,22 @@ export interface FieldCoverage {
   unavailable: { field: string; remote_fields: string[] }[];
 }
 
+/** Whether a credential may read and write one unified resource; `null`: not checked or not applicable. */
+export interface ResourceRights {
+  read: boolean | null;
+  write: boolean | null;
+}
+
+/** What a credential may do with each unified resource (and attendances, through the proxy), checked live. */
+export interface ResourceAccess {
+  checked_at: string;
+  employees: ResourceRights;
+  timeoff_requests: ResourceRights;
+  timeoff_types: ResourceRights;
+  timeoff_balances: ResourceRights;
+  attendances: ResourceRights;
+}
+
 export interface LinkedAccountSettings {
   hide_absence_details?: boolean;
   /** Change feed: reconciliation passes on (default) or off. */
@@ -87,6 +103,8 @@ export const linkedAccounts = pgTable(
     originId: text('origin_id').notNull(),
     organizationName: text('organization_name'),
     email: text('email'),
+    /** What tells this connection apart: the admin's name for it, else the Personio company's where readable. */
+    label: text('label'),
     /** Compact JWE (dir + A256GCM) of `{ client_id, client_secret }`; null once erased. */
     credentials: text('credentials'),
     credentialsKeyId: text('credentials_key_id'),
@@ -97,6 +115,7 @@ export const linkedAccounts = pgTable(
     companyFingerprint: text('company_fingerprint'),
     status: text('status', { enum: LINKED_ACCOUNT_STATUSES }).notNull().default('active'),
     fieldCoverage: jsonb('field_coverage').$type<FieldCoverage>(),
+    resourceAccess: jsonb('resource_access').$type<ResourceAccess>(),
     settings: jsonb('settings').$type<LinkedAccountSettings>().notNull().default(sql`'{}'::jsonb`),
     ...timestamps,
     lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }),
@@ -165,6 +184,39 @@ export const idempotencyRecords = pgTable(
   (table) => [
     primaryKey({ columns: [table.environmentId, table.scope, table.key] }),
     index('idempotency_records_expires_idx').on(table.expiresAt),
+  ],
+);
+
+/**
+ * A caller's own id for a time-off request it created (`external_id`), unique per linked account for as long
+ * as the absence exists: a second create with the same id returns the first absence instead of writing. A
+ * create holds its row `pending` on a lease while it writes (like an idempotency key), so concurrent
+ * duplicates wait for it, and a retry after a process died takes it over and first looks for the absence.
+ */
+export const timeoffExternalIds = pgTable(
+  'timeoff_external_ids',
+  {
+    environmentId: text('environment_id')
+      .notNull()
+      .references(() => environments.id, { onDelete: 'cascade' }),
+    linkedAccountId: text('linked_account_id')
+      .notNull()
+      .references(() => linkedAccounts.id, { onDelete: 'cascade' }),
+    externalId: text('external_id').notNull(),
+    status: text('status', { enum: ['pending', 'created'] })
+      .notNull()
+      .default('pending'),
+    /** The provider's id of the absence, once created. */
+    timeoffRequestId: text('timeoff_request_id'),
+    /** When the current create claimed the row; fences out an older holder. */
+    claimedAt: timestamp('claimed_at', { withTimezone: true, mode: 'date' }).notNull(),
+    /** `pending`: the end of the running create's lease. */
+    leaseEndsAt: timestamp('lease_ends_at', { withTimezone: true, mode: 'date' }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.linkedAccountId, table.externalId] }),
+    index('timeoff_external_ids_request_idx').on(table.linkedAccountId, table.timeoffRequestId),
   ],
 );
 

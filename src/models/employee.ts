@@ -58,10 +58,15 @@ export const EmployeeSchema = z
     }),
     gender: z.enum(['male', 'female', 'diverse']).nullable(),
     weekly_working_hours: z.number().nullable(),
-    avatar_url: z.string().nullable().openapi({
-      description:
-        "The provider's profile picture URL; fetching it may need the linked account's provider credentials.",
-    }),
+    avatar_url: z
+      .string()
+      .nullable()
+      .openapi({
+        description:
+          "The gateway's `GET /unified/hris/employees/{id}/avatar` for this employee (send your API key and the " +
+          'linked account id); `null` when the employee has no picture or the credential may not read pictures. ' +
+          "Events carry the provider's own picture URL here.",
+      }),
     custom_fields: z
       .record(z.string(), z.unknown())
       .openapi({ description: 'Custom (`dynamic_*`) attributes by label; by key where two labels collide.' }),

@@ -26,6 +26,26 @@ export const FieldCoverageSchema = z
   })
   .openapi('FieldCoverage');
 
+const Rights = z.object({
+  read: z.boolean().nullable(),
+  write: z.boolean().nullable().openapi({ description: '`null`: not checked, or not a writable resource.' }),
+});
+
+export const ResourceAccessSchema = z
+  .object({
+    checked_at: z.string().openapi({ format: 'date-time', description: 'When the provider was asked.' }),
+    employees: Rights,
+    timeoff_requests: Rights,
+    timeoff_types: Rights,
+    timeoff_balances: Rights,
+    attendances: Rights.openapi({ description: 'Through the proxy (`/proxy/company/attendances`).' }),
+  })
+  .openapi('ResourceAccess', {
+    description:
+      "What the credential may read and write, per unified resource, from the provider's access rights (checked " +
+      'live when linking and on `POST /linked-accounts/{id}/check`); `null` when the provider did not say.',
+  });
+
 export const LinkedAccountSettingsSchema = z
   .object({
     hide_absence_details: z.boolean().openapi({
@@ -65,7 +85,17 @@ export const LinkedAccountSchema = z
       organization_name: z.string().nullable(),
       email: z.string().nullable(),
     }),
+    label: z
+      .string()
+      .nullable()
+      .openapi({
+        description:
+          'A name that tells this connection apart from others: what the admin typed on the link page, else the ' +
+          "provider's company name (Personio: the legal entity) where the credential can read it; `PATCH` changes it.",
+        example: 'Acme GmbH',
+      }),
     field_coverage: FieldCoverageSchema.nullable(),
+    resource_access: ResourceAccessSchema.nullable(),
     settings: LinkedAccountSettingsSchema,
     created_at: z.string().openapi({ format: 'date-time' }),
     updated_at: z.string().openapi({ format: 'date-time' }),
@@ -92,7 +122,9 @@ export function toLinkedAccountResource(linkedAccount: LinkedAccount): LinkedAcc
       organization_name: linkedAccount.organizationName,
       email: linkedAccount.email,
     },
+    label: linkedAccount.label,
     field_coverage: linkedAccount.fieldCoverage,
+    resource_access: linkedAccount.resourceAccess,
     settings: {
       hide_absence_details: linkedAccount.settings.hide_absence_details ?? false,
       sync_enabled: sync.enabled,

@@ -96,6 +96,16 @@ export const TimeoffRequestSchema = z
       description:
         "The employee's comment; `null` when empty or when the linked account hides absence details.",
     }),
+    external_id: z
+      .string()
+      .nullable()
+      .optional()
+      .openapi({
+        description:
+          'Your own id for the request, as given when you created it through this linked account; `null` otherwise. ' +
+          'On the unified time-off routes only (not in events).',
+        example: 'leave-2027-0042',
+      }),
     created_at: dateTime,
     updated_at: dateTime,
     remote_data: remoteData(

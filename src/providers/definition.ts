@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { Cache } from '../cache/types';
 import type { Config } from '../config';
 import type { SecretBox } from '../crypto/secret-box';
-import type { FieldCoverage } from '../db/schema';
+import type { FieldCoverage, ResourceAccess } from '../db/schema';
 import type { ApiError } from '../errors';
 import type { HttpTransport, UpstreamResponse } from './http';
 import type { PersonioTokenManager } from './personio/token-manager';
@@ -132,6 +132,10 @@ export interface ProviderAccount {
 /** What a credential check found out. */
 export interface CredentialCheck {
   fieldCoverage: FieldCoverage;
+  /** Which unified resources (and attendances) the credential may read and write; null when not probed. */
+  resourceAccess: ResourceAccess | null;
+  /** A name for the company where the provider gives one (the suggested label of the connection). */
+  companyName: string | null;
   /** Recognises the same company linked again; null when the provider cannot tell. */
   companyFingerprint: string | null;
 }

@@ -220,8 +220,16 @@ const OPERATIONS: readonly HrisOperation[] = [
   'createTimeoffRequest',
   'deleteTimeoffRequest',
   'listTimeoffBalances',
+  'createEmployee',
+  'updateEmployee',
+  'getEmployeeAvatar',
 ];
-const WRITES: readonly HrisOperation[] = ['createTimeoffRequest', 'deleteTimeoffRequest'];
+const WRITES: readonly HrisOperation[] = [
+  'createTimeoffRequest',
+  'deleteTimeoffRequest',
+  'createEmployee',
+  'updateEmployee',
+];
 
 /** Operations a provider does not declare answer `422` before reaching it. */
 function withCapabilities(definition: ProviderDefinition, provider: HrisProvider): HrisProvider {

@@ -42,6 +42,46 @@ export interface NewTimeoffRequest {
   skipApproval: boolean;
 }
 
+/** Employee fields a provider can write, in unified terms; `undefined` leaves a field as it is. */
+export interface EmployeeFields {
+  firstName?: string | undefined;
+  lastName?: string | undefined;
+  preferredName?: string | undefined;
+  gender?: 'male' | 'female' | 'diverse' | undefined;
+  jobTitle?: string | undefined;
+  /** By name: Personio takes department, office and subcompany by their names. */
+  departmentName?: string | undefined;
+  workLocationName?: string | undefined;
+  legalEntityName?: string | undefined;
+  hireDate?: string | undefined;
+  weeklyWorkingHours?: number | undefined;
+  employmentStatus?: EmploymentStatus | undefined;
+  /** null removes the manager (updates only). */
+  managerId?: string | null | undefined;
+  /** By custom attribute label or key (`dynamic_…`). */
+  customFields?: Record<string, string> | undefined;
+}
+
+export interface NewEmployee extends EmployeeFields {
+  workEmail: string;
+  firstName: string;
+  lastName: string;
+}
+
+export interface EmployeeWriteResult {
+  employee: Employee;
+  /** What the provider accepted the write without applying (e.g. an unknown department name). */
+  warnings: string[];
+}
+
+/** An employee's picture as the provider streams it; `notModified` answers a matching conditional request. */
+export interface EmployeeAvatar {
+  notModified: boolean;
+  /** Content and caching headers (`Content-Type`, `Content-Length`, `Cache-Control`, `ETag`, …) as sent. */
+  headers: Headers;
+  body: ReadableStream<Uint8Array> | null;
+}
+
 export interface WriteOptions {
   /**
    * Did the caller make the write idempotent (an `Idempotency-Key`)? Then it is re-sent where Personio says
@@ -79,4 +119,16 @@ export interface HrisProvider {
   /** false when no such request exists. */
   deleteTimeoffRequest(id: string, options: WriteOptions): Promise<boolean>;
   listTimeoffBalances(query: TimeoffBalanceListQuery): Promise<Page<TimeoffBalance>>;
+  createEmployee(input: NewEmployee, options: WriteOptions): Promise<EmployeeWriteResult>;
+  /** null when the employee has no picture or the credential may not read pictures. */
+  getEmployeeAvatar(
+    id: string,
+    options: { width: number; conditional: Headers },
+  ): Promise<EmployeeAvatar | null>;
+  /** null when no such employee. */
+  updateEmployee(
+    id: string,
+    input: EmployeeFields,
+    options: WriteOptions,
+  ): Promise<EmployeeWriteResult | null>;
 }

@@ -54,6 +54,8 @@ export interface LinkAccountInput {
   originId: string;
   organizationName?: string | null;
   email?: string | null;
+  /** The admin's name for the connection; default the company name the check found. */
+  label?: string | null;
 }
 
 export type LinkPersonioInput = Omit<LinkAccountInput, 'credentials'> & { credentials: PersonioCredentials };
@@ -75,7 +77,9 @@ export async function storeLinkedAccount(
       email: input.email ?? null,
       ...sealed,
       fieldCoverage: input.check.fieldCoverage,
+      resourceAccess: input.check.resourceAccess,
       companyFingerprint: input.check.companyFingerprint,
+      label: input.label ?? input.check.companyName,
     }),
   );
   await services.jobs.scheduleAccount(linkedAccount);
@@ -106,6 +110,7 @@ export async function replaceCredentials(
     integration: Integration;
     credentials: CredentialValues;
     check: CredentialCheck;
+    label?: string | null | undefined;
     organizationName?: string | null | undefined;
     email?: string | null | undefined;
   },
@@ -120,7 +125,9 @@ export async function replaceCredentials(
       id: input.linkedAccountId,
       ...sealed,
       fieldCoverage: input.check.fieldCoverage,
+      resourceAccess: input.check.resourceAccess,
       companyFingerprint: input.check.companyFingerprint,
+      label: input.label,
       organizationName: input.organizationName,
       email: input.email,
       now: services.now(),
@@ -170,6 +177,7 @@ export async function checkLinkedAccount(
     id: linkedAccount.id,
     status: keepDisabled('active'),
     fieldCoverage: check.fieldCoverage,
+    resourceAccess: check.resourceAccess ?? undefined,
     companyFingerprint: check.companyFingerprint,
     now: services.now(),
   });

@@ -507,6 +507,49 @@ describe('hosted link flow (PostgreSQL + Redis)', () => {
       return browser;
     }
 
+    it("labels a connection with the admin's name for it (suggesting Personio's), and names it in the choice", async () => {
+      const first = await gateway.request('/unified/hris/employees?limit=1');
+      const companyName: string = (await first.json()).result[0].legal_entity.name;
+      const { url } = await createLinkToken(gateway.app, acme.apiKey, {
+        end_user: { origin_id: 'customer-label' },
+        redirect_uri: 'https://app.example.com/done',
+      });
+      const browser = new LinkPageClient(gateway.app);
+      await browser.open(url);
+      const review = await browser.submit('credentials', FULL);
+      expect(review.html).toContain(`name="label" value="${companyName}"`);
+      expect(pageText(review.html)).toContain('Access rights');
+      await browser.submit('confirm', { label: '  Acme Munich ' });
+      const id = new URL(browser.redirectedTo!).searchParams.get('linked_account_id')!;
+      const stored = await (await gateway.request(`/linked-accounts/${id}`)).json();
+      expect(stored.result.label).toBe('Acme Munich');
+      expect(stored.result.resource_access.timeoff_requests).toEqual({ read: true, write: true });
+
+      const again = await createLinkToken(gateway.app, acme.apiKey, {
+        end_user: { origin_id: 'customer-label' },
+        redirect_uri: 'https://app.example.com/done',
+      });
+      const second = new LinkPageClient(gateway.app);
+      await second.open(again.url);
+      const choice = pageText((await second.submit('credentials', FULL)).html);
+      expect(choice).toMatch(/This Personio company is already connected Acme Munich\s*, connected on/);
+
+      const patch = (label: unknown) =>
+        gateway.request(`/linked-accounts/${id}`, {
+          method: 'PATCH',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ label }),
+        });
+      expect((await (await patch('Acme HQ')).json()).result.label).toBe('Acme HQ');
+      expect((await (await patch(null)).json()).result.label).toBeNull();
+      const empty = await patch('');
+      expect(empty.status).toBe(400);
+      expect((await empty.json()).error.details[0].field).toBe('label');
+      // Linked without the page (the admin CLI's path): Personio's company name.
+      const listed = await (await gateway.request(`/linked-accounts/${acme.linkedAccountId}`)).json();
+      expect(listed.result.label).toBe(companyName);
+    });
+
     it('asks whether to update the existing account or add one: never overwrites or duplicates silently', async () => {
       const first = await linkThroughPage({ end_user: { origin_id: 'customer-dup' } }, FULL);
       const firstId = new URL(first.redirectedTo!).searchParams.get('linked_account_id')!;

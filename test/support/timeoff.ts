@@ -22,7 +22,7 @@ export const UNPACED = { env: { UPSTREAM_RATE_LIMIT_PER_SECOND: '1000', UPSTREAM
 export async function send(
   gateway: TestGateway,
   tenant: Tenant,
-  method: 'GET' | 'POST' | 'DELETE',
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
   path: string,
   options: { body?: unknown; headers?: Record<string, string> } = {},
 ): Promise<JsonReply> {

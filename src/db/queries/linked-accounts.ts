@@ -8,6 +8,7 @@ import {
   type LinkedAccountSettings,
   type LinkedAccountStatus,
   linkedAccounts,
+  type ResourceAccess,
 } from '../schema';
 
 export interface NewLinkedAccount {
@@ -20,7 +21,9 @@ export interface NewLinkedAccount {
   encryptedCredentials: string;
   credentialsKeyId: string;
   fieldCoverage?: FieldCoverage | null;
+  resourceAccess?: ResourceAccess | null;
   companyFingerprint?: string | null;
+  label?: string | null;
   settings?: LinkedAccountSettings;
 }
 
@@ -46,7 +49,9 @@ export async function createLinkedAccount(db: Database, input: NewLinkedAccount)
       credentials: input.encryptedCredentials,
       credentialsKeyId: input.credentialsKeyId,
       fieldCoverage: input.fieldCoverage ?? null,
+      resourceAccess: input.resourceAccess ?? null,
       companyFingerprint: input.companyFingerprint ?? null,
+      label: input.label ?? null,
       settings: input.settings ?? {},
     })
     .returning();
@@ -72,6 +77,19 @@ export async function updateLinkedAccountSettings(
     .update(linkedAccounts)
     .set({ settings: { ...current.settings, ...input.settings }, updatedAt: input.now })
     .where(and(eq(linkedAccounts.environmentId, input.environmentId), eq(linkedAccounts.id, input.id)))
+    .returning();
+  return updated;
+}
+
+/** A new label (null removes it). */
+export async function setLinkedAccountLabel(
+  db: Database,
+  input: { environmentId: string; id: string; label: string | null; now: Date },
+): Promise<LinkedAccount | undefined> {
+  const [updated] = await db
+    .update(linkedAccounts)
+    .set({ label: input.label, updatedAt: input.now })
+    .where(liveAccount(input))
     .returning();
   return updated;
 }
@@ -222,7 +240,9 @@ export async function replaceLinkedAccountCredentials(
     encryptedCredentials: string;
     credentialsKeyId: string;
     fieldCoverage: FieldCoverage;
+    resourceAccess?: ResourceAccess | null | undefined;
     companyFingerprint: string | null;
+    label?: string | null | undefined;
     organizationName?: string | null | undefined;
     email?: string | null | undefined;
     now: Date;
@@ -234,6 +254,8 @@ export async function replaceLinkedAccountCredentials(
       credentials: input.encryptedCredentials,
       credentialsKeyId: input.credentialsKeyId,
       fieldCoverage: input.fieldCoverage,
+      ...(input.resourceAccess ? { resourceAccess: input.resourceAccess } : {}),
+      ...(input.label ? { label: input.label } : {}),
       companyFingerprint: input.companyFingerprint,
       status: sql`case when ${linkedAccounts.status} = 'disabled' then 'disabled' else 'active' end`,
       ...(input.organizationName ? { organizationName: input.organizationName } : {}),
@@ -253,6 +275,7 @@ export async function recordLinkedAccountCheck(
     id: string;
     status: LinkedAccountStatus;
     fieldCoverage?: FieldCoverage | undefined;
+    resourceAccess?: ResourceAccess | undefined;
     companyFingerprint?: string | null | undefined;
     now: Date;
   },
@@ -262,6 +285,7 @@ export async function recordLinkedAccountCheck(
     .set({
       status: input.status,
       ...(input.fieldCoverage ? { fieldCoverage: input.fieldCoverage } : {}),
+      ...(input.resourceAccess ? { resourceAccess: input.resourceAccess } : {}),
       ...(input.companyFingerprint ? { companyFingerprint: input.companyFingerprint } : {}),
       updatedAt: input.now,
     })

@@ -11,13 +11,14 @@ import type {
 import { ProviderError } from '../errors';
 import { fetchTransport, type HttpTransport } from '../http';
 import { linkedAccountTokenKey } from '../token-key';
+import { probeResourceAccess } from './access';
 import { PersonioClient, type PersonioCredentials } from './client';
 import { personioCompanyFingerprint } from './fingerprint';
 import { employeeFieldCoverage } from './mappers/coverage';
 import { attributeValue } from './mappers/values';
 import { createPersonioProvider } from './provider';
 import { type BudgetPriority, RateBudget, type RetryPolicy } from './resilience';
-import { AttributeListSchema, EmployeeListSchema } from './schemas';
+import { AttributeListSchema, EmployeeListSchema, isRelation } from './schemas';
 import type { PersonioSettings } from './settings';
 
 /**
@@ -103,6 +104,8 @@ export class PersonioConnector implements ProviderConnector {
       const firstId = attributeValue(employees!.data[0]?.attributes ?? {}, 'id');
       return {
         fieldCoverage: employeeFieldCoverage(attributes!.data, this.runtime.now()),
+        resourceAccess: await probeResourceAccess(client, this.runtime.now()),
+        companyName: legalEntityName(employees!.data[0]?.attributes ?? {}),
         companyFingerprint:
           typeof firstId === 'number' || typeof firstId === 'string'
             ? await personioCompanyFingerprint(integration.id, String(firstId))
@@ -139,4 +142,15 @@ export class PersonioConnector implements ProviderConnector {
     }
     return { baseUrl: this.runtime.settings.baseUrl, transport: this.runtime.transport };
   }
+}
+
+/**
+ * A name for the company where Personio gives one: v1 has no company endpoint, so the legal entity
+ * (`subcompany`) of its first employee, when the credential may read that attribute.
+ */
+function legalEntityName(attributes: Record<string, unknown>): string | null {
+  const subcompany = attributeValue(attributes, 'subcompany');
+  if (!isRelation(subcompany)) return null;
+  const name = subcompany.attributes.name;
+  return typeof name === 'string' && name.trim() !== '' ? name.trim().slice(0, 100) : null;
 }

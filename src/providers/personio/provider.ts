@@ -1,5 +1,7 @@
 import type { HrisProvider } from '../types';
+import { getEmployeeAvatar } from './avatar';
 import type { PersonioClient } from './client';
+import { createEmployee, updateEmployee } from './employee-writes';
 import { getEmployee, listEmployees } from './employees';
 import { listTimeoffBalances } from './timeoff-balances';
 import { createTimeoffRequest } from './timeoff-create';
@@ -16,5 +18,8 @@ export function createPersonioProvider(client: PersonioClient): HrisProvider {
     createTimeoffRequest: (input, options) => createTimeoffRequest(client, input, options),
     deleteTimeoffRequest: (id, options) => deleteTimeoffRequest(client, id, options),
     listTimeoffBalances: (query) => listTimeoffBalances(client, query),
+    createEmployee: (input, options) => createEmployee(client, input, options),
+    updateEmployee: (id, input, options) => updateEmployee(client, id, input, options),
+    getEmployeeAvatar: (id, options) => getEmployeeAvatar(client, id, options),
   };
 }

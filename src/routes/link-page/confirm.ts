@@ -83,7 +83,14 @@ export function registerConfirmLink(app: Hono<AppEnv>) {
       linkToken.id,
       session.sealed_credentials,
     );
-    const check = { fieldCoverage: session.field_coverage, companyFingerprint: session.company_fingerprint };
+    const check = {
+      fieldCoverage: session.field_coverage,
+      resourceAccess: session.resource_access,
+      companyFingerprint: session.company_fingerprint,
+      companyName: session.suggested_label,
+    };
+    // The admin's name for the connection; an emptied field keeps the suggestion (or none).
+    const label = form.label?.trim().slice(0, 100) || null;
     let linkedAccount: LinkedAccount;
     try {
       linkedAccount = await services.db.transaction(async (tx) => {
@@ -103,6 +110,7 @@ export function registerConfirmLink(app: Hono<AppEnv>) {
               originId: linkToken.originId,
               organizationName: linkToken.organizationName,
               email: linkToken.email,
+              label,
               check,
             },
             tx,
@@ -116,6 +124,7 @@ export function registerConfirmLink(app: Hono<AppEnv>) {
             integration: linkToken.integration,
             credentials,
             check,
+            label,
             organizationName: linkToken.organizationName,
             email: linkToken.email,
           },

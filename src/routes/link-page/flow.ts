@@ -300,9 +300,11 @@ export async function coveragePage(
       remoteFieldLabels: flow.provider.definition.coverage.remoteFieldLabels,
       grantHint: flow.provider.definition.coverage.grantHint,
       grantColumn: flow.provider.definition.coverage.grantColumn,
+      access: session.resource_access,
+      label: flow.reconnectTarget?.label ?? session.suggested_label,
       reconnect: Boolean(flow.reconnectTarget),
       companyChanged: session.company_changed,
-      existing: existing ? { id: existing.id, createdAt: existing.createdAt } : null,
+      existing: existing ? { id: existing.id, label: existing.label, createdAt: existing.createdAt } : null,
       error: input.error,
     }),
   );

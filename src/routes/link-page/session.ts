@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { randomBase62 } from '../../crypto/random';
 import type { SecretBox } from '../../crypto/secret-box';
 import type { LinkToken } from '../../db/schema';
-import { FieldCoverageSchema } from '../../models/linked-account';
+import { FieldCoverageSchema, ResourceAccessSchema } from '../../models/linked-account';
 import type { CredentialValues } from '../../providers/definition';
 
 const CredentialsStep = z.object({ step: z.literal('credentials'), nonce: z.string() });
@@ -18,6 +18,10 @@ const CoverageStep = z.object({
   /** JWE of the submitted credentials, sealed for this link token only (see `sealSessionCredentials`). */
   sealed_credentials: z.string(),
   field_coverage: FieldCoverageSchema,
+  /** What the label field starts with: the company name the check found. */
+  suggested_label: z.string().nullable().default(null),
+  /** Absent in sessions started before access was checked. */
+  resource_access: ResourceAccessSchema.nullable().default(null),
   company_fingerprint: z.string().nullable(),
   /** An account of the same end user already linked to this company: the admin must choose. */
   existing_account_id: z.string().nullable(),

@@ -64,6 +64,8 @@ export async function coverageSession(
     credential_id: credentialId(flow.provider.definition, credentials),
     sealed_credentials: await sealSessionCredentials(services.secretBox, linkToken.id, credentials),
     field_coverage: check.fieldCoverage,
+    resource_access: check.resourceAccess,
+    suggested_label: check.companyName,
     company_fingerprint: check.companyFingerprint,
     existing_account_id: existingAccountId,
     company_changed: Boolean(

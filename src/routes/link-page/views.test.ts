@@ -45,16 +45,57 @@ describe('link page views', () => {
         grantHint: 'Whitelist them.',
         grantColumn: 'Whitelist in Personio',
         coverage: { checked_at: '2025-01-01T00:00:00.000Z', available: ['first_name'], unavailable: [] },
+        access: null,
+        label: 'Acme <GmbH>',
         reconnect: false,
         companyChanged: true,
-        existing: { id: 'la_existing', createdAt: new Date('2024-12-24T10:00:00Z') },
+        existing: { id: 'la_existing', label: 'Acme Berlin', createdAt: new Date('2024-12-24T10:00:00Z') },
       }),
     );
     expect(html).toContain('This Personio company is already connected');
-    expect(html).toContain('connected on 2024-12-24');
+    expect(html).toContain('<strong>Acme Berlin</strong>, connected on 2024-12-24');
+    expect(html).toContain('name="label" value="Acme &lt;GmbH&gt;"');
     expect(html.match(/name="choice"/g)).toHaveLength(2);
     expect(html).not.toMatch(/name="choice"[^>]*checked/);
     expect(html).toContain('Different Personio company?');
+  });
+
+  it('shows which resources the credential may read and write', async () => {
+    const html = await render(
+      coverageView({
+        chrome,
+        actions: { confirm: '/c', recheck: '/r', restart: '/s' },
+        csrfToken: 'csrf',
+        credentialId: 'client',
+        remoteFieldLabels: {},
+        grantHint: 'Whitelist them.',
+        grantColumn: 'Whitelist in Personio',
+        coverage: { checked_at: '2025-01-01T00:00:00.000Z', available: ['first_name'], unavailable: [] },
+        access: {
+          checked_at: '2025-01-01T00:00:00.000Z',
+          employees: { read: true, write: false },
+          timeoff_requests: { read: true, write: true },
+          timeoff_types: { read: true, write: null },
+          timeoff_balances: { read: true, write: null },
+          attendances: { read: false, write: null },
+        },
+        label: null,
+        reconnect: false,
+        companyChanged: false,
+        existing: null,
+      }),
+    );
+    const rows = [
+      ...html.matchAll(/<tr><td>([^<]+)<\/td><td[^>]*>([^<]+)<\/td><td[^>]*>([^<]+)<\/td><\/tr>/g),
+    ].map((match) => match.slice(1).join(' | '));
+    expect(rows).toEqual([
+      'Employees | Yes | No',
+      'Absences | Yes | Yes',
+      'Absence types | Yes | —',
+      'Absence balances | Yes | —',
+      'Attendances | No | Unknown',
+    ]);
+    expect(html).toContain('access rights in Personio');
   });
 
   it('keeps the result script from being closed early by a hostile state', async () => {

@@ -1,5 +1,5 @@
 import { html, raw } from 'hono/html';
-import type { FieldCoverage } from '../../db/schema';
+import type { FieldCoverage, ResourceAccess, ResourceRights } from '../../db/schema';
 import type { CredentialField } from '../../providers/definition';
 import { fieldLabel } from './labels';
 import { LINK_PAGE_CSS } from './styles';
@@ -155,6 +155,7 @@ ${
 
 export interface ExistingAccount {
   id: string;
+  label: string | null;
   createdAt: Date;
 }
 
@@ -169,6 +170,10 @@ export interface CoverageViewInput {
   remoteFieldLabels: Readonly<Record<string, string>>;
   grantHint: string;
   grantColumn: string;
+  /** null for sessions checked before access rights were. */
+  access: ResourceAccess | null;
+  /** What the connection's name field starts with. */
+  label: string | null;
   reconnect: boolean;
   companyChanged: boolean;
   existing: ExistingAccount | null;
@@ -215,6 +220,7 @@ ${
 </form>
 <p class="hint">Last checked ${checkedAt}.</p>`
 }
+${input.access ? accessTable(input.access, provider) : ''}
 <h2 id="available-heading">Can be read (${coverage.available.length})</h2>
 ${
   coverage.available.length
@@ -224,6 +230,11 @@ ${
 <form method="post" action="${input.actions.confirm}" data-busy="Connecting…">
 <input type="hidden" name="csrf_token" value="${input.csrfToken}">
 ${input.existing ? duplicateChoice(input.existing, provider) : ''}
+<div class="field">
+<label for="label">Name this connection</label>
+<input type="text" id="label" name="label" value="${input.label ?? ''}" maxlength="100" autocomplete="off" aria-describedby="label_hint">
+<span class="hint" id="label_hint">Optional. Tells this ${provider} account apart from others connected to the application.</span>
+</div>
 <div class="actions"><button type="submit" class="primary">${
       input.reconnect || input.existing
         ? 'Save connection'
@@ -240,11 +251,45 @@ ${input.existing ? duplicateChoice(input.existing, provider) : ''}
   );
 }
 
+const RESOURCE_LABELS: [keyof Omit<ResourceAccess, 'checked_at'>, string][] = [
+  ['employees', 'Employees'],
+  ['timeoff_requests', 'Absences'],
+  ['timeoff_types', 'Absence types'],
+  ['timeoff_balances', 'Absence balances'],
+  ['attendances', 'Attendances'],
+];
+
+function rightCell(right: boolean | null, applicable: boolean): Html {
+  if (!applicable) return html`<td>—</td>`;
+  if (right === null) return html`<td>Unknown</td>`;
+  return right ? html`<td class="yes">Yes</td>` : html`<td class="no">No</td>`;
+}
+
+/** What the credential may read and write per resource, from Personio's access rights. */
+function accessTable(access: ResourceAccess, provider: string): Html {
+  const rows = RESOURCE_LABELS.map(([key, label]) => {
+    const rights: ResourceRights = access[key];
+    const writable = key !== 'timeoff_types' && key !== 'timeoff_balances';
+    return html`<tr><td>${label}</td>${rightCell(rights.read, true)}${rightCell(rights.write, writable)}</tr>`;
+  });
+  const missing = RESOURCE_LABELS.some(
+    ([key]) =>
+      access[key].read === false ||
+      (key !== 'timeoff_types' && key !== 'timeoff_balances' && access[key].write === false),
+  );
+  return html`<h2 id="access-heading">Access rights</h2>
+<table aria-labelledby="access-heading">
+<thead><tr><th scope="col">Data</th><th scope="col">Read</th><th scope="col">Write</th></tr></thead>
+<tbody>${rows}</tbody>
+</table>
+${missing ? html`<p class="hint">A "No" comes from the credential's access rights in ${provider}; the application cannot use that data until they are granted.</p>` : ''}`;
+}
+
 function duplicateChoice(existing: ExistingAccount, provider: string): Html {
   const since = existing.createdAt.toISOString().slice(0, 10);
   return html`<fieldset aria-describedby="duplicate-hint">
 <legend>This ${provider} company is already connected</legend>
-<p class="hint" id="duplicate-hint">It was connected on ${since} (<code>${existing.id}</code>). Choose what to do:</p>
+<p class="hint" id="duplicate-hint">${existing.label ? html`<strong>${existing.label}</strong>, connected` : 'It was connected'} on ${since} (<code>${existing.id}</code>). Choose what to do:</p>
 <label class="choice"><input type="radio" name="choice" value="reconnect" required><span><strong>Update the existing connection</strong><span class="hint">It keeps working with these credentials; nothing new is created.</span></span></label>
 <label class="choice"><input type="radio" name="choice" value="new" required><span><strong>Add a separate connection</strong><span class="hint">The existing one stays as it is.</span></span></label>
 </fieldset>`;

@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../context';
-import { updateLinkedAccountSettings } from '../../db/queries/linked-accounts';
+import { setLinkedAccountLabel, updateLinkedAccountSettings } from '../../db/queries/linked-accounts';
 import { ApiError, errorResponses } from '../../errors';
 import { toLinkedAccountResource } from '../../models/linked-account';
 import { SECURITY } from '../common';
@@ -8,6 +8,10 @@ import { findLinkedAccount, LinkedAccountIdParams, LinkedAccountResult } from '.
 
 const LinkedAccountUpdate = z
   .object({
+    label: z.string().trim().min(1, 'must not be empty').max(100).nullable().optional().openapi({
+      description: 'A name for the connection (`null` removes it).',
+      example: 'Acme GmbH',
+    }),
     settings: z
       .object({
         hide_absence_details: z.boolean().optional().openapi({
@@ -31,7 +35,8 @@ const LinkedAccountUpdate = z
         sync_window_days_back: z.number().int().min(0).max(3650).optional(),
         sync_window_days_ahead: z.number().int().min(0).max(3650).optional(),
       })
-      .strict(),
+      .strict()
+      .optional(),
   })
   .strict()
   .openapi('LinkedAccountUpdate');
@@ -42,7 +47,7 @@ const route = createRoute({
   operationId: 'updateLinkedAccount',
   tags: ['Linked accounts'],
   summary: 'Update linked account settings',
-  description: 'Changes the settings named in the body and leaves the others as they are.',
+  description: 'Changes the label and the settings named in the body and leaves the others as they are.',
   security: SECURITY,
   request: {
     params: LinkedAccountIdParams,
@@ -60,20 +65,37 @@ const route = createRoute({
 export function registerUpdateLinkedAccount(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
     const { id } = c.req.valid('param');
-    const { settings } = c.req.valid('json');
+    const { settings, label } = c.req.valid('json');
     const services = c.get('services');
     const environmentId = c.get('environment').id;
     await findLinkedAccount(services, environmentId, id);
-    const changes = Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
+    // Checked after the lookup, so another environment's account is a 404 whatever the body.
+    if (settings === undefined && label === undefined) {
+      throw new ApiError(
+        'invalid_request',
+        'Invalid json parameter `settings`: name `label` or `settings` to change',
+        {
+          details: [{ field: 'settings', message: 'name `label` or `settings` to change' }],
+        },
+      );
+    }
+    const changes = Object.fromEntries(
+      Object.entries(settings ?? {}).filter(([, value]) => value !== undefined),
+    );
     const updated = await updateLinkedAccountSettings(services.db, {
       environmentId,
       id,
       settings: changes,
       now: services.now(),
     });
+    const labelled =
+      updated && label !== undefined
+        ? await setLinkedAccountLabel(services.db, { environmentId, id, label, now: services.now() })
+        : updated;
     services.lookups.forgetLinkedAccount(environmentId, id);
-    if (!updated) throw new ApiError('not_found', `No linked account ${id} in this environment.`);
+    if (!updated || !labelled)
+      throw new ApiError('not_found', `No linked account ${id} in this environment.`);
     await services.jobs.scheduleAccount(updated);
-    return c.json({ result: toLinkedAccountResource(updated) }, 200);
+    return c.json({ result: toLinkedAccountResource(labelled) }, 200);
   });
 }

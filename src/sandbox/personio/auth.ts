@@ -1,6 +1,6 @@
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { attributeAccess, type CanRead } from './attributes';
-import type { SandboxCredential } from './credentials';
+import { SANDBOX_SCOPES, type SandboxCredential, type SandboxScope } from './credentials';
 import { personioError } from './errors';
 
 /** Request-scoped values the bearer check hands to resource routes. */
@@ -101,7 +101,8 @@ export function registerAuthRoute(
     // treat as "credentials are wrong, do not retry with the same ones".
     if (!credential) return personioError(c, 401, 'The provided client credentials are not valid.');
     const { token, expiresInSeconds } = options.tokens.issue(credential);
-    return c.json({ success: true, data: { token, expires_in: expiresInSeconds, scope: TOKEN_SCOPE } });
+    const scope = (credential.scopes ?? SANDBOX_SCOPES).join(' ') || TOKEN_SCOPE;
+    return c.json({ success: true, data: { token, expires_in: expiresInSeconds, scope } });
   });
 }
 
@@ -128,5 +129,34 @@ export function requireBearerToken(tokens: TokenStore): MiddlewareHandler<Sandbo
     await next();
     // Clients written for the old rotating tokens read the next token from this header; echo the stable one.
     if (c.res.ok) c.res.headers.set('Authorization', `Bearer ${token}`);
+  };
+}
+
+/** The access right a v1 resource request needs; null for paths outside the modelled rights. */
+export function requiredScope(method: string, path: string): SandboxScope | null {
+  const write = method !== 'GET' && method !== 'HEAD';
+  const resource = /\/company\/(?:time-offs|absence-periods|time-off-types)\b|\/absences\/balance$/.test(path)
+    ? 'absences'
+    : /\/company\/attendances\b/.test(path)
+      ? 'attendances'
+      : /\/company\/employees\b/.test(path)
+        ? 'employees'
+        : null;
+  return resource ? (`${resource}:${write ? 'write' : 'read'}` as SandboxScope) : null;
+}
+
+/** Refuses a request the credential's access rights do not cover, as Personio does (403). */
+export function requireScope(): MiddlewareHandler<SandboxEnv> {
+  return async (c, next) => {
+    const scopes = c.get('credential').scopes;
+    const needed = requiredScope(c.req.method, new URL(c.req.url).pathname);
+    if (scopes && needed && !scopes.includes(needed)) {
+      return personioError(
+        c,
+        403,
+        `This API credential has no access right for ${needed.replace(':', ' ')}.`,
+      );
+    }
+    await next();
   };
 }

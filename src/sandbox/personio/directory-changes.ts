@@ -1,6 +1,7 @@
 import { DAY_MS, formatBerlinDate, formatBerlinDateTime, startOfUtcDay } from './berlin-time';
+import type { Department, NamedEntity, Office } from './company-data';
 import { DEPARTMENTS, OFFICES, TERMINATION_REASONS, TERMINATION_TYPES } from './company-data';
-import type { EmployeeDirectory, EmployeeStatus, SeededEmployee } from './seed';
+import type { EmployeeDirectory, EmployeeIdentity, EmployeeStatus, Gender, SeededEmployee } from './seed';
 
 /** What HR can change about a person in the sandbox (sandbox actions), in Personio's own terms. */
 export interface EmployeeChanges {
@@ -12,6 +13,17 @@ export interface EmployeeChanges {
   status?: EmployeeStatus;
   /** `YYYY-MM-DD`; also sets the last working day. */
   terminationDate?: string;
+  gender?: Gender;
+  /** `YYYY-MM-DD`; unlike a new hire's, it does not change the status (as Personio documents). */
+  hireDate?: string;
+  department?: Department;
+  office?: Office;
+  subcompany?: NamedEntity;
+  /** null removes the supervisor. */
+  supervisor?: EmployeeIdentity | null;
+  shirtSize?: string;
+  dateOfBirth?: string;
+  emergencyContact?: string;
 }
 
 export interface NewHire {
@@ -20,6 +32,10 @@ export interface NewHire {
   position?: string;
   /** `YYYY-MM-DD`, default today; a future date makes the person `onboarding`. */
   hireDate?: string;
+  /** Default `first.last.id@…` of the sandbox company. */
+  email?: string;
+  /** Everything else as for a change (the API's create accepts the same fields as its update). */
+  details?: Omit<EmployeeChanges, 'firstName' | 'lastName' | 'position' | 'hireDate' | 'terminationDate'>;
 }
 
 /** The seeded directory plus the people hired and the changes HR made through sandbox actions. */
@@ -64,7 +80,7 @@ export function withChanges(base: EmployeeDirectory, now: () => Date): ChangingD
       const hireDay = input.hireDate ? Date.parse(`${input.hireDate}T00:00:00Z`) : today;
       const department = DEPARTMENTS[index % DEPARTMENTS.length]!;
       const office = OFFICES[index % OFFICES.length]!;
-      const email = `${input.firstName}.${input.lastName}.${id}@${EMAIL_DOMAIN}`
+      const email = (input.email ?? `${input.firstName}.${input.lastName}.${id}@${EMAIL_DOMAIN}`)
         .toLowerCase()
         .replace(/\s+/g, '');
       const nowStamp = stamp();
@@ -102,6 +118,7 @@ export function withChanges(base: EmployeeDirectory, now: () => Date): ChangingD
         dateOfBirth: null,
         emergencyContact: '',
       };
+      if (input.details) applyChanges(employee, input.details);
       hired.push(employee);
       hiredIndexById.set(id, index);
       hiredIndexByEmail.set(email, index);
@@ -114,10 +131,10 @@ export function withChanges(base: EmployeeDirectory, now: () => Date): ChangingD
       const next: SeededEmployee = { ...current, ...stamp() };
       if (changes.firstName !== undefined) next.firstName = changes.firstName;
       if (changes.lastName !== undefined) next.lastName = changes.lastName;
-      if (changes.preferredName !== undefined) next.preferredName = changes.preferredName;
       if (changes.position !== undefined) next.position = changes.position;
-      if (changes.weeklyWorkingHours !== undefined) next.weeklyWorkingHours = changes.weeklyWorkingHours;
-      if (changes.status !== undefined) next.status = changes.status;
+      if (changes.hireDate !== undefined)
+        next.hireDate = formatBerlinDate(Date.parse(`${changes.hireDate}T00:00:00Z`));
+      applyChanges(next, changes);
       if (changes.terminationDate !== undefined) {
         const day = Date.parse(`${changes.terminationDate}T00:00:00Z`);
         next.terminationDate = formatBerlinDate(day);
@@ -133,4 +150,26 @@ export function withChanges(base: EmployeeDirectory, now: () => Date): ChangingD
     },
   };
   return directory;
+}
+
+/** The changes a new hire and an edit share. */
+function applyChanges(employee: SeededEmployee, changes: NonNullable<NewHire['details']>): void {
+  if (changes.preferredName !== undefined) employee.preferredName = changes.preferredName;
+  if (changes.weeklyWorkingHours !== undefined) employee.weeklyWorkingHours = changes.weeklyWorkingHours;
+  if (changes.status !== undefined) employee.status = changes.status;
+  if (changes.gender !== undefined) employee.gender = changes.gender;
+  if (changes.department !== undefined) {
+    employee.department = changes.department;
+    employee.team = changes.department.teams[0]!;
+    employee.costCenters = [{ costCenter: changes.department.costCenter, percentage: 100 }];
+  }
+  if (changes.office !== undefined) {
+    employee.office = changes.office;
+    employee.subcompany = changes.office.subcompany;
+  }
+  if (changes.subcompany !== undefined) employee.subcompany = changes.subcompany;
+  if (changes.supervisor !== undefined) employee.supervisor = changes.supervisor;
+  if (changes.shirtSize !== undefined) employee.shirtSize = changes.shirtSize;
+  if (changes.dateOfBirth !== undefined) employee.dateOfBirth = changes.dateOfBirth;
+  if (changes.emergencyContact !== undefined) employee.emergencyContact = changes.emergencyContact;
 }

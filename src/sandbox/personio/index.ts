@@ -3,10 +3,18 @@ import { matchedRoutes } from 'hono/route';
 import { createAbsenceBook, type SeededBalance } from './absence-book';
 import type { OffsetSemantics } from './absence-query';
 import { registerAbsenceRoutes, type TimeOffWindow } from './absences';
-import { createTokenStore, registerAuthRoute, requireBearerToken, type SandboxEnv } from './auth';
+import { registerAttendanceRoutes } from './attendances';
+import {
+  createTokenStore,
+  registerAuthRoute,
+  requireBearerToken,
+  requireScope,
+  type SandboxEnv,
+} from './auth';
 import { createSandboxChanges, registerControlRoutes, type SandboxChanges } from './control';
 import { SANDBOX_CREDENTIALS, type SandboxCredential } from './credentials';
 import { withChanges } from './directory-changes';
+import { registerEmployeeWriteRoutes } from './employee-writes';
 import { registerEmployeeRoutes } from './employees';
 import { PersonioRequestError, personioError } from './errors';
 import { createFaultState, faultInjection, resetFaultState, type SandboxFaults } from './faults';
@@ -122,8 +130,10 @@ export function createPersonioSandbox(options: PersonioSandboxOptions = {}): Per
     stats.byStatus[c.res.status] = (stats.byStatus[c.res.status] ?? 0) + 1;
   });
   v1.use('/company/*', requireBearerToken(tokens));
+  v1.use('/company/*', requireScope());
   v1.use('/company/*', faultInjection(faultState, { expireTokens: () => tokens.revokeAll() }));
   registerEmployeeRoutes(v1, directory);
+  registerEmployeeWriteRoutes(v1, directory);
   const absenceBook = createAbsenceBook(seed, directory);
   const changes = createSandboxChanges(directory, absenceBook, now);
   v1.use('/_sandbox/*', requireBearerToken(tokens));
@@ -139,6 +149,7 @@ export function createPersonioSandbox(options: PersonioSandboxOptions = {}): Per
     },
     timeOffWindow: options.timeOffWindow ?? 'overlap',
   });
+  registerAttendanceRoutes(v1, { seed, directory, book: absenceBook, now });
   registerProfilePictureRoute(v1, directory);
   app.route('/v1', v1);
 

@@ -24,7 +24,13 @@ export function registerProfilePictureRoute(v1: Hono<SandboxEnv>, directory: Emp
       return personioError(c, 404, 'Profile picture not found.');
     }
     const side = Math.min(width, MAX_WIDTH);
-    return new Response(solidPng(side, Number(rawId)), { headers: { 'content-type': 'image/png' } });
+    // UNCONFIRMED: Personio's caching headers for pictures are undocumented; these let clients revalidate.
+    const etag = `"picture-${rawId}-${side}"`;
+    const caching = { etag, 'cache-control': 'private, max-age=3600' };
+    if (c.req.header('if-none-match') === etag) return new Response(null, { status: 304, headers: caching });
+    return new Response(solidPng(side, Number(rawId)), {
+      headers: { 'content-type': 'image/png', ...caching },
+    });
   });
 }
 

@@ -103,6 +103,9 @@ function provider(company: FakeHrisCompany, credentials: () => Promise<Credentia
     createTimeoffRequest: notOffered,
     deleteTimeoffRequest: notOffered,
     listTimeoffBalances: notOffered,
+    createEmployee: notOffered,
+    updateEmployee: notOffered,
+    getEmployeeAvatar: notOffered,
   };
 }
 
@@ -148,6 +151,8 @@ export function fakeHrisDefinition(company: FakeHrisCompany): ProviderDefinition
         authenticate(company, credentials);
         return {
           fieldCoverage: fieldCoverage(FIELD_SOURCES, company.readable, runtime.now()),
+          resourceAccess: null,
+          companyName: null,
           companyFingerprint: `fake:${company.subdomain}`,
         };
       },

@@ -9,6 +9,7 @@ import {
   SECURITY,
   singleEnvelope,
 } from '../../../common';
+import { presentEmployee } from './present';
 
 const route = createRoute({
   method: 'get',
@@ -53,6 +54,6 @@ export function registerGetEmployee(app: OpenAPIHono<AppEnv>) {
     const provider = await c.get('services').providers.hris(c.get('linkedAccount'));
     const employee = await provider.getEmployee(id, { includeRemoteData });
     if (!employee) throw new ApiError('not_found', `No employee ${id} in this linked account.`);
-    return c.json({ result: employee }, 200);
+    return c.json({ result: presentEmployee(employee, c.get('services').config.publicUrl) }, 200);
   });
 }

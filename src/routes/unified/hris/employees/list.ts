@@ -11,6 +11,7 @@ import {
   PaginationQuery,
   SECURITY,
 } from '../../../common';
+import { presentEmployee } from './present';
 
 const EmployeeListQuery = PaginationQuery.extend({
   email: z.string().trim().min(3).max(320).optional().openapi({
@@ -100,6 +101,13 @@ export function registerListEmployees(app: OpenAPIHono<AppEnv>) {
           includeRemoteData: query.include_remote_data,
         }),
     );
-    return c.json({ result: page.items, next_cursor: page.nextCursor }, 200);
+    const { publicUrl } = c.get('services').config;
+    return c.json(
+      {
+        result: page.items.map((employee) => presentEmployee(employee, publicUrl)),
+        next_cursor: page.nextCursor,
+      },
+      200,
+    );
   });
 }

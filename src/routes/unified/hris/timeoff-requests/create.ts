@@ -2,8 +2,10 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../../../context';
 import { withIdempotency } from '../../../../lib/idempotency';
 import { TimeoffRequestSchema } from '../../../../models/timeoff';
+import type { NewTimeoffRequest } from '../../../../providers/types';
+import { createWithExternalId, explainRefusal } from '../../../../services/timeoff-external-ids';
 import { calendarDate, linkedAccountErrorResponses, SECURITY, singleEnvelope } from '../../../common';
-import { clockTime, presentTimeoffRequest, REPLAYED_HEADER, WriteHeaders } from './schemas';
+import { clockTime, presentTimeoffRequest, REPLAYED_HEADER, WriteHeaders, withExternalIds } from './schemas';
 
 const personioId = (description: string, example: string) =>
   z
@@ -36,6 +38,19 @@ const CreateTimeoffRequestBody = z
       description: "Stored as Personio's comment.",
       example: 'Family visit',
     }),
+    external_id: z
+      .string()
+      .trim()
+      .min(1)
+      .max(255)
+      .optional()
+      .openapi({
+        description:
+          'Your own id for this absence, unique per linked account for as long as the absence exists: a create ' +
+          'with an external_id that names an existing absence returns that absence (`200`) instead of writing ' +
+          'again. Returned on reads and usable as a filter.',
+        example: 'leave-2027-0042',
+      }),
     skip_approval: z
       .boolean()
       .default(false)
@@ -74,13 +89,24 @@ const route = createRoute({
     "type's `units`. Day-based: whole days, half days with `start_half_day`/`end_half_day` where the type " +
     'allows them. Hour-based: `start_time` and `end_time` for part of one day, or whole days (with half ' +
     'days) over several. A body the type does not allow is `400` naming the field; Personio refusing the ' +
-    'absence (for example an overlap) is `422`. Send an `Idempotency-Key` to retry safely.',
+    'absence is `422`; an overlap with an absence this linked account created with an `external_id` is `409` ' +
+    'naming it (`details.existing_id`). Send an `Idempotency-Key` to retry safely, or an `external_id` to ' +
+    'create an absence at most once for as long as it exists.',
   security: SECURITY,
   request: {
     headers: WriteHeaders,
     body: { required: true, content: { 'application/json': { schema: CreateTimeoffRequestBody } } },
   },
   responses: {
+    200: {
+      description: 'An absence created earlier with this `external_id`; nothing was written.',
+      headers: REPLAYED_HEADER,
+      content: {
+        'application/json': {
+          schema: singleEnvelope(TimeoffRequestSchema).openapi('TimeoffRequestExisting'),
+        },
+      },
+    },
     201: {
       description: 'The created time-off request (or, for a replayed `Idempotency-Key`, the first response).',
       headers: REPLAYED_HEADER,
@@ -102,32 +128,59 @@ export function registerCreateTimeoffRequest(app: OpenAPIHono<AppEnv>) {
     const key = c.req.valid('header')['idempotency-key'];
     const services = c.get('services');
     const linkedAccount = c.get('linkedAccount');
+    const environmentId = c.get('environment').id;
     const execute = async ({ resumed } = { resumed: false }) => {
       const provider = await services.providers.hris(linkedAccount);
-      const created = await provider.createTimeoffRequest(
-        {
-          employeeId: body.employee_id,
-          timeoffTypeId: body.timeoff_type_id,
-          startDate: body.start_date,
-          endDate: body.end_date,
-          startHalfDay: body.start_half_day,
-          endHalfDay: body.end_half_day,
-          startTime: body.start_time ?? null,
-          endTime: body.end_time ?? null,
-          employeeNote: body.employee_note?.trim() || null,
-          skipApproval: body.skip_approval,
-        },
-        // Personio has no idempotency of its own: a write is re-sent after a failure only when the caller
-        // sent a key, as the proxy does.
-        { retry: key !== undefined, outcomeUnknown: resumed },
-      );
-      return { status: 201, body: { result: presentTimeoffRequest(created, linkedAccount) } };
+      const input: NewTimeoffRequest = {
+        employeeId: body.employee_id,
+        timeoffTypeId: body.timeoff_type_id,
+        startDate: body.start_date,
+        endDate: body.end_date,
+        startHalfDay: body.start_half_day,
+        endHalfDay: body.end_half_day,
+        startTime: body.start_time ?? null,
+        endTime: body.end_time ?? null,
+        employeeNote: body.employee_note?.trim() || null,
+        skipApproval: body.skip_approval,
+      };
+      const create = async (outcomeUnknown: boolean) => {
+        try {
+          // Personio has no idempotency of its own: a write is re-sent after a failure only when the caller
+          // sent a key (or an external_id), as the proxy does.
+          return await provider.createTimeoffRequest(input, {
+            retry: key !== undefined || body.external_id !== undefined,
+            outcomeUnknown,
+          });
+        } catch (error) {
+          throw await explainRefusal(error, {
+            db: services.db,
+            environmentId,
+            linkedAccountId: linkedAccount.id,
+            provider,
+            input,
+          });
+        }
+      };
+      const { request, existing } = body.external_id
+        ? await createWithExternalId({
+            db: services.db,
+            ref: { environmentId, linkedAccountId: linkedAccount.id, externalId: body.external_id },
+            now: () => services.now(),
+            provider,
+            create: (externalResumed) => create(resumed || externalResumed),
+          })
+        : { request: await create(resumed), existing: false };
+      const [result] = await withExternalIds(services.db, linkedAccount, [request]);
+      return {
+        status: existing ? 200 : 201,
+        body: { result: presentTimeoffRequest(result!, linkedAccount) },
+      };
     };
     const outcome = key
       ? await withIdempotency(
           services.db,
           {
-            environmentId: c.get('environment').id,
+            environmentId,
             scope: linkedAccount.id,
             key,
             method: 'POST',
@@ -141,6 +194,7 @@ export function registerCreateTimeoffRequest(app: OpenAPIHono<AppEnv>) {
     if (outcome.replayed) c.header('Idempotent-Replayed', 'true');
     const stored = outcome.response.body as Created;
     // A replay follows today's privacy setting, not the one in force when the answer was stored.
-    return c.json({ result: presentTimeoffRequest(stored.result, linkedAccount) }, 201);
+    const status = outcome.response.status === 200 ? 200 : 201;
+    return c.json({ result: presentTimeoffRequest(stored.result, linkedAccount) }, status);
   });
 }

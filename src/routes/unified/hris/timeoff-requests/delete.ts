@@ -1,5 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../../../context';
+import { forgetTimeoffRequestExternalId } from '../../../../db/queries/timeoff-external-ids';
 import { ApiError } from '../../../../errors';
 import { withIdempotency } from '../../../../lib/idempotency';
 import { linkedAccountErrorResponses, SECURITY, singleEnvelope } from '../../../common';
@@ -50,6 +51,12 @@ export function registerDeleteTimeoffRequest(app: OpenAPIHono<AppEnv>) {
       if (!gone && !(await provider.deleteTimeoffRequest(id, { retry: key !== undefined }))) {
         throw new ApiError('not_found', `No time-off request ${id} in this linked account.`);
       }
+      // The absence is gone, and with it the caller's external_id for it.
+      await forgetTimeoffRequestExternalId(services.db, {
+        environmentId: linkedAccount.environmentId,
+        linkedAccountId: linkedAccount.id,
+        timeoffRequestId: id,
+      });
       return { status: 200, body: { result: { id, deleted: true as const } } };
     };
     const outcome = key

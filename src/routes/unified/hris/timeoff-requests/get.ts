@@ -9,7 +9,7 @@ import {
   SECURITY,
   singleEnvelope,
 } from '../../../common';
-import { presentTimeoffRequest, TimeoffRequestIdParams } from './schemas';
+import { presentTimeoffRequest, TimeoffRequestIdParams, withExternalIds } from './schemas';
 
 const route = createRoute({
   method: 'get',
@@ -46,9 +46,11 @@ export function registerGetTimeoffRequest(app: OpenAPIHono<AppEnv>) {
     const { id } = c.req.valid('param');
     const { include_remote_data: includeRemoteData } = c.req.valid('query');
     const linkedAccount = c.get('linkedAccount');
-    const provider = await c.get('services').providers.hris(linkedAccount);
+    const services = c.get('services');
+    const provider = await services.providers.hris(linkedAccount);
     const request = await provider.getTimeoffRequest(id, { includeRemoteData });
     if (!request) throw new ApiError('not_found', `No time-off request ${id} in this linked account.`);
-    return c.json({ result: presentTimeoffRequest(request, linkedAccount) }, 200);
+    const [result] = await withExternalIds(services.db, linkedAccount, [request]);
+    return c.json({ result: presentTimeoffRequest(result!, linkedAccount) }, 200);
   });
 }

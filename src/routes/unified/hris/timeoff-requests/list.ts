@@ -1,6 +1,8 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../../../context';
+import { findTimeoffRequestByExternalId } from '../../../../db/queries/timeoff-external-ids';
 import { ApiError } from '../../../../errors';
+import type { TimeoffRequest } from '../../../../models/timeoff';
 import { TIMEOFF_STATUS_MAPPING, TimeoffRequestSchema } from '../../../../models/timeoff';
 import {
   booleanQuery,
@@ -13,7 +15,7 @@ import {
   PaginationQuery,
   SECURITY,
 } from '../../../common';
-import { absenceDetailsHidden, presentTimeoffRequest, statusList } from './schemas';
+import { absenceDetailsHidden, presentTimeoffRequest, statusList, withExternalIds } from './schemas';
 
 const TimeoffRequestListQuery = PaginationQuery.extend({
   employee_id: z
@@ -60,6 +62,11 @@ const TimeoffRequestListQuery = PaginationQuery.extend({
     description:
       "Adds `remote_data`: Personio's time-off or absence period as received (`null` while absence details are hidden).",
   }),
+  external_id: z.string().trim().min(1).max(255).optional().openapi({
+    description:
+      'Only the request created with this `external_id` (at most one; the other filters still apply to it).',
+    example: 'leave-2027-0042',
+  }),
 }).superRefine((query, ctx) => {
   if (query.start_date && query.end_date && query.end_date < query.start_date) {
     ctx.addIssue({ code: 'custom', path: ['end_date'], message: 'must not be before start_date' });
@@ -104,6 +111,21 @@ export function registerListTimeoffRequests(app: OpenAPIHono<AppEnv>) {
       });
     }
     const provider = await services.providers.hris(linkedAccount);
+    if (query.external_id !== undefined) {
+      const found = await requestByExternalId(
+        services.db,
+        linkedAccount,
+        provider,
+        query.external_id,
+        query.include_remote_data,
+      );
+      const matching = found && matchesQuery(found, query) ? [found] : [];
+      const result = await withExternalIds(services.db, linkedAccount, matching);
+      return c.json(
+        { result: result.map((request) => presentTimeoffRequest(request, linkedAccount)), next_cursor: null },
+        200,
+      );
+    }
     const page = await cursorPage(
       services,
       {
@@ -134,10 +156,59 @@ export function registerListTimeoffRequests(app: OpenAPIHono<AppEnv>) {
     );
     return c.json(
       {
-        result: page.items.map((request) => presentTimeoffRequest(request, linkedAccount)),
+        result: (await withExternalIds(services.db, linkedAccount, page.items)).map((request) =>
+          presentTimeoffRequest(request, linkedAccount),
+        ),
         next_cursor: page.nextCursor,
       },
       200,
     );
   });
+}
+
+async function requestByExternalId(
+  db: Parameters<typeof withExternalIds>[0],
+  linkedAccount: { id: string; environmentId: string },
+  provider: {
+    getTimeoffRequest: (
+      id: string,
+      options: { includeRemoteData: boolean },
+    ) => Promise<TimeoffRequest | null>;
+  },
+  externalId: string,
+  includeRemoteData = false,
+): Promise<TimeoffRequest | null> {
+  const id = await findTimeoffRequestByExternalId(db, {
+    environmentId: linkedAccount.environmentId,
+    linkedAccountId: linkedAccount.id,
+    externalId,
+  });
+  return id ? provider.getTimeoffRequest(id, { includeRemoteData }) : null;
+}
+
+/** The list's other filters, applied to the one request an external_id names. */
+function matchesQuery(
+  request: TimeoffRequest,
+  query: {
+    employee_id?: string | undefined;
+    timeoff_type_id?: string | undefined;
+    status?: string[] | undefined;
+    updated_after?: Date | undefined;
+    start_date?: string | undefined;
+    end_date?: string | undefined;
+  },
+): boolean {
+  if (query.employee_id !== undefined && request.employee.id !== query.employee_id) return false;
+  if (query.timeoff_type_id !== undefined && request.timeoff_type?.id !== query.timeoff_type_id) return false;
+  if (query.status !== undefined && (request.status === null || !query.status.includes(request.status)))
+    return false;
+  if (query.updated_after !== undefined) {
+    const updated = request.updated_at ? Date.parse(request.updated_at) : Number.NaN;
+    if (!(updated > query.updated_after.getTime())) return false;
+  }
+  if (query.start_date !== undefined && request.end_date !== null && request.end_date < query.start_date)
+    return false;
+  if (query.end_date !== undefined && request.start_date !== null && request.start_date > query.end_date)
+    return false;
+  return true;
 }

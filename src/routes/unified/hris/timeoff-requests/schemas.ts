@@ -1,4 +1,6 @@
 import { z } from '@hono/zod-openapi';
+import type { Database } from '../../../../db/client';
+import { externalIdsOfTimeoffRequests } from '../../../../db/queries/timeoff-external-ids';
 import type { LinkedAccount } from '../../../../db/schema';
 import { IDEMPOTENCY_KEY_PATTERN } from '../../../../lib/idempotency';
 import { TIMEOFF_STATUSES, type TimeoffRequest } from '../../../../models/timeoff';
@@ -77,4 +79,18 @@ export function presentTimeoffRequest(
   const hidden: TimeoffRequest = { ...request, timeoff_type: null, employee_note: null };
   if ('remote_data' in request) hidden.remote_data = null;
   return hidden;
+}
+
+/** Adds the caller's `external_id` (kept by the gateway, unknown to Personio) to requests read from Personio. */
+export async function withExternalIds(
+  db: Database,
+  linkedAccount: Pick<LinkedAccount, 'id' | 'environmentId'>,
+  requests: TimeoffRequest[],
+): Promise<TimeoffRequest[]> {
+  const externalIds = await externalIdsOfTimeoffRequests(db, {
+    environmentId: linkedAccount.environmentId,
+    linkedAccountId: linkedAccount.id,
+    timeoffRequestIds: requests.map((request) => request.id),
+  });
+  return requests.map((request) => ({ ...request, external_id: externalIds.get(request.id) ?? null }));
 }
