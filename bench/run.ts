@@ -353,6 +353,7 @@ async function launchGateway(
 /** `--cpu-prof` is not allowed in NODE_OPTIONS, so the flags go on the command line of the start command. */
 function profiledCommand(command: string, dir: string): string {
   const flags = `--cpu-prof --cpu-prof-dir=${dir}`;
+  if (command.startsWith('exec node ')) return `exec node ${flags} ${command.slice(10)}`;
   if (command.startsWith('node ')) return `node ${flags} ${command.slice(5)}`;
   if (command.startsWith('tsx ')) return `node ${flags} --import tsx ${command.slice(4)}`;
   throw new Error(`--cpu-prof: cannot add node flags to the start command \`${command}\``);
