@@ -15,6 +15,7 @@ import { crawlFigure, MEMORY_EMPLOYEES, memoryFigure } from './figures/crawl';
 import { startupFigure } from './figures/startup';
 import { listFigure, proxyFigure } from './figures/throughput';
 import { tokensFigure } from './figures/tokens';
+import { type Calibration, calibrate, REFERENCE_CALIBRATION_MS } from './lib/calibration';
 import { type FigureContext, keepAlive, MODE_LABEL, type Mode, upstreamToken } from './lib/context';
 import { benchCredentials } from './lib/credentials';
 import { describeMachine, loadAverageNow } from './lib/machine';
@@ -76,6 +77,8 @@ async function main(): Promise<number> {
   log(
     `Load average at start (1/5/15 min): ${machine.loadAverage} (a shared machine: compare ratios, not absolutes)`,
   );
+  const calibration = calibrate();
+  log(calibrationLine(calibration));
   log(`Gateway command (what \`npm start\` runs): ${command}`);
   log(
     `Load: autocannon, ${options.connections} connections, ${options.warmupSec} s warm-up per target, ` +
@@ -115,15 +118,27 @@ async function main(): Promise<number> {
   }
   for (const mode of modes) await runMode(run, mode);
   if (options.figures.has('startup')) {
-    await figure(run.rows, 'embedded', '6 start-up', () => startupFigure(options, command, run.workDir, log));
+    // Calibrated again just before: on a shared box the load at the end of a run is not that at its start.
+    const beforeStartup = calibrate();
+    log(`\n${calibrationLine(beforeStartup)}`);
+    await figure(run.rows, 'embedded', '6 start-up', () =>
+      startupFigure(options, command, run.workDir, log, beforeStartup),
+    );
   }
 
   log(`\nLoad average at end (1/5/15 min): ${loadAverageNow()}`);
+  // Measured again at the end: a box that got busier during the run shows it here.
+  log(calibrationLine(calibrate()));
   log(`Machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}\n`);
   log(textTable(run.rows));
   if (options.markdown) log(`\n${markdownTable(run.rows)}`);
   if (options.json) {
-    const report = { machine, options: { ...options, figures: [...options.figures] }, rows: run.rows };
+    const report = {
+      machine,
+      calibration,
+      options: { ...options, figures: [...options.figures] },
+      rows: run.rows,
+    };
     await writeFile(options.json, `${JSON.stringify(report, null, 2)}\n`);
     log(`\nwrote ${options.json}`);
   }
@@ -132,6 +147,14 @@ async function main(): Promise<number> {
   }
   const missed = run.rows.filter((row) => row.result === 'MISS' || row.result === 'error');
   return options.strict && missed.length ? 1 : 0;
+}
+
+function calibrationLine(calibration: Calibration): string {
+  return (
+    `CPU calibration: ${calibration.ms.toFixed(1)} ms (median ${calibration.medianMs.toFixed(1)} ms) for a fixed workload; ` +
+    `reference box ${REFERENCE_CALIBRATION_MS} ms, so this box is ${calibration.factor.toFixed(2)}× its time ` +
+    '(time targets are scaled by it; ratios are graded as they are)'
+  );
 }
 
 /** The simulator of a 10,000-employee company, tokens for the direct baseline, and the bare proxy. */
@@ -333,6 +356,7 @@ async function launchGateway(
 /** `--cpu-prof` is not allowed in NODE_OPTIONS, so the flags go on the command line of the start command. */
 function profiledCommand(command: string, dir: string): string {
   const flags = `--cpu-prof --cpu-prof-dir=${dir}`;
+  if (command.startsWith('exec node ')) return `exec node ${flags} ${command.slice(10)}`;
   if (command.startsWith('node ')) return `node ${flags} ${command.slice(5)}`;
   if (command.startsWith('tsx ')) return `node ${flags} --import tsx ${command.slice(4)}`;
   throw new Error(`--cpu-prof: cannot add node flags to the start command \`${command}\``);

@@ -5,6 +5,7 @@ import { createSecretBox } from '../../src/crypto/secret-box';
 import { connectPglite, connectPostgres } from '../../src/db/connect';
 import { createApiKey } from '../../src/db/queries/api-keys';
 import { createEnvironment } from '../../src/db/queries/environments';
+import { updateLinkedAccountSettings } from '../../src/db/queries/linked-accounts';
 import { createServices } from '../../src/services';
 import { linkPersonioAccount } from '../../src/services/linking';
 import { benchCredentials } from './credentials';
@@ -57,6 +58,15 @@ export async function seedTenant(input: {
         integration: 'personio',
         credentials,
         originId: `bench-customer-${index + 1}`,
+      });
+      // No scheduled sync passes: a first pass of every account (10 × 10,000 employees, or 100,000 for
+      // figure 5) would run in the gateway and the simulator during the figures, which measure what a
+      // call costs. Passes have their own bench (bench/change-feed-pass.ts).
+      await updateLinkedAccountSettings(services.db, {
+        environmentId: environment.id,
+        id: linkedAccount.id,
+        settings: { sync_enabled: false },
+        now: new Date(),
       });
       linkedAccountIds.push(linkedAccount.id);
     }

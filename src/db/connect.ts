@@ -62,6 +62,14 @@ export interface PgliteOptions {
 }
 
 /**
+ * PostgreSQL's shared buffer pool inside PGlite's WASM memory. The default, 128 MB, is allocated and
+ * touched at start, so it was most of an idle embedded gateway's resident set (~375 MB, against ~285 MB with
+ * 32 MB). An embedded database is small and its files stay in the OS page cache, so a smaller pool costs
+ * no measurable time (50,000 inserts and 2,000 lookups: no slower at 32 MB).
+ */
+export const EMBEDDED_SHARED_BUFFERS = '32MB';
+
+/**
  * Embedded PostgreSQL (PGlite, WASM) in `dataDir`, or in memory when `dataDir` is undefined. A new
  * `dataDir` starts as a copy of the prebuilt template cluster when there is one, which saves
  * PGlite's initdb (seconds); without a usable template PGlite creates the cluster itself, as always.
@@ -83,10 +91,13 @@ export async function connectPglite(
     import('drizzle-orm/pglite/migrator'),
     dataDir ? prepareDataDir(dataDir, templatePath, logger) : false,
   ]);
+  const pgliteOptions = {
+    startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${EMBEDDED_SHARED_BUFFERS}`],
+  };
   let client: InstanceType<typeof PGlite> | undefined;
   if (dataDir && seeded) {
     try {
-      client = await PGlite.create(dataDir);
+      client = await PGlite.create(dataDir, pgliteOptions);
       logger.info('created the embedded database from the prebuilt template', { template: templatePath });
     } catch (error) {
       logger.warn('the embedded database template is unusable; creating the database instead', {
@@ -97,7 +108,7 @@ export async function connectPglite(
     }
   }
   if (!client) {
-    client = dataDir ? new PGlite(dataDir) : new PGlite();
+    client = dataDir ? new PGlite(dataDir, pgliteOptions) : new PGlite(pgliteOptions);
     await client.waitReady;
   }
   const db = drizzle({ client, schema });

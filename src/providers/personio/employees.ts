@@ -5,6 +5,7 @@ import type { EmployeeListQuery, Page } from '../types';
 import type { PersonioClient } from './client';
 import { mapEmployee, mapEmploymentStatus } from './mappers/employee';
 import { attributeValue, instant } from './mappers/values';
+import { prefetch, takeOr } from './page-prefetch';
 import { EmployeeListSchema, EmployeeResponseSchema, type PersonioEmployee } from './schemas';
 
 /** Personio's enforced maximum page size for `GET /company/employees`. */
@@ -28,13 +29,25 @@ export async function listEmployees(
     const widened = new Date(query.updatedAfter.getTime() - 14 * 3_600_000);
     upstreamFilters.push(['updated_since', widened.toISOString().slice(0, 19)]);
   }
+  const keyOf = (offset: number, limit: number) =>
+    `employees ${JSON.stringify(upstreamFilters)} ${offset} ${limit}`;
   const fetchPage = (offset: number, limit: number) =>
-    fetchEmployeePage(client, upstreamFilters, offset, limit);
+    takeOr(client, keyOf(offset, limit), () => fetchEmployeePage(client, upstreamFilters, offset, limit));
 
   const filterLocally = Boolean(query.employmentStatus?.length || query.updatedAfter);
   const result = filterLocally
     ? await scanFiltered(fetchPage, start, query)
     : await readContiguous(fetchPage, start, query.limit);
+  if (result.nextOffset !== null && query.position !== undefined && query.position !== null) {
+    // A walk in progress: the next call's upstream pages are fetched while this one is mapped and sent.
+    const next = result.nextOffset;
+    const ahead = filterLocally
+      ? [[next, PERSONIO_EMPLOYEE_PAGE_SIZE] as const]
+      : upstreamPages(next, query.limit).filter(([offset]) => result.total === null || offset < result.total);
+    for (const [offset, limit] of ahead) {
+      prefetch(client, keyOf(offset, limit), () => fetchEmployeePage(client, upstreamFilters, offset, limit));
+    }
+  }
   return {
     items: result.records.map((record) =>
       mapEmployee(record, { includeRemoteData: query.includeRemoteData }),
@@ -79,11 +92,9 @@ async function fetchEmployeePage(
  * than Personio's 100 are fetched as several upstream pages at once, since their offsets are known.
  */
 async function readContiguous(fetchPage: PageFetcher, start: number, limit: number) {
-  const requests: Promise<UpstreamPage>[] = [];
-  for (let offset = start; offset < start + limit; offset += PERSONIO_EMPLOYEE_PAGE_SIZE) {
-    requests.push(fetchPage(offset, Math.min(PERSONIO_EMPLOYEE_PAGE_SIZE, start + limit - offset)));
-  }
-  const pages = await Promise.all(requests);
+  const pages = await Promise.all(
+    upstreamPages(start, limit).map(([offset, size]) => fetchPage(offset, size)),
+  );
   const records: PersonioEmployee[] = [];
   let exhausted = false;
   let total: number | null = null;
@@ -101,7 +112,16 @@ async function readContiguous(fetchPage: PageFetcher, start: number, limit: numb
   }
   const nextOffset = start + records.length;
   const more = !exhausted && records.length > 0 && (total === null || nextOffset < total);
-  return { records, nextOffset: more ? nextOffset : null };
+  return { records, nextOffset: more ? nextOffset : null, total };
+}
+
+/** The upstream pages (offset, size) of `limit` records from `start`, at most Personio's 100 each. */
+function upstreamPages(start: number, limit: number): (readonly [number, number])[] {
+  const pages: (readonly [number, number])[] = [];
+  for (let offset = start; offset < start + limit; offset += PERSONIO_EMPLOYEE_PAGE_SIZE) {
+    pages.push([offset, Math.min(PERSONIO_EMPLOYEE_PAGE_SIZE, start + limit - offset)]);
+  }
+  return pages;
 }
 
 /**
@@ -110,7 +130,11 @@ async function readContiguous(fetchPage: PageFetcher, start: number, limit: numb
  * repeated however the matches fall across upstream pages. A page may hold fewer than `limit`
  * results when matches are sparse; `next_cursor` still leads on.
  */
-async function scanFiltered(fetchPage: PageFetcher, start: number, query: EmployeeListQuery) {
+async function scanFiltered(
+  fetchPage: PageFetcher,
+  start: number,
+  query: EmployeeListQuery,
+): Promise<{ records: PersonioEmployee[]; nextOffset: number | null; total: number | null }> {
   const statuses = query.employmentStatus?.length ? new Set(query.employmentStatus) : null;
   const updatedAfter = query.updatedAfter?.getTime();
   const records: PersonioEmployee[] = [];
@@ -123,16 +147,16 @@ async function scanFiltered(fetchPage: PageFetcher, start: number, query: Employ
         if (records.length === query.limit) {
           const nextOffset = offset + index + 1;
           const more = index + 1 < page.records.length || page.total === null || nextOffset < page.total;
-          return { records, nextOffset: more ? nextOffset : null };
+          return { records, nextOffset: more ? nextOffset : null, total: page.total };
         }
       }
     }
     offset += page.records.length;
     if (page.records.length < PERSONIO_EMPLOYEE_PAGE_SIZE || (page.total !== null && offset >= page.total)) {
-      return { records, nextOffset: null };
+      return { records, nextOffset: null, total: page.total };
     }
   }
-  return { records, nextOffset: offset };
+  return { records, nextOffset: offset, total: null };
 }
 
 function matches(

@@ -4,6 +4,7 @@ import {
   type OffsetMode,
   OffsetPager,
   type PagerPosition,
+  type ScanResult,
   START_POSITION,
   scan,
   type UpstreamPage,
@@ -104,4 +105,29 @@ describe('OffsetPager', () => {
     );
     await expect(pager.read(START_POSITION)).rejects.toBeInstanceOf(ApiError);
   });
+
+  it.each<Semantics>(['page', 'page-from-1', 'record'])(
+    'reads the next page ahead once the offset reading is settled, and the next call takes it (%s)',
+    async (semantics) => {
+      const list = upstream(60, semantics);
+      const pager = () => new OffsetPager(list.fetchPage, (id) => id, 10, { owner: list, key: semantics });
+      const seen: string[] = [];
+      let position: PagerPosition | null = START_POSITION;
+      const offsetsBefore: number[][] = [];
+      while (position) {
+        offsetsBefore.push([...list.calls]);
+        // A new pager per call, as each unified call builds its own.
+        const result: ScanResult<string> = await scan(pager(), position, 10, () => true, { pages: 3 });
+        seen.push(...result.matched);
+        position = result.next ? structuredClone(result.next) : null;
+      }
+      expect(seen).toEqual(list.records);
+      // Every upstream page asked for once (plus the probe that settles the reading).
+      expect(new Set(list.calls).size).toBe(list.calls.length);
+      // From the third call on, the page it reads was already requested when it started.
+      const third = offsetsBefore[2]!;
+      const pageTwoOffset = semantics === 'record' ? 20 : semantics === 'page' ? 2 : 3;
+      expect(third).toContain(pageTwoOffset);
+    },
+  );
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ProviderError } from '../errors';
+import { prefetch, takeOr } from './page-prefetch';
 
 /**
  * Walks a Personio v1 list whose `offset` parameter is ambiguous. The spec calls it a page number for
@@ -46,12 +47,38 @@ export interface PageRead<Record> {
   probe: string[] | undefined;
 }
 
+/** Where a pager keeps pages read ahead: per `owner` (the client of one linked account), under `key` (list and filters). */
+export interface ReadAhead {
+  owner: object;
+  key: string;
+}
+
 export class OffsetPager<Record> {
+  private readonly fetchPage: PageFetcher<Record>;
+
   constructor(
-    private readonly fetchPage: PageFetcher<Record>,
+    private readonly fetchUpstream: PageFetcher<Record>,
     private readonly idOf: (record: Record) => string,
     readonly pageSize: number,
-  ) {}
+    private readonly readAhead?: ReadAhead,
+  ) {
+    this.fetchPage = readAhead
+      ? (offset, limit) =>
+          takeOr(readAhead.owner, `${readAhead.key} ${offset} ${limit}`, () => fetchUpstream(offset, limit))
+      : fetchUpstream;
+  }
+
+  /**
+   * Starts fetching the page at `position` for a later call (see page-prefetch.ts), once the offset reading
+   * is settled: while it is open the next request is a probe whose offset depends on the answer.
+   */
+  readAheadAt(position: PagerPosition): void {
+    const { readAhead } = this;
+    if (!readAhead || position.mode === null) return;
+    const offset = offsetOf(position.page, position.mode, this.pageSize);
+    const size = this.pageSize;
+    prefetch(readAhead.owner, `${readAhead.key} ${offset} ${size}`, () => this.fetchUpstream(offset, size));
+  }
 
   /** The records of logical page `position.page`, settling the offset reading when it is still open. */
   async read(position: PagerPosition): Promise<PageRead<Record>> {
@@ -134,12 +161,18 @@ export async function scan<Record>(
       matched.push(page.records[index]!);
       if (matched.length === wanted) {
         const skip = index + 1;
-        if (skip < page.records.length) return { matched, next: { page: current.page, skip, ...carried } };
-        return { matched, next: page.last ? null : { page: current.page + 1, skip: 0, ...carried } };
+        if (skip >= page.records.length && page.last) return { matched, next: null };
+        const next =
+          skip < page.records.length
+            ? { page: current.page, skip, ...carried }
+            : { page: current.page + 1, skip: 0, ...carried };
+        pager.readAheadAt(next);
+        return { matched, next };
       }
     }
     if (page.last) return { matched, next: null };
     current = { page: current.page + 1, skip: 0, ...carried };
   }
+  pager.readAheadAt(current);
   return { matched, next: current };
 }
