@@ -126,13 +126,15 @@ export async function runSyncJob(deps: SyncRunnerDeps, job: SyncJob): Promise<Sy
           pass_id: pass.id,
           error: error instanceof Error ? `${error.name}: ${error.message}` : 'non-Error thrown',
         });
-        await failPass(deps.db, ref, pass, message);
-        if (
+        const rejected =
           error instanceof ProviderError &&
-          (error.kind === 'credentials_rejected' || error.kind === 'unauthorized')
-        ) {
-          await markNeedsReauth(deps, current);
-        }
+          (error.kind === 'credentials_rejected' || error.kind === 'unauthorized');
+        // One transaction: whoever sees the failed pass also sees the account's needs_reauth and its event.
+        await deps.db.transaction(async (tx) => {
+          const inner = tx as unknown as Database;
+          await failPass(inner, ref, pass, message);
+          if (rejected) await markNeedsReauth({ ...deps, db: inner }, current);
+        });
         await releaseSyncLease(deps.db, { ...lease, force: true });
         return 'failed';
       }
