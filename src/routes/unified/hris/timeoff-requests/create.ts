@@ -1,9 +1,9 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../../../context';
-import { withIdempotency } from '../../../../lib/idempotency';
 import { TimeoffRequestSchema } from '../../../../models/timeoff';
+import { createTimeoffRequest } from '../../../../services/hris-operations';
 import { calendarDate, linkedAccountErrorResponses, SECURITY, singleEnvelope } from '../../../common';
-import { clockTime, presentTimeoffRequest, REPLAYED_HEADER, WriteHeaders } from './schemas';
+import { clockTime, REPLAYED_HEADER, WriteHeaders } from './schemas';
 
 const personioId = (description: string, example: string) =>
   z
@@ -94,53 +94,19 @@ const route = createRoute({
   },
 });
 
-type Created = z.infer<ReturnType<typeof singleEnvelope<typeof TimeoffRequestSchema>>>;
-
 export function registerCreateTimeoffRequest(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
     const body = c.req.valid('json');
     const key = c.req.valid('header')['idempotency-key'];
     const services = c.get('services');
     const linkedAccount = c.get('linkedAccount');
-    const execute = async ({ resumed } = { resumed: false }) => {
-      const provider = await services.providers.hris(linkedAccount);
-      const created = await provider.createTimeoffRequest(
-        {
-          employeeId: body.employee_id,
-          timeoffTypeId: body.timeoff_type_id,
-          startDate: body.start_date,
-          endDate: body.end_date,
-          startHalfDay: body.start_half_day,
-          endHalfDay: body.end_half_day,
-          startTime: body.start_time ?? null,
-          endTime: body.end_time ?? null,
-          employeeNote: body.employee_note?.trim() || null,
-          skipApproval: body.skip_approval,
-        },
-        // Personio has no idempotency of its own: a write is re-sent after a failure only when the caller
-        // sent a key, as the proxy does.
-        { retry: key !== undefined, outcomeUnknown: resumed },
-      );
-      return { status: 201, body: { result: presentTimeoffRequest(created, linkedAccount) } };
-    };
-    const outcome = key
-      ? await withIdempotency(
-          services.db,
-          {
-            environmentId: c.get('environment').id,
-            scope: linkedAccount.id,
-            key,
-            method: 'POST',
-            path: c.req.path,
-            body,
-            now: services.now(),
-          },
-          execute,
-        )
-      : { response: await execute(), replayed: false };
-    if (outcome.replayed) c.header('Idempotent-Replayed', 'true');
-    const stored = outcome.response.body as Created;
-    // A replay follows today's privacy setting, not the one in force when the answer was stored.
-    return c.json({ result: presentTimeoffRequest(stored.result, linkedAccount) }, 201);
+    const created = await createTimeoffRequest(services, {
+      environmentId: c.get('environment').id,
+      linkedAccount,
+      body,
+      idempotencyKey: key,
+    });
+    if (created.replayed) c.header('Idempotent-Replayed', 'true');
+    return c.json({ result: created.result }, 201);
   });
 }

@@ -1,11 +1,10 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../../../context';
-import { ApiError } from '../../../../errors';
 import { TIMEOFF_STATUS_MAPPING, TimeoffRequestSchema } from '../../../../models/timeoff';
+import { listTimeoffRequestsPage } from '../../../../services/hris-operations';
 import {
   booleanQuery,
   calendarDate,
-  cursorPage,
   instantQuery,
   LinkedAccountHeaders,
   linkedAccountErrorResponses,
@@ -13,7 +12,7 @@ import {
   PaginationQuery,
   SECURITY,
 } from '../../../common';
-import { absenceDetailsHidden, presentTimeoffRequest, statusList } from './schemas';
+import { statusList } from './schemas';
 
 const TimeoffRequestListQuery = PaginationQuery.extend({
   employee_id: z
@@ -97,47 +96,17 @@ export function registerListTimeoffRequests(app: OpenAPIHono<AppEnv>) {
     const query = c.req.valid('query');
     const services = c.get('services');
     const linkedAccount = c.get('linkedAccount');
-    if (query.timeoff_type_id !== undefined && absenceDetailsHidden(linkedAccount)) {
-      const message = 'is not available while this linked account hides absence details';
-      throw new ApiError('invalid_request', `Invalid query parameter \`timeoff_type_id\`: ${message}`, {
-        details: [{ field: 'timeoff_type_id', message }],
-      });
-    }
-    const provider = await services.providers.hris(linkedAccount);
-    const page = await cursorPage(
-      services,
-      {
-        resource: 'timeoff-requests',
-        linkedAccountId: linkedAccount.id,
-        filters: {
-          employee_id: query.employee_id,
-          timeoff_type_id: query.timeoff_type_id,
-          status: query.status?.join(','),
-          updated_after: query.updated_after?.toISOString(),
-          start_date: query.start_date,
-          end_date: query.end_date,
-        },
-        cursor: query.cursor,
-      },
-      (position) =>
-        provider.listTimeoffRequests({
-          limit: query.limit,
-          position,
-          employeeId: query.employee_id,
-          timeoffTypeId: query.timeoff_type_id,
-          statuses: query.status,
-          updatedAfter: query.updated_after,
-          startDate: query.start_date,
-          endDate: query.end_date,
-          includeRemoteData: query.include_remote_data,
-        }),
-    );
-    return c.json(
-      {
-        result: page.items.map((request) => presentTimeoffRequest(request, linkedAccount)),
-        next_cursor: page.nextCursor,
-      },
-      200,
-    );
+    const page = await listTimeoffRequestsPage(services, linkedAccount, {
+      limit: query.limit,
+      cursor: query.cursor,
+      employeeId: query.employee_id,
+      timeoffTypeId: query.timeoff_type_id,
+      statuses: query.status,
+      updatedAfter: query.updated_after,
+      startDate: query.start_date,
+      endDate: query.end_date,
+      includeRemoteData: query.include_remote_data,
+    });
+    return c.json({ result: page.items, next_cursor: page.nextCursor }, 200);
   });
 }
