@@ -25,6 +25,11 @@ export interface McpScope {
   environmentId: string;
   linkedAccount: LinkedAccount;
   requestId: string;
+  /**
+   * Called with an error a tool ended with. The route hands one that says the provider refused the
+   * credentials to the linked-account middleware, which marks the account `needs_reauth` as for REST calls.
+   */
+  onToolError?: (error: unknown) => void;
 }
 
 /**
@@ -346,6 +351,7 @@ async function answer(scope: McpScope, run: () => Promise<unknown>): Promise<Cal
     const value = await run();
     return { content: [{ type: 'text', text: JSON.stringify(value) }] };
   } catch (error) {
+    scope.onToolError?.(error);
     const apiError = toolError(scope, error);
     return {
       isError: true,

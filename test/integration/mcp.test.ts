@@ -8,6 +8,7 @@ import {
   createPersonioSandbox,
   createTenant,
   openStorage,
+  SANDBOX_CREDENTIALS,
   type Storage,
   type Tenant,
   type TestGateway,
@@ -23,10 +24,15 @@ describe('MCP server at /mcp', () => {
   let gateway: HttpGateway;
   let tenant: Tenant;
   const clients: Client[] = [];
+  /** The simulator reads this list on every token exchange, so a test can change a secret "in Personio". */
+  const personioCredentials = [
+    { ...SANDBOX_CREDENTIALS.full },
+    { ...SANDBOX_CREDENTIALS.full, clientId: 'rotating', clientSecret: 'rotating-secret' },
+  ];
 
   beforeAll(async () => {
     storage = await openStorage('postgres');
-    sandbox = createPersonioSandbox({ employees: 12, seed: 5 });
+    sandbox = createPersonioSandbox({ employees: 12, seed: 5, credentials: personioCredentials });
     gateway = await serveGateway(storage, sandbox);
     tenant = await createTenant({ deps: gateway.deps } as TestGateway);
   });
@@ -303,5 +309,29 @@ describe('MCP server at /mcp', () => {
     } finally {
       await settings(false);
     }
+  });
+
+  it('marks the account needs_reauth when Personio refuses its credentials during a tool call', async () => {
+    const rotating = await createTenant(
+      { deps: gateway.deps } as TestGateway,
+      { clientId: 'rotating', clientSecret: 'rotating-secret' },
+      'Rotating',
+    );
+    const client = await connect({
+      ...auth(rotating.linkedAccountId),
+      authorization: `Bearer ${rotating.apiKey}`,
+    });
+    expect((await call<{ result: unknown[] }>(client, 'list_timeoff_types')).result.length).toBeGreaterThan(
+      0,
+    );
+    personioCredentials[1] = { ...personioCredentials[1]!, clientSecret: 'changed-in-personio' };
+    sandbox.expireTokens();
+
+    const refused = await callError(client, 'find_employees', { limit: 1 });
+    expect(refused.error.code).toBe('provider_unauthorized');
+    const account = await fetch(new URL(`/linked-accounts/${rotating.linkedAccountId}`, gateway.url), {
+      headers: { authorization: `Bearer ${rotating.apiKey}` },
+    });
+    expect(((await account.json()) as { result: { status: string } }).result.status).toBe('needs_reauth');
   });
 });
