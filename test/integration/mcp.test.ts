@@ -3,7 +3,11 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Employee } from '../../src/models/employee';
 import type { TimeoffRequest } from '../../src/models/timeoff';
+import { findIntegration, registerProvider } from '../../src/providers/registry';
 import type { PersonioSandbox } from '../../src/sandbox/personio';
+import { createServices } from '../../src/services';
+import { linkAccount } from '../../src/services/linking';
+import { type FakeHrisCompany, fakeHrisDefinition } from '../support/fake-hris/definition';
 import {
   createPersonioSandbox,
   createTenant,
@@ -14,6 +18,19 @@ import {
   type TestGateway,
 } from '../support/gateway';
 import { type HttpGateway, serveGateway } from '../support/http-gateway';
+
+/** A provider that reads employees and absences but cannot write or report balances. */
+const readOnlyCompany: FakeHrisCompany = {
+  apiToken: 'fake-token-mcp',
+  subdomain: 'initech',
+  readable: new Set(['given_name', 'family_name', 'mail']),
+  people: [
+    { id: 'p-1', given: 'Ada', family: 'Lovelace', mail: 'ada@initech.example', title: 'Engineer' },
+    { id: 'p-2', given: 'Grace', family: 'Hopper', mail: 'grace@initech.example', title: 'Admiral' },
+  ],
+  calls: [],
+};
+if (!findIntegration('fake-hris')) registerProvider(fakeHrisDefinition(readOnlyCompany));
 
 const POST_TIME_OFFS = 'POST /v1/company/time-offs';
 const WINDOW = { start_date: '2026-03-01', end_date: '2026-05-31' };
@@ -333,5 +350,27 @@ describe('MCP server at /mcp', () => {
       headers: { authorization: `Bearer ${rotating.apiKey}` },
     });
     expect(((await account.json()) as { result: { status: string } }).result.status).toBe('needs_reauth');
+  });
+
+  it('offers only the operations the provider of the account supports: no writes where it cannot write', async () => {
+    const services = await createServices(gateway.deps);
+    const account = await linkAccount(services, {
+      environmentId: tenant.environmentId,
+      integration: 'fake-hris',
+      credentials: { subdomain: 'initech', api_token: 'fake-token-mcp' },
+      originId: 'initech',
+    });
+    const client = await connect(auth(account.id));
+    const { tools } = await client.listTools();
+    expect(tools.map((tool) => tool.name).sort()).toEqual([
+      'find_employees',
+      'get_employee',
+      'list_absences',
+      'list_timeoff_types',
+    ]);
+    const found = await call<{ result: Employee[] }>(client, 'find_employees', { name: 'hop' });
+    expect(found.result.map((employee) => employee.id)).toEqual(['p-2']);
+    const refused = await client.callTool({ name: 'create_timeoff_request', arguments: {} });
+    expect(refused.isError).toBe(true);
   });
 });
