@@ -14,6 +14,7 @@ import { DATABASE_RETRY_AFTER_SECONDS, healthRouter } from './routes/health';
 import { linkPageRouter } from './routes/link-page';
 import { linkTokensRouter } from './routes/link-tokens';
 import { linkedAccountsRouter } from './routes/linked-accounts';
+import { mcpRouter } from './routes/mcp';
 import { proxyRouter } from './routes/proxy';
 import { sandboxRouter } from './routes/sandbox';
 import { employeesRouter } from './routes/unified/hris/employees';
@@ -91,6 +92,7 @@ export async function createApp(deps: AppDeps, prepared?: Services) {
     '/webhook-endpoints',
     '/webhook-endpoints/*',
     '/webhook-deliveries/*',
+    '/mcp',
   ])
     app.use(path, jsonBodyLimit);
   app.use('/unified/*', apiKeyAuth, linkedAccountResolution);
@@ -100,6 +102,8 @@ export async function createApp(deps: AppDeps, prepared?: Services) {
   app.route('/', timeoffRequestsRouter());
   app.route('/', timeoffBalancesRouter());
   app.route('/', proxyRouter());
+  app.use('/mcp', apiKeyAuth, linkedAccountResolution);
+  app.route('/', mcpRouter());
 
   app.use('/link-tokens', apiKeyAuth);
   app.use('/linked-accounts/*', apiKeyAuth);

@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../../../context';
-import { ApiError } from '../../../../errors';
 import { EmployeeSchema } from '../../../../models/employee';
+import { getEmployee } from '../../../../services/hris-operations';
 import {
   booleanQuery,
   LinkedAccountHeaders,
@@ -51,9 +51,7 @@ export function registerGetEmployee(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
     const { id } = c.req.valid('param');
     const { include_remote_data: includeRemoteData } = c.req.valid('query');
-    const provider = await c.get('services').providers.hris(c.get('linkedAccount'));
-    const employee = await provider.getEmployee(id, { includeRemoteData });
-    if (!employee) throw new ApiError('not_found', `No employee ${id} in this linked account.`);
-    return c.json({ result: presentEmployee(employee, c.get('services').config.publicUrl) }, 200);
+    const employee = await getEmployee(c.get('services'), c.get('linkedAccount'), id, { includeRemoteData });
+    return c.json({ result: employee }, 200);
   });
 }

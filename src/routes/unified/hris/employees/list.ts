@@ -1,9 +1,9 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../../../context';
 import { EMPLOYMENT_STATUSES, EmployeeSchema } from '../../../../models/employee';
+import { listEmployeesPage } from '../../../../services/hris-operations';
 import {
   booleanQuery,
-  cursorPage,
   instantQuery,
   LinkedAccountHeaders,
   linkedAccountErrorResponses,
@@ -78,36 +78,14 @@ export function registerListEmployees(app: OpenAPIHono<AppEnv>) {
     const query = c.req.valid('query');
     const services = c.get('services');
     const linkedAccount = c.get('linkedAccount');
-    const provider = await services.providers.hris(linkedAccount);
-    const page = await cursorPage(
-      services,
-      {
-        resource: 'employees',
-        linkedAccountId: linkedAccount.id,
-        filters: {
-          email: query.email,
-          employment_status: query.employment_status?.join(','),
-          updated_after: query.updated_after?.toISOString(),
-        },
-        cursor: query.cursor,
-      },
-      (position) =>
-        provider.listEmployees({
-          limit: query.limit,
-          position,
-          email: query.email,
-          employmentStatus: query.employment_status,
-          updatedAfter: query.updated_after,
-          includeRemoteData: query.include_remote_data,
-        }),
-    );
-    const { publicUrl } = c.get('services').config;
-    return c.json(
-      {
-        result: page.items.map((employee) => presentEmployee(employee, publicUrl)),
-        next_cursor: page.nextCursor,
-      },
-      200,
-    );
+    const page = await listEmployeesPage(services, linkedAccount, {
+      limit: query.limit,
+      cursor: query.cursor,
+      email: query.email,
+      employmentStatus: query.employment_status,
+      updatedAfter: query.updated_after,
+      includeRemoteData: query.include_remote_data,
+    });
+    return c.json({ result: page.items, next_cursor: page.nextCursor }, 200);
   });
 }

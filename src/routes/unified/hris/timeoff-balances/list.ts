@@ -1,16 +1,14 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../../../context';
-import { ApiError } from '../../../../errors';
 import { TimeoffBalanceSchema } from '../../../../models/timeoff';
+import { listTimeoffBalancesPage } from '../../../../services/hris-operations';
 import {
-  cursorPage,
   LinkedAccountHeaders,
   linkedAccountErrorResponses,
   listEnvelope,
   PaginationQuery,
   SECURITY,
 } from '../../../common';
-import { absenceDetailsHidden } from '../timeoff-requests/schemas';
 
 const TimeoffBalanceListQuery = PaginationQuery.extend({
   employee_id: z.string().trim().min(1).max(64).optional().openapi({
@@ -49,35 +47,11 @@ export function registerListTimeoffBalances(app: OpenAPIHono<AppEnv>) {
     const query = c.req.valid('query');
     const services = c.get('services');
     const linkedAccount = c.get('linkedAccount');
-    if (absenceDetailsHidden(linkedAccount)) throw hiddenBalancesError();
-    const provider = await services.providers.hris(linkedAccount);
-    const page = await cursorPage(
-      services,
-      {
-        resource: 'timeoff-balances',
-        linkedAccountId: linkedAccount.id,
-        filters: { employee_id: query.employee_id },
-        cursor: query.cursor,
-      },
-      (position) =>
-        provider.listTimeoffBalances({ limit: query.limit, position, employeeId: query.employee_id }),
-    );
+    const page = await listTimeoffBalancesPage(services, linkedAccount, {
+      limit: query.limit,
+      cursor: query.cursor,
+      employeeId: query.employee_id,
+    });
     return c.json({ result: page.items, next_cursor: page.nextCursor }, 200);
   });
-}
-
-/**
- * Per-type balances name each type, and `available_balance` drops by an upcoming absence's amount: next to
- * the (visible) absence, that says which type it is. Totals across types would be a number no one can use,
- * so a hidden account gets no balances at all.
- */
-function hiddenBalancesError(): ApiError {
-  return new ApiError(
-    'forbidden',
-    'This linked account hides absence details (settings.hide_absence_details), and time-off balances would ' +
-      'reveal them: Personio keeps them per absence type, and they change with every absence taken or planned. ' +
-      'To read balances, turn the setting off: PATCH /linked-accounts/{id} with ' +
-      '{"settings":{"hide_absence_details":false}}.',
-    { details: { setting: 'hide_absence_details' } },
-  );
 }

@@ -1,11 +1,9 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../../../context';
-import { withIdempotency } from '../../../../lib/idempotency';
 import { TimeoffRequestSchema } from '../../../../models/timeoff';
-import type { NewTimeoffRequest } from '../../../../providers/types';
-import { createWithExternalId, explainRefusal } from '../../../../services/timeoff-external-ids';
+import { createTimeoffRequest } from '../../../../services/hris-operations';
 import { calendarDate, linkedAccountErrorResponses, SECURITY, singleEnvelope } from '../../../common';
-import { clockTime, presentTimeoffRequest, REPLAYED_HEADER, WriteHeaders, withExternalIds } from './schemas';
+import { clockTime, REPLAYED_HEADER, WriteHeaders } from './schemas';
 
 const personioId = (description: string, example: string) =>
   z
@@ -120,81 +118,19 @@ const route = createRoute({
   },
 });
 
-type Created = z.infer<ReturnType<typeof singleEnvelope<typeof TimeoffRequestSchema>>>;
-
 export function registerCreateTimeoffRequest(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
     const body = c.req.valid('json');
     const key = c.req.valid('header')['idempotency-key'];
     const services = c.get('services');
     const linkedAccount = c.get('linkedAccount');
-    const environmentId = c.get('environment').id;
-    const execute = async ({ resumed } = { resumed: false }) => {
-      const provider = await services.providers.hris(linkedAccount);
-      const input: NewTimeoffRequest = {
-        employeeId: body.employee_id,
-        timeoffTypeId: body.timeoff_type_id,
-        startDate: body.start_date,
-        endDate: body.end_date,
-        startHalfDay: body.start_half_day,
-        endHalfDay: body.end_half_day,
-        startTime: body.start_time ?? null,
-        endTime: body.end_time ?? null,
-        employeeNote: body.employee_note?.trim() || null,
-        skipApproval: body.skip_approval,
-      };
-      const create = async (outcomeUnknown: boolean) => {
-        try {
-          // Personio has no idempotency of its own: a write is re-sent after a failure only when the caller
-          // sent a key (or an external_id), as the proxy does.
-          return await provider.createTimeoffRequest(input, {
-            retry: key !== undefined || body.external_id !== undefined,
-            outcomeUnknown,
-          });
-        } catch (error) {
-          throw await explainRefusal(error, {
-            db: services.db,
-            environmentId,
-            linkedAccountId: linkedAccount.id,
-            provider,
-            input,
-          });
-        }
-      };
-      const { request, existing } = body.external_id
-        ? await createWithExternalId({
-            db: services.db,
-            ref: { environmentId, linkedAccountId: linkedAccount.id, externalId: body.external_id },
-            now: () => services.now(),
-            provider,
-            create: (externalResumed) => create(resumed || externalResumed),
-          })
-        : { request: await create(resumed), existing: false };
-      const [result] = await withExternalIds(services.db, linkedAccount, [request]);
-      return {
-        status: existing ? 200 : 201,
-        body: { result: presentTimeoffRequest(result!, linkedAccount) },
-      };
-    };
-    const outcome = key
-      ? await withIdempotency(
-          services.db,
-          {
-            environmentId,
-            scope: linkedAccount.id,
-            key,
-            method: 'POST',
-            path: c.req.path,
-            body,
-            now: services.now(),
-          },
-          execute,
-        )
-      : { response: await execute(), replayed: false };
-    if (outcome.replayed) c.header('Idempotent-Replayed', 'true');
-    const stored = outcome.response.body as Created;
-    // A replay follows today's privacy setting, not the one in force when the answer was stored.
-    const status = outcome.response.status === 200 ? 200 : 201;
-    return c.json({ result: presentTimeoffRequest(stored.result, linkedAccount) }, status);
+    const created = await createTimeoffRequest(services, {
+      environmentId: c.get('environment').id,
+      linkedAccount,
+      body,
+      idempotencyKey: key,
+    });
+    if (created.replayed) c.header('Idempotent-Replayed', 'true');
+    return c.json({ result: created.result }, created.status);
   });
 }

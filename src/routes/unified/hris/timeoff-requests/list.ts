@@ -1,13 +1,10 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../../../context';
-import { findTimeoffRequestByExternalId } from '../../../../db/queries/timeoff-external-ids';
-import { ApiError } from '../../../../errors';
-import type { TimeoffRequest } from '../../../../models/timeoff';
 import { TIMEOFF_STATUS_MAPPING, TimeoffRequestSchema } from '../../../../models/timeoff';
+import { listTimeoffRequestsPage } from '../../../../services/hris-operations';
 import {
   booleanQuery,
   calendarDate,
-  cursorPage,
   instantQuery,
   LinkedAccountHeaders,
   linkedAccountErrorResponses,
@@ -15,7 +12,7 @@ import {
   PaginationQuery,
   SECURITY,
 } from '../../../common';
-import { absenceDetailsHidden, presentTimeoffRequest, statusList, withExternalIds } from './schemas';
+import { statusList } from './schemas';
 
 const TimeoffRequestListQuery = PaginationQuery.extend({
   employee_id: z
@@ -104,111 +101,18 @@ export function registerListTimeoffRequests(app: OpenAPIHono<AppEnv>) {
     const query = c.req.valid('query');
     const services = c.get('services');
     const linkedAccount = c.get('linkedAccount');
-    if (query.timeoff_type_id !== undefined && absenceDetailsHidden(linkedAccount)) {
-      const message = 'is not available while this linked account hides absence details';
-      throw new ApiError('invalid_request', `Invalid query parameter \`timeoff_type_id\`: ${message}`, {
-        details: [{ field: 'timeoff_type_id', message }],
-      });
-    }
-    const provider = await services.providers.hris(linkedAccount);
-    if (query.external_id !== undefined) {
-      const found = await requestByExternalId(
-        services.db,
-        linkedAccount,
-        provider,
-        query.external_id,
-        query.include_remote_data,
-      );
-      const matching = found && matchesQuery(found, query) ? [found] : [];
-      const result = await withExternalIds(services.db, linkedAccount, matching);
-      return c.json(
-        { result: result.map((request) => presentTimeoffRequest(request, linkedAccount)), next_cursor: null },
-        200,
-      );
-    }
-    const page = await cursorPage(
-      services,
-      {
-        resource: 'timeoff-requests',
-        linkedAccountId: linkedAccount.id,
-        filters: {
-          employee_id: query.employee_id,
-          timeoff_type_id: query.timeoff_type_id,
-          status: query.status?.join(','),
-          updated_after: query.updated_after?.toISOString(),
-          start_date: query.start_date,
-          end_date: query.end_date,
-        },
-        cursor: query.cursor,
-      },
-      (position) =>
-        provider.listTimeoffRequests({
-          limit: query.limit,
-          position,
-          employeeId: query.employee_id,
-          timeoffTypeId: query.timeoff_type_id,
-          statuses: query.status,
-          updatedAfter: query.updated_after,
-          startDate: query.start_date,
-          endDate: query.end_date,
-          includeRemoteData: query.include_remote_data,
-        }),
-    );
-    return c.json(
-      {
-        result: (await withExternalIds(services.db, linkedAccount, page.items)).map((request) =>
-          presentTimeoffRequest(request, linkedAccount),
-        ),
-        next_cursor: page.nextCursor,
-      },
-      200,
-    );
+    const page = await listTimeoffRequestsPage(services, linkedAccount, {
+      limit: query.limit,
+      cursor: query.cursor,
+      employeeId: query.employee_id,
+      timeoffTypeId: query.timeoff_type_id,
+      statuses: query.status,
+      updatedAfter: query.updated_after,
+      startDate: query.start_date,
+      endDate: query.end_date,
+      externalId: query.external_id,
+      includeRemoteData: query.include_remote_data,
+    });
+    return c.json({ result: page.items, next_cursor: page.nextCursor }, 200);
   });
-}
-
-async function requestByExternalId(
-  db: Parameters<typeof withExternalIds>[0],
-  linkedAccount: { id: string; environmentId: string },
-  provider: {
-    getTimeoffRequest: (
-      id: string,
-      options: { includeRemoteData: boolean },
-    ) => Promise<TimeoffRequest | null>;
-  },
-  externalId: string,
-  includeRemoteData = false,
-): Promise<TimeoffRequest | null> {
-  const id = await findTimeoffRequestByExternalId(db, {
-    environmentId: linkedAccount.environmentId,
-    linkedAccountId: linkedAccount.id,
-    externalId,
-  });
-  return id ? provider.getTimeoffRequest(id, { includeRemoteData }) : null;
-}
-
-/** The list's other filters, applied to the one request an external_id names. */
-function matchesQuery(
-  request: TimeoffRequest,
-  query: {
-    employee_id?: string | undefined;
-    timeoff_type_id?: string | undefined;
-    status?: string[] | undefined;
-    updated_after?: Date | undefined;
-    start_date?: string | undefined;
-    end_date?: string | undefined;
-  },
-): boolean {
-  if (query.employee_id !== undefined && request.employee.id !== query.employee_id) return false;
-  if (query.timeoff_type_id !== undefined && request.timeoff_type?.id !== query.timeoff_type_id) return false;
-  if (query.status !== undefined && (request.status === null || !query.status.includes(request.status)))
-    return false;
-  if (query.updated_after !== undefined) {
-    const updated = request.updated_at ? Date.parse(request.updated_at) : Number.NaN;
-    if (!(updated > query.updated_after.getTime())) return false;
-  }
-  if (query.start_date !== undefined && request.end_date !== null && request.end_date < query.start_date)
-    return false;
-  if (query.end_date !== undefined && request.start_date !== null && request.start_date > query.end_date)
-    return false;
-  return true;
 }
