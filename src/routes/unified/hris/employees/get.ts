@@ -9,7 +9,6 @@ import {
   SECURITY,
   singleEnvelope,
 } from '../../../common';
-import { presentEmployee } from './present';
 
 const route = createRoute({
   method: 'get',

@@ -11,7 +11,6 @@ import {
   PaginationQuery,
   SECURITY,
 } from '../../../common';
-import { presentEmployee } from './present';
 
 const EmployeeListQuery = PaginationQuery.extend({
   email: z.string().trim().min(3).max(320).optional().openapi({
