@@ -160,7 +160,7 @@ export class BullmqDeliveries implements DeliveryRunner {
       DELIVERY_QUEUE,
       async (job: Job<WebhookDeliveryJobData>) =>
         'endpointId' in job.data
-          ? dispatcher.deliverEndpoint(job.data.endpointId)
+          ? dispatcher.deliverEndpoint(job.data.endpointId, { slots: options.concurrency })
           : dispatcher.attempt(job.data.deliveryId),
       {
         connection: this.workerConnection,

@@ -13,6 +13,7 @@ import {
   markWebhookEndpointFailing,
   markWebhookEndpointHealthy,
   recordWebhookAttempts,
+  releaseWebhookDeliveries,
 } from '../db/queries/webhooks';
 import type { WebhookEndpoint } from '../db/schema';
 import type { Logger } from '../lib/logger';
@@ -62,7 +63,13 @@ export interface EndpointRun {
 }
 
 /** Batches one run over an endpoint makes before it lets others have its place. */
-export const BATCHES_PER_RUN = 50;
+export const BATCHES_PER_RUN = 20;
+
+/** Deliveries claimed per batch for each attempt slot: fewer statements per delivery to a fast endpoint. */
+export const BATCH_PER_SLOT = 8;
+
+const succeeded = (response: WebhookResponse) =>
+  response.status !== null && response.status >= 200 && response.status < 300;
 
 /** The secrets that sign now: the current one, and the previous one during its 24 h overlap. */
 export async function signingSecrets(
@@ -151,20 +158,23 @@ export class WebhookDispatcher {
   /** One attempt of this delivery, if it is due and free. */
   async attempt(deliveryId: string): Promise<AttemptOutcome> {
     const now = this.deps.now();
-    const claimed = await claimWebhookDeliveries(this.deps.db, { id: deliveryId, ...this.lease(now) });
-    if (claimed.length === 0) {
+    const lease = this.lease(now);
+    const { deliveries } = await claimWebhookDeliveries(this.deps.db, { id: deliveryId, ...lease });
+    if (deliveries.length === 0) {
       // Tell "its endpoint is full" from "nothing to do", so a caller can come back for it.
       const claimable = await isWebhookDeliveryClaimable(this.deps.db, { id: deliveryId, now });
       return claimable ? 'busy' : 'skipped';
     }
-    const [outcome] = await this.sendBatch(claimed, now);
-    return outcome!;
+    const { outcomes } = await this.sendBatch(deliveries, 1, lease.leaseUntil);
+    return outcomes[0] ?? 'skipped';
   }
 
   /**
-   * The endpoint's due deliveries, up to `slots` at a time (never more than its cap in flight across
-   * processes), batch after batch while the endpoint answers 2xx, up to `batches`: a backlog drains at the
-   * endpoint's pace without waiting for the next sweep. A failing endpoint waits for its retries.
+   * The endpoint's due deliveries, batch after batch while it answers 2xx, up to `batches`: a backlog
+   * drains at the endpoint's pace without waiting for the next sweep. A batch is `slots` times
+   * `BATCH_PER_SLOT` deliveries claimed in one statement and recorded in one, sent with at most `slots` in
+   * flight (never more than the endpoint's free slots across processes). A failing endpoint waits for its
+   * retries.
    */
   async deliverEndpoint(
     endpointId: string,
@@ -174,16 +184,16 @@ export class WebhookDispatcher {
     const slots = Math.max(1, Math.min(options.slots ?? cap, cap));
     let attempted = 0;
     for (let batch = 0; batch < (options.batches ?? BATCHES_PER_RUN); batch++) {
-      const now = this.deps.now();
-      const claimed = await claimWebhookDeliveries(this.deps.db, {
+      const lease = this.lease(this.deps.now());
+      const { deliveries, free } = await claimWebhookDeliveries(this.deps.db, {
         endpointId,
-        limit: slots,
-        ...this.lease(now),
+        limit: slots * BATCH_PER_SLOT,
+        ...lease,
       });
-      if (claimed.length === 0) return { attempted, stopped: 'drained' };
-      attempted += claimed.length;
-      const outcomes = await this.sendBatch(claimed, now);
-      if (outcomes.some((outcome) => outcome !== 'succeeded')) return { attempted, stopped: 'failing' };
+      if (deliveries.length === 0) return { attempted, stopped: 'drained' };
+      const run = await this.sendBatch(deliveries, Math.min(slots, free), lease.leaseUntil);
+      attempted += run.outcomes.length;
+      if (run.stopped) return { attempted, stopped: 'failing' };
     }
     return { attempted, stopped: 'limit' };
   }
@@ -192,41 +202,60 @@ export class WebhookDispatcher {
     return {
       owner: this.owner,
       now,
-      // The lease outlives the attempt's own timeout, so it only expires when the process is gone.
+      // The lease outlives an attempt started under it, so it only expires when the process is gone.
       leaseUntil: new Date(now.getTime() + leaseMs(this.deps.timeoutMs)),
       endpointCap: this.deps.endpointConcurrency,
     };
   }
 
-  /** Sends deliveries of one endpoint at once, records every attempt in one statement, then the endpoint's health. */
-  private async sendBatch(claimed: ClaimedDelivery[], now: Date): Promise<AttemptOutcome[]> {
+  /**
+   * Sends claimed deliveries of one endpoint, at most `concurrency` at once, records every attempt in one
+   * statement, then the endpoint's health. Stops starting attempts after a failure, or when an attempt
+   * could outlast the lease (a slow endpoint); what was not sent is let go for later.
+   */
+  private async sendBatch(
+    claimed: ClaimedDelivery[],
+    concurrency: number,
+    leaseUntil: Date,
+  ): Promise<{ outcomes: ('succeeded' | 'retrying' | 'failed')[]; stopped: boolean }> {
     const { deps } = this;
     const endpoint = claimed[0]!.endpoint;
-    const secrets = await this.secrets.of(endpoint, now);
-    let finished = 0;
-    const sent = await Promise.all(
-      claimed.map(async (claim) => {
-        const response = await this.send(claim, secrets, now);
-        return { claim, response, order: finished++ };
-      }),
-    );
+    const secrets = await this.secrets.of(endpoint, deps.now());
+    const sent: { claim: ClaimedDelivery; response: WebhookResponse; attemptedAt: Date }[] = [];
+    let next = 0;
+    let stopped = false;
+    const lane = async () => {
+      while (!stopped && next < claimed.length) {
+        const attemptedAt = deps.now();
+        if (attemptedAt.getTime() + deps.timeoutMs > leaseUntil.getTime()) {
+          stopped = true;
+          return;
+        }
+        const claim = claimed[next++]!;
+        const response = await this.send(claim, secrets, attemptedAt);
+        sent.push({ claim, response, attemptedAt });
+        if (!succeeded(response)) stopped = true;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, claimed.length)) }, lane));
+
     const results: AttemptResult[] = [];
     const outcomes: ('succeeded' | 'retrying' | 'failed')[] = [];
     let gone = false;
     let lastSuccess = -1;
     let lastFailure = -1;
-    for (const { claim, response, order } of sent) {
+    for (const [order, { claim, response, attemptedAt }] of sent.entries()) {
       const { delivery } = claim;
       const attemptNumber = delivery.attempts + 1;
       let outcome: 'succeeded' | 'retrying' | 'failed';
-      if (response.status !== null && response.status >= 200 && response.status < 300) {
+      if (succeeded(response)) {
         outcome = 'succeeded';
-        lastSuccess = Math.max(lastSuccess, order);
+        lastSuccess = order;
       } else {
         // 410 Gone: the receiver says this endpoint is no more.
         gone ||= response.status === 410;
         outcome = response.status === 410 || attemptNumber >= MAX_ATTEMPTS ? 'failed' : 'retrying';
-        lastFailure = Math.max(lastFailure, order);
+        lastFailure = order;
         deps.logger.info('webhook attempt failed', {
           delivery_id: delivery.id,
           endpoint_id: delivery.endpointId,
@@ -239,7 +268,7 @@ export class WebhookDispatcher {
       results.push({
         delivery,
         attempt: {
-          attemptedAt: now,
+          attemptedAt,
           responseStatus: response.status,
           latencyMs: response.latencyMs,
           responseBody: response.status === null ? null : response.body,
@@ -249,28 +278,32 @@ export class WebhookDispatcher {
           outcome === 'retrying'
             ? {
                 status: 'pending',
-                nextAttemptAt: new Date(now.getTime() + RETRY_DELAYS_MS[attemptNumber - 1]!),
+                nextAttemptAt: new Date(attemptedAt.getTime() + RETRY_DELAYS_MS[attemptNumber - 1]!),
               }
             : { status: outcome },
       });
     }
     await this.record(results);
+    const unsent = claimed.slice(next).map((claim) => claim.delivery.id);
+    if (unsent.length) await releaseWebhookDeliveries(deps.db, { owner: this.owner, ids: unsent });
+
+    const last = sent.at(-1)?.attemptedAt ?? deps.now();
     if (gone) {
       await this.disable(endpoint, 'gone');
     } else if (lastFailure > lastSuccess) {
-      // The endpoint's streak of failures: from now if an attempt of this batch succeeded before it.
+      // The endpoint's streak of failures: afresh if an attempt of this batch succeeded before it.
       const failingSince = await markWebhookEndpointFailing(deps.db, {
         ...endpoint,
-        now,
+        now: lastSuccess >= 0 ? sent[lastSuccess + 1]!.attemptedAt : last,
         restart: lastSuccess >= 0,
       });
-      if (failingSince && now.getTime() - failingSince.getTime() >= DISABLE_AFTER_FAILING_MS) {
+      if (failingSince && last.getTime() - failingSince.getTime() >= DISABLE_AFTER_FAILING_MS) {
         await this.disable(endpoint, 'failing');
       }
-    } else if (endpoint.failingSince) {
+    } else if (lastSuccess >= 0 && endpoint.failingSince) {
       await markWebhookEndpointHealthy(deps.db, endpoint);
     }
-    return outcomes;
+    return { outcomes, stopped: stopped || unsent.length > 0 };
   }
 
   private async send(claim: ClaimedDelivery, secrets: string[], now: Date): Promise<WebhookResponse> {

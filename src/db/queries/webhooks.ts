@@ -243,8 +243,9 @@ export interface ClaimedDelivery {
  * Takes due deliveries for one attempt each: a lease until `leaseUntil` under `owner`, returned with their
  * endpoint, event and account settings, in one statement. A delivery is taken only if it is due, no one
  * holds it, its endpoint is on, and the endpoint has fewer than `endpointCap` attempts in flight.
- * With `endpointId`: up to `limit` of the endpoint's oldest due deliveries, no more than its free slots
- * (`SKIP LOCKED`: concurrent claimers take different rows). With `id`: that delivery alone.
+ * With `endpointId`: up to `limit` of the endpoint's oldest due deliveries (`SKIP LOCKED`: concurrent
+ * claimers take different rows), and `free` says how many of them may be in flight at once (the cap minus
+ * the endpoint's leases held before this claim). With `id`: that delivery alone.
  * Concurrent claims in several processes read the in-flight count at the same moment, so the cap can be
  * passed by the number of claimers racing.
  */
@@ -256,26 +257,29 @@ export async function claimWebhookDeliveries(
     leaseUntil: Date;
     endpointCap: number;
   },
-): Promise<ClaimedDelivery[]> {
+): Promise<{ deliveries: ClaimedDelivery[]; free: number }> {
   const now = input.now.toISOString();
   const claimable = and(
     eq(webhookDeliveries.status, 'pending'),
     lte(webhookDeliveries.nextAttemptAt, input.now),
     or(isNull(webhookDeliveries.leaseUntil), lt(webhookDeliveries.leaseUntil, input.now)),
   );
+  // Leases of the endpoint held before this statement (its own are not seen by its snapshot).
+  const inFlight = sql`(select count(*) from ${webhookDeliveries} as flying where flying.endpoint_id = ${webhookDeliveries.endpointId} and flying.status = 'pending' and flying.lease_until >= ${now}::timestamptz)`;
   let target: SQL | undefined;
   if ('id' in input) {
-    const inFlight = sql`(select count(*) from ${webhookDeliveries} as flying where flying.endpoint_id = ${webhookDeliveries.endpointId} and flying.status = 'pending' and flying.lease_until >= ${now}::timestamptz)`;
     target = and(eq(webhookDeliveries.id, input.id), sql`${inFlight} < ${input.endpointCap}`);
   } else {
-    const inFlight = sql`(select count(*) from ${webhookDeliveries} as flying where flying.endpoint_id = ${input.endpointId} and flying.status = 'pending' and flying.lease_until >= ${now}::timestamptz)`;
+    const endpointInFlight = sql`(select count(*) from ${webhookDeliveries} as flying where flying.endpoint_id = ${input.endpointId} and flying.status = 'pending' and flying.lease_until >= ${now}::timestamptz)`;
     const picked = db
       .select({ id: webhookDeliveries.id })
       .from(webhookDeliveries)
       .where(and(eq(webhookDeliveries.endpointId, input.endpointId), claimable))
       .orderBy(asc(webhookDeliveries.nextAttemptAt))
       // drizzle types a limit as a number; an expression is rendered as it is.
-      .limit(sql`greatest(0, least(${input.limit}, ${input.endpointCap} - ${inFlight}))` as unknown as number)
+      .limit(
+        sql`case when ${endpointInFlight} < ${input.endpointCap} then ${input.limit} else 0 end` as unknown as number,
+      )
       .for('update', { skipLocked: true });
     // `= any(array(…))` runs the subquery once (an InitPlan); as `in (…)` it may run again for every row
     // updated, each time skipping the rows just locked and taking the next ones.
@@ -309,10 +313,21 @@ export async function claimWebhookDeliveries(
       endpoint: webhookEndpoints,
       event: events,
       settings: linkedAccounts.settings,
+      free: sql<number>`${input.endpointCap} - ${inFlight}`.mapWith(Number),
     });
-  return rows
-    .map((row) => ({ ...row, settings: row.settings ?? undefined }))
+  const deliveries = rows
+    .map(({ free: _, ...row }) => ({ ...row, settings: row.settings ?? undefined }))
     .sort((a, b) => (a.delivery.nextAttemptAt?.getTime() ?? 0) - (b.delivery.nextAttemptAt?.getTime() ?? 0));
+  return { deliveries, free: rows[0]?.free ?? 0 };
+}
+
+/** Lets claimed deliveries go unattempted (their run stopped before sending them). */
+export async function releaseWebhookDeliveries(db: Database, input: { owner: string; ids: string[] }) {
+  if (input.ids.length === 0) return;
+  await db
+    .update(webhookDeliveries)
+    .set({ leaseOwner: null, leaseUntil: null })
+    .where(and(inArray(webhookDeliveries.id, input.ids), eq(webhookDeliveries.leaseOwner, input.owner)));
 }
 
 /** Whether this delivery is due and free (a claim that took nothing tells "endpoint full" from "not due"). */
