@@ -553,6 +553,25 @@ describe.each<Backend>(['pglite', 'postgres'])('webhooks (%s)', (backend) => {
     expect(log.body.result[0]).toMatchObject({ status: 'succeeded', attempt_count: 2 });
   });
 
+  it('a failing endpoint gets at most its cap of attempts at once; the rest of its batch is let go unsent', async () => {
+    receiver.behaviour.set('/erroring', 503);
+    const endpoint = await createEndpoint({
+      url: `${receiver.url}/erroring`,
+      event_types: ['employee.updated'],
+    });
+    await storeEvents(40);
+    expect(await runner.sweep()).toBe(1);
+    await runner.idle();
+    const rows = await deliveryRows(endpoint.id);
+    const attempted = rows.filter((row) => row.attempts > 0);
+    expect(attempted.length).toBeGreaterThan(0);
+    expect(attempted.length).toBeLessThanOrEqual(4);
+    expect(receiver.at('/erroring')).toHaveLength(attempted.length);
+    // Nothing stays leased: the unsent deliveries are due for the next run, the failed ones wait 5 s.
+    expect(rows.every((row) => row.status === 'pending' && row.leaseOwner === null)).toBe(true);
+    for (const row of attempted) expect(row.nextAttemptAt!.getTime()).toBeGreaterThan(Date.now());
+  });
+
   it('refuses SSRF targets at creation: http, private, loopback, link-local and metadata addresses', async () => {
     const production = await startGateway(storage, sandbox, acme, { ...UNPACED, builtInSandbox: true });
     expect(production.deps.config.webhooks.targets).toBe(backend === 'pglite' ? 'loopback' : 'public');

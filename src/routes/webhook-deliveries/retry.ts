@@ -20,7 +20,8 @@ const route = createRoute({
   tags: ['Webhooks'],
   summary: 'Send a delivery again now',
   description:
-    'Makes the delivery due now, whatever its status; the next attempt carries the same `webhook-id`. ' +
+    'Makes the delivery due now, whatever its status (with an attempt in flight: once that attempt ends, ' +
+    'whatever its outcome); the next attempt carries the same `webhook-id`. ' +
     'Its earlier attempts stay in the log. A delivery of a disabled endpoint is `409`: enable the endpoint first.',
   security: SECURITY,
   request: { params: WebhookDeliveryIdParams },
