@@ -224,7 +224,7 @@ export interface paths {
   "/webhook-deliveries/{id}/retry": {
     /**
      * Send a delivery again now
-     * @description Makes the delivery due now, whatever its status; the next attempt carries the same `webhook-id`. Its earlier attempts stay in the log. A delivery of a disabled endpoint is `409`: enable the endpoint first.
+     * @description Makes the delivery due now, whatever its status (with an attempt in flight: once that attempt ends, whatever its outcome); the next attempt carries the same `webhook-id`. Its earlier attempts stay in the log. A delivery of a disabled endpoint is `409`: enable the endpoint first.
      */
     post: operations["retryWebhookDelivery"];
   };
@@ -3588,7 +3588,7 @@ export interface operations {
   };
   /**
    * Send a delivery again now
-   * @description Makes the delivery due now, whatever its status; the next attempt carries the same `webhook-id`. Its earlier attempts stay in the log. A delivery of a disabled endpoint is `409`: enable the endpoint first.
+   * @description Makes the delivery due now, whatever its status (with an attempt in flight: once that attempt ends, whatever its outcome); the next attempt carries the same `webhook-id`. Its earlier attempts stay in the log. A delivery of a disabled endpoint is `409`: enable the endpoint first.
    */
   retryWebhookDelivery: {
     parameters: {

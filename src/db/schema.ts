@@ -404,11 +404,20 @@ export const webhookDeliveries = pgTable(
     leaseOwner: text('lease_owner'),
     leaseUntil: timestamp('lease_until', { withTimezone: true, mode: 'date' }),
     lastAttemptAt: timestamp('last_attempt_at', { withTimezone: true, mode: 'date' }),
+    /**
+     * Bumped by a manual retry: an attempt in flight records its outcome, but decides the delivery's next
+     * state only if the revision it claimed is still current.
+     */
+    revision: integer('revision').notNull().default(0),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   (table) => [
     index('webhook_deliveries_due_idx').on(table.nextAttemptAt).where(sql`${table.status} = 'pending'`),
     index('webhook_deliveries_endpoint_idx').on(table.endpointId, table.createdAt),
+    // An endpoint's next due deliveries, claimed several at a time.
+    index('webhook_deliveries_endpoint_due_idx')
+      .on(table.endpointId, table.nextAttemptAt)
+      .where(sql`${table.status} = 'pending'`),
     index('webhook_deliveries_event_idx').on(table.eventId),
     // Attempts in flight per endpoint (the concurrency cap counts them); a finished attempt clears its lease.
     index('webhook_deliveries_leased_idx').on(table.endpointId).where(sql`${table.leaseUntil} is not null`),

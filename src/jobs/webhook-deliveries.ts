@@ -1,16 +1,15 @@
 import { type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger';
-import type { WebhookDispatcher } from '../webhooks/dispatcher';
+import type { EndpointRun, WebhookDispatcher } from '../webhooks/dispatcher';
 
 const DELIVERY_QUEUE = 'webhook-deliveries';
 
 /** How often due deliveries are looked for: new ones, retries that came due, and ones a dead process held. */
 export const DELIVERY_SWEEP_MS = 500;
 
-export interface WebhookDeliveryJobData {
-  deliveryId: string;
-}
+/** A job names an endpoint whose due deliveries to send (earlier versions queued one delivery per job). */
+export type WebhookDeliveryJobData = { endpointId: string } | { deliveryId: string };
 
 export interface DeliveryRunner {
   readonly engine: 'bullmq' | 'in-process';
@@ -23,15 +22,19 @@ const describe = (error: unknown) =>
   error instanceof Error ? `${error.name}: ${error.message}` : 'non-Error thrown';
 
 /**
- * Embedded mode: the sweep runs each due delivery here, at most `concurrency` at once. A delivery whose
- * endpoint is at its cap is left for a later sweep, so a slow endpoint holds only its own slots.
+ * Embedded mode: the sweep starts a run over each endpoint with due deliveries here, with as many of the
+ * process's `concurrency` attempt slots as the endpoint has free. An endpoint at its cap is left for a
+ * later sweep, so a slow endpoint holds only its own slots.
  */
 export class InProcessDeliveries implements DeliveryRunner {
   readonly engine = 'in-process' as const;
-  private readonly inFlight = new Map<string, Promise<unknown>>();
+  /** Runs in flight, by endpoint. */
+  private readonly runs = new Map<string, Promise<unknown>>();
+  /** Attempt slots the runs in flight hold. */
+  private reserved = 0;
   private timer: ReturnType<typeof setInterval> | undefined;
   private sweeping: Promise<number> | undefined;
-  /** The last sweep left due deliveries behind for want of room: a finished attempt sweeps again. */
+  /** The last sweep left due endpoints behind for want of room: a finished run sweeps again. */
   private backlog = false;
   private rerun = false;
   private closed = false;
@@ -68,44 +71,50 @@ export class InProcessDeliveries implements DeliveryRunner {
 
   private async sweepOnce(): Promise<number> {
     if (this.closed) return 0;
-    const room = this.options.concurrency - this.inFlight.size;
+    const room = this.options.concurrency - this.reserved;
     if (room <= 0) {
       this.backlog = true;
       return 0;
     }
-    // Ones already running here may still be listed (their claim is being made): ask for a few more.
-    const limit = room + this.inFlight.size;
-    const due = await this.dispatcher.due(limit);
-    let started = 0;
+    // Endpoints already running here may be listed too: ask for that many more.
+    const limit = room + this.runs.size;
+    const due = await this.dispatcher.dueEndpoints(limit);
     // A full page may have more behind it.
     this.backlog = due.length >= limit;
-    for (const { id } of due) {
-      if (this.inFlight.has(id)) continue;
-      if (this.inFlight.size >= this.options.concurrency) {
+    let started = 0;
+    for (const { endpointId, free } of due) {
+      if (this.runs.has(endpointId)) continue;
+      const slots = Math.min(free, this.options.concurrency - this.reserved);
+      if (slots <= 0) {
         this.backlog = true;
         break;
       }
-      const task = this.dispatcher
-        .attemptAndContinue(id)
-        .catch((error) => {
-          this.options.logger.error('webhook attempt failed', { delivery_id: id, error: describe(error) });
-          return 'failed' as const;
+      this.reserved += slots;
+      const run = this.dispatcher
+        .deliverEndpoint(endpointId, { slots })
+        .catch((error): EndpointRun => {
+          this.options.logger.error('webhook run failed', {
+            endpoint_id: endpointId,
+            error: describe(error),
+          });
+          return { attempted: 0, stopped: 'failing' };
         })
-        .then((outcome) => {
-          this.inFlight.delete(id);
-          // A finished attempt frees a slot: fill it now rather than at the next tick.
-          if (this.backlog && outcome !== 'busy' && outcome !== 'skipped') void this.sweep();
+        .then(({ stopped }) => {
+          this.runs.delete(endpointId);
+          this.reserved -= slots;
+          // More due at this endpoint, or slots others wait for: go on now rather than at the next tick.
+          if (stopped === 'limit' || (this.backlog && stopped === 'drained')) void this.sweep();
         });
-      this.inFlight.set(id, task);
+      this.runs.set(endpointId, run);
       started++;
     }
     return started;
   }
 
-  /** Waits for the attempts in flight (tests, shutdown). */
+  /** Waits for the runs in flight (tests, shutdown). */
   async idle(): Promise<void> {
-    while (this.inFlight.size > 0 || this.sweeping) {
-      await Promise.allSettled([...this.inFlight.values(), this.sweeping]);
+    while (this.runs.size > 0 || this.sweeping) {
+      await Promise.allSettled([...this.runs.values(), this.sweeping]);
     }
   }
 
@@ -117,9 +126,10 @@ export class InProcessDeliveries implements DeliveryRunner {
 }
 
 /**
- * With REDIS_URL: the sweep of every process puts due deliveries on a BullMQ queue (the job id names the
- * delivery and its attempt, so several sweeps add one job), and BullMQ workers of any process run them.
- * BullMQ only wakes deliveries up; the claim on the row decides who sends, so a job run twice sends once.
+ * With REDIS_URL: the sweep of every process puts a job per endpoint with due deliveries on a BullMQ queue
+ * (the job id names the endpoint, so several sweeps add one job while it waits or runs), and BullMQ
+ * workers of any process run them. BullMQ only wakes deliveries up; the claim on the rows decides who
+ * sends, so a job run twice sends each attempt once.
  */
 export class BullmqDeliveries implements DeliveryRunner {
   readonly engine = 'bullmq' as const;
@@ -129,6 +139,8 @@ export class BullmqDeliveries implements DeliveryRunner {
   private readonly worker: Worker<WebhookDeliveryJobData>;
   private timer: ReturnType<typeof setInterval> | undefined;
   private sweeping: Promise<number> | undefined;
+  private rerun = false;
+  private closed = false;
 
   constructor(
     private readonly dispatcher: WebhookDispatcher,
@@ -146,18 +158,26 @@ export class BullmqDeliveries implements DeliveryRunner {
     this.queue = new Queue<WebhookDeliveryJobData>(DELIVERY_QUEUE, { connection: this.connection, prefix });
     this.worker = new Worker<WebhookDeliveryJobData>(
       DELIVERY_QUEUE,
-      async (job: Job<WebhookDeliveryJobData>) => dispatcher.attemptAndContinue(job.data.deliveryId),
+      async (job: Job<WebhookDeliveryJobData>) =>
+        'endpointId' in job.data
+          ? dispatcher.deliverEndpoint(job.data.endpointId, { slots: options.concurrency })
+          : dispatcher.attempt(job.data.deliveryId),
       {
         connection: this.workerConnection,
         prefix,
-        concurrency: options.concurrency,
-        // A job of a dead process comes back when its delivery's lease runs out (the lease, not BullMQ,
-        // keeps an attempt from being sent twice).
+        // A run has up to the endpoint's cap of attempts in flight; the process stays within `concurrency`.
+        concurrency: Math.max(1, Math.floor(options.concurrency / dispatcher.deps.endpointConcurrency)),
+        // A job of a dead process comes back when its deliveries' leases run out (the leases, not BullMQ,
+        // keep an attempt from being sent twice).
         lockDuration: options.leaseMs,
         stalledInterval: Math.min(options.leaseMs, 5_000),
       },
     );
     this.worker.on('error', (error) => options.logger.warn('webhook worker error', { error: error.message }));
+    // A run that stopped at its batch limit leaves more due: queue it again now (its job is gone by then).
+    this.worker.on('completed', (_job, run: EndpointRun | string) => {
+      if (typeof run === 'object' && run.stopped === 'limit') void this.sweep();
+    });
   }
 
   start(intervalMs = DELIVERY_SWEEP_MS): this {
@@ -166,31 +186,40 @@ export class BullmqDeliveries implements DeliveryRunner {
   }
 
   sweep(): Promise<number> {
-    this.sweeping ??= this.sweepOnce()
+    if (this.sweeping) {
+      this.rerun = true;
+      return this.sweeping;
+    }
+    this.sweeping = this.sweepOnce()
       .catch((error) => {
         this.options.logger.error('webhook sweep failed', { error: describe(error) });
         return 0;
       })
       .finally(() => {
         this.sweeping = undefined;
+        if (this.rerun && !this.closed) {
+          this.rerun = false;
+          void this.sweep();
+        }
       });
     return this.sweeping;
   }
 
   private async sweepOnce(): Promise<number> {
-    const due = await this.dispatcher.due(500);
+    const due = await this.dispatcher.dueEndpoints(500);
     if (due.length === 0) return 0;
     await this.queue.addBulk(
-      due.map(({ id, attempts }) => ({
+      due.map(({ endpointId }) => ({
         name: 'deliver',
-        data: { deliveryId: id },
-        opts: { jobId: `${id}-${attempts}`, removeOnComplete: true, removeOnFail: true },
+        data: { endpointId },
+        opts: { jobId: `endpoint-${endpointId}`, removeOnComplete: true, removeOnFail: true },
       })),
     );
     return due.length;
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     if (this.timer) clearInterval(this.timer);
     await this.sweeping;
     await this.worker.close();

@@ -4,18 +4,21 @@ import type { SecretBox } from '../crypto/secret-box';
 import type { Database } from '../db/client';
 import { insertEvents } from '../db/queries/events';
 import {
-  claimWebhookDelivery,
+  type AttemptResult,
+  type ClaimedDelivery,
+  claimWebhookDeliveries,
   disableWebhookEndpoint,
-  dueWebhookDeliveries,
-  eventForDelivery,
+  dueWebhookEndpoints,
+  isWebhookDeliveryClaimable,
   markWebhookEndpointFailing,
   markWebhookEndpointHealthy,
-  recordWebhookAttempt,
+  recordWebhookAttempts,
+  releaseWebhookDeliveries,
 } from '../db/queries/webhooks';
-import type { WebhookDelivery, WebhookEndpoint } from '../db/schema';
+import type { WebhookEndpoint } from '../db/schema';
 import type { Logger } from '../lib/logger';
 import { toEventResource } from '../routes/events/schemas';
-import type { WebhookSender } from './sender';
+import type { WebhookResponse, WebhookSender } from './sender';
 import { signWebhook } from './signing';
 
 /** Waits after failed attempt 1, 2, …: 8 attempts over about 27.5 hours (published in the README). */
@@ -51,6 +54,22 @@ export interface DispatcherDeps {
 }
 
 export type AttemptOutcome = 'succeeded' | 'retrying' | 'failed' | 'skipped' | 'busy';
+
+/** How a run over an endpoint's due deliveries ended. */
+export interface EndpointRun {
+  attempted: number;
+  /** `drained`: nothing more was due; `limit`: more may be due; `failing`: an attempt failed. */
+  stopped: 'drained' | 'limit' | 'failing';
+}
+
+/** Batches one run over an endpoint makes before it lets others have its place. */
+export const BATCHES_PER_RUN = 20;
+
+/** Deliveries claimed per batch for each attempt slot: fewer statements per delivery to a fast endpoint. */
+export const BATCH_PER_SLOT = 8;
+
+const succeeded = (response: WebhookResponse) =>
+  response.status !== null && response.status >= 200 && response.status < 300;
 
 /** The secrets that sign now: the current one, and the previous one during its 24 h overlap. */
 export async function signingSecrets(
@@ -112,9 +131,11 @@ class SecretCache {
 }
 
 /**
- * Sends deliveries: claims one (lease in PostgreSQL), signs the event, sends it, records the attempt and
- * decides what follows. The database row is the only state; whatever wakes a delivery up (the in-process
- * loop, a BullMQ job, the sweep) calls `attempt`, and a second caller for the same delivery gets `skipped`.
+ * Sends deliveries: claims a batch of one endpoint's due deliveries with their events (a lease in
+ * PostgreSQL, one statement), signs and sends them at once, records the attempts and each delivery's next
+ * state (one statement) and updates the endpoint's health. The database row is the only state; whatever
+ * wakes deliveries up (the in-process loop, a BullMQ job, the sweep) calls `deliverEndpoint` or `attempt`,
+ * and a delivery claimed by one caller is not taken by another.
  */
 export class WebhookDispatcher {
   readonly owner: string;
@@ -125,9 +146,9 @@ export class WebhookDispatcher {
     this.secrets = new SecretCache(deps.secretBox);
   }
 
-  /** Deliveries due now, oldest first (across environments: this is the sweep). */
-  async due(limit: number): Promise<{ id: string; attempts: number }[]> {
-    return dueWebhookDeliveries(this.deps.db, {
+  /** Endpoints (of every environment: this is the sweep) with deliveries due now and free slots. */
+  async dueEndpoints(limit: number): Promise<{ endpointId: string; free: number }[]> {
+    return dueWebhookEndpoints(this.deps.db, {
       now: this.deps.now(),
       limit,
       perEndpoint: this.deps.endpointConcurrency,
@@ -136,152 +157,177 @@ export class WebhookDispatcher {
 
   /** One attempt of this delivery, if it is due and free. */
   async attempt(deliveryId: string): Promise<AttemptOutcome> {
-    return (await this.claimAndSend({ id: deliveryId })).outcome;
+    const now = this.deps.now();
+    const lease = this.lease(now);
+    const { deliveries } = await claimWebhookDeliveries(this.deps.db, { id: deliveryId, ...lease });
+    if (deliveries.length === 0) {
+      // Tell "its endpoint is full" from "nothing to do", so a caller can come back for it.
+      const claimable = await isWebhookDeliveryClaimable(this.deps.db, { id: deliveryId, now });
+      return claimable ? 'busy' : 'skipped';
+    }
+    const { outcomes } = await this.sendBatch(deliveries, 1, lease.leaseUntil);
+    return outcomes[0] ?? 'skipped';
   }
 
   /**
-   * An attempt of this delivery, then, while the endpoint answers 2xx, of its next due ones (up to `chain`
-   * in all): a backlog drains at the endpoint's pace without waiting for the next sweep.
+   * The endpoint's due deliveries, batch after batch while it answers 2xx, up to `batches`: a backlog
+   * drains at the endpoint's pace without waiting for the next sweep. A batch is `slots` times
+   * `BATCH_PER_SLOT` deliveries claimed in one statement and recorded in one, sent with at most `slots` in
+   * flight (never more than the endpoint's free slots across processes). A failing endpoint waits for its
+   * retries.
    */
-  async attemptAndContinue(deliveryId: string, chain = 50): Promise<AttemptOutcome> {
-    const first = await this.claimAndSend({ id: deliveryId });
-    let endpointId = first.endpointId;
-    for (let done = 1; endpointId && done < chain; done++) {
-      endpointId = (await this.claimAndSend({ endpointId })).endpointId;
+  async deliverEndpoint(
+    endpointId: string,
+    options: { slots?: number; batches?: number } = {},
+  ): Promise<EndpointRun> {
+    const cap = this.deps.endpointConcurrency;
+    const slots = Math.max(1, Math.min(options.slots ?? cap, cap));
+    let attempted = 0;
+    for (let batch = 0; batch < (options.batches ?? BATCHES_PER_RUN); batch++) {
+      const lease = this.lease(this.deps.now());
+      const { deliveries, free } = await claimWebhookDeliveries(this.deps.db, {
+        endpointId,
+        limit: slots * BATCH_PER_SLOT,
+        ...lease,
+      });
+      if (deliveries.length === 0) return { attempted, stopped: 'drained' };
+      const run = await this.sendBatch(deliveries, Math.min(slots, free), lease.leaseUntil);
+      attempted += run.outcomes.length;
+      if (run.stopped) return { attempted, stopped: 'failing' };
     }
-    return first.outcome;
+    return { attempted, stopped: 'limit' };
   }
 
-  private async claimAndSend(
-    target: { id: string } | { endpointId: string },
-  ): Promise<{ outcome: AttemptOutcome; endpointId?: string }> {
-    const { deps } = this;
-    const now = deps.now();
-    const claim = await claimWebhookDelivery(deps.db, {
-      ...target,
+  private lease(now: Date) {
+    return {
       owner: this.owner,
       now,
-      // The lease outlives the attempt's own timeout, so it only expires when the process is gone.
-      leaseUntil: new Date(now.getTime() + leaseMs(deps.timeoutMs)),
-      endpointCap: deps.endpointConcurrency,
-    });
-    if (!claim.claimed) return { outcome: claim.reason === 'endpoint_busy' ? 'busy' : 'skipped' };
-    const outcome = await this.send(claim.claimed, claim.endpoint, now);
-    // Only a healthy endpoint is worth going on with; a failing one waits for its retries.
-    return { outcome, endpointId: outcome === 'succeeded' ? claim.endpoint.id : undefined };
+      // The lease outlives an attempt started under it, so it only expires when the process is gone.
+      leaseUntil: new Date(now.getTime() + leaseMs(this.deps.timeoutMs)),
+      endpointCap: this.deps.endpointConcurrency,
+    };
   }
 
-  private async send(
-    delivery: WebhookDelivery,
-    endpoint: WebhookEndpoint,
-    now: Date,
-  ): Promise<AttemptOutcome> {
+  /**
+   * Sends claimed deliveries of one endpoint, at most `concurrency` at once, records every attempt in one
+   * statement, then the endpoint's health. Stops starting attempts after a failure, or when an attempt
+   * could outlast the lease (a slow endpoint); what was not sent is let go for later.
+   */
+  private async sendBatch(
+    claimed: ClaimedDelivery[],
+    concurrency: number,
+    leaseUntil: Date,
+  ): Promise<{ outcomes: ('succeeded' | 'retrying' | 'failed')[]; stopped: boolean }> {
     const { deps } = this;
+    const endpoint = claimed[0]!.endpoint;
+    const secrets = await this.secrets.of(endpoint, deps.now());
+    const sent: { claim: ClaimedDelivery; response: WebhookResponse; attemptedAt: Date }[] = [];
+    let next = 0;
+    let stopped = false;
+    const lane = async () => {
+      while (!stopped && next < claimed.length) {
+        const attemptedAt = deps.now();
+        if (attemptedAt.getTime() + deps.timeoutMs > leaseUntil.getTime()) {
+          stopped = true;
+          return;
+        }
+        const claim = claimed[next++]!;
+        const response = await this.send(claim, secrets, attemptedAt);
+        sent.push({ claim, response, attemptedAt });
+        if (!succeeded(response)) stopped = true;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, claimed.length)) }, lane));
 
-    const found = await eventForDelivery(deps.db, {
-      environmentId: delivery.environmentId,
-      eventId: delivery.eventId,
-    });
-    if (!found) {
-      // Retention deletes events with their deliveries; one claimed just before that finds nothing to send.
-      await this.finish(
+    const results: AttemptResult[] = [];
+    const outcomes: ('succeeded' | 'retrying' | 'failed')[] = [];
+    let gone = false;
+    let lastSuccess = -1;
+    let lastFailure = -1;
+    for (const [order, { claim, response, attemptedAt }] of sent.entries()) {
+      const { delivery } = claim;
+      const attemptNumber = delivery.attempts + 1;
+      let outcome: 'succeeded' | 'retrying' | 'failed';
+      if (succeeded(response)) {
+        outcome = 'succeeded';
+        lastSuccess = order;
+      } else {
+        // 410 Gone: the receiver says this endpoint is no more.
+        gone ||= response.status === 410;
+        outcome = response.status === 410 || attemptNumber >= MAX_ATTEMPTS ? 'failed' : 'retrying';
+        lastFailure = order;
+        deps.logger.info('webhook attempt failed', {
+          delivery_id: delivery.id,
+          endpoint_id: delivery.endpointId,
+          attempt: attemptNumber,
+          response_status: response.status,
+          error: response.status === null ? response.error : null,
+        });
+      }
+      outcomes.push(outcome);
+      results.push({
         delivery,
-        now,
-        { responseStatus: null, body: null, error: 'event no longer exists', latencyMs: 0 },
-        'failed',
-      );
-      return 'failed';
+        attempt: {
+          attemptedAt,
+          responseStatus: response.status,
+          latencyMs: response.latencyMs,
+          responseBody: response.status === null ? null : response.body,
+          error: response.status === null ? response.error : null,
+        },
+        next:
+          outcome === 'retrying'
+            ? {
+                status: 'pending',
+                nextAttemptAt: new Date(attemptedAt.getTime() + RETRY_DELAYS_MS[attemptNumber - 1]!),
+              }
+            : { status: outcome },
+      });
     }
-    const { event, settings } = found;
+    await this.record(results);
+    const unsent = claimed.slice(next).map((claim) => claim.delivery.id);
+    if (unsent.length) await releaseWebhookDeliveries(deps.db, { owner: this.owner, ids: unsent });
+
+    const last = sent.at(-1)?.attemptedAt ?? deps.now();
+    if (gone) {
+      await this.disable(endpoint, 'gone');
+    } else if (lastFailure > lastSuccess) {
+      // The endpoint's streak of failures: afresh if an attempt of this batch succeeded before it.
+      const failingSince = await markWebhookEndpointFailing(deps.db, {
+        ...endpoint,
+        now: lastSuccess >= 0 ? sent[lastSuccess + 1]!.attemptedAt : last,
+        restart: lastSuccess >= 0,
+      });
+      if (failingSince && last.getTime() - failingSince.getTime() >= DISABLE_AFTER_FAILING_MS) {
+        await this.disable(endpoint, 'failing');
+      }
+    } else if (lastSuccess >= 0 && endpoint.failingSince) {
+      await markWebhookEndpointHealthy(deps.db, endpoint);
+    }
+    return { outcomes, stopped: stopped || unsent.length > 0 };
+  }
+
+  private async send(claim: ClaimedDelivery, secrets: string[], now: Date): Promise<WebhookResponse> {
+    const { event, settings, endpoint } = claim;
     const payload = JSON.stringify(toEventResource(event, settings));
-    const headers = signWebhook({
-      secrets: await this.secrets.of(endpoint, now),
-      id: event.id,
-      timestamp: now,
-      payload,
-    });
-    const response = await deps.sender.send({
+    const headers = signWebhook({ secrets, id: event.id, timestamp: now, payload });
+    return this.deps.sender.send({
       url: endpoint.url,
       headers: { ...headers, 'content-type': 'application/json', 'user-agent': WEBHOOK_USER_AGENT },
       body: payload,
-      timeoutMs: deps.timeoutMs,
+      timeoutMs: this.deps.timeoutMs,
     });
-    const result = {
-      responseStatus: response.status,
-      body: response.status === null ? null : response.body,
-      error: response.status === null ? response.error : null,
-      latencyMs: response.latencyMs,
-    };
-    if (response.status !== null && response.status >= 200 && response.status < 300) {
-      await this.finish(delivery, now, result, 'succeeded');
-      if (endpoint.failingSince) await markWebhookEndpointHealthy(deps.db, endpoint);
-      return 'succeeded';
-    }
-    if (response.status === 410) {
-      // 410 Gone: the receiver says this endpoint is no more.
-      await this.finish(delivery, now, result, 'failed');
-      await this.disable(endpoint, 'gone');
-      return 'failed';
-    }
-    const attemptNumber = delivery.attempts + 1;
-    const last = attemptNumber >= MAX_ATTEMPTS;
-    await this.finish(delivery, now, result, last ? 'failed' : 'retrying');
-    const failingSince = await markWebhookEndpointFailing(deps.db, { ...endpoint, now });
-    if (failingSince && now.getTime() - failingSince.getTime() >= DISABLE_AFTER_FAILING_MS) {
-      await this.disable(endpoint, 'failing');
-    }
-    return last ? 'failed' : 'retrying';
   }
 
-  private async finish(
-    delivery: WebhookDelivery,
-    attemptedAt: Date,
-    result: { responseStatus: number | null; body: string | null; error: string | null; latencyMs: number },
-    outcome: 'succeeded' | 'failed' | 'retrying',
-  ) {
-    const attemptNumber = delivery.attempts + 1;
+  private async record(results: AttemptResult[]) {
     try {
-      await this.record(delivery, attemptedAt, result, outcome, attemptNumber);
+      await recordWebhookAttempts(this.deps.db, { owner: this.owner, results });
     } catch (error) {
-      // The endpoint was deleted, its deliveries with it, while this attempt was on its way: nothing to record.
+      // A delivery was deleted (its endpoint, or its event by retention) while its attempt was on its way:
+      // nothing to record for it; record the others one by one.
       if (sqlState(error) !== FOREIGN_KEY_VIOLATION) throw error;
+      if (results.length === 1) return;
+      for (const result of results) await this.record([result]);
     }
-    if (outcome !== 'succeeded') {
-      this.deps.logger.info('webhook attempt failed', {
-        delivery_id: delivery.id,
-        endpoint_id: delivery.endpointId,
-        attempt: attemptNumber,
-        response_status: result.responseStatus,
-        error: result.error,
-      });
-    }
-  }
-
-  private async record(
-    delivery: WebhookDelivery,
-    attemptedAt: Date,
-    result: { responseStatus: number | null; body: string | null; error: string | null; latencyMs: number },
-    outcome: 'succeeded' | 'failed' | 'retrying',
-    attemptNumber: number,
-  ) {
-    await recordWebhookAttempt(this.deps.db, {
-      delivery,
-      owner: this.owner,
-      attempt: {
-        attemptedAt,
-        responseStatus: result.responseStatus,
-        latencyMs: result.latencyMs,
-        responseBody: result.body,
-        error: result.error,
-      },
-      next:
-        outcome === 'retrying'
-          ? {
-              status: 'pending',
-              nextAttemptAt: new Date(attemptedAt.getTime() + RETRY_DELAYS_MS[attemptNumber - 1]!),
-            }
-          : { status: outcome },
-    });
   }
 
   /** Turns the endpoint off and, once, records `webhook_endpoint.disabled` (which other endpoints may receive). */

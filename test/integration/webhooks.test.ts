@@ -525,6 +525,53 @@ describe.each<Backend>(['pglite', 'postgres'])('webhooks (%s)', (backend) => {
     expect(await deliveryRows(endpoint.id)).toHaveLength(0);
   });
 
+  it('a retry asked for while an attempt is in flight still happens after that attempt ends', async () => {
+    receiver.behaviour.set('/in-flight', 'hang');
+    const endpoint = await createEndpoint({ url: `${receiver.url}/in-flight`, event_types: ['employee.*'] });
+    const event = await storeEvent();
+    const [delivery] = await deliveryRows(endpoint.id);
+    const attempt = webhookDispatcher(services).attempt(delivery!.id);
+    await waitFor(
+      async () => (receiver.at('/in-flight').length > 0 ? true : undefined),
+      'the attempt to arrive',
+    );
+    const retried = await json(gateway, `/webhook-deliveries/${delivery!.id}/retry`, { method: 'POST' });
+    expect(retried.status).toBe(202);
+    // The attempt in flight then succeeds: it is recorded, and the retry asked for meanwhile still stands.
+    receiver.behaviour.set('/in-flight', 200);
+    for (const response of [...receiver.hanging]) response.writeHead(200).end('ok');
+    await expect(attempt).resolves.toBe('succeeded');
+    const [row] = await deliveryRows(endpoint.id);
+    expect(row).toMatchObject({ status: 'pending', attempts: 1, leaseOwner: null });
+    expect(row!.nextAttemptAt!.getTime()).toBeLessThanOrEqual(Date.now());
+    await deliverDue();
+    expect(receiver.at('/in-flight').map((request) => headersOf(request)['webhook-id'])).toEqual([
+      event.id,
+      event.id,
+    ]);
+    const log = await json(gateway, `/webhook-endpoints/${endpoint.id}/deliveries`);
+    expect(log.body.result[0]).toMatchObject({ status: 'succeeded', attempt_count: 2 });
+  });
+
+  it('a failing endpoint gets at most its cap of attempts at once; the rest of its batch is let go unsent', async () => {
+    receiver.behaviour.set('/erroring', 503);
+    const endpoint = await createEndpoint({
+      url: `${receiver.url}/erroring`,
+      event_types: ['employee.updated'],
+    });
+    await storeEvents(40);
+    expect(await runner.sweep()).toBe(1);
+    await runner.idle();
+    const rows = await deliveryRows(endpoint.id);
+    const attempted = rows.filter((row) => row.attempts > 0);
+    expect(attempted.length).toBeGreaterThan(0);
+    expect(attempted.length).toBeLessThanOrEqual(4);
+    expect(receiver.at('/erroring')).toHaveLength(attempted.length);
+    // Nothing stays leased: the unsent deliveries are due for the next run, the failed ones wait 5 s.
+    expect(rows.every((row) => row.status === 'pending' && row.leaseOwner === null)).toBe(true);
+    for (const row of attempted) expect(row.nextAttemptAt!.getTime()).toBeGreaterThan(Date.now());
+  });
+
   it('refuses SSRF targets at creation: http, private, loopback, link-local and metadata addresses', async () => {
     const production = await startGateway(storage, sandbox, acme, { ...UNPACED, builtInSandbox: true });
     expect(production.deps.config.webhooks.targets).toBe(backend === 'pglite' ? 'loopback' : 'public');

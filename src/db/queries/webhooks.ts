@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import { randomBase62 } from '../../crypto/random';
 import { endpointMatches } from '../../webhooks/matching';
 import type { Database } from '../client';
@@ -195,27 +195,19 @@ export async function insertDeliveriesForEvents(
 }
 
 /**
- * Due deliveries of every environment, oldest first, but only as many of an endpoint as it has free
- * slots (`perEndpoint` minus its attempts in flight): one endpoint's backlog never fills the page and
- * starves the others. This is the sweep that wakes deliveries up; each is claimed before it is sent, so
- * listing one twice is harmless.
+ * Endpoints with deliveries due now, the one waiting longest first, each with its free slots
+ * (`perEndpoint` minus its attempts in flight, across processes). An endpoint at its cap is left out, so a
+ * slow endpoint's backlog never takes the place of another endpoint. This is the sweep that wakes
+ * deliveries up; each is claimed before it is sent, so listing an endpoint twice is harmless.
  */
-export async function dueWebhookDeliveries(
+export async function dueWebhookEndpoints(
   db: Database,
   input: { now: Date; limit: number; perEndpoint: number },
-): Promise<Pick<WebhookDelivery, 'id' | 'attempts'>[]> {
+): Promise<{ endpointId: string; free: number }[]> {
   const inFlight = sql`(${webhookDeliveries.leaseUntil} is not null and ${webhookDeliveries.leaseUntil} >= ${input.now.toISOString()}::timestamptz)`;
-  const ranked = db
-    .select({
-      id: webhookDeliveries.id,
-      attempts: webhookDeliveries.attempts,
-      nextAttemptAt: webhookDeliveries.nextAttemptAt,
-      inFlight: sql<boolean>`${inFlight}`.as('in_flight'),
-      // Attempts in flight rank first, so they use up their endpoint's slots.
-      rank: sql<number>`row_number() over (partition by ${webhookDeliveries.endpointId} order by ${inFlight} desc, ${webhookDeliveries.nextAttemptAt})`.as(
-        'rank',
-      ),
-    })
+  const flying = sql<number>`count(*) filter (where ${inFlight})`;
+  const rows = await db
+    .select({ endpointId: webhookDeliveries.endpointId, inFlight: flying.mapWith(Number) })
     .from(webhookDeliveries)
     .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
     .where(
@@ -231,90 +223,85 @@ export async function dueWebhookDeliveries(
         ),
       ),
     )
-    .as('ranked');
-  return db
-    .select({ id: ranked.id, attempts: ranked.attempts })
-    .from(ranked)
-    .where(and(lte(ranked.rank, input.perEndpoint), sql`not ${ranked.inFlight}`))
-    .orderBy(asc(ranked.nextAttemptAt))
+    .groupBy(webhookDeliveries.endpointId)
+    .having(and(sql`count(*) filter (where not ${inFlight}) > 0`, sql`${flying} < ${input.perEndpoint}`))
+    .orderBy(sql`min(${webhookDeliveries.nextAttemptAt}) filter (where not ${inFlight})`)
     .limit(input.limit);
+  return rows.map((row) => ({ endpointId: row.endpointId, free: input.perEndpoint - row.inFlight }));
 }
 
-export type ClaimOutcome =
-  | { claimed: WebhookDelivery; endpoint: WebhookEndpoint }
-  | { claimed: null; reason: 'not_due' | 'endpoint_busy' };
+/** A delivery taken for an attempt, with everything the attempt needs. */
+export interface ClaimedDelivery {
+  delivery: WebhookDelivery;
+  endpoint: WebhookEndpoint;
+  event: EventRow;
+  /** The settings of the event's linked account (which may hide absence details). */
+  settings: LinkedAccount['settings'] | undefined;
+}
 
 /**
- * Takes a due delivery for one attempt: a lease until `leaseUntil` under `owner`, in one statement, unless
- * another process holds it, it is not due, its endpoint is off, or the endpoint already has `endpointCap`
- * attempts in flight. With `endpointId` instead of `id`: the endpoint's oldest due delivery that no one
- * holds (`SKIP LOCKED`: concurrent claimers take different rows). Concurrent claims in several processes
- * read the in-flight count at the same moment, so the cap can be passed by the number of claimers racing.
+ * Takes due deliveries for one attempt each: a lease until `leaseUntil` under `owner`, returned with their
+ * endpoint, event and account settings, in one statement. A delivery is taken only if it is due, no one
+ * holds it, its endpoint is on, and the endpoint has fewer than `endpointCap` attempts in flight.
+ * With `endpointId`: up to `limit` of the endpoint's oldest due deliveries (`SKIP LOCKED`: concurrent
+ * claimers take different rows), and `free` says how many of them may be in flight at once (the cap minus
+ * the endpoint's leases held before this claim). With `id`: that delivery alone.
+ * Concurrent claims in several processes read the in-flight count at the same moment, so the cap can be
+ * passed by the number of claimers racing.
  */
-export async function claimWebhookDelivery(
+export async function claimWebhookDeliveries(
   db: Database,
-  input: ({ id: string } | { endpointId: string }) & {
+  input: ({ id: string } | { endpointId: string; limit: number }) & {
     owner: string;
     now: Date;
     leaseUntil: Date;
     endpointCap: number;
   },
-): Promise<ClaimOutcome> {
+): Promise<{ deliveries: ClaimedDelivery[]; free: number }> {
+  const now = input.now.toISOString();
   const claimable = and(
     eq(webhookDeliveries.status, 'pending'),
     lte(webhookDeliveries.nextAttemptAt, input.now),
     or(isNull(webhookDeliveries.leaseUntil), lt(webhookDeliveries.leaseUntil, input.now)),
   );
-  const target =
-    'id' in input
-      ? eq(webhookDeliveries.id, input.id)
-      : eq(
-          webhookDeliveries.id,
-          db
-            .select({ id: webhookDeliveries.id })
-            .from(webhookDeliveries)
-            .where(and(eq(webhookDeliveries.endpointId, input.endpointId), claimable))
-            .orderBy(asc(webhookDeliveries.nextAttemptAt))
-            .limit(1)
-            .for('update', { skipLocked: true }),
-        );
-  const inFlight = sql`(select count(*) from ${webhookDeliveries} as flying where flying.endpoint_id = ${webhookDeliveries.endpointId} and flying.status = 'pending' and flying.lease_until >= ${input.now.toISOString()}::timestamptz)`;
-  const [row] = await db
+  // Leases held before this statement (its own are not seen by its snapshot). Only leased rows are counted
+  // (a finished attempt clears its lease), so the partial index on leases answers it.
+  const inFlightOf = (endpointId: SQL | string) =>
+    sql`(select count(*) from ${webhookDeliveries} as flying where flying.endpoint_id = ${endpointId} and flying.lease_until is not null and flying.lease_until >= ${now}::timestamptz)`;
+  let target: SQL | undefined;
+  let free: SQL;
+  if ('id' in input) {
+    target = and(
+      eq(webhookDeliveries.id, input.id),
+      claimable,
+      sql`${inFlightOf(sql`${webhookDeliveries.endpointId}`)} < ${input.endpointCap}`,
+    );
+    free = sql`1`;
+  } else {
+    const inFlight = inFlightOf(input.endpointId);
+    const picked = db
+      .select({ id: webhookDeliveries.id })
+      .from(webhookDeliveries)
+      .where(and(eq(webhookDeliveries.endpointId, input.endpointId), claimable))
+      .orderBy(asc(webhookDeliveries.nextAttemptAt))
+      // drizzle types a limit as a number; an expression is rendered as it is.
+      .limit(
+        sql`case when ${inFlight} < ${input.endpointCap} then ${input.limit} else 0 end` as unknown as number,
+      )
+      .for('update', { skipLocked: true });
+    // `= any(array(…))` runs the subquery once (an InitPlan); as `in (…)` it may run again for every row
+    // updated, each time skipping the rows just locked and taking the next ones. The rows it returns are
+    // locked and were checked claimable on their latest version, so they need no second check (which
+    // without statistics, as in PGlite, can lead the planner to scan every due delivery).
+    target = sql`${webhookDeliveries.id} = any(array(${picked}))`;
+    free = sql`${input.endpointCap} - ${inFlight}`;
+  }
+  const rows = await db
     .update(webhookDeliveries)
     .set({ leaseOwner: input.owner, leaseUntil: input.leaseUntil })
     .from(webhookEndpoints)
-    .where(
-      and(
-        target,
-        claimable,
-        sql`${inFlight} < ${input.endpointCap}`,
-        eq(webhookEndpoints.id, webhookDeliveries.endpointId),
-        eq(webhookEndpoints.enabled, true),
-      ),
-    )
-    .returning();
-  if (!row) {
-    // Tell "its endpoint is full" from "nothing to do", so a caller can come back for it.
-    if (!('id' in input)) return { claimed: null, reason: 'not_due' };
-    const [row] = await db
-      .select({ id: webhookDeliveries.id })
-      .from(webhookDeliveries)
-      .where(and(eq(webhookDeliveries.id, input.id), claimable))
-      .limit(1);
-    return { claimed: null, reason: row ? 'endpoint_busy' : 'not_due' };
-  }
-  const { webhook_endpoints: endpoint, ...claimed } = row;
-  return { claimed, endpoint };
-}
-
-/** A delivery's event with the settings of its linked account (which may hide absence details), in one query. */
-export async function eventForDelivery(
-  db: Database,
-  ref: { environmentId: string; eventId: string },
-): Promise<{ event: EventRow; settings: LinkedAccount['settings'] | undefined } | undefined> {
-  const [row] = await db
-    .select({ event: events, settings: linkedAccounts.settings })
-    .from(events)
+    // UPDATE … FROM cannot join on the updated table: the event is matched in WHERE.
+    .innerJoin(events, sql`true`)
     .leftJoin(
       linkedAccounts,
       and(
@@ -322,9 +309,52 @@ export async function eventForDelivery(
         eq(linkedAccounts.environmentId, events.environmentId),
       ),
     )
-    .where(and(eq(events.environmentId, ref.environmentId), eq(events.id, ref.eventId)))
+    .where(
+      and(
+        target,
+        eq(webhookEndpoints.id, webhookDeliveries.endpointId),
+        eq(webhookEndpoints.enabled, true),
+        eq(events.id, webhookDeliveries.eventId),
+        eq(events.environmentId, webhookDeliveries.environmentId),
+      ),
+    )
+    .returning({
+      delivery: webhookDeliveries,
+      endpoint: webhookEndpoints,
+      event: events,
+      settings: linkedAccounts.settings,
+      free: sql<number>`${free}`.mapWith(Number),
+    });
+  const deliveries = rows
+    .map(({ free: _, ...row }) => ({ ...row, settings: row.settings ?? undefined }))
+    .sort((a, b) => (a.delivery.nextAttemptAt?.getTime() ?? 0) - (b.delivery.nextAttemptAt?.getTime() ?? 0));
+  return { deliveries, free: rows[0]?.free ?? 0 };
+}
+
+/** Lets claimed deliveries go unattempted (their run stopped before sending them). */
+export async function releaseWebhookDeliveries(db: Database, input: { owner: string; ids: string[] }) {
+  if (input.ids.length === 0) return;
+  await db
+    .update(webhookDeliveries)
+    .set({ leaseOwner: null, leaseUntil: null })
+    .where(and(inArray(webhookDeliveries.id, input.ids), eq(webhookDeliveries.leaseOwner, input.owner)));
+}
+
+/** Whether this delivery is due and free (a claim that took nothing tells "endpoint full" from "not due"). */
+export async function isWebhookDeliveryClaimable(db: Database, input: { id: string; now: Date }) {
+  const [row] = await db
+    .select({ id: webhookDeliveries.id })
+    .from(webhookDeliveries)
+    .where(
+      and(
+        eq(webhookDeliveries.id, input.id),
+        eq(webhookDeliveries.status, 'pending'),
+        lte(webhookDeliveries.nextAttemptAt, input.now),
+        or(isNull(webhookDeliveries.leaseUntil), lt(webhookDeliveries.leaseUntil, input.now)),
+      ),
+    )
     .limit(1);
-  return row ? { event: row.event, settings: row.settings ?? undefined } : undefined;
+  return row !== undefined;
 }
 
 export interface AttemptRecord {
@@ -335,40 +365,50 @@ export interface AttemptRecord {
   error: string | null;
 }
 
+export interface AttemptResult {
+  /** As claimed: `revision` says whether a manual retry came in meanwhile. */
+  delivery: Pick<WebhookDelivery, 'id' | 'revision'>;
+  attempt: AttemptRecord;
+  next: { status: 'pending'; nextAttemptAt: Date } | { status: 'succeeded' | 'failed' };
+}
+
 /**
- * Records an attempt and the delivery's next state, and lets the lease go, in one statement (a CTE: both
- * or neither). The state changes only while `owner` still holds the lease (an attempt that outlived it is
- * logged, but the new holder decides).
+ * Records attempts and lets their leases go, in one statement (a CTE: all or none). A delivery's state
+ * changes only while `owner` still holds its lease (an attempt that outlived it is logged, but the new
+ * holder decides), and its next state is the attempt's only if its revision is the one claimed: a manual
+ * retry during the attempt bumped it, and the retry stands (compare-and-set).
  */
-export async function recordWebhookAttempt(
+export async function recordWebhookAttempts(
   db: Database,
-  input: {
-    delivery: WebhookDelivery;
-    owner: string;
-    attempt: AttemptRecord;
-    next: { status: 'pending'; nextAttemptAt: Date } | { status: 'succeeded' | 'failed' };
-  },
-): Promise<boolean> {
-  const attempt = db.$with('attempt').as(
-    db
-      .insert(webhookAttempts)
-      .values({ deliveryId: input.delivery.id, ...input.attempt })
-      .returning({ id: webhookAttempts.id }),
+  input: { owner: string; results: AttemptResult[] },
+): Promise<void> {
+  if (input.results.length === 0) return;
+  const outcomes = sql.join(
+    input.results.map(
+      ({ delivery, attempt, next }) =>
+        sql`(${delivery.id}::text, ${delivery.revision}::integer, ${attempt.attemptedAt.toISOString()}::timestamptz, ${attempt.responseStatus}::integer, ${attempt.latencyMs}::integer, ${attempt.responseBody}::text, ${attempt.error}::text, ${next.status}::text, ${next.status === 'pending' ? next.nextAttemptAt.toISOString() : null}::timestamptz)`,
+    ),
+    sql`, `,
   );
-  const updated = await db
-    .with(attempt)
-    .update(webhookDeliveries)
-    .set({
-      status: input.next.status,
-      attempts: sql`${webhookDeliveries.attempts} + 1`,
-      nextAttemptAt: input.next.status === 'pending' ? input.next.nextAttemptAt : null,
-      lastAttemptAt: input.attempt.attemptedAt,
-      leaseOwner: null,
-      leaseUntil: null,
-    })
-    .where(and(eq(webhookDeliveries.id, input.delivery.id), eq(webhookDeliveries.leaseOwner, input.owner)))
-    .returning({ id: webhookDeliveries.id });
-  return updated.length > 0;
+  // The log is written only for deliveries that still exist (the endpoint may have been deleted meanwhile).
+  await db.execute(sql`
+    with outcome (delivery_id, revision, attempted_at, response_status, latency_ms, response_body, error, status, next_attempt_at) as (
+      values ${outcomes}
+    ), logged as (
+      insert into ${webhookAttempts} (delivery_id, attempted_at, response_status, latency_ms, response_body, error)
+      select outcome.delivery_id, outcome.attempted_at, outcome.response_status, outcome.latency_ms, outcome.response_body, outcome.error
+      from outcome join ${webhookDeliveries} as existing on existing.id = outcome.delivery_id
+    )
+    update ${webhookDeliveries} as delivery set
+      status = case when delivery.revision = outcome.revision then outcome.status else delivery.status end,
+      next_attempt_at = case when delivery.revision = outcome.revision then outcome.next_attempt_at else delivery.next_attempt_at end,
+      attempts = delivery.attempts + 1,
+      last_attempt_at = outcome.attempted_at,
+      lease_owner = null,
+      lease_until = null
+    from outcome
+    where delivery.id = outcome.delivery_id and delivery.lease_owner = ${input.owner}
+  `);
 }
 
 /** A success ends the endpoint's failure streak. */
@@ -379,15 +419,18 @@ export async function markWebhookEndpointHealthy(db: Database, ref: { environmen
     .where(and(endpointOf(ref), sql`${webhookEndpoints.failingSince} is not null`));
 }
 
-/** Starts (or continues) the endpoint's failure streak; returns when it began. */
+/** Starts (or continues, unless `restart`) the endpoint's failure streak; returns when it began. */
 export async function markWebhookEndpointFailing(
   db: Database,
-  ref: { environmentId: string; id: string; now: Date },
+  ref: { environmentId: string; id: string; now: Date; restart?: boolean },
 ): Promise<Date | null> {
+  const now = ref.now.toISOString();
   const [row] = await db
     .update(webhookEndpoints)
     .set({
-      failingSince: sql`coalesce(${webhookEndpoints.failingSince}, ${ref.now.toISOString()}::timestamptz)`,
+      failingSince: ref.restart
+        ? sql`${now}::timestamptz`
+        : sql`coalesce(${webhookEndpoints.failingSince}, ${now}::timestamptz)`,
     })
     .where(endpointOf(ref))
     .returning({ failingSince: webhookEndpoints.failingSince });
@@ -485,15 +528,25 @@ export async function listWebhookDeliveriesPage(
   };
 }
 
-/** Makes a delivery due now again (whatever its state), keeping its attempts. */
+/**
+ * Makes a delivery due now again (whatever its state), keeping its attempts, if its endpoint is on (checked
+ * in the same statement). The revision goes up, so an attempt in flight cannot overwrite this with its
+ * own outcome.
+ */
 export async function retryWebhookDelivery(
   db: Database,
   ref: { environmentId: string; id: string; now: Date },
 ): Promise<WebhookDelivery | undefined> {
   const [delivery] = await db
     .update(webhookDeliveries)
-    .set({ status: 'pending', nextAttemptAt: ref.now })
-    .where(and(eq(webhookDeliveries.environmentId, ref.environmentId), eq(webhookDeliveries.id, ref.id)))
+    .set({ status: 'pending', nextAttemptAt: ref.now, revision: sql`${webhookDeliveries.revision} + 1` })
+    .where(
+      and(
+        eq(webhookDeliveries.environmentId, ref.environmentId),
+        eq(webhookDeliveries.id, ref.id),
+        sql`exists (select 1 from ${webhookEndpoints} where ${webhookEndpoints.id} = ${webhookDeliveries.endpointId} and ${webhookEndpoints.enabled})`,
+      ),
+    )
     .returning();
   return delivery;
 }

@@ -20,7 +20,8 @@ const route = createRoute({
   tags: ['Webhooks'],
   summary: 'Send a delivery again now',
   description:
-    'Makes the delivery due now, whatever its status; the next attempt carries the same `webhook-id`. ' +
+    'Makes the delivery due now, whatever its status (with an attempt in flight: once that attempt ends, ' +
+    'whatever its outcome); the next attempt carries the same `webhook-id`. ' +
     'Its earlier attempts stay in the log. A delivery of a disabled endpoint is `409`: enable the endpoint first.',
   security: SECURITY,
   request: { params: WebhookDeliveryIdParams },
@@ -46,19 +47,20 @@ export function registerRetryWebhookDelivery(app: OpenAPIHono<AppEnv>) {
       ? await getWebhookDelivery(services.db, { environmentId, id })
       : undefined;
     if (!known) throw new ApiError('not_found', `No webhook delivery ${id} in this environment.`);
-    const endpoint = await getWebhookEndpoint(services.db, { environmentId, id: known.endpointId });
-    if (endpoint && !endpoint.enabled) {
+    const disabled = (endpointId: string) =>
       // Nothing would ever send it: a disabled endpoint's deliveries are not claimed.
-      throw new ApiError(
-        'conflict',
-        'The webhook endpoint is disabled; enable it (PATCH `enabled: true`) first.',
-        {
-          details: { webhook_endpoint_id: endpoint.id },
-        },
-      );
-    }
+      new ApiError('conflict', 'The webhook endpoint is disabled; enable it (PATCH `enabled: true`) first.', {
+        details: { webhook_endpoint_id: endpointId },
+      });
+    const endpoint = await getWebhookEndpoint(services.db, { environmentId, id: known.endpointId });
+    if (endpoint && !endpoint.enabled) throw disabled(endpoint.id);
     const delivery = await retryWebhookDelivery(services.db, { environmentId, id, now: services.now() });
-    if (!delivery) throw new ApiError('not_found', `No webhook delivery ${id} in this environment.`);
+    if (!delivery) {
+      // The endpoint was turned off (or deleted, with its deliveries) since it was read.
+      const current = await getWebhookEndpoint(services.db, { environmentId, id: known.endpointId });
+      if (current && !current.enabled) throw disabled(current.id);
+      throw new ApiError('not_found', `No webhook delivery ${id} in this environment.`);
+    }
     return c.json({ result: toWebhookDeliveryResource(delivery, []) }, 202);
   });
 }
