@@ -3,6 +3,13 @@ export interface SandboxCredential {
   clientSecret: string;
   /** attribute keys this credential may read (whitelist); undefined = every attribute */
   whitelist?: string[];
+  /**
+   * Scopes a v2 token of this credential may carry (`POST /v2/auth/token`); undefined = every scope the
+   * simulator serves, `null` = the credential cannot obtain a v2 token at all (answered `unauthorized_client`).
+   * ASSUMPTION: Personio issues v1 and v2 tokens for the same credential; a v1-only credential is modelled for
+   * the gateway's detection of v2 access.
+   */
+  v2Scopes?: string[] | null;
 }
 
 /** Well-known zero-setup credentials: one sees every attribute, one sees a typical minimal whitelist. */
@@ -13,4 +20,11 @@ export const SANDBOX_CREDENTIALS: { full: SandboxCredential; limited: SandboxCre
     clientSecret: 'sandbox-secret-limited',
     whitelist: ['id', 'first_name', 'last_name', 'email', 'status'],
   },
+};
+
+/** A credential that may only use v1 (no v2 token), for the gateway's version detection. */
+export const SANDBOX_V1_ONLY_CREDENTIAL: SandboxCredential = {
+  clientId: 'sandbox-v1-only',
+  clientSecret: 'sandbox-secret-v1-only',
+  v2Scopes: null,
 };
