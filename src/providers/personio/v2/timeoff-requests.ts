@@ -25,6 +25,8 @@ import {
 export const V2_ABSENCE_PAGE_SIZE = 100;
 /** Upstream list pages read for one unified page, so a sparse filter cannot stall a call; the cursor carries on. */
 const MAX_SCANNED_PAGES = 10;
+/** Days per breakdown page: REFERENCE gives no limit for breakdowns, so the generic v2 maximum (§4.1). */
+const BREAKDOWN_PAGE_SIZE = 200;
 /** Breakdown calls in flight at once for one unified page. */
 const BREAKDOWN_CONCURRENCY = 4;
 const EMPLOYEE_ID = /^[1-9]\d{0,15}$/;
@@ -107,7 +109,7 @@ async function breakdownsOf(client: PersonioV2Client, id: string) {
   do {
     const page: V2Page<V2Breakdown> = await client.page(
       `/v2/absence-periods/${encodeURIComponent(id)}/breakdowns`,
-      [['limit', '100']],
+      [['limit', String(BREAKDOWN_PAGE_SIZE)]],
       cursor,
       V2BreakdownSchema,
     );

@@ -177,7 +177,8 @@ export function registerAbsenceRoutesV2(
   v2.get('/absence-periods/:id/breakdowns', (c) => {
     const period = find(c.req.param('id'));
     if (!period) return problem(c, 404, 'There is no resource for the specified id.');
-    return c.json(listPage(c, breakdowns(period), { defaultLimit: 100, maxLimit: 100 }));
+    // No documented limit for breakdowns: the generic v2 range (REFERENCE §4.1, 1–200, default 100).
+    return c.json(listPage(c, breakdowns(period), { defaultLimit: 100, maxLimit: 200 }));
   });
 }
 
