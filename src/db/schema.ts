@@ -72,6 +72,15 @@ export interface LinkedAccountSettings {
   sync_window_days_ahead?: number;
   /** Minutes between full passes, the ones that see deletions (default 60); passes between are incremental. */
   sync_full_interval_minutes?: number;
+  /** `auto` (default): Personio v2 where the account has it and it is better; `v1`: v1 only. */
+  personio_api_version?: 'auto' | 'v1';
+}
+
+/** What the linked credential can do beyond v1, found out when it was validated. */
+export interface LinkedAccountCapabilities {
+  /** Personio issued this credential a v2 token. */
+  personio_v2: boolean;
+  checked_at: string;
 }
 
 export const linkedAccounts = pgTable(
@@ -96,6 +105,8 @@ export const linkedAccounts = pgTable(
     status: text('status', { enum: LINKED_ACCOUNT_STATUSES }).notNull().default('active'),
     fieldCoverage: jsonb('field_coverage').$type<FieldCoverage>(),
     settings: jsonb('settings').$type<LinkedAccountSettings>().notNull().default(sql`'{}'::jsonb`),
+    /** Null until the credential is validated (linked, reconnected or checked) by a version that records it. */
+    capabilities: jsonb('capabilities').$type<LinkedAccountCapabilities>(),
     ...timestamps,
     lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }),
     deletedAt: timestamp('deleted_at', { withTimezone: true, mode: 'date' }),

@@ -11,6 +11,8 @@ import { PersonioClient, type PersonioCredentials } from './personio/client';
 import { createPersonioProvider } from './personio/provider';
 import { type BudgetPriority, RateBudget, type RetryPolicy } from './personio/resilience';
 import type { PersonioTokenManager } from './personio/token-manager';
+import { PersonioV2Client, V2_TOKEN_KEY_SUFFIX } from './personio/v2/client';
+import { createPersonioV2Provider, usesPersonioV2 } from './personio/v2/provider';
 import type { FetchLike, HrisProvider } from './types';
 
 export const CREDENTIALS_PURPOSE = 'personio-credentials';
@@ -66,9 +68,9 @@ export async function forgetLinkedAccountToken(
   linkedAccount: Pick<LinkedAccount, 'id' | 'credentials'>,
 ): Promise<void> {
   if (!linkedAccount.credentials) return;
-  await tokens.forget(
-    await linkedAccountTokenKey({ id: linkedAccount.id, credentials: linkedAccount.credentials }),
-  );
+  const key = await linkedAccountTokenKey({ id: linkedAccount.id, credentials: linkedAccount.credentials });
+  await tokens.forget(key);
+  await tokens.forget(`${key}${V2_TOKEN_KEY_SUFFIX}`);
 }
 
 /** Builds the Personio client for one linked account: decrypts its credentials and picks the upstream. */
@@ -76,6 +78,10 @@ export class ProviderFactory {
   private readonly retry: RetryPolicy;
   private readonly rateBudget: RateBudget;
   private readonly sandboxTransport: HttpTransport | undefined;
+  private readonly v2Clients = new TtlCache<string, PersonioV2Client>({
+    ttlMs: CLIENT_TTL_MS,
+    maxEntries: MAX_CLIENTS,
+  });
   private readonly clients = new TtlCache<string, PersonioClient>({
     ttlMs: CLIENT_TTL_MS,
     maxEntries: MAX_CLIENTS,
@@ -108,13 +114,49 @@ export class ProviderFactory {
     ))!;
   }
 
-  private async newClient(
+  /** The account's Personio v2 client: its own token, the same rate budget as its v1 client. */
+  async personioV2Client(
+    linkedAccount: Pick<LinkedAccount, 'id' | 'integration' | 'credentials'>,
+    priority: BudgetPriority = 'live',
+  ): Promise<PersonioV2Client> {
+    const { credentials } = linkedAccount;
+    if (!credentials) {
+      throw new ApiError('provider_unauthorized', 'This linked account has no credentials; link it again.');
+    }
+    const key = `${priority} ${linkedAccount.id} ${linkedAccount.integration} ${credentials}`;
+    return (await this.v2Clients.getOrLoad(key, () =>
+      this.newClient({ ...linkedAccount, credentials }, priority, PersonioV2Client),
+    ))!;
+  }
+
+  /** A v2 client for credentials that are not stored yet (finding out whether they have v2 access). */
+  v2ClientForCredentials(
+    integration: LinkedAccount['integration'],
+    credentials: PersonioCredentials,
+    key: string,
+  ): PersonioV2Client {
+    const upstream = this.upstream(integration);
+    return new PersonioV2Client({
+      baseUrl: upstream.baseUrl,
+      transport: upstream.transport,
+      credentials,
+      tokens: this.deps.tokens,
+      accountKey: `unlinked:${key}`,
+      partnerId: this.deps.config.personio.partnerId,
+      appId: this.deps.config.personio.appId,
+      retry: this.retry,
+      rateBudget: this.rateBudget,
+    });
+  }
+
+  private async newClient<Client extends PersonioClient>(
     linkedAccount: Pick<LinkedAccount, 'id' | 'integration'> & { credentials: string },
     priority: BudgetPriority,
-  ): Promise<PersonioClient> {
+    Kind: new (options: ConstructorParameters<typeof PersonioClient>[0]) => Client = PersonioClient as never,
+  ): Promise<Client> {
     const credentials = await decryptCredentials(this.deps.secretBox, linkedAccount.credentials);
     const upstream = this.upstream(linkedAccount.integration);
-    return new PersonioClient({
+    return new Kind({
       baseUrl: upstream.baseUrl,
       transport: upstream.transport,
       credentials,
@@ -153,10 +195,13 @@ export class ProviderFactory {
 
   /** The unified provider of a linked account; sync passes ask for `background` priority on the rate budget. */
   async hris(
-    linkedAccount: Pick<LinkedAccount, 'id' | 'integration' | 'credentials'>,
+    linkedAccount: Pick<LinkedAccount, 'id' | 'integration' | 'credentials'> &
+      Partial<Pick<LinkedAccount, 'settings' | 'capabilities'>>,
     options: { priority?: BudgetPriority } = {},
   ): Promise<HrisProvider> {
-    return createPersonioProvider(await this.personioClient(linkedAccount, options.priority));
+    const v1 = createPersonioProvider(await this.personioClient(linkedAccount, options.priority));
+    if (!usesPersonioV2(linkedAccount)) return v1;
+    return createPersonioV2Provider(v1, await this.personioV2Client(linkedAccount, options.priority));
   }
 
   private upstream(integration: LinkedAccount['integration']): { baseUrl: string; transport: HttpTransport } {

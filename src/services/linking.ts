@@ -7,7 +7,8 @@ import {
   recordLinkedAccountCheck,
   replaceLinkedAccountCredentials,
 } from '../db/queries/linked-accounts';
-import type { FieldCoverage, Integration, LinkedAccount } from '../db/schema';
+import { setLinkedAccountCapabilities } from '../db/queries/linked-account-capabilities';
+import type { FieldCoverage, Integration, LinkedAccount, LinkedAccountCapabilities } from '../db/schema';
 import { ApiError } from '../errors';
 import { withLinkedAccountEvent } from '../events/connection';
 import { decryptCredentials, encryptCredentials, forgetLinkedAccountToken } from '../providers/factory';
@@ -15,6 +16,7 @@ import type { PersonioCredentials } from '../providers/personio/client';
 import { employeeFieldCoverage } from '../providers/personio/mappers/coverage';
 import { attributeValue } from '../providers/personio/mappers/values';
 import { AttributeListSchema, EmployeeListSchema } from '../providers/personio/schemas';
+import { isV2AccessRefused } from '../providers/personio/v2/client';
 
 /** What a live check of Personio credentials found out. */
 export interface CredentialCheck {
@@ -64,6 +66,47 @@ export async function personioCompanyFingerprint(
   return `v1:${(await sha256Hex(`roster:personio-company:${integration}:${lowestEmployeeId}`)).slice(0, 32)}`;
 }
 
+/**
+ * Can the credential obtain a Personio v2 token? One token exchange, not cached. A refusal means v1 only;
+ * so does a failure that says nothing about the credential (timeout, 5xx): v1 always works, and the next
+ * check (`POST /linked-accounts/{id}/check`, a reconnect) asks again.
+ */
+export async function detectCapabilities(
+  services: Services,
+  integration: Integration,
+  credentials: PersonioCredentials,
+): Promise<LinkedAccountCapabilities> {
+  const client = services.providers.v2ClientForCredentials(integration, credentials, randomBase62(16));
+  const checkedAt = services.now().toISOString();
+  try {
+    await client.exchangeToken();
+    return { personio_v2: true, checked_at: checkedAt };
+  } catch (error) {
+    if (!isV2AccessRefused(error)) {
+      services.logger.warn('personio v2 access could not be checked; v1 only until the next check', {
+        code: error instanceof ApiError ? error.code : 'unknown',
+      });
+    }
+    return { personio_v2: false, checked_at: checkedAt };
+  }
+}
+
+/** Stores what the credential can do on the account, returning the account as it is now. */
+async function recordCapabilities(
+  services: Services,
+  linkedAccount: LinkedAccount,
+  credentials: PersonioCredentials,
+): Promise<LinkedAccount> {
+  const capabilities = await detectCapabilities(services, linkedAccount.integration, credentials);
+  return (
+    (await setLinkedAccountCapabilities(services.db, {
+      environmentId: linkedAccount.environmentId,
+      id: linkedAccount.id,
+      capabilities,
+    })) ?? linkedAccount
+  );
+}
+
 /** True when Personio refused the credentials themselves (not a transient failure or a missing right). */
 export function isRejectedCredential(error: unknown): error is ApiError {
   return (
@@ -102,8 +145,9 @@ export async function storeLinkedAccount(
       companyFingerprint: input.check.companyFingerprint,
     }),
   );
-  await services.jobs.scheduleAccount(linkedAccount);
-  return linkedAccount;
+  const withCapabilities = await recordCapabilities(services, linkedAccount, input.credentials);
+  await services.jobs.scheduleAccount(withCapabilities);
+  return withCapabilities;
 }
 
 /** Validates the credentials, then stores the linked account with them encrypted and its field coverage. */
@@ -147,8 +191,10 @@ export async function replaceCredentials(
       now: services.now(),
     }),
   );
-  if (updated) await services.jobs.scheduleAccount(updated);
-  return updated;
+  if (!updated) return updated;
+  const withCapabilities = await recordCapabilities(services, updated, input.credentials);
+  await services.jobs.scheduleAccount(withCapabilities);
+  return withCapabilities;
 }
 
 /**
@@ -194,5 +240,5 @@ export async function checkLinkedAccount(
     companyFingerprint: check.companyFingerprint,
     now: services.now(),
   });
-  return updated ?? linkedAccount;
+  return recordCapabilities(services, updated ?? linkedAccount, credentials);
 }

@@ -1,0 +1,36 @@
+import type { LinkedAccount } from '../../../db/schema';
+import type { HrisProvider } from '../../types';
+import { isV2AccessRefused, type PersonioV2Client } from './client';
+import { isV2Position, listTimeoffRequestsV2 } from './timeoff-requests';
+
+/**
+ * Personio v2 where it is better, v1 where only v1 has it (see the README's table): time-off request lists
+ * go through v2 absence periods (the window is filtered by Personio); everything else stays on v1. A walk
+ * begun on v1 (its cursor) finishes on v1; a credential that lost v2 access falls back to v1 for the call.
+ */
+export function createPersonioV2Provider(v1: HrisProvider, client: PersonioV2Client): HrisProvider {
+  return {
+    ...v1,
+    async listTimeoffRequests(query) {
+      if (query.position !== undefined && query.position !== null && !isV2Position(query.position)) {
+        return v1.listTimeoffRequests(query);
+      }
+      try {
+        return await listTimeoffRequestsV2(client, query);
+      } catch (error) {
+        // Only before the first page: a v2 cursor means nothing to the v1 path.
+        if (!isV2AccessRefused(error) || isV2Position(query.position)) throw error;
+        return v1.listTimeoffRequests(query);
+      }
+    },
+  };
+}
+
+/** Does this account read through v2? Its credential obtained a v2 token, and its settings do not force v1. */
+export function usesPersonioV2(
+  linkedAccount: Partial<Pick<LinkedAccount, 'settings' | 'capabilities'>>,
+): boolean {
+  return (
+    linkedAccount.capabilities?.personio_v2 === true && linkedAccount.settings?.personio_api_version !== 'v1'
+  );
+}
