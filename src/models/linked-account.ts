@@ -59,7 +59,8 @@ export const LinkedAccountCapabilitiesSchema = z
     checked_at: z.string().openapi({ format: 'date-time' }),
   })
   .openapi('LinkedAccountCapabilities', {
-    description: 'What the credential can do, found when it was linked, reconnected or checked; `null` before.',
+    description:
+      'What the credential can do, found when it was linked, reconnected or checked; `null` before.',
   });
 
 export const LinkedAccountSchema = z

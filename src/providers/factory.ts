@@ -200,8 +200,10 @@ export class ProviderFactory {
     options: { priority?: BudgetPriority } = {},
   ): Promise<HrisProvider> {
     const v1 = createPersonioProvider(await this.personioClient(linkedAccount, options.priority));
-    if (!usesPersonioV2(linkedAccount)) return v1;
-    return createPersonioV2Provider(v1, await this.personioV2Client(linkedAccount, options.priority));
+    // Sync passes read their whole window: v1 has the durations inline, v2 needs a call per record.
+    if (!usesPersonioV2(linkedAccount) || options.priority === 'background') return v1;
+    const v2 = await this.personioV2Client(linkedAccount);
+    return createPersonioV2Provider(v1, v2, { cache: this.deps.cache, accountKey: v2.accountKey });
   }
 
   private upstream(integration: LinkedAccount['integration']): { baseUrl: string; transport: HttpTransport } {

@@ -2,12 +2,12 @@ import type { Services } from '../context';
 import { sha256Hex } from '../crypto/encoding';
 import { randomBase62 } from '../crypto/random';
 import type { Database } from '../db/client';
+import { setLinkedAccountCapabilities } from '../db/queries/linked-account-capabilities';
 import {
   createLinkedAccount,
   recordLinkedAccountCheck,
   replaceLinkedAccountCredentials,
 } from '../db/queries/linked-accounts';
-import { setLinkedAccountCapabilities } from '../db/queries/linked-account-capabilities';
 import type { FieldCoverage, Integration, LinkedAccount, LinkedAccountCapabilities } from '../db/schema';
 import { ApiError } from '../errors';
 import { withLinkedAccountEvent } from '../events/connection';

@@ -90,6 +90,11 @@ export class PersonioClient {
     return this.options.baseUrl;
   }
 
+  /** The account (and credential version) this client speaks for: the rate budget's and token cache's key. */
+  get accountKey(): string {
+    return this.options.accountKey;
+  }
+
   /** GET a v1 resource and validate the body; `query` values may repeat (`employees[]`). */
   get<Schema extends z.ZodType>(
     path: string,

@@ -1,14 +1,20 @@
 import type { LinkedAccount } from '../../../db/schema';
 import type { HrisProvider } from '../../types';
 import { isV2AccessRefused, type PersonioV2Client } from './client';
-import { isV2Position, listTimeoffRequestsV2 } from './timeoff-requests';
+import { type BreakdownCache, isV2Position, listTimeoffRequestsV2 } from './timeoff-requests';
 
 /**
  * Personio v2 where it is better, v1 where only v1 has it (see the README's table): time-off request lists
- * go through v2 absence periods (the window is filtered by Personio); everything else stays on v1. A walk
+ * go through v2 absence periods (the window is filtered by Personio); everything else stays on v1. Sync
+ * passes (background priority) stay on v1 too: they read every record of their wide window, where v1's
+ * durations inline beat one breakdown call per record (see the factory). A walk
  * begun on v1 (its cursor) finishes on v1; a credential that lost v2 access falls back to v1 for the call.
  */
-export function createPersonioV2Provider(v1: HrisProvider, client: PersonioV2Client): HrisProvider {
+export function createPersonioV2Provider(
+  v1: HrisProvider,
+  client: PersonioV2Client,
+  breakdownCache?: BreakdownCache,
+): HrisProvider {
   return {
     ...v1,
     async listTimeoffRequests(query) {
@@ -16,7 +22,7 @@ export function createPersonioV2Provider(v1: HrisProvider, client: PersonioV2Cli
         return v1.listTimeoffRequests(query);
       }
       try {
-        return await listTimeoffRequestsV2(client, query);
+        return await listTimeoffRequestsV2(client, query, breakdownCache);
       } catch (error) {
         // Only before the first page: a v2 cursor means nothing to the v1 path.
         if (!isV2AccessRefused(error) || isV2Position(query.position)) throw error;

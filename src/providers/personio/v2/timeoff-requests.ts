@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Cache } from '../../../cache/types';
 import { ApiError } from '../../../errors';
 import type { TimeoffRequest } from '../../../models/timeoff';
 import type { Page, TimeoffRequestListQuery } from '../../types';
@@ -42,9 +43,22 @@ export function isV2Position(position: unknown): boolean {
   return typeof position === 'object' && position !== null && (position as { api?: unknown }).api === 'v2';
 }
 
+/**
+ * Breakdowns already read, shared by every process through the cache. A period's breakdown is taken to
+ * change only with the period (`updated_at` is in the key); ASSUMED, as a change of the person's work
+ * schedule or holiday calendar might move it without touching the period, so entries also expire.
+ */
+export interface BreakdownCache {
+  cache: Cache;
+  /** Names the account (its token-cache key): one account never reads another's entries. */
+  accountKey: string;
+}
+const BREAKDOWN_TTL_MS = 6 * 3_600_000;
+
 export async function listTimeoffRequestsV2(
   client: PersonioV2Client,
   query: TimeoffRequestListQuery,
+  breakdownCache?: BreakdownCache,
 ): Promise<Page<TimeoffRequest>> {
   let position = parsePosition(query.position);
   if (query.employeeId !== undefined && !EMPLOYEE_ID.test(query.employeeId)) return { items: [], next: null };
@@ -77,7 +91,7 @@ export async function listTimeoffRequestsV2(
   }
 
   const breakdowns = await mapLimited(chosen, BREAKDOWN_CONCURRENCY, (period) =>
-    breakdownsOf(client, period.id),
+    cachedBreakdowns(client, period, breakdownCache),
   );
   const items = chosen.map((period, index) =>
     mapAbsencePeriodV2(period, types.get(period.absence_type.id), breakdowns[index]!, {
@@ -101,6 +115,23 @@ async function absenceTypes(client: PersonioV2Client): Promise<Map<string, V2Abs
     cursor = page.next;
   } while (cursor !== null);
   return types;
+}
+
+async function cachedBreakdowns(
+  client: PersonioV2Client,
+  period: V2AbsencePeriod,
+  store: BreakdownCache | undefined,
+): Promise<V2Breakdown[]> {
+  if (!store || !period.updated_at) return breakdownsOf(client, period.id);
+  const key = `personio:v2-breakdown:${store.accountKey}:${period.id}:${period.updated_at}`;
+  const cached = await store.cache.get(key);
+  if (cached) {
+    const parsed = z.array(V2BreakdownSchema).safeParse(JSON.parse(cached));
+    if (parsed.success) return parsed.data;
+  }
+  const fresh = await breakdownsOf(client, period.id);
+  await store.cache.set(key, JSON.stringify(fresh), BREAKDOWN_TTL_MS);
+  return fresh;
 }
 
 async function breakdownsOf(client: PersonioV2Client, id: string) {
