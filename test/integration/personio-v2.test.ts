@@ -204,6 +204,30 @@ describe('Personio v2 accounts (PostgreSQL)', () => {
     }
   });
 
+  it("proxies /v2 paths with the account's v2 token, leaving its v1 token alone", async () => {
+    sandbox.resetStats();
+    const v1Call = await gateway.request('/proxy/company/time-off-types', {
+      apiKey: viaV2.apiKey,
+      linkedAccountId: viaV2.linkedAccountId,
+    });
+    expect(v1Call.status).toBe(200);
+    const person = sandbox.employeeIds()[4];
+    const v2Call = await gateway.request(`/proxy/v2/persons/${person}`, {
+      apiKey: viaV2.apiKey,
+      linkedAccountId: viaV2.linkedAccountId,
+    });
+    expect(v2Call.status).toBe(200);
+    expect(((await v2Call.json()) as Body).id).toBe(String(person));
+    const again = await gateway.request('/proxy/company/time-off-types', {
+      apiKey: viaV2.apiKey,
+      linkedAccountId: viaV2.linkedAccountId,
+    });
+    expect(again.status).toBe(200);
+    // No token was refused on the way: neither version exchanged again.
+    expect(sandbox.stats.byStatus[401] ?? 0).toBe(0);
+    expect(sandbox.stats.authCalls + sandbox.stats.v2AuthCalls).toBeLessThanOrEqual(2);
+  });
+
   async function v2Token(): Promise<string> {
     const response = await sandbox.fetch(
       new Request('http://sandbox.test/v2/auth/token', {

@@ -28,6 +28,10 @@ const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
  * safe headers come back untouched and marked `X-Roster-Source: upstream`; errors of the gateway
  * itself use the error envelope and `X-Roster-Source: gateway`.
  */
+function isV2Target(target: URL, v1BaseUrl: string): boolean {
+  return target.pathname.startsWith(`${new URL(v1BaseUrl).pathname.replace(/\/?v1\/?$/, '')}/v2/`);
+}
+
 export function proxyRouter() {
   const router = createRouter();
   documentProxy(router);
@@ -60,8 +64,13 @@ export function proxyRouter() {
       body = c.req.raw.body;
     }
 
+    // A v2 path goes with the account's v2 token when it has one (whether a v1 token works on v2 is UNCONFIRMED).
+    const sender =
+      linkedAccount.capabilities?.personio_v2 === true && isV2Target(target, client.baseUrl)
+        ? await services.providers.personioV2Client(linkedAccount)
+        : client;
     const send = () =>
-      client.send({
+      sender.send({
         method,
         url: target,
         headers: forwardedRequestHeaders(c.req.raw.headers),
