@@ -91,15 +91,17 @@ export async function detectCapabilities(
   }
 }
 
-/** Stores what the credential can do on the account, returning the account as it is now. */
+/**
+ * Stores what the credential can do on the account, returning the account as it is now. Through `db`, the
+ * caller's transaction when there is one (the row may be locked by it).
+ */
 async function recordCapabilities(
-  services: Services,
+  db: Database,
   linkedAccount: LinkedAccount,
-  credentials: PersonioCredentials,
+  capabilities: LinkedAccountCapabilities,
 ): Promise<LinkedAccount> {
-  const capabilities = await detectCapabilities(services, linkedAccount.integration, credentials);
   return (
-    (await setLinkedAccountCapabilities(services.db, {
+    (await setLinkedAccountCapabilities(db, {
       environmentId: linkedAccount.environmentId,
       id: linkedAccount.id,
       capabilities,
@@ -132,6 +134,7 @@ export async function storeLinkedAccount(
   db: Database = services.db,
 ): Promise<LinkedAccount> {
   const sealed = await encryptCredentials(services.secretBox, input.credentials);
+  const capabilities = await detectCapabilities(services, input.integration, input.credentials);
   // The account and its `linked_account.connected` event commit together; then its passes get scheduled.
   const linkedAccount = await withLinkedAccountEvent(db, 'linked_account.connected', (tx) =>
     createLinkedAccount(tx, {
@@ -145,7 +148,7 @@ export async function storeLinkedAccount(
       companyFingerprint: input.check.companyFingerprint,
     }),
   );
-  const withCapabilities = await recordCapabilities(services, linkedAccount, input.credentials);
+  const withCapabilities = await recordCapabilities(db, linkedAccount, capabilities);
   await services.jobs.scheduleAccount(withCapabilities);
   return withCapabilities;
 }
@@ -192,7 +195,9 @@ export async function replaceCredentials(
     }),
   );
   if (!updated) return updated;
-  const withCapabilities = await recordCapabilities(services, updated, input.credentials);
+  // The integration is the account's: known only now (inside the caller's transaction, if any).
+  const capabilities = await detectCapabilities(services, updated.integration, input.credentials);
+  const withCapabilities = await recordCapabilities(db, updated, capabilities);
   await services.jobs.scheduleAccount(withCapabilities);
   return withCapabilities;
 }
@@ -240,5 +245,6 @@ export async function checkLinkedAccount(
     companyFingerprint: check.companyFingerprint,
     now: services.now(),
   });
-  return recordCapabilities(services, updated ?? linkedAccount, credentials);
+  const capabilities = await detectCapabilities(services, linkedAccount.integration, credentials);
+  return recordCapabilities(services.db, updated ?? linkedAccount, capabilities);
 }
