@@ -44,7 +44,7 @@ export function isV2Position(position: unknown): boolean {
 }
 
 /**
- * Breakdowns already read, shared by every process through the cache. A period's breakdown is taken to
+ * Breakdowns (and the absence types) already read, shared by every process through the cache. A period's breakdown is taken to
  * change only with the period (`updated_at` is in the key); ASSUMED, as a change of the person's work
  * schedule or holiday calendar might move it without touching the period, so entries also expire.
  */
@@ -63,7 +63,7 @@ export async function listTimeoffRequestsV2(
   let position = parsePosition(query.position);
   if (query.employeeId !== undefined && !EMPLOYEE_ID.test(query.employeeId)) return { items: [], next: null };
   const filters = upstreamFilters(query);
-  const types = await absenceTypes(client);
+  const types = await cachedAbsenceTypes(client, breakdownCache);
   const matches = matcher(query, types);
   const chosen: V2AbsencePeriod[] = [];
   let next: V2Position | null = null;
@@ -99,6 +99,25 @@ export async function listTimeoffRequestsV2(
     }),
   );
   return { items, next };
+}
+
+/** The company's absence types (names, units) change rarely: read once per account per few minutes. */
+const ABSENCE_TYPES_TTL_MS = 5 * 60_000;
+
+async function cachedAbsenceTypes(
+  client: PersonioV2Client,
+  store: BreakdownCache | undefined,
+): Promise<Map<string, V2AbsenceType>> {
+  if (!store) return absenceTypes(client);
+  const key = `personio:v2-absence-types:${store.accountKey}`;
+  const cached = await store.cache.get(key);
+  if (cached) {
+    const parsed = z.array(V2AbsenceTypeSchema).safeParse(JSON.parse(cached));
+    if (parsed.success) return new Map(parsed.data.map((type) => [type.id, type]));
+  }
+  const fresh = await absenceTypes(client);
+  await store.cache.set(key, JSON.stringify([...fresh.values()]), ABSENCE_TYPES_TTL_MS);
+  return fresh;
 }
 
 async function absenceTypes(client: PersonioV2Client): Promise<Map<string, V2AbsenceType>> {
