@@ -120,7 +120,11 @@ describe('Personio v2 accounts (PostgreSQL)', () => {
     ];
     for (const query of queries) {
       const one = await pages(gateway, viaV1, `/unified/hris/timeoff-requests?${query}`);
+      sandbox.resetStats();
       const two = await pages(gateway, viaV2, `/unified/hris/timeoff-requests?${query}`);
+      // The second walk really went through v2, and only through v2.
+      expect(sandbox.stats.byRoute['GET /v2/absence-periods'], query).toBeGreaterThan(0);
+      expect(upstreamCalls(sandbox.stats.byRoute, '/v1/company/'), query).toBe(0);
       // v1 can end on an empty page (its day-based list ran out exactly at a page boundary, and only the
       // next call learns that no hour-based one follows); v2 reads one list and knows. Otherwise page for page.
       const nonEmpty = (walked: Page[]) =>
