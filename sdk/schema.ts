@@ -814,6 +814,7 @@ export interface components {
       field_coverage: components["schemas"]["FieldCoverage"];
       resource_access: components["schemas"]["ResourceAccess"];
       settings: components["schemas"]["LinkedAccountSettings"];
+      capabilities: components["schemas"]["LinkedAccountCapabilities"];
       /** Format: date-time */
       created_at: string;
       /** Format: date-time */
@@ -897,7 +898,19 @@ export interface components {
       sync_window_days_back: number;
       /** @description …to this many days ahead (default 730). */
       sync_window_days_ahead: number;
+      /**
+       * @description `v1` (default): Personio v1 only; `auto`: Personio v2 for the calls where it is better, when the credential has v2 access (`capabilities.personio_v2`).
+       * @enum {string}
+       */
+      personio_api_version: "auto" | "v1";
     };
+    /** @description What the credential can do, found when it was linked, reconnected or checked; `null` before. */
+    LinkedAccountCapabilities: {
+      /** @description The credential obtained a Personio v2 token. */
+      personio_v2: boolean;
+      /** Format: date-time */
+      checked_at: string;
+    } | null;
     LinkedAccountResult: {
       result: components["schemas"]["LinkedAccount"];
     };
@@ -917,6 +930,11 @@ export interface components {
         sync_full_interval_minutes?: number;
         sync_window_days_back?: number;
         sync_window_days_ahead?: number;
+        /**
+         * @description `v1` (default) keeps every call on Personio v1; `auto` uses v2 where it is better and the credential has it.
+         * @enum {string}
+         */
+        personio_api_version?: "auto" | "v1";
       };
     };
     DeletedLinkedAccountResult: {

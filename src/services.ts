@@ -30,6 +30,7 @@ export async function createServices(deps: AppDeps): Promise<Services> {
       transport: deps.transport ?? fetchTransport(deps.fetch ?? ((request) => fetch(request))),
       sandbox: deps.sandbox,
       now,
+      logger: deps.logger,
     }),
     lookups: new RequestLookups(deps.db, { ttlMs: deps.config.authCacheTtlMs, now: () => now().getTime() }),
     authFailures: new AuthFailureBudget(deps.cache, {

@@ -90,6 +90,15 @@ export interface LinkedAccountSettings {
   sync_window_days_ahead?: number;
   /** Minutes between full passes, the ones that see deletions (default 60); passes between are incremental. */
   sync_full_interval_minutes?: number;
+  /** `v1` (default): Personio v1 only; `auto`: v2 where the credential has it and it is better (opt-in). */
+  personio_api_version?: 'auto' | 'v1';
+}
+
+/** What the linked credential can do beyond the provider's base API, found out when it was validated. */
+export interface LinkedAccountCapabilities {
+  /** Personio issued this credential a v2 token. */
+  personio_v2: boolean;
+  checked_at: string;
 }
 
 export const linkedAccounts = pgTable(
@@ -117,6 +126,8 @@ export const linkedAccounts = pgTable(
     fieldCoverage: jsonb('field_coverage').$type<FieldCoverage>(),
     resourceAccess: jsonb('resource_access').$type<ResourceAccess>(),
     settings: jsonb('settings').$type<LinkedAccountSettings>().notNull().default(sql`'{}'::jsonb`),
+    /** Null until the credential is validated (linked, reconnected or checked) by a version that records it. */
+    capabilities: jsonb('capabilities').$type<LinkedAccountCapabilities>(),
     ...timestamps,
     lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }),
     deletedAt: timestamp('deleted_at', { withTimezone: true, mode: 'date' }),

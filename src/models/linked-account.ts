@@ -65,8 +65,23 @@ export const LinkedAccountSettingsSchema = z
       .number()
       .int()
       .openapi({ description: '…to this many days ahead (default 730).' }),
+    personio_api_version: z.enum(['auto', 'v1']).openapi({
+      description:
+        '`v1` (default): Personio v1 only; `auto`: Personio v2 for the calls where it is better, when the ' +
+        'credential has v2 access (`capabilities.personio_v2`).',
+    }),
   })
   .openapi('LinkedAccountSettings');
+
+export const LinkedAccountCapabilitiesSchema = z
+  .object({
+    personio_v2: z.boolean().openapi({ description: 'The credential obtained a Personio v2 token.' }),
+    checked_at: z.string().openapi({ format: 'date-time' }),
+  })
+  .openapi('LinkedAccountCapabilities', {
+    description:
+      'What the credential can do, found when it was linked, reconnected or checked; `null` before.',
+  });
 
 export const LinkedAccountSchema = z
   .object({
@@ -97,6 +112,7 @@ export const LinkedAccountSchema = z
     field_coverage: FieldCoverageSchema.nullable(),
     resource_access: ResourceAccessSchema.nullable(),
     settings: LinkedAccountSettingsSchema,
+    capabilities: LinkedAccountCapabilitiesSchema.nullable(),
     created_at: z.string().openapi({ format: 'date-time' }),
     updated_at: z.string().openapi({ format: 'date-time' }),
     last_used_at: z
@@ -132,7 +148,9 @@ export function toLinkedAccountResource(linkedAccount: LinkedAccount): LinkedAcc
       sync_full_interval_minutes: sync.fullIntervalMinutes,
       sync_window_days_back: sync.windowDaysBack,
       sync_window_days_ahead: sync.windowDaysAhead,
+      personio_api_version: linkedAccount.settings.personio_api_version ?? 'v1',
     },
+    capabilities: linkedAccount.capabilities ?? null,
     created_at: linkedAccount.createdAt.toISOString(),
     updated_at: linkedAccount.updatedAt.toISOString(),
     last_used_at: linkedAccount.lastUsedAt?.toISOString() ?? null,

@@ -2,8 +2,14 @@ import type { z } from 'zod';
 import type { Cache } from '../cache/types';
 import type { Config } from '../config';
 import type { SecretBox } from '../crypto/secret-box';
-import type { FieldCoverage, ResourceAccess } from '../db/schema';
+import type {
+  FieldCoverage,
+  LinkedAccountCapabilities,
+  LinkedAccountSettings,
+  ResourceAccess,
+} from '../db/schema';
 import type { ApiError } from '../errors';
+import type { Logger } from '../lib/logger';
 import type { HttpTransport, UpstreamResponse } from './http';
 import type { PersonioTokenManager } from './personio/token-manager';
 import type { FetchLike, HrisProvider } from './types';
@@ -118,6 +124,7 @@ export interface ProviderRuntime<Settings = unknown> {
   /** The built-in simulator, when this deployment serves sandbox integrations. */
   sandbox?: { baseUrl: string; fetch: FetchLike } | undefined;
   now: () => Date;
+  logger: Logger;
 }
 
 /** A linked account as a provider sees it: its credentials are decrypted only when asked for. */
@@ -127,6 +134,9 @@ export interface ProviderAccount {
   /** The stored ciphertext: names the credential version (a reconnect changes it). */
   sealedCredentials: string;
   credentials(): Promise<CredentialValues>;
+  /** The account's settings and what its last credential check found (the provider may pick an API by them). */
+  settings?: LinkedAccountSettings | null | undefined;
+  capabilities?: LinkedAccountCapabilities | null | undefined;
 }
 
 /** What a credential check found out. */
@@ -138,6 +148,8 @@ export interface CredentialCheck {
   companyName: string | null;
   /** Recognises the same company linked again; null when the provider cannot tell. */
   companyFingerprint: string | null;
+  /** What the credential can do beyond the provider's base API, stored on the account; null when not probed. */
+  capabilities: LinkedAccountCapabilities | null;
 }
 
 export type Priority = 'live' | 'background';

@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import type { SecretBox } from '../crypto/secret-box';
 import type { LinkedAccount } from '../db/schema';
 import { ApiError } from '../errors';
+import { type Logger, silentLogger } from '../lib/logger';
 import type {
   CredentialCheck,
   CredentialValues,
@@ -37,6 +38,7 @@ export interface ProviderFactoryDeps {
   /** The built-in simulator, when this deployment serves sandbox integrations. */
   sandbox?: { baseUrl: string; fetch: FetchLike } | undefined;
   now?: () => Date;
+  logger?: Logger | undefined;
 }
 
 function credentialsPurpose(definition: ProviderDefinition): string {
@@ -94,7 +96,8 @@ export async function forgetLinkedAccountToken(
   );
 }
 
-type AccountRow = Pick<LinkedAccount, 'id' | 'integration' | 'credentials'>;
+type AccountRow = Pick<LinkedAccount, 'id' | 'integration' | 'credentials'> &
+  Partial<Pick<LinkedAccount, 'settings' | 'capabilities'>>;
 
 /**
  * Generic access to providers: finds a linked account's provider in the registry, connects it once per
@@ -126,6 +129,7 @@ export class ProviderFactory {
         transport: this.deps.transport,
         sandbox: this.deps.sandbox,
         now: this.deps.now ?? (() => new Date()),
+        logger: this.deps.logger ?? silentLogger,
       });
       this.connectors.set(definition.id, connector);
     }
@@ -202,6 +206,8 @@ export class ProviderFactory {
         integration,
         sealedCredentials: credentials,
         credentials: () => openCredentials(this.deps.secretBox, definition, credentials),
+        settings: linkedAccount.settings,
+        capabilities: linkedAccount.capabilities,
       },
     };
   }

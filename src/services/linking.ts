@@ -1,11 +1,12 @@
 import type { Services } from '../context';
 import type { Database } from '../db/client';
+import { setLinkedAccountCapabilities } from '../db/queries/linked-account-capabilities';
 import {
   createLinkedAccount,
   recordLinkedAccountCheck,
   replaceLinkedAccountCredentials,
 } from '../db/queries/linked-accounts';
-import type { Integration, LinkedAccount } from '../db/schema';
+import type { Integration, LinkedAccount, LinkedAccountCapabilities } from '../db/schema';
 import { ApiError } from '../errors';
 import { withLinkedAccountEvent } from '../events/connection';
 import type { CredentialCheck, CredentialValues } from '../providers/definition';
@@ -41,6 +42,25 @@ export function validatePersonioCredentials(
   return validateCredentials(services, integration, personioValues(credentials));
 }
 
+/**
+ * Stores what the check found the credential can do (when the provider reports it), returning the account
+ * as it is now. Through `db`, the caller's transaction when there is one (the row may be locked by it).
+ */
+async function recordCapabilities(
+  db: Database,
+  linkedAccount: LinkedAccount,
+  capabilities: LinkedAccountCapabilities | null,
+): Promise<LinkedAccount> {
+  if (!capabilities) return linkedAccount;
+  return (
+    (await setLinkedAccountCapabilities(db, {
+      environmentId: linkedAccount.environmentId,
+      id: linkedAccount.id,
+      capabilities,
+    })) ?? linkedAccount
+  );
+}
+
 /** True when the provider refused the credentials themselves (not a transient failure or a missing right). */
 export function isRejectedCredential(error: unknown): error is ProviderError {
   return isCredentialsRejected(error);
@@ -68,8 +88,8 @@ export async function storeLinkedAccount(
 ): Promise<LinkedAccount> {
   const sealed = await services.providers.sealCredentials(input.integration, input.credentials);
   // The account and its `linked_account.connected` event commit together; then its passes get scheduled.
-  const linkedAccount = await withLinkedAccountEvent(db, 'linked_account.connected', (tx) =>
-    createLinkedAccount(tx, {
+  const linkedAccount = await withLinkedAccountEvent(db, 'linked_account.connected', async (tx) => {
+    const created = await createLinkedAccount(tx, {
       environmentId: input.environmentId,
       integration: input.integration,
       originId: input.originId,
@@ -80,8 +100,9 @@ export async function storeLinkedAccount(
       resourceAccess: input.check.resourceAccess,
       companyFingerprint: input.check.companyFingerprint,
       label: input.label ?? input.check.companyName,
-    }),
-  );
+    });
+    return recordCapabilities(tx, created, input.check.capabilities);
+  });
   await services.jobs.scheduleAccount(linkedAccount);
   return linkedAccount;
 }
@@ -119,8 +140,8 @@ export async function replaceCredentials(
   const sealed = await services.providers.sealCredentials(input.integration, input.credentials);
   // This process reads the account afresh on its next request (others within AUTH_CACHE_TTL_MS).
   services.lookups.forgetLinkedAccount(input.environmentId, input.linkedAccountId);
-  const updated = await withLinkedAccountEvent(db, 'linked_account.connected', (tx) =>
-    replaceLinkedAccountCredentials(tx, {
+  const updated = await withLinkedAccountEvent(db, 'linked_account.connected', async (tx) => {
+    const replaced = await replaceLinkedAccountCredentials(tx, {
       environmentId: input.environmentId,
       id: input.linkedAccountId,
       ...sealed,
@@ -131,8 +152,9 @@ export async function replaceCredentials(
       organizationName: input.organizationName,
       email: input.email,
       now: services.now(),
-    }),
-  );
+    });
+    return replaced && recordCapabilities(tx, replaced, input.check.capabilities);
+  });
   if (updated) await services.jobs.scheduleAccount(updated);
   return updated;
 }
@@ -181,5 +203,5 @@ export async function checkLinkedAccount(
     companyFingerprint: check.companyFingerprint,
     now: services.now(),
   });
-  return updated ?? linkedAccount;
+  return recordCapabilities(services.db, updated ?? linkedAccount, check.capabilities);
 }

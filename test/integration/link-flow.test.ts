@@ -524,6 +524,8 @@ describe('hosted link flow (PostgreSQL + Redis)', () => {
       const stored = await (await gateway.request(`/linked-accounts/${id}`)).json();
       expect(stored.result.label).toBe('Acme Munich');
       expect(stored.result.resource_access.timeoff_requests).toEqual({ read: true, write: true });
+      // The check's v2 detection is carried through the page to the stored account.
+      expect(stored.result.capabilities).toMatchObject({ personio_v2: true });
 
       const again = await createLinkToken(gateway.app, acme.apiKey, {
         end_user: { origin_id: 'customer-label' },

@@ -433,11 +433,11 @@ describe('single employee and routing', () => {
     expect((await getJson(sandbox, `/company/employees/${missing}`, bearer(token))).status).toBe(404);
   });
 
-  it.each(['/nothing', '/v2/persons', '/company/employees/1001/unknown'])(
+  it.each(['/nothing', '/v3/persons', '/company/employees/1001/unknown'])(
     'answers 404 in the v1 envelope for %s',
     async (path) => {
       const response = await sandbox.fetch(
-        new Request(`http://sandbox.test${path.startsWith('/v2') ? path : `/v1${path}`}`, {
+        new Request(`http://sandbox.test${path.startsWith('/v3') ? path : `/v1${path}`}`, {
           headers: { authorization: bearer(token) },
         }),
       );
@@ -598,7 +598,14 @@ describe('stats', () => {
     await tokenFor(sandbox, SANDBOX_CREDENTIALS.full);
     expect(stats.byRoute).toEqual({ 'POST /v1/auth': 1 });
     sandbox.resetStats();
-    expect(sandbox.stats).toEqual({ authCalls: 0, requests: 0, byRoute: {}, byStatus: {}, arrivals: [] });
+    expect(sandbox.stats).toEqual({
+      authCalls: 0,
+      v2AuthCalls: 0,
+      requests: 0,
+      byRoute: {},
+      byStatus: {},
+      arrivals: [],
+    });
 
     const token = await tokenFor(sandbox, SANDBOX_CREDENTIALS.full);
     await postAuth(sandbox, { client_id: 'x', client_secret: 'y' });
@@ -614,6 +621,7 @@ describe('stats', () => {
     expect(stats).toBe(sandbox.stats);
     expect(stats).toEqual({
       authCalls: 2,
+      v2AuthCalls: 0,
       requests: 9,
       byRoute: {
         'POST /v1/auth': 2,
@@ -632,14 +640,16 @@ describe('stats', () => {
 describe('runtime neutrality', () => {
   // The sandbox is bundled for Cloudflare Workers too: only Web APIs, hono and zod may be used.
   const sourceDir = new URL('../../src/sandbox/personio/', import.meta.url);
-  const sources = readdirSync(sourceDir).filter((name) => name.endsWith('.ts'));
+  const sources = readdirSync(sourceDir, { recursive: true, encoding: 'utf8' }).filter((name) =>
+    name.endsWith('.ts'),
+  );
 
   it.each(sources)('%s imports only relative modules, hono or zod and uses no Node globals', (name) => {
     const source = readFileSync(new URL(name, sourceDir), 'utf8');
     const specifiers = [...source.matchAll(/\bfrom\s+'([^']+)'|\bimport\(\s*'([^']+)'/g)].map(
       (m) => m[1] ?? m[2],
     );
-    for (const specifier of specifiers) expect(specifier).toMatch(/^(\.\/|hono(\/|$)|zod(\/|$))/);
+    for (const specifier of specifiers) expect(specifier).toMatch(/^(\.\.?\/|hono(\/|$)|zod(\/|$))/);
     expect(source).not.toMatch(/\b(Buffer|process|require|__dirname)\b/);
   });
 

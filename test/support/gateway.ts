@@ -11,6 +11,7 @@ import { createSecretBox } from '../../src/crypto/secret-box';
 import { connectPglite, connectPostgres, type DatabaseHandle } from '../../src/db/connect';
 import { createApiKey } from '../../src/db/queries/api-keys';
 import { createEnvironment } from '../../src/db/queries/environments';
+import { updateLinkedAccountSettings } from '../../src/db/queries/linked-accounts';
 import type { HttpTransport } from '../../src/providers/http';
 import type { FetchLike } from '../../src/providers/types';
 import { SANDBOX_BASE_URL } from '../../src/runtime/node-runtime';
@@ -156,12 +157,17 @@ export async function startGateway(
   };
 }
 
-/** An environment, an API key and a linked account made through the same code the admin CLI uses. */
+/**
+ * An environment, an API key and a linked account made through the same code the admin CLI uses.
+ * `personioApiVersion`, when given, is stored as the account's setting: suites of the v2 paths opt in
+ * with `auto` (without it the account keeps the default, v1).
+ */
 export async function createTenant(
   gateway: TestGateway,
   credentials: { clientId: string; clientSecret: string } = SANDBOX_CREDENTIALS.full,
   name = 'Acme',
   integration: 'personio' | 'personio-sandbox' = 'personio',
+  personioApiVersion?: 'auto' | 'v1',
 ): Promise<Tenant> {
   const services = await createServices(gateway.deps);
   const environment = await createEnvironment(services.db, { name, mode: 'test' });
@@ -176,6 +182,14 @@ export async function createTenant(
     credentials,
     originId: `${name.toLowerCase()}-customer`,
   });
+  if (personioApiVersion) {
+    await updateLinkedAccountSettings(services.db, {
+      environmentId: environment.id,
+      id: linkedAccount.id,
+      settings: { personio_api_version: personioApiVersion },
+      now: new Date(),
+    });
+  }
   return { environmentId: environment.id, apiKey: secret, linkedAccountId: linkedAccount.id };
 }
 

@@ -27,6 +27,8 @@ export interface PersonioClientOptions {
   tokens: PersonioTokenManager;
   /** Names this credential in the token cache and the rate budget (linked account id plus a credential version). */
   accountKey: string;
+  /** Names the token in the token cache when it is not the account's v1 token (the v2 client's); default `accountKey`. */
+  tokenKey?: string | undefined;
   partnerId?: string | undefined;
   appId: string;
   retry: RetryPolicy;
@@ -77,15 +79,20 @@ export interface RawRequest {
  */
 export class PersonioClient {
   private readonly random: () => number;
-  private readonly now: () => number;
+  protected readonly now: () => number;
 
-  constructor(private readonly options: PersonioClientOptions) {
+  constructor(protected readonly options: PersonioClientOptions) {
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
   }
 
   get baseUrl(): string {
     return this.options.baseUrl;
+  }
+
+  /** The account (and credential version) this client speaks for: the rate budget's and token cache's key. */
+  get accountKey(): string {
+    return this.options.accountKey;
   }
 
   /** GET a v1 resource and validate the body; `query` values may repeat (`employees[]`). */
@@ -142,11 +149,11 @@ export class PersonioClient {
     if (response.status === 401 && !(request.body instanceof ReadableStream)) {
       // A token can be revoked or expire early: exchange once more and send again, once.
       await response.discard();
-      await this.options.tokens.invalidate(this.options.accountKey, token);
+      await this.options.tokens.invalidate(this.tokenKey, token);
       token = await this.token();
       response = await this.attempt(request, token, deadline);
     } else if (response.status === 401) {
-      await this.options.tokens.invalidate(this.options.accountKey, token);
+      await this.options.tokens.invalidate(this.tokenKey, token);
     }
     return response;
   }
@@ -194,7 +201,11 @@ export class PersonioClient {
   }
 
   private token(): Promise<string> {
-    return this.options.tokens.getToken(this.options.accountKey, () => this.exchangeToken());
+    return this.options.tokens.getToken(this.tokenKey, () => this.exchangeToken());
+  }
+
+  private get tokenKey(): string {
+    return this.options.tokenKey ?? this.options.accountKey;
   }
 
   /**
@@ -202,7 +213,7 @@ export class PersonioClient {
    * timeout (when `retry` allows) waits `Retry-After` or a jittered backoff and sends again, as long
    * as the time budget lasts. The last answer is returned; only a transport failure throws.
    */
-  private async attempt(
+  protected async attempt(
     request: RawRequest,
     token: string | null,
     deadline: number,
@@ -282,15 +293,15 @@ export class PersonioClient {
   }
 }
 
-function encode(text: string): ArrayBuffer {
+export function encode(text: string): ArrayBuffer {
   return new TextEncoder().encode(text).buffer as ArrayBuffer;
 }
 
-function isOk(response: UpstreamResponse): boolean {
+export function isOk(response: UpstreamResponse): boolean {
   return response.status >= 200 && response.status < 300;
 }
 
-async function readJson(response: UpstreamResponse): Promise<unknown> {
+export async function readJson(response: UpstreamResponse): Promise<unknown> {
   let text: string;
   try {
     text = await response.text();
@@ -316,7 +327,7 @@ async function readJson(response: UpstreamResponse): Promise<unknown> {
 }
 
 /** A field the gateway reads came in a shape it cannot use: `provider_error` naming the field (never its value). */
-function unreadableAnswer(status: number, error: z.ZodError, what: string): ProviderError {
+export function unreadableAnswer(status: number, error: z.ZodError, what: string): ProviderError {
   const issues = error.issues
     .slice(0, 5)
     .map((issue) => ({ path: issue.path.join('.'), message: issue.message }));

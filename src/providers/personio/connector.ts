@@ -1,4 +1,5 @@
 import { randomBase62 } from '../../crypto/random';
+import type { LinkedAccountCapabilities } from '../../db/schema';
 import { TtlCache } from '../../lib/ttl-cache';
 import type {
   CredentialCheck,
@@ -7,6 +8,7 @@ import type {
   ProviderConnector,
   ProviderIntegration,
   ProviderRuntime,
+  ProxyConnection,
 } from '../definition';
 import { ProviderError } from '../errors';
 import { fetchTransport, type HttpTransport } from '../http';
@@ -20,6 +22,8 @@ import { createPersonioProvider } from './provider';
 import { type BudgetPriority, RateBudget, type RetryPolicy } from './resilience';
 import { AttributeListSchema, EmployeeListSchema, isRelation } from './schemas';
 import type { PersonioSettings } from './settings';
+import { isV2AccessRefused, PersonioV2Client, V2_TOKEN_KEY_SUFFIX, v2Origin } from './v2/client';
+import { createPersonioV2Provider, usesPersonioV2 } from './v2/provider';
 
 /**
  * Clients are kept per linked account and stored ciphertext, so a call does not decrypt and hash
@@ -42,6 +46,10 @@ export class PersonioConnector implements ProviderConnector {
     ttlMs: CLIENT_TTL_MS,
     maxEntries: MAX_CLIENTS,
   });
+  private readonly v2Clients = new TtlCache<string, PersonioV2Client>({
+    ttlMs: CLIENT_TTL_MS,
+    maxEntries: MAX_CLIENTS,
+  });
 
   constructor(private readonly runtime: ProviderRuntime<PersonioSettings>) {
     const { upstream } = runtime.config;
@@ -58,9 +66,23 @@ export class PersonioConnector implements ProviderConnector {
 
   async client(account: ProviderAccount, priority: BudgetPriority = 'live'): Promise<PersonioClient> {
     const key = `${priority} ${account.id} ${account.integration.id} ${account.sealedCredentials}`;
-    return (await this.clients.getOrLoad(key, async () => {
+    return (await this.clients.getOrLoad(key, () => this.newClient(account, priority, PersonioClient)))!;
+  }
+
+  /** The account's Personio v2 client: its own token, the same rate budget as its v1 client. */
+  async v2Client(account: ProviderAccount, priority: BudgetPriority = 'live'): Promise<PersonioV2Client> {
+    const key = `${priority} ${account.id} ${account.integration.id} ${account.sealedCredentials}`;
+    return (await this.v2Clients.getOrLoad(key, () => this.newClient(account, priority, PersonioV2Client)))!;
+  }
+
+  private async newClient<Client extends PersonioClient>(
+    account: ProviderAccount,
+    priority: BudgetPriority,
+    Kind: new (options: ConstructorParameters<typeof PersonioClient>[0]) => Client,
+  ): Promise<Client> {
+    {
       const upstream = this.upstream(account.integration);
-      return new PersonioClient({
+      return new Kind({
         ...upstream,
         credentials: personioCredentials(await account.credentials()),
         tokens: this.runtime.tokens,
@@ -71,12 +93,17 @@ export class PersonioConnector implements ProviderConnector {
         rateBudget: this.rateBudget,
         priority,
       });
-    }))!;
+    }
   }
 
   /** A client for credentials that are not stored yet (validating them while linking). */
-  clientForCredentials(integration: ProviderIntegration, credentials: PersonioCredentials, key: string) {
-    return new PersonioClient({
+  clientForCredentials<Client extends PersonioClient = PersonioClient>(
+    integration: ProviderIntegration,
+    credentials: PersonioCredentials,
+    key: string,
+    Kind: new (options: ConstructorParameters<typeof PersonioClient>[0]) => Client = PersonioClient as never,
+  ): Client {
+    return new Kind({
       ...this.upstream(integration),
       credentials,
       tokens: this.runtime.tokens,
@@ -110,24 +137,65 @@ export class PersonioConnector implements ProviderConnector {
           typeof firstId === 'number' || typeof firstId === 'string'
             ? await personioCompanyFingerprint(integration.id, String(firstId))
             : null,
+        capabilities: await this.detectCapabilities(integration, personioCredentials(values), probeKey),
       };
     } finally {
       await this.runtime.tokens.forget(`unlinked:${probeKey}`);
+      await this.runtime.tokens.forget(`unlinked:${probeKey}${V2_TOKEN_KEY_SUFFIX}`);
+    }
+  }
+
+  /**
+   * Can the credential obtain a Personio v2 token? One token exchange. A refusal means v1 only; so does a
+   * failure that says nothing about the credential (timeout, 5xx): v1 always works, and the next check
+   * (`POST /linked-accounts/{id}/check`, a reconnect) asks again. Never throws: v1 access decides the link.
+   */
+  private async detectCapabilities(
+    integration: ProviderIntegration,
+    credentials: PersonioCredentials,
+    probeKey: string,
+  ): Promise<LinkedAccountCapabilities> {
+    const client = this.clientForCredentials(integration, credentials, probeKey, PersonioV2Client);
+    const checkedAt = this.runtime.now().toISOString();
+    try {
+      await client.exchangeToken();
+      return { personio_v2: true, checked_at: checkedAt };
+    } catch (error) {
+      if (!isV2AccessRefused(error)) {
+        this.runtime.logger.warn('personio v2 access could not be checked; v1 only until the next check', {
+          code: error instanceof ProviderError ? error.kind : 'unknown',
+        });
+      }
+      return { personio_v2: false, checked_at: checkedAt };
     }
   }
 
   async hris(account: ProviderAccount, priority: BudgetPriority) {
-    return createPersonioProvider(await this.client(account, priority));
+    const v1 = createPersonioProvider(await this.client(account, priority));
+    // Sync passes read their whole window: v1 has the durations inline, v2 needs a call per record.
+    if (!usesPersonioV2(account) || priority === 'background') return v1;
+    const v2 = await this.v2Client(account);
+    return createPersonioV2Provider(v1, v2, { cache: this.runtime.cache, accountKey: v2.accountKey });
   }
 
-  proxy(account: ProviderAccount) {
-    return this.client(account);
+  /** `/proxy/v2/…` goes with the account's v2 token when its credential has one; everything else with v1's. */
+  async proxy(account: ProviderAccount): Promise<ProxyConnection> {
+    const v1 = await this.client(account);
+    if (account.capabilities?.personio_v2 !== true) return v1;
+    const v2Prefix = `${new URL(v2Origin(v1.baseUrl)).pathname.replace(/\/$/, '')}/v2/`;
+    return {
+      baseUrl: v1.baseUrl,
+      send: async (request) =>
+        request.url.pathname.startsWith(v2Prefix)
+          ? (await this.v2Client(account)).send(request)
+          : v1.send(request),
+    };
   }
 
   async forget(account: { id: string; sealedCredentials: string }): Promise<void> {
-    await this.runtime.tokens.forget(
-      await linkedAccountTokenKey({ id: account.id, credentials: account.sealedCredentials }),
-    );
+    const key = await linkedAccountTokenKey({ id: account.id, credentials: account.sealedCredentials });
+    await this.runtime.tokens.forget(key);
+    await this.runtime.tokens.forget(`${key}${V2_TOKEN_KEY_SUFFIX}`);
   }
 
   private upstream(integration: ProviderIntegration): { baseUrl: string; transport: HttpTransport } {

@@ -88,6 +88,7 @@ export function registerConfirmLink(app: Hono<AppEnv>) {
       resourceAccess: session.resource_access,
       companyFingerprint: session.company_fingerprint,
       companyName: session.suggested_label,
+      capabilities: session.capabilities,
     };
     // The admin's name for the connection; an emptied field keeps the suggestion (or none).
     const label = form.label?.trim().slice(0, 100) || null;

@@ -2,7 +2,11 @@ import { z } from 'zod';
 import { randomBase62 } from '../../crypto/random';
 import type { SecretBox } from '../../crypto/secret-box';
 import type { LinkToken } from '../../db/schema';
-import { FieldCoverageSchema, ResourceAccessSchema } from '../../models/linked-account';
+import {
+  FieldCoverageSchema,
+  LinkedAccountCapabilitiesSchema,
+  ResourceAccessSchema,
+} from '../../models/linked-account';
 import type { CredentialValues } from '../../providers/definition';
 
 const CredentialsStep = z.object({ step: z.literal('credentials'), nonce: z.string() });
@@ -22,6 +26,8 @@ const CoverageStep = z.object({
   suggested_label: z.string().nullable().default(null),
   /** Absent in sessions started before access was checked. */
   resource_access: ResourceAccessSchema.nullable().default(null),
+  /** What the credential can do beyond the base API (the provider's check); absent in older sessions. */
+  capabilities: LinkedAccountCapabilitiesSchema.nullable().default(null),
   company_fingerprint: z.string().nullable(),
   /** An account of the same end user already linked to this company: the admin must choose. */
   existing_account_id: z.string().nullable(),

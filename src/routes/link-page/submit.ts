@@ -65,6 +65,7 @@ export async function coverageSession(
     sealed_credentials: await sealSessionCredentials(services.secretBox, linkToken.id, credentials),
     field_coverage: check.fieldCoverage,
     resource_access: check.resourceAccess,
+    capabilities: check.capabilities,
     suggested_label: check.companyName,
     company_fingerprint: check.companyFingerprint,
     existing_account_id: existingAccountId,

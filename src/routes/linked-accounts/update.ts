@@ -34,6 +34,10 @@ const LinkedAccountUpdate = z
           .openapi({ description: 'Minutes between full passes, which see deletions (default 60).' }),
         sync_window_days_back: z.number().int().min(0).max(3650).optional(),
         sync_window_days_ahead: z.number().int().min(0).max(3650).optional(),
+        personio_api_version: z.enum(['auto', 'v1']).optional().openapi({
+          description:
+            '`v1` (default) keeps every call on Personio v1; `auto` uses v2 where it is better and the credential has it.',
+        }),
       })
       .strict()
       .optional(),

@@ -5,6 +5,13 @@ export interface SandboxCredential {
   whitelist?: string[];
   /** access rights (`employees:read`, `absences:write`, `attendances:read`, …); undefined = all of them */
   scopes?: SandboxScope[];
+  /**
+   * Scopes a v2 token of this credential may carry (`POST /v2/auth/token`); undefined = every scope the
+   * simulator serves, `null` = the credential cannot obtain a v2 token at all (answered `unauthorized_client`).
+   * ASSUMPTION: Personio issues v1 and v2 tokens for the same credential; a v1-only credential is modelled for
+   * the gateway's detection of v2 access.
+   */
+  v2Scopes?: string[] | null;
 }
 
 export const SANDBOX_SCOPES = [
@@ -27,4 +34,11 @@ export const SANDBOX_CREDENTIALS: { full: SandboxCredential; limited: SandboxCre
     // A typical read-only credential: no writes, no attendances.
     scopes: ['employees:read', 'absences:read'],
   },
+};
+
+/** A credential that may only use v1 (no v2 token), for the gateway's version detection. */
+export const SANDBOX_V1_ONLY_CREDENTIAL: SandboxCredential = {
+  clientId: 'sandbox-v1-only',
+  clientSecret: 'sandbox-secret-v1-only',
+  v2Scopes: null,
 };

@@ -12,7 +12,7 @@ import {
   type SandboxEnv,
 } from './auth';
 import { createSandboxChanges, registerControlRoutes, type SandboxChanges } from './control';
-import { SANDBOX_CREDENTIALS, type SandboxCredential } from './credentials';
+import { SANDBOX_CREDENTIALS, SANDBOX_V1_ONLY_CREDENTIAL, type SandboxCredential } from './credentials';
 import { withChanges } from './directory-changes';
 import { registerEmployeeWriteRoutes } from './employee-writes';
 import { registerEmployeeRoutes } from './employees';
@@ -20,12 +20,14 @@ import { PersonioRequestError, personioError } from './errors';
 import { createFaultState, faultInjection, resetFaultState, type SandboxFaults } from './faults';
 import { registerProfilePictureRoute } from './profile-pictures';
 import { createEmployeeDirectory } from './seed';
+import { createSandboxV2, type V2RateLimit, type V2RateLimitGroup } from './v2/index';
 
 export type { OffsetSemantics } from './absence-query';
 export type { TimeOffWindow } from './absences';
 export type { SandboxChanges } from './control';
-export { SANDBOX_CREDENTIALS, type SandboxCredential } from './credentials';
+export { SANDBOX_CREDENTIALS, SANDBOX_V1_ONLY_CREDENTIAL, type SandboxCredential } from './credentials';
 export type { SandboxFaults } from './faults';
+export { DEFAULT_V2_RATE_LIMITS, type V2RateLimit, type V2RateLimitGroup } from './v2/index';
 
 export interface PersonioSandboxOptions {
   /** number of seeded employees, 10..100000, default 100 */
@@ -44,11 +46,15 @@ export interface PersonioSandboxOptions {
   timeOffWindow?: TimeOffWindow;
   /** fault switches from the start; change them later with `setFaults` */
   faults?: SandboxFaults;
+  /** v2 per-endpoint token buckets (defaults: DEFAULT_V2_RATE_LIMITS) */
+  v2RateLimits?: Partial<Record<V2RateLimitGroup, V2RateLimit>>;
 }
 
 export interface PersonioSandboxStats {
   /** successful + failed POST /v1/auth */
   authCalls: number;
+  /** successful + failed POST /v2/auth/token */
+  v2AuthCalls: number;
   /** all requests */
   requests: number;
   /** e.g. "GET /v1/company/employees" -> count (route pattern, not raw path) */
@@ -99,7 +105,14 @@ export function createPersonioSandbox(options: PersonioSandboxOptions = {}): Per
   const now = options.now ?? (() => new Date());
   const directory = withChanges(createEmployeeDirectory(seed, employeeCount), now);
   const tokens = createTokenStore(tokenTtlSeconds, options.now ?? (() => new Date()));
-  const stats: PersonioSandboxStats = { authCalls: 0, requests: 0, byRoute: {}, byStatus: {}, arrivals: [] };
+  const stats: PersonioSandboxStats = {
+    authCalls: 0,
+    v2AuthCalls: 0,
+    requests: 0,
+    byRoute: {},
+    byStatus: {},
+    arrivals: [],
+  };
   const faultState = createFaultState(options.faults);
   let recordingArrivals = false;
 
@@ -118,7 +131,11 @@ export function createPersonioSandbox(options: PersonioSandboxOptions = {}): Per
   // v1 lives under its own prefix so a v2 sub-app can be mounted beside it later.
   const v1 = new Hono<SandboxEnv>();
   registerAuthRoute(v1, {
-    credentials: options.credentials ?? [SANDBOX_CREDENTIALS.full, SANDBOX_CREDENTIALS.limited],
+    credentials: options.credentials ?? [
+      SANDBOX_CREDENTIALS.full,
+      SANDBOX_CREDENTIALS.limited,
+      SANDBOX_V1_ONLY_CREDENTIAL,
+    ],
     tokens,
     onAuthCall: () => {
       stats.authCalls++;
@@ -153,6 +170,27 @@ export function createPersonioSandbox(options: PersonioSandboxOptions = {}): Per
   registerProfilePictureRoute(v1, directory);
   app.route('/v1', v1);
 
+  const v2 = createSandboxV2({
+    credentials: options.credentials ?? [
+      SANDBOX_CREDENTIALS.full,
+      SANDBOX_CREDENTIALS.limited,
+      SANDBOX_V1_ONLY_CREDENTIAL,
+    ],
+    directory,
+    book: absenceBook,
+    tokenTtlSeconds,
+    now,
+    rateLimits: options.v2RateLimits,
+    onAuthCall: () => {
+      stats.v2AuthCalls++;
+    },
+    onResourceCall: (status) => {
+      if (recordingArrivals) stats.arrivals.push(Date.now());
+      stats.byStatus[status] = (stats.byStatus[status] ?? 0) + 1;
+    },
+  });
+  app.route('/v2', v2.app);
+
   app.notFound((c) => personioError(c, 404, `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`));
   app.onError((error, c) => {
     if (error instanceof PersonioRequestError) return personioError(c, error.status, error.message);
@@ -173,6 +211,7 @@ export function createPersonioSandbox(options: PersonioSandboxOptions = {}): Per
     stats,
     resetStats() {
       stats.authCalls = 0;
+      stats.v2AuthCalls = 0;
       stats.requests = 0;
       // In place, so callers holding `stats` or `stats.byRoute` keep seeing live numbers.
       for (const route of Object.keys(stats.byRoute)) delete stats.byRoute[route];
@@ -183,7 +222,10 @@ export function createPersonioSandbox(options: PersonioSandboxOptions = {}): Per
     recordArrivals(on) {
       recordingArrivals = on;
     },
-    expireTokens: () => tokens.revokeAll(),
+    expireTokens: () => {
+      tokens.revokeAll();
+      v2.expireTokens();
+    },
     changes,
     employeeCount,
     employeeIds: () => Array.from({ length: employeeCount }, (_, index) => directory.idAt(index)),

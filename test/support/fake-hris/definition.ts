@@ -154,6 +154,7 @@ export function fakeHrisDefinition(company: FakeHrisCompany): ProviderDefinition
           resourceAccess: null,
           companyName: null,
           companyFingerprint: `fake:${company.subdomain}`,
+          capabilities: null,
         };
       },
       async hris(account) {
