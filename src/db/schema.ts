@@ -72,6 +72,8 @@ export interface LinkedAccountSettings {
   sync_window_days_ahead?: number;
   /** Minutes between full passes, the ones that see deletions (default 60); passes between are incremental. */
   sync_full_interval_minutes?: number;
+  /** Where unified reads are served from when the request names no `source` (default `live`). */
+  default_source?: 'live' | 'synced';
 }
 
 export const linkedAccounts = pgTable(
@@ -190,6 +192,11 @@ export const syncedRecords = pgTable(
     firstSeenAt: timestamp('first_seen_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     remoteDeletedAt: timestamp('remote_deleted_at', { withTimezone: true, mode: 'date' }),
+    /**
+     * Order of first sight: a pass inserts in Personio's list order, so synced reads can list hour-based
+     * absences and types in Personio's order, which nothing in the records themselves reproduces.
+     */
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
   },
   (table) => [primaryKey({ columns: [table.linkedAccountId, table.kind, table.remoteId] })],
 );

@@ -45,6 +45,11 @@ export const LinkedAccountSettingsSchema = z
       .number()
       .int()
       .openapi({ description: '…to this many days ahead (default 730).' }),
+    default_source: z.enum(['live', 'synced']).openapi({
+      description:
+        'Where unified reads go when the request has no `source` parameter: `live` (Personio, the default) or ' +
+        '`synced` (the copy kept by sync passes).',
+    }),
   })
   .openapi('LinkedAccountSettings');
 
@@ -95,6 +100,7 @@ export function toLinkedAccountResource(linkedAccount: LinkedAccount): LinkedAcc
       sync_full_interval_minutes: sync.fullIntervalMinutes,
       sync_window_days_back: sync.windowDaysBack,
       sync_window_days_ahead: sync.windowDaysAhead,
+      default_source: linkedAccount.settings.default_source ?? 'live',
     },
     created_at: linkedAccount.createdAt.toISOString(),
     updated_at: linkedAccount.updatedAt.toISOString(),

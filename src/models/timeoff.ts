@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { remoteDeletedAt } from './employee';
 
 export const TIMEOFF_STATUSES = ['requested', 'approved', 'declined', 'cancelled'] as const;
 export type TimeoffStatus = (typeof TIMEOFF_STATUSES)[number];
@@ -59,6 +60,7 @@ export const TimeoffTypeSchema = z
     }),
     approval_required: z.boolean().nullable(),
     remote_data: remoteData("Personio's time-off type"),
+    remote_deleted_at: remoteDeletedAt,
   })
   .openapi('TimeoffType', { description: 'An absence type of the company.' });
 
@@ -103,6 +105,7 @@ export const TimeoffRequestSchema = z
     }),
     created_at: dateTime,
     updated_at: dateTime,
+    remote_deleted_at: remoteDeletedAt,
     remote_data: remoteData(
       "Personio's time-off or absence period; `null` when the linked account hides absence details",
     ),

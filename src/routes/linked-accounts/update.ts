@@ -30,6 +30,10 @@ const LinkedAccountUpdate = z
           .openapi({ description: 'Minutes between full passes, which see deletions (default 60).' }),
         sync_window_days_back: z.number().int().min(0).max(3650).optional(),
         sync_window_days_ahead: z.number().int().min(0).max(3650).optional(),
+        default_source: z
+          .enum(['live', 'synced'], { error: 'must be live or synced' })
+          .optional()
+          .openapi({ description: 'Where unified reads without `source` go (default `live`).' }),
       })
       .strict(),
   })

@@ -9,6 +9,8 @@ import {
   SECURITY,
   singleEnvelope,
 } from '../../../common';
+import { DATA_AS_OF_RESPONSE_HEADER, resolveSource, SourceQuery } from '../../source';
+import { getSyncedEmployee } from './synced';
 
 const route = createRoute({
   method: 'get',
@@ -35,11 +37,13 @@ const route = createRoute({
         type: 'boolean',
         description: "Adds `remote_data`: Personio's employee object as received.",
       }),
+      ...SourceQuery.shape,
     }),
   },
   responses: {
     200: {
       description: 'The employee.',
+      headers: DATA_AS_OF_RESPONSE_HEADER,
       content: { 'application/json': { schema: singleEnvelope(EmployeeSchema).openapi('EmployeeResult') } },
     },
     ...linkedAccountErrorResponses(),
@@ -49,9 +53,14 @@ const route = createRoute({
 export function registerGetEmployee(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
     const { id } = c.req.valid('param');
-    const { include_remote_data: includeRemoteData } = c.req.valid('query');
-    const provider = await c.get('services').providers.hris(c.get('linkedAccount'));
-    const employee = await provider.getEmployee(id, { includeRemoteData });
+    const query = c.req.valid('query');
+    const linkedAccount = c.get('linkedAccount');
+    const employee =
+      resolveSource(linkedAccount, query) === 'synced'
+        ? await getSyncedEmployee(c, id, query.include_deleted)
+        : await (await c.get('services').providers.hris(linkedAccount)).getEmployee(id, {
+            includeRemoteData: query.include_remote_data,
+          });
     if (!employee) throw new ApiError('not_found', `No employee ${id} in this linked account.`);
     return c.json({ result: employee }, 200);
   });

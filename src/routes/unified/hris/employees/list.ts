@@ -3,7 +3,6 @@ import type { AppEnv } from '../../../../context';
 import { EMPLOYMENT_STATUSES, EmployeeSchema } from '../../../../models/employee';
 import {
   booleanQuery,
-  cursorPage,
   instantQuery,
   LinkedAccountHeaders,
   linkedAccountErrorResponses,
@@ -11,6 +10,8 @@ import {
   PaginationQuery,
   SECURITY,
 } from '../../../common';
+import { DATA_AS_OF_RESPONSE_HEADER, resolveSource, SourceQuery, sourcedPage } from '../../source';
+import { listSyncedEmployees } from './synced';
 
 const EmployeeListQuery = PaginationQuery.extend({
   email: z.string().trim().min(3).max(320).optional().openapi({
@@ -49,6 +50,7 @@ const EmployeeListQuery = PaginationQuery.extend({
     type: 'boolean',
     description: "Adds `remote_data`: Personio's employee object as received.",
   }),
+  ...SourceQuery.shape,
 });
 
 const route = createRoute({
@@ -66,6 +68,7 @@ const route = createRoute({
   responses: {
     200: {
       description: 'A page of employees.',
+      headers: DATA_AS_OF_RESPONSE_HEADER,
       content: { 'application/json': { schema: listEnvelope(EmployeeSchema).openapi('EmployeeList') } },
     },
     ...linkedAccountErrorResponses(),
@@ -77,8 +80,8 @@ export function registerListEmployees(app: OpenAPIHono<AppEnv>) {
     const query = c.req.valid('query');
     const services = c.get('services');
     const linkedAccount = c.get('linkedAccount');
-    const provider = await services.providers.hris(linkedAccount);
-    const page = await cursorPage(
+    const source = resolveSource(linkedAccount, query);
+    const page = await sourcedPage(
       services,
       {
         resource: 'employees',
@@ -89,9 +92,11 @@ export function registerListEmployees(app: OpenAPIHono<AppEnv>) {
           updated_after: query.updated_after?.toISOString(),
         },
         cursor: query.cursor,
+        source,
+        includeDeleted: query.include_deleted,
       },
-      (position) =>
-        provider.listEmployees({
+      async (position) =>
+        (await services.providers.hris(linkedAccount)).listEmployees({
           limit: query.limit,
           position,
           email: query.email,
@@ -99,6 +104,7 @@ export function registerListEmployees(app: OpenAPIHono<AppEnv>) {
           updatedAfter: query.updated_after,
           includeRemoteData: query.include_remote_data,
         }),
+      (after) => listSyncedEmployees(c, query, after),
     );
     return c.json({ result: page.items, next_cursor: page.nextCursor }, 200);
   });

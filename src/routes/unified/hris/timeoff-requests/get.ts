@@ -9,7 +9,9 @@ import {
   SECURITY,
   singleEnvelope,
 } from '../../../common';
+import { DATA_AS_OF_RESPONSE_HEADER, resolveSource, SourceQuery } from '../../source';
 import { presentTimeoffRequest, TimeoffRequestIdParams } from './schemas';
+import { getSyncedTimeoffRequest } from './synced';
 
 const route = createRoute({
   method: 'get',
@@ -28,11 +30,13 @@ const route = createRoute({
         description:
           "Adds `remote_data`: Personio's object as received (`null` while absence details are hidden).",
       }),
+      ...SourceQuery.shape,
     }),
   },
   responses: {
     200: {
       description: 'The time-off request.',
+      headers: DATA_AS_OF_RESPONSE_HEADER,
       content: {
         'application/json': { schema: singleEnvelope(TimeoffRequestSchema).openapi('TimeoffRequestResult') },
       },
@@ -44,10 +48,14 @@ const route = createRoute({
 export function registerGetTimeoffRequest(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
     const { id } = c.req.valid('param');
-    const { include_remote_data: includeRemoteData } = c.req.valid('query');
+    const query = c.req.valid('query');
     const linkedAccount = c.get('linkedAccount');
-    const provider = await c.get('services').providers.hris(linkedAccount);
-    const request = await provider.getTimeoffRequest(id, { includeRemoteData });
+    const request =
+      resolveSource(linkedAccount, query) === 'synced'
+        ? await getSyncedTimeoffRequest(c, id, query.include_deleted)
+        : await (await c.get('services').providers.hris(linkedAccount)).getTimeoffRequest(id, {
+            includeRemoteData: query.include_remote_data,
+          });
     if (!request) throw new ApiError('not_found', `No time-off request ${id} in this linked account.`);
     return c.json({ result: presentTimeoffRequest(request, linkedAccount) }, 200);
   });

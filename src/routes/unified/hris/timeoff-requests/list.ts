@@ -5,7 +5,6 @@ import { TIMEOFF_STATUS_MAPPING, TimeoffRequestSchema } from '../../../../models
 import {
   booleanQuery,
   calendarDate,
-  cursorPage,
   instantQuery,
   LinkedAccountHeaders,
   linkedAccountErrorResponses,
@@ -13,7 +12,9 @@ import {
   PaginationQuery,
   SECURITY,
 } from '../../../common';
+import { DATA_AS_OF_RESPONSE_HEADER, resolveSource, SourceQuery, sourcedPage } from '../../source';
 import { absenceDetailsHidden, presentTimeoffRequest, statusList } from './schemas';
+import { listSyncedTimeoffRequests } from './synced';
 
 const TimeoffRequestListQuery = PaginationQuery.extend({
   employee_id: z
@@ -60,6 +61,7 @@ const TimeoffRequestListQuery = PaginationQuery.extend({
     description:
       "Adds `remote_data`: Personio's time-off or absence period as received (`null` while absence details are hidden).",
   }),
+  ...SourceQuery.shape,
 }).superRefine((query, ctx) => {
   if (query.start_date && query.end_date && query.end_date < query.start_date) {
     ctx.addIssue({ code: 'custom', path: ['end_date'], message: 'must not be before start_date' });
@@ -84,6 +86,7 @@ const route = createRoute({
   responses: {
     200: {
       description: 'A page of time-off requests.',
+      headers: DATA_AS_OF_RESPONSE_HEADER,
       content: {
         'application/json': { schema: listEnvelope(TimeoffRequestSchema).openapi('TimeoffRequestList') },
       },
@@ -103,8 +106,8 @@ export function registerListTimeoffRequests(app: OpenAPIHono<AppEnv>) {
         details: [{ field: 'timeoff_type_id', message }],
       });
     }
-    const provider = await services.providers.hris(linkedAccount);
-    const page = await cursorPage(
+    const source = resolveSource(linkedAccount, query);
+    const page = await sourcedPage(
       services,
       {
         resource: 'timeoff-requests',
@@ -118,9 +121,11 @@ export function registerListTimeoffRequests(app: OpenAPIHono<AppEnv>) {
           end_date: query.end_date,
         },
         cursor: query.cursor,
+        source,
+        includeDeleted: query.include_deleted,
       },
-      (position) =>
-        provider.listTimeoffRequests({
+      async (position) =>
+        (await services.providers.hris(linkedAccount)).listTimeoffRequests({
           limit: query.limit,
           position,
           employeeId: query.employee_id,
@@ -131,6 +136,7 @@ export function registerListTimeoffRequests(app: OpenAPIHono<AppEnv>) {
           endDate: query.end_date,
           includeRemoteData: query.include_remote_data,
         }),
+      (after) => listSyncedTimeoffRequests(c, query, after),
     );
     return c.json(
       {

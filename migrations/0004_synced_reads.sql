@@ -1,0 +1,1 @@
+ALTER TABLE "synced_records" ADD COLUMN "seq" bigserial NOT NULL;
