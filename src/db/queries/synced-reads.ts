@@ -55,7 +55,8 @@ export async function listSyncedRecords(
     bySight?: boolean;
   },
 ): Promise<SyncedRow[]> {
-  const bucketOf = input.bySight ? sql<number>`1` : bucket;
+  // A cast, not a bare constant: ORDER BY reads a bare integer as a column number.
+  const bucketOf = input.bySight ? sql<number>`1::int` : bucket;
   const rankOf = input.bySight ? sql<number>`${syncedRecords.seq}` : rank;
   const rows = await db
     .select({
@@ -78,7 +79,7 @@ export async function listSyncedRecords(
         ...input.where,
       ),
     )
-    .orderBy(bucketOf, rankOf, syncedRecords.remoteId)
+    .orderBy(...(input.bySight ? [] : [bucketOf]), rankOf, syncedRecords.remoteId)
     .limit(input.limit);
   return rows.map((row) => ({
     data: row.data,
