@@ -1,1 +1,13 @@
-ALTER TABLE "synced_records" ADD COLUMN "seq" bigserial NOT NULL;
+CREATE TABLE "synced_balances" (
+	"environment_id" text NOT NULL,
+	"linked_account_id" text NOT NULL,
+	"employee_id" text NOT NULL,
+	"balances" jsonb NOT NULL,
+	"refreshed_at" timestamp with time zone NOT NULL,
+	CONSTRAINT "synced_balances_linked_account_id_employee_id_pk" PRIMARY KEY("linked_account_id","employee_id")
+);
+--> statement-breakpoint
+ALTER TABLE "sync_states" ADD COLUMN "balances_refreshed_at" timestamp with time zone;--> statement-breakpoint
+ALTER TABLE "synced_records" ADD COLUMN "seq" bigserial NOT NULL;--> statement-breakpoint
+ALTER TABLE "synced_balances" ADD CONSTRAINT "synced_balances_environment_id_environments_id_fk" FOREIGN KEY ("environment_id") REFERENCES "public"."environments"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "synced_balances" ADD CONSTRAINT "synced_balances_linked_account_id_linked_accounts_id_fk" FOREIGN KEY ("linked_account_id") REFERENCES "public"."linked_accounts"("id") ON DELETE cascade ON UPDATE no action;

@@ -72,6 +72,8 @@ export interface LinkedAccountSettings {
   sync_window_days_ahead?: number;
   /** Minutes between full passes, the ones that see deletions (default 60); passes between are incremental. */
   sync_full_interval_minutes?: number;
+  /** Minutes between refreshes of the synced balances (default 1440, a day). */
+  sync_balances_interval_minutes?: number;
   /** Where unified reads are served from when the request names no `source` (default `live`). */
   default_source?: 'live' | 'synced';
 }
@@ -297,7 +299,29 @@ export const syncStates = pgTable('sync_states', {
   /** A request made before this was covered by that pass. */
   lastPassStartedAt: timestamp('last_pass_started_at', { withTimezone: true, mode: 'date' }),
   lastCompletedAt: timestamp('last_completed_at', { withTimezone: true, mode: 'date' }),
+  /** When the last complete refresh of the synced balances began (they are refreshed on a slower schedule). */
+  balancesRefreshedAt: timestamp('balances_refreshed_at', { withTimezone: true, mode: 'date' }),
 });
+
+/**
+ * Synced time-off balances: one row per employee with Personio's balances in its order (unified records),
+ * rewritten by each refresh; a refresh removes employees it no longer saw when it completes.
+ */
+export const syncedBalances = pgTable(
+  'synced_balances',
+  {
+    environmentId: text('environment_id')
+      .notNull()
+      .references(() => environments.id, { onDelete: 'cascade' }),
+    linkedAccountId: text('linked_account_id')
+      .notNull()
+      .references(() => linkedAccounts.id, { onDelete: 'cascade' }),
+    employeeId: text('employee_id').notNull(),
+    balances: jsonb('balances').$type<Record<string, unknown>[]>().notNull(),
+    refreshedAt: timestamp('refreshed_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.linkedAccountId, table.employeeId] })],
+);
 
 /**
  * Where an environment's events are sent. The signing secret is stored as JWE (like credentials); during

@@ -129,9 +129,14 @@ export const TimeoffBalanceSchema = z
       description: 'What is left to plan: upcoming absences are deducted too.',
       example: 8,
     }),
-    used: z.number().nullable().openapi({
-      description: 'Taken so far; `null` because Personio v1 does not report it.',
-    }),
+    used: z
+      .number()
+      .nullable()
+      .openapi({
+        description:
+          'Taken so far this calendar year. Live: `null` (Personio v1 does not report it). Synced: the approved ' +
+          'absences of the type that started between 1 January and today, summed from the synced copy.',
+      }),
     units: z.enum(TIMEOFF_UNITS).nullable().openapi({
       description: "The time-off type's unit; `null` when the type is not in the company's type list.",
     }),

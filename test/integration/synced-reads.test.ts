@@ -13,6 +13,7 @@ import {
   type TestGateway,
 } from '../support/gateway';
 import { UNPACED } from '../support/timeoff';
+import { waitFor } from '../support/wait';
 
 // biome-ignore lint/suspicious/noExplicitAny: records are compared as whole JSON.
 type Json = any;
@@ -90,6 +91,9 @@ describe('synced reads (postgres, 2,000 employees)', () => {
     const live = await gateway.request('/unified/hris/employees?limit=1');
     expect(live.status).toBe(200);
     expect(live.headers.get('x-roster-data-as-of')).toBeNull();
+    const balances = await json(gateway, '/unified/hris/timeoff-balances?source=synced');
+    expect(balances.status).toBe(409);
+    expect(balances.body.error.message).toMatch(/balances of this linked account are not ready/);
 
     pass = await syncNow(gateway, acme);
     expect(pass.status).toBe('completed');
@@ -163,6 +167,46 @@ describe('synced reads (postgres, 2,000 employees)', () => {
     );
   }, 600_000);
 
+  it('serves balances for all employees from the copy: the live records, in order, with used derived', async () => {
+    // The first pass is followed by the first refresh of the balances (a call per employee).
+    const refreshedAt = await waitFor(async () => {
+      const status = await json(gateway, `/linked-accounts/${acme.linkedAccountId}/sync`);
+      return status.body.result.balances_refreshed_at ?? undefined;
+    }, 'the first balances refresh', 300_000);
+    const live = await walk('/unified/hris/timeoff-balances?limit=200');
+    const synced = await walk('/unified/hris/timeoff-balances?limit=200&source=synced');
+    expect(live.items.length).toBeGreaterThan(2000);
+    expect(synced.items.map((balance: Json) => ({ ...balance, used: null }))).toEqual(live.items);
+    // Refreshed by the first pass: the copy is as of that refresh, which began after the pass.
+    expect(synced.asOf).toEqual([refreshedAt]);
+    expect(Date.parse(refreshedAt)).toBeGreaterThanOrEqual(Date.parse(pass.started_at));
+
+    // used: the approved absences of the type that started this calendar year, up to today.
+    const today = new Date().toISOString().slice(0, 10);
+    const yearStart = `${today.slice(0, 4)}-01-01`;
+    const requests = (
+      await walk(
+        `/unified/hris/timeoff-requests?limit=200&source=synced&status=approved&start_date=${window.start_date}`,
+      )
+    ).items;
+    const expected = new Map<string, number>();
+    for (const request of requests) {
+      if (request.start_date < yearStart || request.start_date > today) continue;
+      const key = `${request.employee.id}/${request.timeoff_type.id}`;
+      expected.set(key, (expected.get(key) ?? 0) + request.amount);
+    }
+    expect(expected.size).toBeGreaterThan(100);
+    for (const balance of synced.items) {
+      const key = `${balance.employee.id}/${balance.timeoff_type.id}`;
+      expect(balance.used, key).toBeCloseTo(expected.get(key) ?? 0, 6);
+    }
+    // One employee, and a page boundary inside an employee's balances.
+    const one = await walk('/unified/hris/timeoff-balances?limit=1&employee_id=1003&source=synced');
+    expect(one.items).toEqual(synced.items.filter((balance: Json) => balance.employee.id === '1003'));
+    const small = await walk('/unified/hris/timeoff-balances?limit=7&source=synced');
+    expect(small.items).toEqual(synced.items);
+  }, 600_000);
+
   it('shows the copy as of the last pass: an update made since is not there until the next pass', async () => {
     const id = '1007';
     const before = await gateway.request(`/unified/hris/employees/${id}?source=synced`);
@@ -186,6 +230,11 @@ describe('synced reads (postgres, 2,000 employees)', () => {
     expect(((await fresh.json()) as Json).result.job_title).toBe('Cartographer');
     expect(fresh.headers.get('x-roster-data-as-of')).toBe(next.started_at);
     expect(Date.parse(next.started_at)).toBeGreaterThan(Date.parse(pass.started_at));
+    // Balances keep their own, daily schedule: this pass did not refresh them.
+    const balances = await gateway.request('/unified/hris/timeoff-balances?limit=1&source=synced');
+    expect(Date.parse(balances.headers.get('x-roster-data-as-of')!)).toBeLessThan(
+      Date.parse(next.started_at),
+    );
     pass = next;
   }, 300_000);
 

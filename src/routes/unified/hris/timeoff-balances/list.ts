@@ -3,20 +3,27 @@ import type { AppEnv } from '../../../../context';
 import { ApiError } from '../../../../errors';
 import { TimeoffBalanceSchema } from '../../../../models/timeoff';
 import {
-  cursorPage,
   LinkedAccountHeaders,
   linkedAccountErrorResponses,
   listEnvelope,
   PaginationQuery,
   SECURITY,
 } from '../../../common';
+import {
+  DATA_AS_OF_RESPONSE_HEADER,
+  resolveSource,
+  SourceQueryNoTombstones,
+  sourcedPage,
+} from '../../source';
 import { absenceDetailsHidden } from '../timeoff-requests/schemas';
+import { listSyncedBalances } from './synced';
 
 const TimeoffBalanceListQuery = PaginationQuery.extend({
   employee_id: z.string().trim().min(1).max(64).optional().openapi({
     description: 'Only this employee’s balances; without it, every employee’s.',
     example: '1001',
   }),
+  ...SourceQueryNoTombstones.shape,
 });
 
 const route = createRoute({
@@ -29,6 +36,8 @@ const route = createRoute({
     'One record per employee and time-off type that Personio keeps a balance for, in employee order. ' +
     'Personio reports balances per employee only, so a page without `employee_id` costs one upstream call ' +
     'per employee on it; follow `next_cursor` until it is `null`. Balances are in the type’s `units`. ' +
+    'With `source=synced` they come from the copy that sync refreshes daily (`sync_balances_interval_minutes`), ' +
+    'with `used` derived from the approved absences of the current calendar year. ' +
     'While the linked account hides absence details, balances are refused with `403 forbidden`: they are kept ' +
     'per absence type and move with every absence taken or planned, so they would reveal each absence’s type.',
   security: SECURITY,
@@ -36,6 +45,7 @@ const route = createRoute({
   responses: {
     200: {
       description: 'A page of time-off balances.',
+      headers: DATA_AS_OF_RESPONSE_HEADER,
       content: {
         'application/json': { schema: listEnvelope(TimeoffBalanceSchema).openapi('TimeoffBalanceList') },
       },
@@ -50,17 +60,23 @@ export function registerListTimeoffBalances(app: OpenAPIHono<AppEnv>) {
     const services = c.get('services');
     const linkedAccount = c.get('linkedAccount');
     if (absenceDetailsHidden(linkedAccount)) throw hiddenBalancesError();
-    const provider = await services.providers.hris(linkedAccount);
-    const page = await cursorPage(
+    const page = await sourcedPage(
       services,
       {
         resource: 'timeoff-balances',
         linkedAccountId: linkedAccount.id,
         filters: { employee_id: query.employee_id },
         cursor: query.cursor,
+        source: resolveSource(linkedAccount, query),
+        includeDeleted: false,
       },
-      (position) =>
-        provider.listTimeoffBalances({ limit: query.limit, position, employeeId: query.employee_id }),
+      async (position) =>
+        (await services.providers.hris(linkedAccount)).listTimeoffBalances({
+          limit: query.limit,
+          position,
+          employeeId: query.employee_id,
+        }),
+      (after) => listSyncedBalances(c, query, after),
     );
     return c.json({ result: page.items, next_cursor: page.nextCursor }, 200);
   });
