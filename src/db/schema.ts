@@ -200,7 +200,18 @@ export const syncedRecords = pgTable(
      */
     seq: bigserial('seq', { mode: 'number' }).notNull(),
   },
-  (table) => [primaryKey({ columns: [table.linkedAccountId, table.kind, table.remoteId] })],
+  (table) => [
+    primaryKey({ columns: [table.linkedAccountId, table.kind, table.remoteId] }),
+    // The order synced reads list in (see db/queries/synced-reads.ts, which must use the same expressions):
+    // a page is an ordered index scan that stops at `limit` matches instead of a sort of the whole account.
+    index('synced_records_read_order_idx').on(
+      table.linkedAccountId,
+      table.kind,
+      sql`(case when ${table.remoteId} ~ '^[0-9]+$' then 0 else 1 end)`,
+      sql`(case when ${table.remoteId} ~ '^[0-9]+$' then length(${table.remoteId}) else ${table.seq} end)`,
+      table.remoteId,
+    ),
+  ],
 );
 
 /**
@@ -320,7 +331,15 @@ export const syncedBalances = pgTable(
     balances: jsonb('balances').$type<Record<string, unknown>[]>().notNull(),
     refreshedAt: timestamp('refreshed_at', { withTimezone: true, mode: 'date' }).notNull(),
   },
-  (table) => [primaryKey({ columns: [table.linkedAccountId, table.employeeId] })],
+  (table) => [
+    primaryKey({ columns: [table.linkedAccountId, table.employeeId] }),
+    // Personio's employee order (integer ids), as db/queries/synced-balances.ts reads it.
+    index('synced_balances_read_order_idx').on(
+      table.linkedAccountId,
+      sql`length(${table.employeeId})`,
+      table.employeeId,
+    ),
+  ],
 );
 
 /**

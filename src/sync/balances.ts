@@ -1,10 +1,12 @@
 import type { Database } from '../db/client';
 import type { AccountRef } from '../db/queries/sync';
 import {
+  approvedAmounts,
   balancesRefreshedAt,
   completeBalancesRefresh,
   upsertSyncedBalances,
 } from '../db/queries/synced-balances';
+import { syncedCopyState } from '../db/queries/synced-reads';
 import type { LinkedAccountSettings } from '../db/schema';
 import type { Logger } from '../lib/logger';
 import type { HrisProvider } from '../providers/types';
@@ -40,6 +42,7 @@ export async function refreshBalances(deps: {
   logger: Logger;
 }): Promise<{ employees: number; balances: number }> {
   const refreshedAt = deps.now();
+  const used = await usedThisYear(deps.db, deps.ref, refreshedAt);
   let position: unknown = null;
   const seen = new Set<string>();
   let count = 0;
@@ -50,7 +53,8 @@ export async function refreshBalances(deps: {
     for (const balance of page.items) {
       const employeeId = balance.employee.id;
       if (!pending.has(employeeId)) pending.set(employeeId, []);
-      pending.get(employeeId)!.push({ ...balance });
+      const taken = used ? (used.get(`${employeeId}/${balance.timeoff_type.id}`) ?? 0) : null;
+      pending.get(employeeId)!.push({ ...balance, used: taken });
       seen.add(employeeId);
       count++;
     }
@@ -68,4 +72,18 @@ export async function refreshBalances(deps: {
     balances: count,
   });
   return { employees: seen.size, balances: count };
+}
+
+/**
+ * `used`, which Personio v1 does not report: the approved absences of each employee and type that started between
+ * 1 January and today, summed from the synced time-off requests (the pass just before brought them up to date).
+ * Derivable only while the copy's window reaches back to 1 January; a type whose period is not the calendar
+ * year counts differently in Personio (documented).
+ */
+async function usedThisYear(db: Database, ref: AccountRef, now: Date): Promise<Map<string, number> | null> {
+  const copy = await syncedCopyState(db, ref);
+  const today = now.toISOString().slice(0, 10);
+  const yearStart = `${today.slice(0, 4)}-01-01`;
+  if (!copy?.window || copy.window.start > yearStart) return null;
+  return approvedAmounts(db, { ...ref, from: yearStart, to: today });
 }

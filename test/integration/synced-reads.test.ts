@@ -169,10 +169,14 @@ describe('synced reads (postgres, 2,000 employees)', () => {
 
   it('serves balances for all employees from the copy: the live records, in order, with used derived', async () => {
     // The first pass is followed by the first refresh of the balances (a call per employee).
-    const refreshedAt = await waitFor(async () => {
-      const status = await json(gateway, `/linked-accounts/${acme.linkedAccountId}/sync`);
-      return status.body.result.balances_refreshed_at ?? undefined;
-    }, 'the first balances refresh', 300_000);
+    const refreshedAt = await waitFor(
+      async () => {
+        const status = await json(gateway, `/linked-accounts/${acme.linkedAccountId}/sync`);
+        return status.body.result.balances_refreshed_at ?? undefined;
+      },
+      'the first balances refresh',
+      300_000,
+    );
     const live = await walk('/unified/hris/timeoff-balances?limit=200');
     const synced = await walk('/unified/hris/timeoff-balances?limit=200&source=synced');
     expect(live.items.length).toBeGreaterThan(2000);

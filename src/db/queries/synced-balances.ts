@@ -1,4 +1,4 @@
-import { and, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, eq, lt, sql } from 'drizzle-orm';
 import type { Database } from '../client';
 import { syncedBalances, syncedRecords, syncStates } from '../schema';
 import type { AccountRef } from './sync';
@@ -91,14 +91,13 @@ export async function listSyncedBalances(
 }
 
 /**
- * Amounts of approved time-off requests in the copy per employee and type, for requests that started within
- * [from, to] (inclusive dates): what `used` is derived from.
+ * Amounts of approved time-off requests in the copy per employee and type (`employee/type` keys), for requests
+ * that started within [from, to] (inclusive dates): what `used` is derived from.
  */
 export async function approvedAmounts(
   db: Database,
-  input: AccountRef & { employeeIds: string[]; from: string; to: string },
+  input: AccountRef & { from: string; to: string },
 ): Promise<Map<string, number>> {
-  if (input.employeeIds.length === 0) return new Map();
   const employee = sql<string>`(${syncedRecords.data}->'employee'->>'id')`;
   const type = sql<string>`(${syncedRecords.data}->'timeoff_type'->>'id')`;
   const rows = await db
@@ -114,7 +113,6 @@ export async function approvedAmounts(
         eq(syncedRecords.linkedAccountId, input.linkedAccountId),
         eq(syncedRecords.kind, 'timeoff_request'),
         sql`${syncedRecords.remoteDeletedAt} is null`,
-        inArray(employee, input.employeeIds),
         sql`${syncedRecords.data}->>'status' = 'approved'`,
         sql`${syncedRecords.data}->>'start_date' between ${input.from} and ${input.to}`,
       ),

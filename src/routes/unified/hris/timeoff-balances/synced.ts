@@ -1,19 +1,19 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../../../../context';
 import {
-  approvedAmounts,
   balancesRefreshedAt,
   listSyncedBalances as listBalanceRows,
 } from '../../../../db/queries/synced-balances';
-import { type SyncedKey, syncedCopyState } from '../../../../db/queries/synced-reads';
+import type { SyncedKey } from '../../../../db/queries/synced-reads';
 import { ApiError } from '../../../../errors';
 import type { TimeoffBalance } from '../../../../models/timeoff';
 import { DATA_AS_OF_HEADER } from '../../source';
 
 /**
  * Balances from the copy that sync refreshes on its own schedule (daily by default): Personio's records in the
- * live list's order (by employee, then as Personio lists the employee's types). The cursor is the employee
- * and how many of its balances were handed out. `X-Roster-Data-As-Of` is the start of the last refresh.
+ * live list's order (by employee, then as Personio lists the employee's types), with `used` as derived at the
+ * refresh. The cursor is the employee and how many of its balances were handed out. `X-Roster-Data-As-Of` is
+ * the start of the last refresh.
  */
 export async function listSyncedBalances(
   c: Context<AppEnv>,
@@ -40,40 +40,13 @@ export async function listSyncedBalances(
     // Every stored employee has at least one balance: one employee more than the page tells whether more follow.
     limit: query.limit + 1,
   });
-  const used = await usedOf(
-    c,
-    ref,
-    rows.map((row) => row.employeeId),
-  );
   const items: TimeoffBalance[] = [];
   for (const row of rows) {
     const skip = after && row.employeeId === after[2] ? after[1] : 0;
     for (let index = skip; index < row.balances.length; index++) {
       if (items.length === query.limit) return { items, next: [0, index, row.employeeId] };
-      const balance = row.balances[index] as TimeoffBalance;
-      items.push({
-        ...balance,
-        used: used ? (used.get(`${row.employeeId}/${balance.timeoff_type.id}`) ?? 0) : null,
-      });
+      items.push(row.balances[index] as TimeoffBalance);
     }
   }
   return { items, next: null };
-}
-
-/**
- * `used`: the approved absences of the type that started this calendar year up to today, summed from the synced
- * time-off requests. Personio v1 does not report it; it can be derived only while the copy's window reaches back
- * to 1 January, and a type whose period is not the calendar year would count differently (documented).
- */
-async function usedOf(
-  c: Context<AppEnv>,
-  ref: { environmentId: string; linkedAccountId: string },
-  employeeIds: string[],
-): Promise<Map<string, number> | null> {
-  const db = c.get('services').db;
-  const copy = await syncedCopyState(db, ref);
-  const today = c.get('services').now().toISOString().slice(0, 10);
-  const yearStart = `${today.slice(0, 4)}-01-01`;
-  if (!copy?.window || copy.window.start > yearStart) return null;
-  return approvedAmounts(db, { ...ref, employeeIds, from: yearStart, to: today });
 }
