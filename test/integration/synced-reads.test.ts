@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordLinkedAccountCheck } from '../../src/db/queries/linked-accounts';
 import type { PersonioSandbox } from '../../src/sandbox/personio';
 import { createServices } from '../../src/services';
 import { json, sandboxAction, syncNow } from '../support/change-feed';
@@ -349,15 +350,20 @@ describe('synced reads (postgres, 2,000 employees)', () => {
 describe('synced reads: field coverage (pglite)', () => {
   let storage: Storage;
   let gateway: TestGateway;
+  let wide: TestGateway;
   let limited: Tenant;
+  let acme: Tenant;
 
   beforeAll(async () => {
     storage = await openStorage('pglite');
     const sandbox = createPersonioSandbox({ employees: 120, seed: 5 });
-    const options = { ...UNPACED, builtInSandbox: true };
+    // Coverage changes made behind the gateway's back are seen at once.
+    const options = { ...UNPACED, env: { ...UNPACED.env, AUTH_CACHE_TTL_MS: '0' }, builtInSandbox: true };
     const setup = await startGateway(storage, sandbox, undefined, options);
     limited = await createTenant(setup, SANDBOX_CREDENTIALS.limited, 'Initech', 'personio-sandbox');
+    acme = await createTenant(setup, SANDBOX_CREDENTIALS.full, 'Acme', 'personio-sandbox');
     gateway = await startGateway(storage, sandbox, limited, options);
+    wide = await startGateway(storage, sandbox, acme, options);
   }, 120_000);
 
   afterAll(async () => {
@@ -366,24 +372,56 @@ describe('synced reads: field coverage (pglite)', () => {
   });
 
   it('a narrow credential reads the same nulls from the copy as live, and the same refusal', async () => {
-    await syncNow(gateway, limited);
-    const live = await json(gateway, '/unified/hris/employees?limit=200');
-    const synced = await json(gateway, '/unified/hris/employees?limit=200&source=synced');
-    expect(synced.body.result).toEqual(live.body.result);
+    const pass = await syncNow(gateway, limited);
+    const live = await gateway.request('/unified/hris/employees?limit=200');
+    const synced = await gateway.request('/unified/hris/employees?limit=200&source=synced');
+    expect(synced.headers.get('x-roster-data-as-of')).toBe(pass.started_at);
+    const syncedEmployees = ((await synced.json()) as Json).result;
+    expect(syncedEmployees).toEqual(((await live.json()) as Json).result);
     const coverage = (await json(gateway, `/linked-accounts/${limited.linkedAccountId}`)).body.result
       .field_coverage;
     expect(coverage.unavailable.length).toBeGreaterThan(0);
     for (const { field } of coverage.unavailable) {
-      expect(synced.body.result.every((employee: Json) => employee[field] === null)).toBe(true);
+      expect(syncedEmployees.every((employee: Json) => employee[field] === null)).toBe(true);
     }
     const liveStatus = await json(gateway, '/unified/hris/employees?employment_status=active');
     const syncedStatus = await json(
       gateway,
       '/unified/hris/employees?employment_status=active&source=synced',
     );
-    expect({ status: syncedStatus.status, code: syncedStatus.body.error?.code }).toEqual({
+    expect({
+      status: syncedStatus.status,
+      body: syncedStatus.body.result ?? syncedStatus.body.error?.code,
+    }).toEqual({
       status: liveStatus.status,
-      code: liveStatus.body.error?.code,
+      body: liveStatus.body.result ?? liveStatus.body.error?.code,
     });
+  }, 300_000);
+
+  it('a field the credential can no longer read is null in the copy too, as it would be live', async () => {
+    await syncNow(wide, acme);
+    const before = await json(wide, '/unified/hris/employees/1003?source=synced');
+    expect(before.body.result.job_title).not.toBeNull();
+    // The customer narrows the whitelist and the account is checked again: job_title is no longer covered.
+    const services = await createServices(wide.deps);
+    const account = (await json(wide, `/linked-accounts/${acme.linkedAccountId}`)).body.result;
+    await recordLinkedAccountCheck(services.db, {
+      environmentId: acme.environmentId,
+      id: acme.linkedAccountId,
+      status: 'active',
+      fieldCoverage: {
+        ...account.field_coverage,
+        available: account.field_coverage.available.filter((field: string) => field !== 'job_title'),
+        unavailable: [
+          ...account.field_coverage.unavailable,
+          { field: 'job_title', personio_attributes: ['position'] },
+        ],
+      },
+      now: new Date(),
+    });
+    const after = await json(wide, '/unified/hris/employees/1003?source=synced');
+    expect(after.body.result).toEqual({ ...before.body.result, job_title: null });
+    const list = await json(wide, '/unified/hris/employees?limit=200&source=synced');
+    expect(list.body.result.every((employee: Json) => employee.job_title === null)).toBe(true);
   }, 300_000);
 });
