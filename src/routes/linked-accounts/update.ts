@@ -34,6 +34,20 @@ const LinkedAccountUpdate = z
           .openapi({ description: 'Minutes between full passes, which see deletions (default 60).' }),
         sync_window_days_back: z.number().int().min(0).max(3650).optional(),
         sync_window_days_ahead: z.number().int().min(0).max(3650).optional(),
+        sync_balances_interval_minutes: z
+          .number()
+          .int('must be a whole number of minutes')
+          .min(60, 'must be at least 60')
+          .max(10_080, 'must be at most 10080 (a week)')
+          .optional()
+          .openapi({
+            description:
+              'Minutes between refreshes of the synced balances, a Personio call per employee (default 1440).',
+          }),
+        default_source: z
+          .enum(['live', 'synced'], { error: 'must be live or synced' })
+          .optional()
+          .openapi({ description: 'Where unified reads without `source` go (default `live`).' }),
       })
       .strict()
       .optional(),
