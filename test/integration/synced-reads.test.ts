@@ -345,6 +345,51 @@ describe('synced reads (postgres, 2,000 employees)', () => {
       body: JSON.stringify({ settings: { hide_absence_details: false } }),
     });
   });
+
+  it('presents synced records as live ones: avatar_url at the gateway, external_id on requests', async () => {
+    const { publicUrl } = gateway.deps.config;
+    const employees = (await walk('/unified/hris/employees?limit=200&source=synced')).items;
+    const pictured = employees.filter((employee: Json) => employee.avatar_url !== null);
+    expect(pictured.length).toBeGreaterThan(0);
+    for (const employee of pictured) {
+      expect(employee.avatar_url).toBe(`${publicUrl}/unified/hris/employees/${employee.id}/avatar`);
+    }
+    const one = pictured[0];
+    const syncedOne = await json(gateway, `/unified/hris/employees/${one.id}?source=synced`);
+    const liveOne = await json(gateway, `/unified/hris/employees/${one.id}`);
+    expect(syncedOne.body.result).toEqual(liveOne.body.result);
+
+    // A request created through the gateway with an external_id, then copied by a pass.
+    const first = day(Date.parse(`${window.end_date}T00:00:00Z`) - 20 * DAY_MS);
+    const created = await json(gateway, '/unified/hris/timeoff-requests', {
+      method: 'POST',
+      body: JSON.stringify({
+        employee_id: '1031',
+        timeoff_type_id: '301',
+        start_date: first,
+        end_date: first,
+        external_id: 'synced-ext-1',
+      }),
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const id = created.body.result.id;
+    pass = await syncNow(gateway, acme);
+
+    const syncedGet = await json(gateway, `/unified/hris/timeoff-requests/${id}?source=synced`);
+    expect(syncedGet.body.result.external_id).toBe('synced-ext-1');
+    expect(syncedGet.body.result).toEqual(
+      (await json(gateway, `/unified/hris/timeoff-requests/${id}`)).body.result,
+    );
+    const listPath = `/unified/hris/timeoff-requests?employee_id=1031&start_date=${first}&end_date=${first}`;
+    const syncedList = await walk(`${listPath}&source=synced`);
+    expect(syncedList.items).toEqual((await walk(listPath)).items);
+    expect(syncedList.items.find((request: Json) => request.id === id)?.external_id).toBe('synced-ext-1');
+    const byExternalId = await gateway.request(
+      '/unified/hris/timeoff-requests?external_id=synced-ext-1&source=synced',
+    );
+    expect(byExternalId.headers.get('x-roster-data-as-of')).toBe(pass.started_at);
+    expect(((await byExternalId.json()) as Json).result).toEqual([syncedGet.body.result]);
+  }, 300_000);
 });
 
 describe('synced reads: field coverage (pglite)', () => {
