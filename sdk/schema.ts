@@ -69,7 +69,7 @@ export interface paths {
   "/unified/hris/timeoff-balances": {
     /**
      * List time-off balances
-     * @description One record per employee and time-off type that Personio keeps a balance for, in employee order. Personio reports balances per employee only, so a page without `employee_id` costs one upstream call per employee on it; follow `next_cursor` until it is `null`. Balances are in the type’s `units`. While the linked account hides absence details, balances are refused with `403 forbidden`: they are kept per absence type and move with every absence taken or planned, so they would reveal each absence’s type.
+     * @description One record per employee and time-off type that Personio keeps a balance for, in employee order. Personio reports balances per employee only, so a page without `employee_id` costs one upstream call per employee on it; follow `next_cursor` until it is `null`. Balances are in the type’s `units`. With `source=synced` they come from the copy that sync refreshes daily (`sync_balances_interval_minutes`), with `used` derived from the approved absences of the current calendar year. While the linked account hides absence details, balances are refused with `403 forbidden`: they are kept per absence type and move with every absence taken or planned, so they would reveal each absence’s type.
      */
     get: operations["listTimeoffBalances"];
   };
@@ -335,6 +335,11 @@ export interface components {
        * @example 2025-06-30T14:00:00.000Z
        */
       updated_at: string | null;
+      /**
+       * Format: date-time
+       * @description Only with `source=synced&include_deleted=true`: when a sync pass found the record deleted in the provider, else `null`.
+       */
+      remote_deleted_at?: string | null;
       /** @description The provider's employee object as received; only with `include_remote_data=true`. */
       remote_data?: {
         [key: string]: unknown;
@@ -524,6 +529,11 @@ export interface components {
       remote_data?: {
         [key: string]: unknown;
       } | null;
+      /**
+       * Format: date-time
+       * @description Only with `source=synced&include_deleted=true`: when a sync pass found the record deleted in the provider, else `null`.
+       */
+      remote_deleted_at?: string | null;
     };
     TimeoffRequestList: {
       result: components["schemas"]["TimeoffRequest"][];
@@ -602,6 +612,11 @@ export interface components {
        * @example 2026-05-28T09:12:00.000Z
        */
       updated_at: string | null;
+      /**
+       * Format: date-time
+       * @description Only with `source=synced&include_deleted=true`: when a sync pass found the record deleted in the provider, else `null`.
+       */
+      remote_deleted_at?: string | null;
       /** @description The provider's absence object; `null` when the linked account hides absence details as received; only with `include_remote_data=true`. */
       remote_data?: {
         [key: string]: unknown;
@@ -712,7 +727,7 @@ export interface components {
        * @example 8
        */
       available_balance: number | null;
-      /** @description Taken so far; `null` where the provider does not report it (Personio v1). */
+      /** @description Taken so far this calendar year. Live: `null` where the provider does not report it (Personio v1). Synced: the approved absences of the type that started between 1 January and today, summed from the synced copy. */
       used: number | null;
       /**
        * @description The time-off type's unit; `null` when the type is not in the company's type list.
@@ -898,6 +913,13 @@ export interface components {
       sync_window_days_back: number;
       /** @description …to this many days ahead (default 730). */
       sync_window_days_ahead: number;
+      /** @description Minutes between refreshes of the synced balances (default 1440, a day). */
+      sync_balances_interval_minutes: number;
+      /**
+       * @description Where unified reads go when the request has no `source` parameter: `live` (Personio, the default) or `synced` (the copy kept by sync passes).
+       * @enum {string}
+       */
+      default_source: "live" | "synced";
       /**
        * @description `v1` (default): Personio v1 only; `auto`: Personio v2 for the calls where it is better, when the credential has v2 access (`capabilities.personio_v2`).
        * @enum {string}
@@ -935,6 +957,13 @@ export interface components {
          * @enum {string}
          */
         personio_api_version?: "auto" | "v1";
+        /** @description Minutes between refreshes of the synced balances, a Personio call per employee (default 1440). */
+        sync_balances_interval_minutes?: number;
+        /**
+         * @description Where unified reads without `source` go (default `live`).
+         * @enum {string}
+         */
+        default_source?: "live" | "synced";
       };
     };
     DeletedLinkedAccountResult: {
@@ -966,6 +995,11 @@ export interface components {
       last_pass: components["schemas"]["SyncPass"];
       /** Format: date-time */
       last_completed_at: string | null;
+      /**
+       * Format: date-time
+       * @description When the last complete refresh of the synced balances began (after a pass, every `sync_balances_interval_minutes`); `null` before the first.
+       */
+      balances_refreshed_at: string | null;
       /**
        * Format: date-time
        * @description When the next scheduled pass is due.
@@ -1315,6 +1349,10 @@ export interface operations {
         updated_after?: string;
         /** @description Adds `remote_data`: Personio's employee object as received. */
         include_remote_data?: boolean;
+        /** @description `live` asks Personio; `synced` reads the copy kept by sync passes (no upstream call; the answer carries `X-Roster-Data-As-Of`). Default: the linked account’s `settings.default_source`, else `live`. */
+        source?: "live" | "synced";
+        /** @description With `source=synced`: also records deleted in Personio (tombstones), each with `remote_deleted_at`. */
+        include_deleted?: boolean;
       };
       header: {
         /** @description The linked account (`la_…`) to act on. */
@@ -1324,6 +1362,10 @@ export interface operations {
     responses: {
       /** @description A page of employees. */
       200: {
+        headers: {
+          /** @description Synced reads only: when the last completed sync pass began (RFC 3339). Every change Personio had made before then is in the answer; later ones are not. */
+          "X-Roster-Data-As-Of"?: string;
+        };
         content: {
           "application/json": components["schemas"]["EmployeeList"];
         };
@@ -1487,6 +1529,10 @@ export interface operations {
       query?: {
         /** @description Adds `remote_data`: Personio's employee object as received. */
         include_remote_data?: boolean;
+        /** @description `live` asks Personio; `synced` reads the copy kept by sync passes (no upstream call; the answer carries `X-Roster-Data-As-Of`). Default: the linked account’s `settings.default_source`, else `live`. */
+        source?: "live" | "synced";
+        /** @description With `source=synced`: also records deleted in Personio (tombstones), each with `remote_deleted_at`. */
+        include_deleted?: boolean;
       };
       header: {
         /** @description The linked account (`la_…`) to act on. */
@@ -1500,6 +1546,10 @@ export interface operations {
     responses: {
       /** @description The employee. */
       200: {
+        headers: {
+          /** @description Synced reads only: when the last completed sync pass began (RFC 3339). Every change Personio had made before then is in the answer; later ones are not. */
+          "X-Roster-Data-As-Of"?: string;
+        };
         content: {
           "application/json": components["schemas"]["EmployeeResult"];
         };
@@ -1760,6 +1810,10 @@ export interface operations {
         cursor?: string;
         /** @description Adds `remote_data`: Personio's time-off type as received. */
         include_remote_data?: boolean;
+        /** @description `live` asks Personio; `synced` reads the copy kept by sync passes (no upstream call; the answer carries `X-Roster-Data-As-Of`). Default: the linked account’s `settings.default_source`, else `live`. */
+        source?: "live" | "synced";
+        /** @description With `source=synced`: also records deleted in Personio (tombstones), each with `remote_deleted_at`. */
+        include_deleted?: boolean;
       };
       header: {
         /** @description The linked account (`la_…`) to act on. */
@@ -1769,6 +1823,10 @@ export interface operations {
     responses: {
       /** @description A page of time-off types. */
       200: {
+        headers: {
+          /** @description Synced reads only: when the last completed sync pass began (RFC 3339). Every change Personio had made before then is in the answer; later ones are not. */
+          "X-Roster-Data-As-Of"?: string;
+        };
         content: {
           "application/json": components["schemas"]["TimeoffTypeList"];
         };
@@ -1858,6 +1916,10 @@ export interface operations {
         include_remote_data?: boolean;
         /** @description Only the request created with this `external_id` (at most one; the other filters still apply to it). */
         external_id?: string;
+        /** @description `live` asks Personio; `synced` reads the copy kept by sync passes (no upstream call; the answer carries `X-Roster-Data-As-Of`). Default: the linked account’s `settings.default_source`, else `live`. */
+        source?: "live" | "synced";
+        /** @description With `source=synced`: also records deleted in Personio (tombstones), each with `remote_deleted_at`. */
+        include_deleted?: boolean;
       };
       header: {
         /** @description The linked account (`la_…`) to act on. */
@@ -1867,6 +1929,10 @@ export interface operations {
     responses: {
       /** @description A page of time-off requests. */
       200: {
+        headers: {
+          /** @description Synced reads only: when the last completed sync pass began (RFC 3339). Every change Personio had made before then is in the answer; later ones are not. */
+          "X-Roster-Data-As-Of"?: string;
+        };
         content: {
           "application/json": components["schemas"]["TimeoffRequestList"];
         };
@@ -2043,6 +2109,10 @@ export interface operations {
       query?: {
         /** @description Adds `remote_data`: Personio's object as received (`null` while absence details are hidden). */
         include_remote_data?: boolean;
+        /** @description `live` asks Personio; `synced` reads the copy kept by sync passes (no upstream call; the answer carries `X-Roster-Data-As-Of`). Default: the linked account’s `settings.default_source`, else `live`. */
+        source?: "live" | "synced";
+        /** @description With `source=synced`: also records deleted in Personio (tombstones), each with `remote_deleted_at`. */
+        include_deleted?: boolean;
       };
       header: {
         /** @description The linked account (`la_…`) to act on. */
@@ -2056,6 +2126,10 @@ export interface operations {
     responses: {
       /** @description The time-off request. */
       200: {
+        headers: {
+          /** @description Synced reads only: when the last completed sync pass began (RFC 3339). Every change Personio had made before then is in the answer; later ones are not. */
+          "X-Roster-Data-As-Of"?: string;
+        };
         content: {
           "application/json": components["schemas"]["TimeoffRequestResult"];
         };
@@ -2208,7 +2282,7 @@ export interface operations {
   };
   /**
    * List time-off balances
-   * @description One record per employee and time-off type that Personio keeps a balance for, in employee order. Personio reports balances per employee only, so a page without `employee_id` costs one upstream call per employee on it; follow `next_cursor` until it is `null`. Balances are in the type’s `units`. While the linked account hides absence details, balances are refused with `403 forbidden`: they are kept per absence type and move with every absence taken or planned, so they would reveal each absence’s type.
+   * @description One record per employee and time-off type that Personio keeps a balance for, in employee order. Personio reports balances per employee only, so a page without `employee_id` costs one upstream call per employee on it; follow `next_cursor` until it is `null`. Balances are in the type’s `units`. With `source=synced` they come from the copy that sync refreshes daily (`sync_balances_interval_minutes`), with `used` derived from the approved absences of the current calendar year. While the linked account hides absence details, balances are refused with `403 forbidden`: they are kept per absence type and move with every absence taken or planned, so they would reveal each absence’s type.
    */
   listTimeoffBalances: {
     parameters: {
@@ -2219,6 +2293,8 @@ export interface operations {
         cursor?: string;
         /** @description Only this employee’s balances; without it, every employee’s. */
         employee_id?: string;
+        /** @description `live` asks Personio; `synced` reads the copy kept by sync passes (no upstream call; the answer carries `X-Roster-Data-As-Of`). Default: the linked account’s `settings.default_source`, else `live`. */
+        source?: "live" | "synced";
       };
       header: {
         /** @description The linked account (`la_…`) to act on. */
@@ -2228,6 +2304,10 @@ export interface operations {
     responses: {
       /** @description A page of time-off balances. */
       200: {
+        headers: {
+          /** @description Synced reads only: when the last completed sync pass began (RFC 3339). Every change Personio had made before then is in the answer; later ones are not. */
+          "X-Roster-Data-As-Of"?: string;
+        };
         content: {
           "application/json": components["schemas"]["TimeoffBalanceList"];
         };

@@ -90,6 +90,10 @@ export interface LinkedAccountSettings {
   sync_window_days_ahead?: number;
   /** Minutes between full passes, the ones that see deletions (default 60); passes between are incremental. */
   sync_full_interval_minutes?: number;
+  /** Minutes between refreshes of the synced balances (default 1440, a day). */
+  sync_balances_interval_minutes?: number;
+  /** Where unified reads are served from when the request names no `source` (default `live`). */
+  default_source?: 'live' | 'synced';
   /** `v1` (default): Personio v1 only; `auto`: v2 where the credential has it and it is better (opt-in). */
   personio_api_version?: 'auto' | 'v1';
 }
@@ -255,8 +259,24 @@ export const syncedRecords = pgTable(
     firstSeenAt: timestamp('first_seen_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     remoteDeletedAt: timestamp('remote_deleted_at', { withTimezone: true, mode: 'date' }),
+    /**
+     * Order of first sight: a pass inserts in Personio's list order, so synced reads can list hour-based
+     * absences and types in Personio's order, which nothing in the records themselves reproduces.
+     */
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
   },
-  (table) => [primaryKey({ columns: [table.linkedAccountId, table.kind, table.remoteId] })],
+  (table) => [
+    primaryKey({ columns: [table.linkedAccountId, table.kind, table.remoteId] }),
+    // The order synced reads list in (see db/queries/synced-reads.ts, which must use the same expressions):
+    // a page is an ordered index scan that stops at `limit` matches instead of a sort of the whole account.
+    index('synced_records_read_order_idx').on(
+      table.linkedAccountId,
+      table.kind,
+      sql`(case when ${table.remoteId} ~ '^[0-9]+$' then 0 else 1 end)`,
+      sql`(case when ${table.remoteId} ~ '^[0-9]+$' then length(${table.remoteId}) else ${table.seq} end)`,
+      table.remoteId,
+    ),
+  ],
 );
 
 /**
@@ -355,7 +375,37 @@ export const syncStates = pgTable('sync_states', {
   /** A request made before this was covered by that pass. */
   lastPassStartedAt: timestamp('last_pass_started_at', { withTimezone: true, mode: 'date' }),
   lastCompletedAt: timestamp('last_completed_at', { withTimezone: true, mode: 'date' }),
+  /** When the last complete refresh of the synced balances began (they are refreshed on a slower schedule). */
+  balancesRefreshedAt: timestamp('balances_refreshed_at', { withTimezone: true, mode: 'date' }),
 });
+
+/**
+ * Synced time-off balances: one row per employee with Personio's balances in its order (unified records),
+ * rewritten by each refresh; a refresh removes employees it no longer saw when it completes.
+ */
+export const syncedBalances = pgTable(
+  'synced_balances',
+  {
+    environmentId: text('environment_id')
+      .notNull()
+      .references(() => environments.id, { onDelete: 'cascade' }),
+    linkedAccountId: text('linked_account_id')
+      .notNull()
+      .references(() => linkedAccounts.id, { onDelete: 'cascade' }),
+    employeeId: text('employee_id').notNull(),
+    balances: jsonb('balances').$type<Record<string, unknown>[]>().notNull(),
+    refreshedAt: timestamp('refreshed_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.linkedAccountId, table.employeeId] }),
+    // Personio's employee order (integer ids), as db/queries/synced-balances.ts reads it.
+    index('synced_balances_read_order_idx').on(
+      table.linkedAccountId,
+      sql`length(${table.employeeId})`,
+      table.employeeId,
+    ),
+  ],
+);
 
 /**
  * Where an environment's events are sent. The signing secret is stored as JWE (like credentials); during

@@ -1,5 +1,12 @@
 import { z } from '@hono/zod-openapi';
 
+/** Synced reads with `include_deleted=true` only: when the copy saw the record deleted in the provider. */
+export const remoteDeletedAt = z.string().nullable().optional().openapi({
+  format: 'date-time',
+  description:
+    'Only with `source=synced&include_deleted=true`: when a sync pass found the record deleted in the provider, else `null`.',
+});
+
 export const EMPLOYMENT_STATUSES = ['active', 'pending', 'inactive', 'leave'] as const;
 export type EmploymentStatus = (typeof EMPLOYMENT_STATUSES)[number];
 
@@ -72,6 +79,7 @@ export const EmployeeSchema = z
       .openapi({ description: 'Custom (`dynamic_*`) attributes by label; by key where two labels collide.' }),
     created_at: nullableDateTime,
     updated_at: nullableDateTime.openapi({ description: 'When the provider last changed the record.' }),
+    remote_deleted_at: remoteDeletedAt,
     remote_data: z.record(z.string(), z.unknown()).optional().openapi({
       description: "The provider's employee object as received; only with `include_remote_data=true`.",
     }),

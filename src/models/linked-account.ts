@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { LINKED_ACCOUNT_STATUSES, type LinkedAccount } from '../db/schema';
+import { balancesIntervalMinutes } from '../sync/balances';
 import { syncSettings } from '../sync/settings';
 
 export const FieldCoverageSchema = z
@@ -65,6 +66,14 @@ export const LinkedAccountSettingsSchema = z
       .number()
       .int()
       .openapi({ description: '…to this many days ahead (default 730).' }),
+    sync_balances_interval_minutes: z.number().int().openapi({
+      description: 'Minutes between refreshes of the synced balances (default 1440, a day).',
+    }),
+    default_source: z.enum(['live', 'synced']).openapi({
+      description:
+        'Where unified reads go when the request has no `source` parameter: `live` (Personio, the default) or ' +
+        '`synced` (the copy kept by sync passes).',
+    }),
     personio_api_version: z.enum(['auto', 'v1']).openapi({
       description:
         '`v1` (default): Personio v1 only; `auto`: Personio v2 for the calls where it is better, when the ' +
@@ -149,6 +158,8 @@ export function toLinkedAccountResource(linkedAccount: LinkedAccount): LinkedAcc
       sync_window_days_back: sync.windowDaysBack,
       sync_window_days_ahead: sync.windowDaysAhead,
       personio_api_version: linkedAccount.settings.personio_api_version ?? 'v1',
+      sync_balances_interval_minutes: balancesIntervalMinutes(linkedAccount.settings),
+      default_source: linkedAccount.settings.default_source ?? 'live',
     },
     capabilities: linkedAccount.capabilities ?? null,
     created_at: linkedAccount.createdAt.toISOString(),

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { remoteDeletedAt } from './employee';
 
 export const TIMEOFF_STATUSES = ['requested', 'approved', 'declined', 'cancelled'] as const;
 export type TimeoffStatus = (typeof TIMEOFF_STATUSES)[number];
@@ -54,6 +55,7 @@ export const TimeoffTypeSchema = z
     }),
     approval_required: z.boolean().nullable(),
     remote_data: remoteData("The provider's time-off type"),
+    remote_deleted_at: remoteDeletedAt,
   })
   .openapi('TimeoffType', { description: 'An absence type of the company.' });
 
@@ -108,6 +110,7 @@ export const TimeoffRequestSchema = z
       }),
     created_at: dateTime,
     updated_at: dateTime,
+    remote_deleted_at: remoteDeletedAt,
     remote_data: remoteData(
       "The provider's absence object; `null` when the linked account hides absence details",
     ),
@@ -131,9 +134,15 @@ export const TimeoffBalanceSchema = z
       description: 'What is left to plan: upcoming absences are deducted too.',
       example: 8,
     }),
-    used: z.number().nullable().openapi({
-      description: 'Taken so far; `null` where the provider does not report it (Personio v1).',
-    }),
+    used: z
+      .number()
+      .nullable()
+      .openapi({
+        description:
+          'Taken so far this calendar year. Live: `null` where the provider does not report it (Personio v1). ' +
+          'Synced: the approved absences of the type that started between 1 January and today, summed from the ' +
+          'synced copy.',
+      }),
     units: z.enum(TIMEOFF_UNITS).nullable().openapi({
       description: "The time-off type's unit; `null` when the type is not in the company's type list.",
     }),

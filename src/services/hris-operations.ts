@@ -1,28 +1,44 @@
 import type { Services } from '../context';
+import { getSyncedRecord } from '../db/queries/synced-reads';
 import { findTimeoffRequestByExternalId } from '../db/queries/timeoff-external-ids';
 import type { LinkedAccount } from '../db/schema';
 import { ApiError } from '../errors';
 import { withIdempotency } from '../lib/idempotency';
 import type { Employee, EmploymentStatus } from '../models/employee';
 import type { TimeoffBalance, TimeoffRequest, TimeoffStatus } from '../models/timeoff';
-import type { HrisProvider, NewTimeoffRequest } from '../providers/types';
-import { cursorPage } from '../routes/common';
+import type { NewTimeoffRequest } from '../providers/types';
 import { presentEmployee } from '../routes/unified/hris/employees/present';
+import { getSyncedEmployee, listSyncedEmployees } from '../routes/unified/hris/employees/synced';
+import { listSyncedBalances } from '../routes/unified/hris/timeoff-balances/synced';
 import {
   absenceDetailsHidden,
   presentTimeoffRequest,
   withExternalIds,
 } from '../routes/unified/hris/timeoff-requests/schemas';
+import {
+  getSyncedTimeoffRequest,
+  listSyncedTimeoffRequests,
+} from '../routes/unified/hris/timeoff-requests/synced';
+import { openSyncedCopy, presentSynced, type Source, sourcedPage } from '../routes/unified/source';
 import { createWithExternalId, explainRefusal } from './timeoff-external-ids';
 
 /**
  * The unified operations behind the REST routes and the MCP tools: one place for cursors, privacy
- * (`hide_absence_details`) and idempotency, so both surfaces answer alike.
+ * (`hide_absence_details`), idempotency and the source of reads (`live` or `synced`), so both surfaces and both
+ * sources answer alike. Without a `source` a read is live.
  */
 
 export interface ListPage<Item> {
   items: Item[];
   nextCursor: string | null;
+  /** Synced reads only: when the copy was last complete (`X-Roster-Data-As-Of`). */
+  dataAsOf?: Date | null;
+}
+
+/** Where a read goes; `includeDeleted` (tombstones) needs `synced`, as the routes' resolveSource checks. */
+export interface SourceOptions {
+  source?: Source | undefined;
+  includeDeleted?: boolean | undefined;
 }
 
 export async function listEmployeesPage(
@@ -35,10 +51,10 @@ export async function listEmployeesPage(
     employmentStatus?: EmploymentStatus[] | undefined;
     updatedAfter?: Date | undefined;
     includeRemoteData: boolean;
-  },
+  } & SourceOptions,
 ): Promise<ListPage<Employee>> {
-  const provider = await services.providers.hris(linkedAccount);
-  const page = await cursorPage(
+  const includeDeleted = query.includeDeleted ?? false;
+  const page = await sourcedPage(
     services,
     {
       resource: 'employees',
@@ -49,9 +65,11 @@ export async function listEmployeesPage(
         updated_after: query.updatedAfter?.toISOString(),
       },
       cursor: query.cursor,
+      source: query.source ?? 'live',
+      includeDeleted,
     },
-    (position) =>
-      provider.listEmployees({
+    async (position) =>
+      (await services.providers.hris(linkedAccount)).listEmployees({
         limit: query.limit,
         position,
         email: query.email,
@@ -59,11 +77,25 @@ export async function listEmployeesPage(
         updatedAfter: query.updatedAfter,
         includeRemoteData: query.includeRemoteData,
       }),
+    (after) =>
+      listSyncedEmployees(
+        services,
+        linkedAccount,
+        {
+          limit: query.limit,
+          email: query.email,
+          employment_status: query.employmentStatus,
+          updated_after: query.updatedAfter,
+          include_deleted: includeDeleted,
+        },
+        after,
+      ),
   );
   const { publicUrl } = services.config;
   return {
     items: page.items.map((employee) => presentEmployee(employee, publicUrl)),
     nextCursor: page.nextCursor,
+    dataAsOf: page.dataAsOf,
   };
 }
 
@@ -73,10 +105,28 @@ export async function getEmployee(
   id: string,
   options: { includeRemoteData: boolean },
 ): Promise<Employee> {
-  const provider = await services.providers.hris(linkedAccount);
-  const employee = await provider.getEmployee(id, options);
+  return (await readEmployee(services, linkedAccount, id, options)).result;
+}
+
+/** One employee from either source, with the time a synced answer is as of. */
+export async function readEmployee(
+  services: Services,
+  linkedAccount: LinkedAccount,
+  id: string,
+  options: { includeRemoteData: boolean } & SourceOptions,
+): Promise<{ result: Employee; dataAsOf: Date | null }> {
+  let employee: Employee | null;
+  let dataAsOf: Date | null = null;
+  if (options.source === 'synced') {
+    const synced = await getSyncedEmployee(services, linkedAccount, id, options.includeDeleted ?? false);
+    employee = synced.employee;
+    dataAsOf = synced.asOf;
+  } else {
+    const provider = await services.providers.hris(linkedAccount);
+    employee = await provider.getEmployee(id, { includeRemoteData: options.includeRemoteData });
+  }
   if (!employee) throw new ApiError('not_found', `No employee ${id} in this linked account.`);
-  return presentEmployee(employee, services.config.publicUrl);
+  return { result: presentEmployee(employee, services.config.publicUrl), dataAsOf };
 }
 
 export async function listTimeoffRequestsPage(
@@ -94,7 +144,7 @@ export async function listTimeoffRequestsPage(
     /** The one request created with this `external_id` (the other filters still apply); no cursor. */
     externalId?: string | undefined;
     includeRemoteData: boolean;
-  },
+  } & SourceOptions,
 ): Promise<ListPage<TimeoffRequest>> {
   if (query.timeoffTypeId !== undefined && absenceDetailsHidden(linkedAccount)) {
     const message = 'is not available while this linked account hides absence details';
@@ -102,20 +152,24 @@ export async function listTimeoffRequestsPage(
       details: [{ field: 'timeoff_type_id', message }],
     });
   }
-  const provider = await services.providers.hris(linkedAccount);
+  const source = query.source ?? 'live';
+  const includeDeleted = query.includeDeleted ?? false;
   if (query.externalId !== undefined) {
-    const found = await requestByExternalId(
+    const { request: found, dataAsOf } = await requestByExternalId(
       services,
       linkedAccount,
-      provider,
       query.externalId,
-      query.includeRemoteData,
+      { includeRemoteData: query.includeRemoteData, source, includeDeleted },
     );
     const matching = found && matchesQuery(found, query) ? [found] : [];
     const items = await withExternalIds(services.db, linkedAccount, matching);
-    return { items: items.map((request) => presentTimeoffRequest(request, linkedAccount)), nextCursor: null };
+    return {
+      items: items.map((request) => presentTimeoffRequest(request, linkedAccount)),
+      nextCursor: null,
+      dataAsOf,
+    };
   }
-  const page = await cursorPage(
+  const page = await sourcedPage(
     services,
     {
       resource: 'timeoff-requests',
@@ -129,9 +183,11 @@ export async function listTimeoffRequestsPage(
         end_date: query.endDate,
       },
       cursor: query.cursor,
+      source,
+      includeDeleted,
     },
-    (position) =>
-      provider.listTimeoffRequests({
+    async (position) =>
+      (await services.providers.hris(linkedAccount)).listTimeoffRequests({
         limit: query.limit,
         position,
         employeeId: query.employeeId,
@@ -142,28 +198,90 @@ export async function listTimeoffRequestsPage(
         endDate: query.endDate,
         includeRemoteData: query.includeRemoteData,
       }),
+    (after) =>
+      listSyncedTimeoffRequests(
+        services,
+        linkedAccount,
+        {
+          limit: query.limit,
+          employee_id: query.employeeId,
+          timeoff_type_id: query.timeoffTypeId,
+          status: query.statuses,
+          updated_after: query.updatedAfter,
+          start_date: query.startDate,
+          end_date: query.endDate,
+          include_deleted: includeDeleted,
+        },
+        after,
+      ),
   );
   return {
     items: (await withExternalIds(services.db, linkedAccount, page.items)).map((request) =>
       presentTimeoffRequest(request, linkedAccount),
     ),
     nextCursor: page.nextCursor,
+    dataAsOf: page.dataAsOf,
   };
+}
+
+/** One time-off request from either source, with its external id and the account's privacy applied. */
+export async function readTimeoffRequest(
+  services: Services,
+  linkedAccount: LinkedAccount,
+  id: string,
+  options: { includeRemoteData: boolean } & SourceOptions,
+): Promise<{ result: TimeoffRequest; dataAsOf: Date | null }> {
+  let request: TimeoffRequest | null;
+  let dataAsOf: Date | null = null;
+  if (options.source === 'synced') {
+    const synced = await getSyncedTimeoffRequest(
+      services,
+      linkedAccount,
+      id,
+      options.includeDeleted ?? false,
+    );
+    request = synced.request;
+    dataAsOf = synced.asOf;
+  } else {
+    const provider = await services.providers.hris(linkedAccount);
+    request = await provider.getTimeoffRequest(id, { includeRemoteData: options.includeRemoteData });
+  }
+  if (!request) throw new ApiError('not_found', `No time-off request ${id} in this linked account.`);
+  const [result] = await withExternalIds(services.db, linkedAccount, [request]);
+  return { result: presentTimeoffRequest(result!, linkedAccount), dataAsOf };
 }
 
 async function requestByExternalId(
   services: Services,
   linkedAccount: LinkedAccount,
-  provider: HrisProvider,
   externalId: string,
-  includeRemoteData: boolean,
-): Promise<TimeoffRequest | null> {
-  const id = await findTimeoffRequestByExternalId(services.db, {
-    environmentId: linkedAccount.environmentId,
-    linkedAccountId: linkedAccount.id,
-    externalId,
-  });
-  return id ? provider.getTimeoffRequest(id, { includeRemoteData }) : null;
+  options: { includeRemoteData: boolean; source: Source; includeDeleted: boolean },
+): Promise<{ request: TimeoffRequest | null; dataAsOf: Date | null }> {
+  const ref = { environmentId: linkedAccount.environmentId, linkedAccountId: linkedAccount.id };
+  if (options.source === 'synced') {
+    // The copy answers even when no request has the external id, so the answer still says what it is as of.
+    const copy = await openSyncedCopy(services, linkedAccount);
+    const id = await findTimeoffRequestByExternalId(services.db, { ...ref, externalId });
+    const row = id
+      ? await getSyncedRecord(services.db, {
+          ...ref,
+          kind: 'timeoff_request',
+          remoteId: id,
+          includeDeleted: options.includeDeleted,
+        })
+      : null;
+    return {
+      request: row ? presentSynced<TimeoffRequest>(row, options.includeDeleted) : null,
+      dataAsOf: copy.asOf,
+    };
+  }
+  const id = await findTimeoffRequestByExternalId(services.db, { ...ref, externalId });
+  if (!id) return { request: null, dataAsOf: null };
+  const provider = await services.providers.hris(linkedAccount);
+  return {
+    request: await provider.getTimeoffRequest(id, { includeRemoteData: options.includeRemoteData }),
+    dataAsOf: null,
+  };
 }
 
 /** The list's other filters, applied to the one request an external_id names. */
@@ -196,20 +314,37 @@ function matchesQuery(
 export async function listTimeoffBalancesPage(
   services: Services,
   linkedAccount: LinkedAccount,
-  query: { limit: number; cursor: string | undefined; employeeId?: string | undefined },
+  query: {
+    limit: number;
+    cursor: string | undefined;
+    employeeId?: string | undefined;
+    source?: Source | undefined;
+  },
 ): Promise<ListPage<TimeoffBalance>> {
   if (absenceDetailsHidden(linkedAccount)) throw hiddenBalancesError();
-  const provider = await services.providers.hris(linkedAccount);
-  return cursorPage(
+  return sourcedPage(
     services,
     {
       resource: 'timeoff-balances',
       linkedAccountId: linkedAccount.id,
       filters: { employee_id: query.employeeId },
       cursor: query.cursor,
+      source: query.source ?? 'live',
+      includeDeleted: false,
     },
-    (position) =>
-      provider.listTimeoffBalances({ limit: query.limit, position, employeeId: query.employeeId }),
+    async (position) =>
+      (await services.providers.hris(linkedAccount)).listTimeoffBalances({
+        limit: query.limit,
+        position,
+        employeeId: query.employeeId,
+      }),
+    (after) =>
+      listSyncedBalances(
+        services,
+        linkedAccount,
+        { limit: query.limit, employee_id: query.employeeId },
+        after,
+      ),
   );
 }
 

@@ -18,6 +18,7 @@ import type { Logger } from '../lib/logger';
 import { ProviderError } from '../providers/errors';
 import { findIntegration } from '../providers/registry';
 import type { HrisProvider } from '../providers/types';
+import { balancesDue, refreshBalances } from './balances';
 import { failPass, LeaseLostError, runPass } from './pass';
 import { syncSettings } from './settings';
 
@@ -118,6 +119,16 @@ export async function runSyncJob(deps: SyncRunnerDeps, job: SyncJob): Promise<Sy
           pass_id: finished.id,
           ...finished.counts,
         });
+        if (await balancesDue(deps.db, ref, current.settings, deps.now())) {
+          // A failed refresh keeps the previous balances (and their time); the pass itself stands.
+          await refreshBalances({ db: deps.db, provider, ref, now: deps.now, logger: deps.logger }).catch(
+            (error) =>
+              deps.logger.warn('synced balances refresh failed', {
+                linked_account_id: ref.linkedAccountId,
+                error: error instanceof Error ? `${error.name}: ${error.message}` : 'non-Error thrown',
+              }),
+          );
+        }
       } catch (error) {
         if (error instanceof LeaseLostError) return 'lost';
         const message = error instanceof ApiError ? `${error.code}: ${error.message}` : 'internal error';

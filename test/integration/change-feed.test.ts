@@ -532,6 +532,11 @@ describe.each<Backend>(['pglite', 'postgres'])('change feed (%s)', (backend) => 
     expect(failed.status).toBe('failed');
     expect(failed.error).toContain('provider_unauthorized');
     expect(failed.counts.deleted).toBe(0);
+    // The job records needs_reauth just after the failed pass: wait for it rather than race it.
+    await waitFor(async () => {
+      const state = await json(rotatingGateway, `/linked-accounts/${rotating.linkedAccountId}`);
+      return state.body.result.status === 'needs_reauth' ? true : undefined;
+    }, 'needs_reauth');
     const events = (await allEvents(rotatingGateway)).map((event) => event.type);
     expect(events).toEqual([
       'linked_account.connected',

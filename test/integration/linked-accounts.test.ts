@@ -224,6 +224,8 @@ describe.each<Backend>(['pglite', 'postgres'])('linked accounts management API (
       sync_window_days_back: 400,
       sync_window_days_ahead: 730,
       personio_api_version: 'v1',
+      sync_balances_interval_minutes: 1440,
+      default_source: 'live',
     });
     const stored = await getLinkedAccount(gateway.deps.db, {
       environmentId: acme.environmentId,

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { Services } from '../../context';
 import { recentSyncPasses } from '../../db/queries/sync';
+import { balancesRefreshedAt } from '../../db/queries/synced-balances';
 import { type LinkedAccount, SYNC_PASS_STATUSES } from '../../db/schema';
 import { syncPassObject } from '../../sync/pass';
 import { syncSettings, syncWindow } from '../../sync/settings';
@@ -51,6 +52,15 @@ export const SyncStatusSchema = z
       description: 'The last pass that finished (completed or failed).',
     }),
     last_completed_at: z.string().nullable().openapi({ format: 'date-time' }),
+    balances_refreshed_at: z
+      .string()
+      .nullable()
+      .openapi({
+        format: 'date-time',
+        description:
+          'When the last complete refresh of the synced balances began (after a pass, every ' +
+          '`sync_balances_interval_minutes`); `null` before the first.',
+      }),
     next_pass_at: z
       .string()
       .nullable()
@@ -78,6 +88,7 @@ export async function syncStatus(services: Services, linkedAccount: LinkedAccoun
     running: running ? syncPassObject(running) : null,
     last_pass: finished ? syncPassObject(finished) : null,
     last_completed_at: completed?.finishedAt?.toISOString() ?? null,
+    balances_refreshed_at: (await balancesRefreshedAt(services.db, ref))?.toISOString() ?? null,
     next_pass_at: next?.toISOString() ?? null,
   };
 }

@@ -38,6 +38,20 @@ const LinkedAccountUpdate = z
           description:
             '`v1` (default) keeps every call on Personio v1; `auto` uses v2 where it is better and the credential has it.',
         }),
+        sync_balances_interval_minutes: z
+          .number()
+          .int('must be a whole number of minutes')
+          .min(60, 'must be at least 60')
+          .max(10_080, 'must be at most 10080 (a week)')
+          .optional()
+          .openapi({
+            description:
+              'Minutes between refreshes of the synced balances, a Personio call per employee (default 1440).',
+          }),
+        default_source: z
+          .enum(['live', 'synced'], { error: 'must be live or synced' })
+          .optional()
+          .openapi({ description: 'Where unified reads without `source` go (default `live`).' }),
       })
       .strict()
       .optional(),

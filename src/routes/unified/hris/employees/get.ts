@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../../../context';
 import { EmployeeSchema } from '../../../../models/employee';
-import { getEmployee } from '../../../../services/hris-operations';
+import { readEmployee } from '../../../../services/hris-operations';
 import {
   booleanQuery,
   LinkedAccountHeaders,
@@ -9,6 +9,7 @@ import {
   SECURITY,
   singleEnvelope,
 } from '../../../common';
+import { DATA_AS_OF_RESPONSE_HEADER, resolveSource, SourceQuery, setDataAsOf } from '../../source';
 
 const route = createRoute({
   method: 'get',
@@ -35,11 +36,13 @@ const route = createRoute({
         type: 'boolean',
         description: "Adds `remote_data`: Personio's employee object as received.",
       }),
+      ...SourceQuery.shape,
     }),
   },
   responses: {
     200: {
       description: 'The employee.',
+      headers: DATA_AS_OF_RESPONSE_HEADER,
       content: { 'application/json': { schema: singleEnvelope(EmployeeSchema).openapi('EmployeeResult') } },
     },
     ...linkedAccountErrorResponses(),
@@ -49,8 +52,14 @@ const route = createRoute({
 export function registerGetEmployee(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
     const { id } = c.req.valid('param');
-    const { include_remote_data: includeRemoteData } = c.req.valid('query');
-    const employee = await getEmployee(c.get('services'), c.get('linkedAccount'), id, { includeRemoteData });
+    const query = c.req.valid('query');
+    const linkedAccount = c.get('linkedAccount');
+    const { result: employee, dataAsOf } = await readEmployee(c.get('services'), linkedAccount, id, {
+      includeRemoteData: query.include_remote_data,
+      source: resolveSource(linkedAccount, query),
+      includeDeleted: query.include_deleted,
+    });
+    setDataAsOf(c, dataAsOf);
     return c.json({ result: employee }, 200);
   });
 }

@@ -11,6 +11,7 @@ import {
   PaginationQuery,
   SECURITY,
 } from '../../../common';
+import { DATA_AS_OF_RESPONSE_HEADER, resolveSource, SourceQuery, setDataAsOf } from '../../source';
 
 const EmployeeListQuery = PaginationQuery.extend({
   email: z.string().trim().min(3).max(320).optional().openapi({
@@ -49,6 +50,7 @@ const EmployeeListQuery = PaginationQuery.extend({
     type: 'boolean',
     description: "Adds `remote_data`: Personio's employee object as received.",
   }),
+  ...SourceQuery.shape,
 });
 
 const route = createRoute({
@@ -66,6 +68,7 @@ const route = createRoute({
   responses: {
     200: {
       description: 'A page of employees.',
+      headers: DATA_AS_OF_RESPONSE_HEADER,
       content: { 'application/json': { schema: listEnvelope(EmployeeSchema).openapi('EmployeeList') } },
     },
     ...linkedAccountErrorResponses(),
@@ -84,7 +87,10 @@ export function registerListEmployees(app: OpenAPIHono<AppEnv>) {
       employmentStatus: query.employment_status,
       updatedAfter: query.updated_after,
       includeRemoteData: query.include_remote_data,
+      source: resolveSource(linkedAccount, query),
+      includeDeleted: query.include_deleted,
     });
+    setDataAsOf(c, page.dataAsOf);
     return c.json({ result: page.items, next_cursor: page.nextCursor }, 200);
   });
 }

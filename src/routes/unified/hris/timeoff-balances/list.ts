@@ -9,12 +9,19 @@ import {
   PaginationQuery,
   SECURITY,
 } from '../../../common';
+import {
+  DATA_AS_OF_RESPONSE_HEADER,
+  resolveSource,
+  SourceQueryNoTombstones,
+  setDataAsOf,
+} from '../../source';
 
 const TimeoffBalanceListQuery = PaginationQuery.extend({
   employee_id: z.string().trim().min(1).max(64).optional().openapi({
     description: 'Only this employee’s balances; without it, every employee’s.',
     example: '1001',
   }),
+  ...SourceQueryNoTombstones.shape,
 });
 
 const route = createRoute({
@@ -27,6 +34,8 @@ const route = createRoute({
     'One record per employee and time-off type that Personio keeps a balance for, in employee order. ' +
     'Personio reports balances per employee only, so a page without `employee_id` costs one upstream call ' +
     'per employee on it; follow `next_cursor` until it is `null`. Balances are in the type’s `units`. ' +
+    'With `source=synced` they come from the copy that sync refreshes daily (`sync_balances_interval_minutes`), ' +
+    'with `used` derived from the approved absences of the current calendar year. ' +
     'While the linked account hides absence details, balances are refused with `403 forbidden`: they are kept ' +
     'per absence type and move with every absence taken or planned, so they would reveal each absence’s type.',
   security: SECURITY,
@@ -34,6 +43,7 @@ const route = createRoute({
   responses: {
     200: {
       description: 'A page of time-off balances.',
+      headers: DATA_AS_OF_RESPONSE_HEADER,
       content: {
         'application/json': { schema: listEnvelope(TimeoffBalanceSchema).openapi('TimeoffBalanceList') },
       },
@@ -51,7 +61,9 @@ export function registerListTimeoffBalances(app: OpenAPIHono<AppEnv>) {
       limit: query.limit,
       cursor: query.cursor,
       employeeId: query.employee_id,
+      source: resolveSource(linkedAccount, query),
     });
+    setDataAsOf(c, page.dataAsOf);
     return c.json({ result: page.items, next_cursor: page.nextCursor }, 200);
   });
 }

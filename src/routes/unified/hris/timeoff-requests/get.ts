@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../../../context';
-import { ApiError } from '../../../../errors';
 import { TimeoffRequestSchema } from '../../../../models/timeoff';
+import { readTimeoffRequest } from '../../../../services/hris-operations';
 import {
   booleanQuery,
   LinkedAccountHeaders,
@@ -9,7 +9,8 @@ import {
   SECURITY,
   singleEnvelope,
 } from '../../../common';
-import { presentTimeoffRequest, TimeoffRequestIdParams, withExternalIds } from './schemas';
+import { DATA_AS_OF_RESPONSE_HEADER, resolveSource, SourceQuery, setDataAsOf } from '../../source';
+import { TimeoffRequestIdParams } from './schemas';
 
 const route = createRoute({
   method: 'get',
@@ -28,11 +29,13 @@ const route = createRoute({
         description:
           "Adds `remote_data`: Personio's object as received (`null` while absence details are hidden).",
       }),
+      ...SourceQuery.shape,
     }),
   },
   responses: {
     200: {
       description: 'The time-off request.',
+      headers: DATA_AS_OF_RESPONSE_HEADER,
       content: {
         'application/json': { schema: singleEnvelope(TimeoffRequestSchema).openapi('TimeoffRequestResult') },
       },
@@ -44,13 +47,14 @@ const route = createRoute({
 export function registerGetTimeoffRequest(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
     const { id } = c.req.valid('param');
-    const { include_remote_data: includeRemoteData } = c.req.valid('query');
+    const query = c.req.valid('query');
     const linkedAccount = c.get('linkedAccount');
-    const services = c.get('services');
-    const provider = await services.providers.hris(linkedAccount);
-    const request = await provider.getTimeoffRequest(id, { includeRemoteData });
-    if (!request) throw new ApiError('not_found', `No time-off request ${id} in this linked account.`);
-    const [result] = await withExternalIds(services.db, linkedAccount, [request]);
-    return c.json({ result: presentTimeoffRequest(result!, linkedAccount) }, 200);
+    const { result, dataAsOf } = await readTimeoffRequest(c.get('services'), linkedAccount, id, {
+      includeRemoteData: query.include_remote_data,
+      source: resolveSource(linkedAccount, query),
+      includeDeleted: query.include_deleted,
+    });
+    setDataAsOf(c, dataAsOf);
+    return c.json({ result }, 200);
   });
 }

@@ -12,6 +12,7 @@ import {
   PaginationQuery,
   SECURITY,
 } from '../../../common';
+import { DATA_AS_OF_RESPONSE_HEADER, resolveSource, SourceQuery, setDataAsOf } from '../../source';
 import { statusList } from './schemas';
 
 const TimeoffRequestListQuery = PaginationQuery.extend({
@@ -64,6 +65,7 @@ const TimeoffRequestListQuery = PaginationQuery.extend({
       'Only the request created with this `external_id` (at most one; the other filters still apply to it).',
     example: 'leave-2027-0042',
   }),
+  ...SourceQuery.shape,
 }).superRefine((query, ctx) => {
   if (query.start_date && query.end_date && query.end_date < query.start_date) {
     ctx.addIssue({ code: 'custom', path: ['end_date'], message: 'must not be before start_date' });
@@ -88,6 +90,7 @@ const route = createRoute({
   responses: {
     200: {
       description: 'A page of time-off requests.',
+      headers: DATA_AS_OF_RESPONSE_HEADER,
       content: {
         'application/json': { schema: listEnvelope(TimeoffRequestSchema).openapi('TimeoffRequestList') },
       },
@@ -112,7 +115,10 @@ export function registerListTimeoffRequests(app: OpenAPIHono<AppEnv>) {
       endDate: query.end_date,
       externalId: query.external_id,
       includeRemoteData: query.include_remote_data,
+      source: resolveSource(linkedAccount, query),
+      includeDeleted: query.include_deleted,
     });
+    setDataAsOf(c, page.dataAsOf);
     return c.json({ result: page.items, next_cursor: page.nextCursor }, 200);
   });
 }

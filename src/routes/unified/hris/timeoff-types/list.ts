@@ -1,8 +1,8 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../../../context';
+import { listSyncedRecords } from '../../../../db/queries/synced-reads';
 import { ApiError } from '../../../../errors';
-import { queryBinding } from '../../../../lib/cursor';
-import { TimeoffTypeSchema } from '../../../../models/timeoff';
+import { type TimeoffType, TimeoffTypeSchema } from '../../../../models/timeoff';
 import {
   booleanQuery,
   LinkedAccountHeaders,
@@ -11,12 +11,23 @@ import {
   PaginationQuery,
   SECURITY,
 } from '../../../common';
+import {
+  DATA_AS_OF_RESPONSE_HEADER,
+  keysetPage,
+  openSyncedCopy,
+  presentSynced,
+  resolveSource,
+  SourceQuery,
+  setDataAsOf,
+  sourcedPage,
+} from '../../source';
 
 const TimeoffTypeListQuery = PaginationQuery.extend({
   include_remote_data: booleanQuery.openapi({
     type: 'boolean',
     description: "Adds `remote_data`: Personio's time-off type as received.",
   }),
+  ...SourceQuery.shape,
 });
 
 /** Cursor state: the index of the next type in Personio's (complete, re-read) type list. */
@@ -36,6 +47,7 @@ const route = createRoute({
   responses: {
     200: {
       description: 'A page of time-off types.',
+      headers: DATA_AS_OF_RESPONSE_HEADER,
       content: { 'application/json': { schema: listEnvelope(TimeoffTypeSchema).openapi('TimeoffTypeList') } },
     },
     ...linkedAccountErrorResponses(),
@@ -47,21 +59,51 @@ export function registerListTimeoffTypes(app: OpenAPIHono<AppEnv>) {
     const query = c.req.valid('query');
     const services = c.get('services');
     const linkedAccount = c.get('linkedAccount');
-    const binding = queryBinding('timeoff-types', linkedAccount.id, {});
-    let start = 0;
-    if (query.cursor) {
-      const parsed = PositionSchema.safeParse(await services.cursors.decode(query.cursor, binding));
-      if (!parsed.success) {
-        throw new ApiError('invalid_request', 'The cursor is not valid for this list.', {
-          details: [{ field: 'cursor', message: 'not a cursor of the time-off types list' }],
+    const source = resolveSource(linkedAccount, query);
+    const page = await sourcedPage<TimeoffType>(
+      services,
+      {
+        resource: 'timeoff-types',
+        linkedAccountId: linkedAccount.id,
+        filters: {},
+        cursor: query.cursor,
+        source,
+        includeDeleted: query.include_deleted,
+      },
+      async (position) => {
+        const parsed = PositionSchema.safeParse(position ?? { index: 0 });
+        if (!parsed.success) {
+          throw new ApiError('invalid_request', 'The cursor is not valid for this list.', {
+            details: [{ field: 'cursor', message: 'not a cursor of the time-off types list' }],
+          });
+        }
+        const start = parsed.data.index;
+        const provider = await services.providers.hris(linkedAccount);
+        const types = await provider.listTimeoffTypes({ includeRemoteData: query.include_remote_data });
+        const end = start + query.limit;
+        return { items: types.slice(start, end), next: end < types.length ? { index: end } : null };
+      },
+      async (after) => {
+        const copy = await openSyncedCopy(services, linkedAccount);
+        // In the order Personio listed them, which is the order the copy first saw them.
+        const rows = await listSyncedRecords(services.db, {
+          ...copy.ref,
+          kind: 'timeoff_type',
+          after,
+          limit: query.limit + 1,
+          includeDeleted: query.include_deleted,
+          where: [],
+          bySight: true,
         });
-      }
-      start = parsed.data.index;
-    }
-    const provider = await services.providers.hris(linkedAccount);
-    const types = await provider.listTimeoffTypes({ includeRemoteData: query.include_remote_data });
-    const end = start + query.limit;
-    const nextCursor = end < types.length ? await services.cursors.encode({ index: end }, binding) : null;
-    return c.json({ result: types.slice(start, end), next_cursor: nextCursor }, 200);
+        const page = keysetPage(rows, query.limit);
+        return {
+          items: page.rows.map((row) => presentSynced<TimeoffType>(row, query.include_deleted)),
+          next: page.next,
+          asOf: copy.asOf,
+        };
+      },
+    );
+    setDataAsOf(c, page.dataAsOf);
+    return c.json({ result: page.items, next_cursor: page.nextCursor }, 200);
   });
 }

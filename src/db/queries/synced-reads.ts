@@ -1,0 +1,121 @@
+import { and, desc, eq, isNull, type SQL, sql } from 'drizzle-orm';
+import type { Database } from '../client';
+import { type SyncedKind, syncedRecords, syncPasses } from '../schema';
+import type { AccountRef } from './sync';
+
+/**
+ * Reads of the synced copy for `source=synced`: the same filters as the live lists, evaluated in SQL over the
+ * stored unified records, in the order the live lists use (employees and day-based absences by Personio id,
+ * hour-based absences and types in the order Personio listed them, which is the order the copy first saw them).
+ */
+
+export interface SyncedRow {
+  data: Record<string, unknown>;
+  remoteDeletedAt: Date | null;
+  /** Where the next page starts after this row. */
+  key: SyncedKey;
+}
+
+/** Keyset position: bucket (0 integer ids by length and value, 1 others by first sight), then the tie-breakers. */
+export type SyncedKey = [bucket: number, rank: number, remoteId: string];
+
+/** The newest completed pass: when it started (every change before is in the copy) and its time-off window. */
+export async function syncedCopyState(
+  db: Database,
+  ref: AccountRef,
+): Promise<{ asOf: Date; window: { start: string; end: string } | undefined } | undefined> {
+  const [pass] = await db
+    .select({ startedAt: syncPasses.startedAt, position: syncPasses.position })
+    .from(syncPasses)
+    .where(
+      and(
+        eq(syncPasses.environmentId, ref.environmentId),
+        eq(syncPasses.linkedAccountId, ref.linkedAccountId),
+        eq(syncPasses.status, 'completed'),
+      ),
+    )
+    .orderBy(desc(syncPasses.startedAt))
+    .limit(1);
+  return pass ? { asOf: pass.startedAt, window: pass.position?.window } : undefined;
+}
+
+const bucket = sql<number>`(case when ${syncedRecords.remoteId} ~ '^[0-9]+$' then 0 else 1 end)`;
+const rank = sql<number>`(case when ${syncedRecords.remoteId} ~ '^[0-9]+$' then length(${syncedRecords.remoteId}) else ${syncedRecords.seq} end)`;
+
+export async function listSyncedRecords(
+  db: Database,
+  input: AccountRef & {
+    kind: SyncedKind;
+    after: SyncedKey | null;
+    limit: number;
+    includeDeleted: boolean;
+    /** Conditions on `synced_records.data`, built with the helpers below. */
+    where: (SQL | undefined)[];
+    /** Order purely by first sight (types), instead of integer ids first. */
+    bySight?: boolean;
+  },
+): Promise<SyncedRow[]> {
+  // A cast, not a bare constant: ORDER BY reads a bare integer as a column number.
+  const bucketOf = input.bySight ? sql<number>`1::int` : bucket;
+  const rankOf = input.bySight ? sql<number>`${syncedRecords.seq}` : rank;
+  const rows = await db
+    .select({
+      data: syncedRecords.data,
+      remoteDeletedAt: syncedRecords.remoteDeletedAt,
+      bucket: bucketOf,
+      rank: rankOf,
+      remoteId: syncedRecords.remoteId,
+    })
+    .from(syncedRecords)
+    .where(
+      and(
+        eq(syncedRecords.environmentId, input.environmentId),
+        eq(syncedRecords.linkedAccountId, input.linkedAccountId),
+        eq(syncedRecords.kind, input.kind),
+        input.includeDeleted ? undefined : isNull(syncedRecords.remoteDeletedAt),
+        input.after
+          ? sql`(${bucketOf}, ${rankOf}, ${syncedRecords.remoteId}) > (${input.after[0]}::int, ${input.after[1]}::bigint, ${input.after[2]})`
+          : undefined,
+        ...input.where,
+      ),
+    )
+    .orderBy(...(input.bySight ? [] : [bucketOf]), rankOf, syncedRecords.remoteId)
+    .limit(input.limit);
+  return rows.map((row) => ({
+    data: row.data,
+    remoteDeletedAt: row.remoteDeletedAt,
+    key: [Number(row.bucket), Number(row.rank), row.remoteId],
+  }));
+}
+
+export async function getSyncedRecord(
+  db: Database,
+  input: AccountRef & { kind: SyncedKind; remoteId: string; includeDeleted: boolean },
+): Promise<Omit<SyncedRow, 'key'> | undefined> {
+  const [row] = await db
+    .select({ data: syncedRecords.data, remoteDeletedAt: syncedRecords.remoteDeletedAt })
+    .from(syncedRecords)
+    .where(
+      and(
+        eq(syncedRecords.environmentId, input.environmentId),
+        eq(syncedRecords.linkedAccountId, input.linkedAccountId),
+        eq(syncedRecords.kind, input.kind),
+        eq(syncedRecords.remoteId, input.remoteId),
+        input.includeDeleted ? undefined : isNull(syncedRecords.remoteDeletedAt),
+      ),
+    )
+    .limit(1);
+  return row;
+}
+
+/** `data->>field`, the text of one top-level field of the stored record. */
+export const field = (name: string) => sql`(${syncedRecords.data}->>${name})`;
+/** `data->field->>inner`, for references such as `employee.id`. */
+export const nestedField = (name: string, inner: string) => sql`(${syncedRecords.data}->${name}->>${inner})`;
+
+export function fieldIn(name: string, values: readonly string[]): SQL {
+  return sql`${field(name)} in (${sql.join(
+    values.map((value) => sql`${value}`),
+    sql`, `,
+  )})`;
+}
