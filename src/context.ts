@@ -61,11 +61,6 @@ export interface Services {
   logger: Logger;
   jobs: JobQueue;
   webhookSender: WebhookSender;
-  /**
-   * The built-in sandbox account's first (silent) pass while it runs after start-up: sandbox actions wait for
-   * it, so a change made right after start becomes events instead of part of the initial copy.
-   */
-  sandboxFirstPass?: Promise<void>;
 }
 
 export interface AppEnv {

@@ -42,13 +42,7 @@ async function main() {
   const app = await createApp(runtime.deps, services);
   const seed =
     config.embedded && config.sandbox.enabled ? await ensureSandboxSeed(services, config.dataDir) : undefined;
-  // The sandbox account's first pass runs while the gateway already answers (it is most of a first start's
-  // time); sandbox actions wait for it (`services.sandboxFirstPass`).
-  if (seed && config.sync.runJobs) {
-    services.sandboxFirstPass = firstSandboxPass(services, seed).catch((error) =>
-      logger.error("the sandbox account's first sync pass failed", { error: String(error) }),
-    );
-  }
+  if (seed && config.sync.runJobs) await firstSandboxPass(services, seed);
   if (config.sync.runJobs) await jobs.start(services);
 
   const server = serveApp({ fetch: app.fetch, hostname: config.host, port: config.port, logger }, (info) => {
@@ -85,7 +79,6 @@ async function main() {
       const drained = await drainServer(server as Server, DRAIN_TIMEOUT_MS);
       if (drained === 'cut off') logger.warn('requests still running were cut off', { signal });
       // A sync pass cut off here is resumed at its next page by whichever process takes its lease.
-      await Promise.race([services.sandboxFirstPass, new Promise((resolve) => setTimeout(resolve, 5_000))]);
       await jobs.close();
       // The database and cache close (and the data directory is released) only once no request uses them.
       await runtime.close();
@@ -103,8 +96,8 @@ async function main() {
 }
 
 /**
- * The sandbox account's first pass (silent: it fills the copy). It runs beside the serving gateway; sandbox
- * actions wait for it, so the first sandbox action a newcomer makes already shows up as events.
+ * The sandbox account's first pass (silent: it fills the copy) runs before the gateway says it is ready,
+ * so the first sandbox action a newcomer makes already shows up as events.
  */
 async function firstSandboxPass(services: Services, seed: SandboxSeed) {
   const ref = { environmentId: seed.environment_id, linkedAccountId: seed.linked_account_id };

@@ -106,7 +106,6 @@ export function registerRunSandboxAction(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
     const action = c.req.valid('json');
     const services = c.get('services');
-    await services.sandboxFirstPass;
     const linkedAccount = await findLinkedAccount(
       services,
       c.get('environment').id,
