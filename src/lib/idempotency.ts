@@ -67,6 +67,21 @@ export interface IdempotencyOptions {
   onAbandoned?: 'resume' | 'refuse';
 }
 
+/**
+ * A write with an optional `Idempotency-Key`: under `withIdempotency` when the caller sent one, else run once.
+ */
+export function maybeIdempotent(
+  db: Database,
+  request: Omit<IdempotentRequest, 'key'> & { key: string | undefined },
+  execute: (run: IdempotentRun) => Promise<StoredResponse>,
+  options: IdempotencyOptions = {},
+): Promise<{ response: StoredResponse; replayed: boolean }> {
+  const { key } = request;
+  if (key === undefined)
+    return execute({ resumed: false }).then((response) => ({ response, replayed: false }));
+  return withIdempotency(db, { ...request, key }, execute, options);
+}
+
 export async function withIdempotency(
   db: Database,
   request: IdempotentRequest,

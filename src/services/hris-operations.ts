@@ -3,7 +3,7 @@ import { getSyncedRecord } from '../db/queries/synced-reads';
 import { findTimeoffRequestByExternalId } from '../db/queries/timeoff-external-ids';
 import type { LinkedAccount } from '../db/schema';
 import { ApiError } from '../errors';
-import { withIdempotency } from '../lib/idempotency';
+import { maybeIdempotent } from '../lib/idempotency';
 import type { Employee, EmploymentStatus } from '../models/employee';
 import type { TimeoffBalance, TimeoffRequest, TimeoffStatus } from '../models/timeoff';
 import type { NewTimeoffRequest } from '../providers/types';
@@ -444,21 +444,19 @@ export async function createTimeoffRequest(
       body: { result: presentTimeoffRequest(result!, linkedAccount) },
     };
   };
-  const outcome = key
-    ? await withIdempotency(
-        services.db,
-        {
-          environmentId: request.environmentId,
-          scope: linkedAccount.id,
-          key,
-          method: 'POST',
-          path: CREATE_TIMEOFF_REQUEST_PATH,
-          body,
-          now: services.now(),
-        },
-        execute,
-      )
-    : { response: await execute(), replayed: false };
+  const outcome = await maybeIdempotent(
+    services.db,
+    {
+      environmentId: request.environmentId,
+      scope: linkedAccount.id,
+      key,
+      method: 'POST',
+      path: CREATE_TIMEOFF_REQUEST_PATH,
+      body,
+      now: services.now(),
+    },
+    execute,
+  );
   const stored = outcome.response.body as { result: TimeoffRequest };
   return {
     result: presentTimeoffRequest(stored.result, linkedAccount),

@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../../../context';
-import { withIdempotency } from '../../../../lib/idempotency';
+import { maybeIdempotent } from '../../../../lib/idempotency';
 import { linkedAccountErrorResponses, SECURITY } from '../../../common';
 import { REPLAYED_HEADER, WriteHeaders } from '../timeoff-requests/schemas';
 import { presentEmployee } from './present';
@@ -65,21 +65,19 @@ export function registerCreateEmployee(app: OpenAPIHono<AppEnv>) {
       const employee = presentEmployee(written.employee, services.config.publicUrl);
       return { status: 201, body: { result: employee, warnings: written.warnings } };
     };
-    const outcome = key
-      ? await withIdempotency(
-          services.db,
-          {
-            environmentId: c.get('environment').id,
-            scope: linkedAccount.id,
-            key,
-            method: 'POST',
-            path: c.req.path,
-            body,
-            now: services.now(),
-          },
-          execute,
-        )
-      : { response: await execute(), replayed: false };
+    const outcome = await maybeIdempotent(
+      services.db,
+      {
+        environmentId: c.get('environment').id,
+        scope: linkedAccount.id,
+        key,
+        method: 'POST',
+        path: c.req.path,
+        body,
+        now: services.now(),
+      },
+      execute,
+    );
     if (outcome.replayed) c.header('Idempotent-Replayed', 'true');
     return c.json(outcome.response.body as z.infer<typeof EmployeeWrittenSchema>, 201);
   });

@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../../../context';
 import { ApiError } from '../../../../errors';
-import { withIdempotency } from '../../../../lib/idempotency';
+import { maybeIdempotent } from '../../../../lib/idempotency';
 import { linkedAccountErrorResponses, SECURITY } from '../../../common';
 import { REPLAYED_HEADER, WriteHeaders } from '../timeoff-requests/schemas';
 import { presentEmployee } from './present';
@@ -73,21 +73,19 @@ export function registerUpdateEmployee(app: OpenAPIHono<AppEnv>) {
       const employee = presentEmployee(written.employee, services.config.publicUrl);
       return { status: 200, body: { result: employee, warnings: written.warnings } };
     };
-    const outcome = key
-      ? await withIdempotency(
-          services.db,
-          {
-            environmentId: c.get('environment').id,
-            scope: linkedAccount.id,
-            key,
-            method: 'PATCH',
-            path: c.req.path,
-            body,
-            now: services.now(),
-          },
-          execute,
-        )
-      : { response: await execute(), replayed: false };
+    const outcome = await maybeIdempotent(
+      services.db,
+      {
+        environmentId: c.get('environment').id,
+        scope: linkedAccount.id,
+        key,
+        method: 'PATCH',
+        path: c.req.path,
+        body,
+        now: services.now(),
+      },
+      execute,
+    );
     if (outcome.replayed) c.header('Idempotent-Replayed', 'true');
     return c.json(outcome.response.body as z.infer<typeof EmployeeWrittenSchema>, 200);
   });

@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../../../context';
 import { forgetTimeoffRequestExternalId } from '../../../../db/queries/timeoff-external-ids';
 import { ApiError } from '../../../../errors';
-import { withIdempotency } from '../../../../lib/idempotency';
+import { maybeIdempotent } from '../../../../lib/idempotency';
 import { linkedAccountErrorResponses, SECURITY, singleEnvelope } from '../../../common';
 import { REPLAYED_HEADER, TimeoffRequestIdParams, WriteHeaders } from './schemas';
 
@@ -59,21 +59,19 @@ export function registerDeleteTimeoffRequest(app: OpenAPIHono<AppEnv>) {
       });
       return { status: 200, body: { result: { id, deleted: true as const } } };
     };
-    const outcome = key
-      ? await withIdempotency(
-          services.db,
-          {
-            environmentId: c.get('environment').id,
-            scope: linkedAccount.id,
-            key,
-            method: 'DELETE',
-            path: c.req.path,
-            body: null,
-            now: services.now(),
-          },
-          execute,
-        )
-      : { response: await execute(), replayed: false };
+    const outcome = await maybeIdempotent(
+      services.db,
+      {
+        environmentId: c.get('environment').id,
+        scope: linkedAccount.id,
+        key,
+        method: 'DELETE',
+        path: c.req.path,
+        body: null,
+        now: services.now(),
+      },
+      execute,
+    );
     if (outcome.replayed) c.header('Idempotent-Replayed', 'true');
     return c.json(outcome.response.body as { result: { id: string; deleted: true } }, 200);
   });
