@@ -1,56 +1,31 @@
-/**
- * The interactive API reference in real headless Chromium with every request off this gateway refused:
- * `/docs` must render the operations from files the gateway serves itself (the pinned `swagger-ui-dist`).
- */
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeDocsAssets } from '../../src/runtime/docs-assets';
+import { type Chromium, launchChromium } from '../support/chromium';
 import { createPersonioSandbox, openStorage, type Storage } from '../support/gateway';
 import { type HttpGateway, serveGateway } from '../support/http-gateway';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 describe('/docs in headless Chromium without network', () => {
   let storage: Storage;
   let gateway: HttpGateway;
   let context: BrowserContext;
-  let profile: string;
+  let browser: Chromium;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (or set CHROMIUM_PATH)`);
-    }
     storage = await openStorage('pglite');
     gateway = await serveGateway(storage, createPersonioSandbox({ employees: 10 }), {
       docsAssets: nodeDocsAssets(),
     });
-    profile = await mkdtemp(join(tmpdir(), 'roster-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        // No name resolves: a CDN could not be reached even if a request slipped past the route below.
-        '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-      ],
+    browser = await launchChromium({
+      // No name resolves: a CDN could not be reached even if a request slipped past the route below.
+      args: ['--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'],
+      timeoutMs: 30_000,
     });
-    context.setDefaultTimeout(30_000);
+    context = browser.context;
   }, 120_000);
 
   afterAll(async () => {
-    await context?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
+    await browser?.close();
     await gateway?.close();
     await storage?.close();
   });

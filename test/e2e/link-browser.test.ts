@@ -4,13 +4,11 @@
  * form against the Personio simulator, reviews coverage, confirms, and the developer's page receives the
  * linked account id by postMessage. Screenshots of every step land in test-results/link-flow/.
  */
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { mkdir } from 'node:fs/promises';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PersonioSandbox } from '../../src/sandbox/personio';
+import { type Chromium, launchChromium } from '../support/chromium';
 import {
   createPersonioSandbox,
   createTenant,
@@ -22,7 +20,6 @@ import {
 } from '../support/gateway';
 import { type HttpGateway, serveGateway, serveHtml } from '../support/http-gateway';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = new URL('../../test-results/link-flow/', import.meta.url).pathname;
 const PHONE = { width: 390, height: 844 };
 
@@ -63,7 +60,7 @@ describe('link flow in headless Chromium', () => {
   let developer: { url: string; close(): Promise<void> };
   let tenant: Tenant;
   let context: BrowserContext;
-  let profile: string;
+  let browser: Chromium;
   const issued: { linkUrl: string; allowedOrigins: string[] }[] = [];
 
   async function linkToken(body: Record<string, unknown>): Promise<{ url: string; link_token: string }> {
@@ -77,9 +74,6 @@ describe('link flow in headless Chromium', () => {
   }
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (or set CHROMIUM_PATH)`);
-    }
     await mkdir(SCREENSHOTS, { recursive: true });
     storage = await openStorage('postgres');
     sandbox = createPersonioSandbox({ employees: 40, seed: 9 });
@@ -98,28 +92,12 @@ describe('link flow in headless Chromium', () => {
       issued.push({ linkUrl: url, allowedOrigins });
       return developerPage({ linkUrl: url, gatewayOrigin: gateway.url, mode });
     });
-    profile = await mkdtemp(join(tmpdir(), 'roster-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1100, height: 900 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    context.setDefaultTimeout(20_000);
+    browser = await launchChromium({ viewport: { width: 1100, height: 900 } });
+    context = browser.context;
   }, 120_000);
 
   afterAll(async () => {
-    await context?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
+    await browser?.close();
     await developer?.close();
     await gateway?.close();
     await storage?.close();

@@ -3,13 +3,11 @@
  * calls `openLink` from a click, the HR admin links in the popup, and the promise resolves with the linked
  * account id; a popup closed before linking rejects.
  */
-import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { transform } from 'esbuild';
-import { type BrowserContext, chromium } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Chromium, launchChromium } from '../support/chromium';
 import {
   createPersonioSandbox,
   createTenant,
@@ -21,20 +19,15 @@ import {
 } from '../support/gateway';
 import { type HttpGateway, serveGateway, serveHtml } from '../support/http-gateway';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
 describe('SDK link helper in headless Chromium', () => {
   let storage: Storage;
   let gateway: HttpGateway;
   let developer: { url: string; close(): Promise<void> };
   let tenant: Tenant;
   let context: BrowserContext;
-  let profile: string;
+  let browser: Chromium;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (or set CHROMIUM_PATH)`);
-    }
     storage = await openStorage('postgres');
     gateway = await serveGateway(storage, createPersonioSandbox({ employees: 10, seed: 2 }));
     tenant = await createTenant({ deps: gateway.deps } as TestGateway);
@@ -72,24 +65,12 @@ document.getElementById('connect').addEventListener('click', () => {
 });
 </script></body></html>`;
     });
-    profile = await mkdtemp(join(tmpdir(), 'roster-sdk-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-      ],
-    });
-    context.setDefaultTimeout(20_000);
+    browser = await launchChromium();
+    context = browser.context;
   }, 120_000);
 
   afterAll(async () => {
-    await context?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
+    await browser?.close();
     await developer?.close();
     await gateway?.close();
     await storage?.close();
