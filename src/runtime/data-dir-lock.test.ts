@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -44,5 +44,16 @@ describe('data directory lock', () => {
       }
       await (held[0] as PromiseFulfilledResult<{ release(): Promise<void> }>).value.release();
     }
+  });
+
+  it('takes over past a takeover file that its process left unwritten', async () => {
+    const dir = await withStaleLock();
+    const takeover = join(dir, `${LOCK_FILE}.takeover`);
+    await writeFile(takeover, '');
+    const old = new Date(Date.now() - 60_000);
+    await utimes(takeover, old, old);
+    const lock = await lockDataDir(dir, 'gateway');
+    expect(JSON.parse(await readFile(join(dir, LOCK_FILE), 'utf8')).pid).toBe(process.pid);
+    await lock.release();
   });
 });

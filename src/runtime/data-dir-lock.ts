@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, unlinkSync } from 'node:fs';
-import { open, readFile, unlink } from 'node:fs/promises';
+import { open, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
@@ -11,6 +11,9 @@ import { join } from 'node:path';
  */
 
 export const LOCK_FILE = 'roster.lock';
+
+/** An unreadable takeover file older than this was left by a process that died while writing it. */
+const TAKEOVER_STALE_MS = 5_000;
 
 /** What the lock file holds. */
 export interface LockHolder {
@@ -97,8 +100,18 @@ async function removeStaleLock(path: string, stale: LockHolder | 'unreadable', s
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     const other = await readHolder(takeover);
-    // A takeover is a few file operations long; one whose process is gone was cut off mid-way.
-    if (other !== 'unreadable' && other !== 'missing' && !isRunning(other)) {
+    // A takeover is a few file operations long; one whose process is gone was cut off mid-way, and so was one
+    // still unwritten after seconds (its process died between creating and writing it).
+    const abandoned =
+      other === 'unreadable'
+        ? Date.now() -
+            (await stat(takeover).then(
+              (file) => file.mtimeMs,
+              () => Date.now(),
+            )) >
+          TAKEOVER_STALE_MS
+        : other !== 'missing' && !isRunning(other);
+    if (abandoned) {
       await unlink(takeover).catch(() => {});
     } else {
       await new Promise((resolve) => setTimeout(resolve, 20));
