@@ -331,3 +331,341 @@ describe('Personio v2 webhook management', () => {
     expectProblem(await call(sandbox, 'not-a-token', 'GET', '/v2/webhooks'), 401);
   });
 });
+
+type Receiver = Awaited<ReturnType<typeof recordingServer>>;
+
+/** A receiver on 127.0.0.1 answering each request with the next status of `statuses` (the last repeats). */
+async function receiver(statuses: number[] = [200], headers: Record<string, string> = {}): Promise<Receiver> {
+  let answered = 0;
+  return recordingServer((_request, response) => {
+    const status = statuses[Math.min(answered++, statuses.length - 1)]!;
+    response.writeHead(status, headers).end();
+  });
+}
+
+const bodyOf = (request: RecordedRequest) => JSON.parse(request.body.toString('utf8')) as Json;
+
+/** A fresh simulator (its own webhooks and attempts) with the given retry schedule, and a v2 token. */
+async function simulator(retryDelaysMs: number[], now?: () => Date) {
+  const sandbox = createPersonioSandbox({
+    employees: 20,
+    seed: 9,
+    now,
+    webhookDelivery: { retryDelaysMs, timeoutMs: 3000 },
+  });
+  const token = await v2Token(sandbox, SANDBOX_CREDENTIALS.full);
+  const v1Token = await tokenFor(sandbox, SANDBOX_CREDENTIALS.full);
+  return { sandbox, token, v1Token };
+}
+
+async function register(
+  sandbox: PersonioSandbox,
+  token: string,
+  url: string,
+  events: string[],
+  extra: Record<string, unknown> = { auth_type: 'TOKEN', token: 'Bearer hook-token' },
+): Promise<string> {
+  const reply = await call(sandbox, token, 'POST', '/v2/webhooks', {
+    url,
+    status: 'ENABLED',
+    enabled_events: events,
+    ...extra,
+  });
+  expect(reply.status, JSON.stringify(reply.body)).toBe(201);
+  return reply.body.id;
+}
+
+async function v1(sandbox: PersonioSandbox, token: string, method: string, path: string, json?: unknown) {
+  const response = await sandbox.fetch(
+    new Request(`${BASE}/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: json === undefined ? undefined : JSON.stringify(json),
+    }),
+  );
+  return { status: response.status, body: (await response.json()) as Json };
+}
+
+const attemptsOf = (sandbox: PersonioSandbox, webhookId: string) =>
+  sandbox.webhooks.attempts().filter((attempt) => attempt.webhookId === webhookId);
+
+describe('Personio v2 webhook delivery', () => {
+  const receivers: Receiver[] = [];
+  const sandboxes: PersonioSandbox[] = [];
+  const track = <T extends { sandbox: PersonioSandbox }>(opened: T) => {
+    sandboxes.push(opened.sandbox);
+    return opened;
+  };
+  const open = async (statuses?: number[], headers?: Record<string, string>) => {
+    const opened = await receiver(statuses, headers);
+    receivers.push(opened);
+    return opened;
+  };
+  afterAll(async () => {
+    for (const sandbox of sandboxes) sandbox.webhooks.stop();
+    await Promise.all(receivers.map((opened) => opened.close()));
+  });
+
+  it('POSTs ids only with the token verbatim, without holding up the request that made the change', async () => {
+    const { sandbox, token, v1Token } = track(await simulator([]));
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // Holds every delivery open until released: the hire must answer regardless.
+    const slow = await recordingServer((_request, response) => {
+      held.then(() => response.writeHead(200).end());
+    });
+    receivers.push(slow);
+    const id = await register(sandbox, token, `${slow.url}/hooks/acme`, [
+      'person.created',
+      'employment.created',
+      'employment.started',
+    ]);
+    const hired = await v1(sandbox, v1Token, 'POST', '/_sandbox/employees', {
+      first_name: 'Ada',
+      last_name: 'Lovelace',
+    });
+    expect(hired.status).toBe(201);
+    const personId = String(hired.body.data.id);
+    await waitUntil(async () => slow.requests.length === 3, 'three deliveries arriving');
+    expect(attemptsOf(sandbox, id)).toEqual([]);
+    release();
+    await waitUntil(async () => attemptsOf(sandbox, id).length === 3, 'three attempts recorded');
+
+    for (const request of slow.requests) {
+      expect(request.method).toBe('POST');
+      expect(request.target).toBe('/hooks/acme');
+      expect(request.headers.authorization).toBe('Bearer hook-token');
+      expect(request.headers['content-type']).toBe('application/json');
+      expectValid(validateDelivery, bodyOf(request));
+      expect(bodyOf(request).company_id).toBe(sandbox.webhooks.companyId);
+    }
+    const byName = Object.fromEntries(
+      slow.requests.map((request) => [bodyOf(request).event_name, bodyOf(request)]),
+    );
+    expect(Object.keys(byName).sort()).toEqual([
+      'employment.created',
+      'employment.started',
+      'person.created',
+    ]);
+    expect(byName['person.created'].payload).toEqual({ id: personId });
+    const person = await call(sandbox, token, 'GET', `/v2/persons/${personId}`);
+    expect(byName['employment.created'].payload).toEqual({
+      id: person.body.employments[0].id,
+      person: { id: personId },
+    });
+    expect(attemptsOf(sandbox, id).map((attempt) => attempt.outcome)).toEqual([
+      'delivered',
+      'delivered',
+      'delivered',
+    ]);
+  });
+
+  it('sends custom headers for CUSTOM and no Authorization for NONE; a DISABLED or unsubscribed webhook gets nothing', async () => {
+    const { sandbox, token } = track(await simulator([]));
+    const custom = await open();
+    const none = await open();
+    const disabled = await open();
+    const other = await open();
+    await register(sandbox, token, custom.url, ['person.updated'], {
+      auth_type: 'CUSTOM',
+      custom_headers: { 'X-Roster-Key': 'k1', 'X-Second': 'k2' },
+    });
+    await register(sandbox, token, none.url, ['person.updated'], { auth_type: 'NONE' });
+    await register(sandbox, token, disabled.url, ['person.updated'], { status: 'DISABLED', token: 't' });
+    const otherId = await register(sandbox, token, other.url, ['absence-period.created']);
+    const personId = sandbox.employeeIds()[3]!;
+    expect(sandbox.changes.changeEmployee(personId, { firstName: 'Grace' })).toBe(true);
+    await waitUntil(async () => custom.requests.length === 1 && none.requests.length === 1, 'deliveries');
+    expect(custom.requests[0]!.headers['x-roster-key']).toBe('k1');
+    expect(custom.requests[0]!.headers['x-second']).toBe('k2');
+    expect(custom.requests[0]!.headers.authorization).toBeUndefined();
+    expect(none.requests[0]!.headers.authorization).toBeUndefined();
+    expect(bodyOf(none.requests[0]!)).toMatchObject({
+      event_name: 'person.updated',
+      payload: { id: String(personId) },
+    });
+    // The two deliveries above were queued with these; had the others been due, they would have gone too.
+    await waitUntil(async () => sandbox.webhooks.pendingDeliveries() === 0, 'queue drained');
+    expect(disabled.requests).toEqual([]);
+    expect(other.requests).toEqual([]);
+    expect(attemptsOf(sandbox, otherId)).toEqual([]);
+  });
+
+  it('fires person, employment and absence-period events for API writes and HR changes', async () => {
+    const { sandbox, token, v1Token } = track(await simulator([]));
+    const hook = await open();
+    await register(sandbox, token, hook.url, [
+      'person.updated',
+      'employment.updated',
+      'employment.terminated',
+      'absence-period.created',
+      'absence-period.updated.status',
+      'absence-period.deleted',
+    ]);
+    const personId = sandbox.employeeIds()[2]!;
+    const events = () => hook.requests.map((request) => bodyOf(request));
+    const names = () =>
+      events()
+        .map((event) => event.event_name)
+        .sort();
+
+    // v1 API write of a person field and an employment field.
+    const patched = await v1(sandbox, v1Token, 'PATCH', `/company/employees/${personId}`, {
+      employee: { last_name: 'Hopper', position: 'Admiral' },
+    });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    await waitUntil(async () => hook.requests.length === 2, 'person.updated and employment.updated');
+    expect(names()).toEqual(['employment.updated', 'person.updated']);
+
+    // An immediate termination: the employment changes and ends.
+    hook.requests.length = 0;
+    const today = new Date().toISOString().slice(0, 10);
+    expect(
+      (await v1(sandbox, v1Token, 'PATCH', `/_sandbox/employees/${personId}`, { termination_date: today }))
+        .status,
+    ).toBe(200);
+    await waitUntil(async () => hook.requests.length === 2, 'employment.updated and employment.terminated');
+    expect(names()).toEqual(['employment.terminated', 'employment.updated']);
+
+    // A time-off created through v1, approved by HR, deleted through v1: the v2 period id throughout.
+    hook.requests.length = 0;
+    const created = await sandbox.fetch(
+      new Request(`${BASE}/v1/company/time-offs`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${v1Token}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          employee_id: String(sandbox.employeeIds()[1]),
+          time_off_type_id: '301',
+          start_date: '2031-03-04',
+          end_date: '2031-03-06',
+          half_day_start: '0',
+          half_day_end: '0',
+        }),
+      }),
+    );
+    expect(created.status).toBe(200);
+    const periodId = String(((await created.json()) as Json).data.attributes.id);
+    await waitUntil(async () => hook.requests.length === 1, 'absence-period.created');
+    expect(events()[0]).toMatchObject({
+      event_name: 'absence-period.created',
+      payload: { id: periodId, person: { id: String(sandbox.employeeIds()[1]) } },
+    });
+    expect((await call(sandbox, token, 'GET', `/v2/absence-periods/${periodId}`)).status).toBe(200);
+    const current = (await call(sandbox, token, 'GET', `/v2/absence-periods/${periodId}`)).body.approval
+      .status;
+    const decided = current === 'APPROVED' ? 'rejected' : 'approved';
+    expect(
+      (await v1(sandbox, v1Token, 'PATCH', `/_sandbox/absences/${periodId}`, { status: decided })).status,
+    ).toBe(200);
+    // The same status again is no change.
+    expect(
+      (await v1(sandbox, v1Token, 'PATCH', `/_sandbox/absences/${periodId}`, { status: decided })).status,
+    ).toBe(200);
+    expect((await v1(sandbox, v1Token, 'DELETE', `/company/time-offs/${periodId}`)).status).toBe(200);
+    await waitUntil(async () => hook.requests.length === 3, 'status change and deletion');
+    await waitUntil(async () => sandbox.webhooks.pendingDeliveries() === 0, 'queue drained');
+    // Concurrent deliveries may arrive in any order (Personio promises none either).
+    expect(
+      events()
+        .map((event) => `${event.event_name} ${event.payload.id}`)
+        .sort(),
+    ).toEqual([
+      `absence-period.created ${periodId}`,
+      `absence-period.deleted ${periodId}`,
+      `absence-period.updated.status ${periodId}`,
+    ]);
+  });
+
+  it('retries a failing endpoint on the configured schedule until it answers 2xx', async () => {
+    const { sandbox, token } = track(await simulator([20, 20, 20, 20, 20]));
+    const flaky = await open([500, 503, 200]);
+    const id = await register(sandbox, token, flaky.url, ['person.updated']);
+    sandbox.changes.changeEmployee(sandbox.employeeIds()[0]!, { firstName: 'Retry' });
+    await waitUntil(
+      async () => attemptsOf(sandbox, id).some((attempt) => attempt.outcome === 'delivered'),
+      'delivery',
+    );
+    expect(
+      attemptsOf(sandbox, id).map((attempt) => [attempt.attempt, attempt.responseStatus, attempt.outcome]),
+    ).toEqual([
+      [1, 500, 'retry'],
+      [2, 503, 'retry'],
+      [3, 200, 'delivered'],
+    ]);
+    expect(flaky.requests.map((request) => bodyOf(request).occurred_at)).toEqual(
+      Array(3).fill(bodyOf(flaky.requests[0]!).occurred_at),
+    );
+    const events = await call(sandbox, token, 'GET', `/v2/webhooks/${id}/events`);
+    expect(events.body._data[0].delivery).toMatchObject({
+      status: 'DELIVERED',
+      attempts: 3,
+      last_response_status: 200,
+    });
+  });
+
+  it('gives up after the last attempt, and never retries a 501', async () => {
+    const { sandbox, token } = track(await simulator([10, 10]));
+    const down = await open([503]);
+    const unimplemented = await open([501]);
+    const downId = await register(sandbox, token, down.url, ['person.updated']);
+    const unimplementedId = await register(sandbox, token, unimplemented.url, ['person.updated']);
+    sandbox.changes.changeEmployee(sandbox.employeeIds()[0]!, { firstName: 'Give-up' });
+    await waitUntil(
+      async () =>
+        attemptsOf(sandbox, downId).some((attempt) => attempt.outcome === 'failed') &&
+        attemptsOf(sandbox, unimplementedId).some((attempt) => attempt.outcome === 'failed'),
+      'both deliveries failing for good',
+    );
+    await waitUntil(async () => sandbox.webhooks.pendingDeliveries() === 0, 'nothing left to retry');
+    expect(attemptsOf(sandbox, downId).map((attempt) => attempt.outcome)).toEqual([
+      'retry',
+      'retry',
+      'failed',
+    ]);
+    expect(down.requests).toHaveLength(3);
+    expect(
+      attemptsOf(sandbox, unimplementedId).map((attempt) => [attempt.responseStatus, attempt.outcome]),
+    ).toEqual([[501, 'failed']]);
+    expect(unimplemented.requests).toHaveLength(1);
+    const failed = await call(sandbox, token, 'GET', `/v2/webhooks/${downId}/events`);
+    expect(failed.body._data[0].delivery).toMatchObject({
+      status: 'FAILED',
+      attempts: 3,
+      last_response_status: 503,
+    });
+  });
+
+  it('does not follow redirects: a 3xx is a failed attempt and the target is never called', async () => {
+    const { sandbox, token } = track(await simulator([]));
+    const target = await open();
+    const redirecting = await open([307], { location: `${target.url}/elsewhere` });
+    const id = await register(sandbox, token, redirecting.url, ['person.updated']);
+    sandbox.changes.changeEmployee(sandbox.employeeIds()[0]!, { firstName: 'Redirected' });
+    await waitUntil(async () => attemptsOf(sandbox, id).length === 1, 'the attempt');
+    expect(attemptsOf(sandbox, id)[0]).toMatchObject({ responseStatus: 307, outcome: 'failed' });
+    expect(redirecting.requests).toHaveLength(1);
+    expect(target.requests).toEqual([]);
+  });
+
+  it('counts an endpoint that does not answer within the timeout as failed and retries it', async () => {
+    const { sandbox, token } = track(await simulator([10]));
+    sandbox.webhooks.configure({ timeoutMs: 200 });
+    let calls = 0;
+    // The first request never gets an answer; the retry does.
+    const silent = await recordingServer((_request, response) => {
+      if (calls++ > 0) response.writeHead(204).end();
+    });
+    receivers.push(silent);
+    const id = await register(sandbox, token, silent.url, ['person.updated']);
+    sandbox.changes.changeEmployee(sandbox.employeeIds()[0]!, { firstName: 'Slow' });
+    await waitUntil(async () => attemptsOf(sandbox, id).length === 2, 'timeout and retry');
+    expect(attemptsOf(sandbox, id)[0]).toMatchObject({
+      responseStatus: null,
+      outcome: 'retry',
+      error: 'no answer within 200 ms',
+    });
+    expect(attemptsOf(sandbox, id)[1]).toMatchObject({ responseStatus: 204, outcome: 'delivered' });
+  });
+});
