@@ -669,3 +669,165 @@ describe('Personio v2 webhook delivery', () => {
     expect(attemptsOf(sandbox, id)[1]).toMatchObject({ responseStatus: 204, outcome: 'delivered' });
   });
 });
+
+describe('Personio v2 webhook events API and outages', () => {
+  const receivers: Receiver[] = [];
+  const sandboxes: PersonioSandbox[] = [];
+  afterAll(async () => {
+    for (const sandbox of sandboxes) sandbox.webhooks.stop();
+    await Promise.all(receivers.map((opened) => opened.close()));
+  });
+
+  it('lists 30 days of events per webhook, filtered by time and name, in cursor pages', async () => {
+    let clock = Date.parse('2026-06-01T08:00:00Z');
+    const opened = await simulator([], () => new Date(clock));
+    sandboxes.push(opened.sandbox);
+    const { sandbox } = opened;
+    let token = opened.token;
+    const hook = await receiver();
+    receivers.push(hook);
+    const id = await register(sandbox, token, hook.url, ['person.updated', 'employment.updated']);
+    const otherId = await register(sandbox, token, `${hook.url}/other`, ['employment.updated']);
+    const personId = sandbox.employeeIds()[0]!;
+    // Day 0: a name change (person.updated); day 10 and day 35: position changes (employment.updated).
+    sandbox.changes.changeEmployee(personId, { firstName: 'Day-zero' });
+    clock += 10 * 86_400_000;
+    sandbox.changes.changeEmployee(personId, { position: 'Day ten' });
+    clock += 25 * 86_400_000;
+    sandbox.changes.changeEmployee(personId, { position: 'Day thirty-five' });
+    await waitUntil(async () => hook.requests.length === 5, 'five deliveries');
+    // The first token expired on the way (a day's lifetime).
+    token = await v2Token(sandbox, SANDBOX_CREDENTIALS.full);
+
+    // Day 35: the day-0 event is older than 30 days and gone.
+    const all = await call(sandbox, token, 'GET', `/v2/webhooks/${id}/events`);
+    expect(all.status, JSON.stringify(all.body)).toBe(200);
+    expectValid(validateEventList, all.body);
+    expect(all.body._data.map((event: Json) => [event.event_name, event.occurred_at])).toEqual([
+      ['employment.updated', '2026-06-11T08:00:00.000Z'],
+      ['employment.updated', '2026-07-06T08:00:00.000Z'],
+    ]);
+    expect(all.body._data[0]).toMatchObject({
+      company_id: sandbox.webhooks.companyId,
+      payload: { id: expect.any(String), person: { id: String(personId) } },
+      delivery: { status: 'DELIVERED', attempts: 1, last_response_status: 200 },
+    });
+    // Each webhook sees its own events only.
+    const other = await call(sandbox, token, 'GET', `/v2/webhooks/${otherId}/events`);
+    expect(other.body._data).toHaveLength(2);
+    expect(other.body._data.map((event: Json) => event.id)).not.toContain(all.body._data[0].id);
+
+    clock -= 30 * 86_400_000; // back to day 5: everything is within 30 days
+    const names = await call(sandbox, token, 'GET', `/v2/webhooks/${id}/events?event_name=person.updated`);
+    expect(names.body._data.map((event: Json) => event.event_name)).toEqual(['person.updated']);
+    const window = await call(
+      sandbox,
+      token,
+      'GET',
+      `/v2/webhooks/${id}/events?occurred_at.gte=2026-06-10T00:00:00Z&occurred_at.lte=2026-06-12T00:00:00%2B00:00`,
+    );
+    expect(window.body._data.map((event: Json) => event.occurred_at)).toEqual(['2026-06-11T08:00:00.000Z']);
+
+    const walked: string[] = [];
+    let next: string | undefined =
+      `/v2/webhooks/${id}/events?limit=1&event_name=person.updated,employment.updated`;
+    while (next) {
+      const page = await call(sandbox, token, 'GET', next);
+      expect(page.status, JSON.stringify(page.body)).toBe(200);
+      expectValid(validateEventList, page.body);
+      expect(page.body._data).toHaveLength(1);
+      walked.push(page.body._data[0].event_name);
+      next = page.body._meta.links.next?.href;
+    }
+    expect(walked).toEqual(['person.updated', 'employment.updated', 'employment.updated']);
+
+    expectProblem(
+      await call(sandbox, token, 'GET', `/v2/webhooks/${id}/events?occurred_at.gte=yesterday`),
+      400,
+    );
+    expectProblem(
+      await call(sandbox, token, 'GET', `/v2/webhooks/${id}/events?occurred_at=2026-06-01T00:00:00Z`),
+      400,
+    );
+    expectProblem(await call(sandbox, token, 'GET', `/v2/webhooks/${id}/events?limit=0`), 400);
+    expectProblem(await call(sandbox, token, 'GET', `/v2/webhooks/${id}/events?limit=201`), 400);
+    expectProblem(await call(sandbox, token, 'GET', `/v2/webhooks/${crypto.randomUUID()}/events`), 404);
+    const without = await v2Token(sandbox, SANDBOX_NO_WEBHOOKS_CREDENTIAL);
+    expectProblem(await call(sandbox, without, 'GET', `/v2/webhooks/${id}/events`), 403);
+  });
+
+  it('an outage in drop mode loses the delivery but the events API still has it; fail mode retries after', async () => {
+    const opened = await simulator([20, 20, 20, 20, 20, 20, 20, 20, 20, 20]);
+    sandboxes.push(opened.sandbox);
+    const { sandbox, token, v1Token } = opened;
+    const hook = await receiver();
+    receivers.push(hook);
+    const id = await register(sandbox, token, hook.url, ['person.updated']);
+    const personId = sandbox.employeeIds()[1]!;
+    const control = (json: unknown) => v1(sandbox, v1Token, 'PUT', '/_sandbox/webhook-delivery', json);
+
+    const dropping = await control({ outage: { mode: 'drop' } });
+    expect(dropping.status, JSON.stringify(dropping.body)).toBe(200);
+    expect(dropping.body.data.outage).toEqual({ mode: 'drop', until: null });
+    sandbox.changes.changeEmployee(personId, { firstName: 'Dropped' });
+    await waitUntil(async () => attemptsOf(sandbox, id).length === 1, 'the dropped attempt');
+    expect(attemptsOf(sandbox, id)[0]).toMatchObject({ outcome: 'dropped', responseStatus: null });
+    const missed = await call(sandbox, token, 'GET', `/v2/webhooks/${id}/events`);
+    expect(missed.body._data).toHaveLength(1);
+    expect(missed.body._data[0]).toMatchObject({
+      event_name: 'person.updated',
+      payload: { id: String(personId) },
+      delivery: { status: 'DROPPED', attempts: 0 },
+    });
+
+    expect((await control({ outage: { mode: 'fail' } })).status).toBe(200);
+    sandbox.changes.changeEmployee(personId, { firstName: 'Failed-then-delivered' });
+    await waitUntil(async () => attemptsOf(sandbox, id).length >= 3, 'attempts failing during the outage');
+    expect(hook.requests).toEqual([]);
+    const cleared = await control({ outage: null });
+    expect(cleared.body.data.outage).toBeNull();
+    await waitUntil(
+      async () => attemptsOf(sandbox, id).some((attempt) => attempt.outcome === 'delivered'),
+      'a retry after the outage',
+    );
+    expect(hook.requests).toHaveLength(1);
+    expect(bodyOf(hook.requests[0]!)).toMatchObject({
+      event_name: 'person.updated',
+      payload: { id: String(personId) },
+    });
+    // The dropped event was never sent, not even once the outage was over.
+    expect(attemptsOf(sandbox, id).filter((attempt) => attempt.outcome === 'dropped')).toHaveLength(1);
+
+    // The attempts are readable over HTTP too, and the settings can be changed there.
+    const attempts = await v1(sandbox, v1Token, 'GET', `/_sandbox/webhook-attempts?webhook_id=${id}`);
+    expect(attempts.status).toBe(200);
+    expect(attempts.body.data.map((attempt: Json) => attempt.outcome)).toEqual(
+      attemptsOf(sandbox, id).map((attempt) => attempt.outcome),
+    );
+    expect(attempts.body.data[0]).toMatchObject({ webhook_id: id, event_name: 'person.updated', attempt: 1 });
+    const shrunk = await control({ retry_delays_ms: [1000, 2000], timeout_ms: 500 });
+    expect(shrunk.body.data).toMatchObject({ retry_delays_ms: [1000, 2000], timeout_ms: 500 });
+    expect(sandbox.webhooks.settings()).toEqual({ retryDelaysMs: [1000, 2000], timeoutMs: 500 });
+    for (const bad of [
+      { retry_delays_ms: [-1] },
+      { retry_delays_ms: 'fast' },
+      { timeout_ms: 0 },
+      { outage: { mode: 'sideways' } },
+      { outage: { mode: 'drop', seconds: -5 } },
+    ]) {
+      const refused = await control(bad);
+      expect(refused.status, JSON.stringify(bad)).toBe(422);
+      expect(refused.body.success).toBe(false);
+    }
+    expect((await sandbox.fetch(new Request(`${BASE}/v1/_sandbox/webhook-attempts`))).status).toBe(401);
+  });
+
+  it('an outage for a number of seconds ends by itself', async () => {
+    const opened = await simulator([]);
+    sandboxes.push(opened.sandbox);
+    const { sandbox } = opened;
+    sandbox.webhooks.setOutage({ mode: 'drop', forMs: 50 });
+    expect(sandbox.webhooks.outage()).toMatchObject({ mode: 'drop' });
+    await waitUntil(async () => sandbox.webhooks.outage() === null, 'the outage ending');
+  });
+});

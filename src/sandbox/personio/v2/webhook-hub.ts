@@ -219,7 +219,7 @@ export function createWebhookHub(options: WebhookHubOptions) {
   /** A retry goes to the webhook as it is then; a deleted or disabled webhook gets no more attempts. */
   async function attemptIfLive(event: WebhookEvent): Promise<void> {
     const webhook = webhooks.get(event.webhookId);
-    if (!webhook || webhook.status !== 'ENABLED') {
+    if (webhook?.status !== 'ENABLED') {
       event.deliveryStatus = 'FAILED';
       return;
     }
