@@ -129,6 +129,7 @@ export function createWebhookHub(options: WebhookHubOptions) {
   let settings: WebhookDeliverySettings = { ...DEFAULT_WEBHOOK_DELIVERY, ...options.delivery };
   let outage: WebhookOutage | null = null;
   let stopped = false;
+  let inFlight = 0;
   const nowMs = () => options.now().getTime();
   const send = (input: Request) => (options.fetch ?? globalThis.fetch)(input);
 
@@ -142,7 +143,10 @@ export function createWebhookHub(options: WebhookHubOptions) {
     const timer = setTimeout(
       () => {
         timers.delete(timer);
-        task().catch(() => undefined);
+        inFlight++;
+        task()
+          .catch(() => undefined)
+          .finally(() => inFlight--);
       },
       Math.min(delayMs, MAX_DELAY_MS),
     );
@@ -297,8 +301,8 @@ export function createWebhookHub(options: WebhookHubOptions) {
         : null;
     },
 
-    /** Deliveries queued or waiting for a retry. */
-    pendingDeliveries: () => timers.size,
+    /** Deliveries queued, in flight or waiting for a retry. */
+    pendingDeliveries: () => timers.size + inFlight,
     /** Cancels every queued delivery and retry (a closing server). */
     stop() {
       stopped = true;
