@@ -150,7 +150,7 @@ export function createWebhookHub(options: WebhookHubOptions) {
       },
       Math.min(delayMs, MAX_DELAY_MS),
     );
-    // A simulator inside a server or a test run must not keep the process alive for a retry days away.
+    // A simulator inside a server or a test run must not be kept running by a retry days away.
     (timer as { unref?: () => void }).unref?.();
     timers.add(timer);
   };
