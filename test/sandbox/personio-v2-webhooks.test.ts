@@ -1,6 +1,6 @@
 import { Ajv } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createPersonioSandbox,
   type PersonioSandbox,
@@ -9,7 +9,7 @@ import {
   type SandboxCredential,
 } from '../../src/sandbox/personio/index';
 import { type RecordedRequest, recordingServer } from '../support/http-servers';
-import { waitFor, waitUntil } from '../support/wait';
+import { waitUntil } from '../support/wait';
 import { describeErrors, type Json, loadSpec } from './personio-openapi';
 import { tokenFor } from './sandbox-client';
 
