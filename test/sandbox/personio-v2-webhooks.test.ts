@@ -664,7 +664,7 @@ describe('Personio v2 webhook delivery', () => {
     expect(attemptsOf(sandbox, id)[0]).toMatchObject({
       responseStatus: null,
       outcome: 'retry',
-      error: 'no answer within 200 ms',
+      error: 'timed out after 200 ms',
     });
     expect(attemptsOf(sandbox, id)[1]).toMatchObject({ responseStatus: 204, outcome: 'delivered' });
   });
