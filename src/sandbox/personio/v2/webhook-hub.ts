@@ -285,6 +285,9 @@ export function createWebhookHub(options: WebhookHubOptions) {
       return webhooks.delete(id);
     },
 
+    /** Whether any webhook would receive an event now (spares callers working out events nobody gets). */
+    listening: () => [...webhooks.values()].some((webhook) => webhook.status === 'ENABLED'),
+
     /** Fires an event at every ENABLED webhook subscribed to it; returns at once (delivery is queued). */
     emit(eventName: WebhookEventName, payload: Record<string, unknown>): void {
       const occurredMs = nowMs();
@@ -304,7 +307,8 @@ export function createWebhookHub(options: WebhookHubOptions) {
         const list = events.get(webhook.id)!;
         list.push(event);
         if (list.length > MAX_EVENTS_PER_WEBHOOK) list.splice(0, list.length - MAX_EVENTS_PER_WEBHOOK);
-        schedule(0, () => attempt(event, webhook));
+        // Checked again when it runs: a webhook deleted or disabled in the meantime gets nothing.
+        schedule(0, () => attemptIfLive(event));
       }
     },
 
