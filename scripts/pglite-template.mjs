@@ -11,8 +11,8 @@ try {
   const ms = Math.round(performance.now() - started);
   console.log(
     created || schema.created
-      ? `roster: prepared the embedded database templates in ${ms} ms: ${path}, ${schema.path}`
-      : `roster: embedded database templates present: ${path}, ${schema.path}`,
+      ? `roster: prepared the embedded database template in ${ms} ms: ${path} (with the migrations: ${schema.path})`
+      : `roster: embedded database template present: ${path} (with the migrations: ${schema.path})`,
   );
 } catch (error) {
   console.warn(
