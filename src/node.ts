@@ -37,19 +37,15 @@ async function main() {
   runtime.deps.docsAssets = nodeDocsAssets();
   // The sandbox account's first pass runs once the gateway listens (see first-sandbox-pass.ts).
   const firstPass =
-    config.embedded && config.sandbox.enabled && config.sync.runJobs && runtime.deps.sandbox
-      ? firstSandboxPass()
-      : undefined;
-  if (firstPass && runtime.deps.sandbox) {
-    runtime.deps.sandbox = { ...runtime.deps.sandbox, fetch: firstPass.hold(runtime.deps.sandbox.fetch) };
-  }
+    config.embedded && config.sandbox.enabled && config.sync.runJobs ? firstSandboxPass() : undefined;
   const services = await createServices(runtime.deps);
   const app = await createApp(runtime.deps, services);
   const seed =
     config.embedded && config.sandbox.enabled ? await ensureSandboxSeed(services, config.dataDir) : undefined;
   if (config.sync.runJobs && !firstPass) await jobs.start(services);
 
-  const server = serveApp({ fetch: app.fetch, hostname: config.host, port: config.port, logger }, (info) => {
+  const fetch = firstPass && seed ? firstPass.hold(app.fetch, seed) : app.fetch;
+  const server = serveApp({ fetch, hostname: config.host, port: config.port, logger }, (info) => {
     const lines = [
       '',
       `Roster is listening on ${config.publicUrl} (${config.embedded ? 'embedded: PGlite, in-memory cache' : 'PostgreSQL'}${config.redisUrl ? ', Redis' : ''}; port ${info.port})`,
