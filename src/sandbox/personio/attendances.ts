@@ -308,9 +308,7 @@ export function registerAttendanceRoutes(
       };
       if ('error' in parsed) return { success: false, error_msg: parsed.error, id: null, ...echo };
       if (
-        all().some(
-          (other) => other.employeeId === parsed.period.employeeId && overlaps(parsed.period, other),
-        )
+        all().some((other) => other.employeeId === parsed.period.employeeId && overlaps(parsed.period, other))
       ) {
         return { success: false, error_msg: 'Existing overlapping attendances periods', id: null, ...echo };
       }
