@@ -1,6 +1,7 @@
 // The gateway's precompiled build: src/node.ts bundled (the project's own TypeScript only; packages stay
 // imports of node_modules) into dist/node/node.mjs, so a start loads one JavaScript file instead of
-// transpiling every source file with tsx. Made at install (postinstall) and by `npm start` when a source
+// transpiling every source file with tsx. What the sources import dynamically (the BullMQ engine, the MCP
+// server: not needed by an embedded start) goes to chunk files beside it, loaded only when used. Made at install (postinstall) and by `npm start` when a source
 // file is newer than the build. Uses the esbuild that tsx (a dependency) brings: nothing is downloaded.
 //   node scripts/build.mjs          build if stale
 //   node scripts/build.mjs --force  build
@@ -63,6 +64,8 @@ export async function build() {
       outdir: tmp,
       outExtension: { '.js': '.mjs' },
       bundle: true,
+      splitting: true,
+      chunkNames: 'chunk-[hash]',
       packages: 'external',
       platform: 'node',
       format: 'esm',
@@ -71,8 +74,12 @@ export async function build() {
       logLevel: 'warning',
     });
     await mkdir(OUT_DIR, { recursive: true });
+    // Chunks first (named by their content, so a running start never sees one change), the entry last.
+    const chunks = (await readdir(tmp)).filter((name) => name.startsWith('chunk-'));
+    for (const name of chunks) await rename(join(tmp, name), join(OUT_DIR, name));
     await rename(join(tmp, 'node.mjs.map'), `${BUILT_ENTRY}.map`);
     await rename(join(tmp, 'node.mjs'), BUILT_ENTRY);
+    // Chunks of earlier builds stay: a gateway started from one may still load them on first use.
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }

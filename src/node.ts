@@ -1,20 +1,17 @@
 import type { Server } from 'node:http';
 import { createApp } from './app';
 import { ConfigError, parseConfig } from './config';
-import type { Services } from './context';
-import { getSyncState } from './db/queries/sync';
 import { createLogger } from './lib/logger';
 import { DataDirLockedError } from './runtime/data-dir-lock';
 import { nodeDocsAssets } from './runtime/docs-assets';
+import { firstSandboxPass } from './runtime/first-sandbox-pass';
 import { nodeJobs } from './runtime/node-jobs';
 import { batchedLogWriter } from './runtime/node-log-writer';
 import { createNodeRuntime } from './runtime/node-runtime';
 import { serveApp } from './runtime/node-server';
-import { ensureSandboxSeed, type SandboxSeed } from './runtime/sandbox-seed';
+import { ensureSandboxSeed } from './runtime/sandbox-seed';
 import { drainServer } from './runtime/shutdown';
 import { createServices } from './services';
-import { syncRunnerDeps } from './sync/deps';
-import { runSyncJob } from './sync/run';
 
 /** How long a stopping gateway lets requests in flight finish (a keyed write cut off is resumed safely). */
 const DRAIN_TIMEOUT_MS = 20_000;
@@ -38,14 +35,17 @@ async function main() {
   const jobs = nodeJobs(config, logger, 'gateway');
   runtime.deps.jobs = jobs.factory;
   runtime.deps.docsAssets = nodeDocsAssets();
+  // The sandbox account's first pass runs once the gateway listens (see first-sandbox-pass.ts).
+  const firstPass =
+    config.embedded && config.sandbox.enabled && config.sync.runJobs ? firstSandboxPass() : undefined;
   const services = await createServices(runtime.deps);
   const app = await createApp(runtime.deps, services);
   const seed =
     config.embedded && config.sandbox.enabled ? await ensureSandboxSeed(services, config.dataDir) : undefined;
-  if (seed && config.sync.runJobs) await firstSandboxPass(services, seed);
-  if (config.sync.runJobs) await jobs.start(services);
+  if (config.sync.runJobs && !firstPass) await jobs.start(services);
 
-  const server = serveApp({ fetch: app.fetch, hostname: config.host, port: config.port, logger }, (info) => {
+  const fetch = firstPass && seed ? firstPass.hold(app.fetch, seed) : app.fetch;
+  const server = serveApp({ fetch, hostname: config.host, port: config.port, logger }, (info) => {
     const lines = [
       '',
       `Roster is listening on ${config.publicUrl} (${config.embedded ? 'embedded: PGlite, in-memory cache' : 'PostgreSQL'}${config.redisUrl ? ', Redis' : ''}; port ${info.port})`,
@@ -68,6 +68,17 @@ async function main() {
   });
 
   let stopping = false;
+  // With the sandbox, jobs start once its first pass has ended, as they did when it ran before listening.
+  const background =
+    firstPass && seed
+      ? (async () => {
+          await firstPass.run(services, seed);
+          if (!stopping) await jobs.start(services);
+        })().catch((error: unknown) => {
+          console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+          process.exit(1);
+        })
+      : undefined;
   const shutdown = async (signal: string) => {
     // npm forwards the signal a terminal also sends to the whole group: the second copy changes nothing.
     if (stopping) return;
@@ -76,9 +87,12 @@ async function main() {
     // Should closing hang (a database that does not answer), leave anyway, and say so by the exit code.
     setTimeout(() => process.exit(1), DRAIN_TIMEOUT_MS + CLOSE_TIMEOUT_MS).unref();
     try {
+      // The sandbox's first pass stops at its next page boundary and is resumed by the next start.
+      firstPass?.stop();
       const drained = await drainServer(server as Server, DRAIN_TIMEOUT_MS);
       if (drained === 'cut off') logger.warn('requests still running were cut off', { signal });
-      // A sync pass cut off here is resumed at its next page by whichever process takes its lease.
+      await background;
+      // A sync pass stopped here is resumed at its next page by whichever process takes its lease.
       await jobs.close();
       // The database and cache close (and the data directory is released) only once no request uses them.
       await runtime.close();
@@ -93,16 +107,6 @@ async function main() {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
-}
-
-/**
- * The sandbox account's first pass (silent: it fills the copy) runs before the gateway says it is ready,
- * so the first sandbox action a newcomer makes already shows up as events.
- */
-async function firstSandboxPass(services: Services, seed: SandboxSeed) {
-  const ref = { environmentId: seed.environment_id, linkedAccountId: seed.linked_account_id };
-  if ((await getSyncState(services.db, ref))?.lastCompletedAt) return;
-  await runSyncJob(syncRunnerDeps(services, 'gateway'), { ...ref, trigger: 'schedule' });
 }
 
 main().catch((error) => {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,6 +19,27 @@ interface Startup {
   firstOkMs: number;
   readyLineMs: number;
   internalReadyMs: number;
+  /** CPU (user + system) of the gateway's process group up to the first 200: less swayed by load than wall time. */
+  cpuMs: number;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat's times (USER_HZ, 100 on Linux). */
+const USER_HZ = 100;
+
+/** User + system CPU of every live process in process group `group` (Linux /proc). */
+function groupCpuMs(group: number): number {
+  let ticks = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === group) ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return (ticks * 1000) / USER_HZ;
 }
 
 /**
@@ -70,9 +91,10 @@ async function measureStartup(
         );
         if (ok) {
           const firstOkMs = performance.now() - started;
+          const cpuMs = groupCpuMs(child.pid!);
           if (Number.isNaN(readyLineMs)) readyLineMs = firstOkMs;
           const internal = Number(/Ready in (\d+) ms/.exec(output())?.[1] ?? Number.NaN);
-          return { firstOkMs, readyLineMs, internalReadyMs: internal };
+          return { firstOkMs, readyLineMs, internalReadyMs: internal, cpuMs };
         }
       }
       await sleep(10);
@@ -157,19 +179,21 @@ export async function startupFigure(
       runs.push(startup);
       log(
         `    ${label} ${run + 1}/${options.repeats}: first 200 after ${seconds(startup.firstOkMs)} ` +
-          `(\`Ready\` printed after ${seconds(startup.readyLineMs)}; main() reports ${startup.internalReadyMs} ms)`,
+          `(\`Ready\` printed after ${seconds(startup.readyLineMs)}; main() reports ${startup.internalReadyMs} ms; ` +
+          `${seconds(startup.cpuMs)} CPU)`,
       );
     }
     return {
       firstOk: median(runs.map((run) => run.firstOkMs)),
       ready: median(runs.map((run) => run.readyLineMs)),
       internal: median(runs.map((run) => run.internalReadyMs)),
+      cpu: median(runs.map((run) => run.cpuMs)),
     };
   };
   const row = (
     figure: string,
     commandLine: string,
-    result: { firstOk: number; ready: number; internal: number },
+    result: { firstOk: number; ready: number; internal: number; cpu: number },
     targetMs: number,
     info = false,
   ): Row => {
@@ -180,7 +204,7 @@ export async function startupFigure(
     return {
       figure,
       mode: 'embedded',
-      gateway: `first 200 after ${seconds(result.firstOk)} (listening after ${seconds(result.ready)}, ${Math.round(result.internal)} ms of it in main())`,
+      gateway: `first 200 after ${seconds(result.firstOk)} (listening after ${seconds(result.ready)}, ${Math.round(result.internal)} ms of it in main(); ${seconds(result.cpu)} CPU)`,
       baseline: `\`${commandLine}\`; target ${seconds(targetMs)} × calibration ${ratio(target / targetMs)} = ${seconds(target)}`,
       ratio: ratio(share),
       target: '< 1.00×',

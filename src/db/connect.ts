@@ -7,7 +7,7 @@ import postgres from 'postgres';
 import { type Logger, silentLogger } from '../lib/logger';
 import { type Database, postgresConnectionOptions } from './client';
 import { seedFromTemplate } from './pglite-seed';
-import { pgliteTemplatePath } from './pglite-template.mjs';
+import { hasCluster, pgliteSchemaTemplatePath, pgliteTemplatePath } from './pglite-template.mjs';
 import * as schema from './schema';
 
 /** Committed SQL migrations, resolved from this file so any working directory works. */
@@ -116,12 +116,20 @@ export async function connectPglite(
   return { db: db as unknown as Database, close: () => client.close() };
 }
 
-/** The template for the installed PGlite version; none when even that cannot be worked out. */
+/**
+ * The template for the installed PGlite version: the one with these migrations applied when the install
+ * made it (the first start then skips running them), else the bare one; none when that cannot be worked out.
+ */
 function defaultTemplatePath(): string | null {
   try {
-    return pgliteTemplatePath();
+    const schema = pgliteSchemaTemplatePath();
+    return hasCluster(schema) ? schema : pgliteTemplatePath();
   } catch {
-    return null;
+    try {
+      return pgliteTemplatePath();
+    } catch {
+      return null;
+    }
   }
 }
 

@@ -12,7 +12,9 @@ import type { Logger } from '../lib/logger';
 import { connectPglite } from './connect';
 import { copyTree, seedFromTemplate } from './pglite-seed';
 import {
+  migrationsKey,
   PGLITE_TEMPLATE_DIR_ENV,
+  pgliteSchemaTemplatePath,
   pgliteTemplatePath,
   pgliteTemplateRoot,
   pgliteVersion,
@@ -86,8 +88,11 @@ describe('PGlite template', { timeout: 120_000 }, () => {
     );
     expect(buildOutput).toContain('prepared the embedded database template');
     expect(existsSync(join(template, 'PG_VERSION'))).toBe(true);
-    // Nothing left beside it.
-    expect(await readdir(root)).toEqual([`pglite-${manifest.version}`]);
+    // Nothing left beside it and its copy with the migrations applied.
+    expect((await readdir(root)).sort()).toEqual([
+      `pglite-${manifest.version}`,
+      `pglite-${manifest.version}-schema-${migrationsKey()}`,
+    ]);
   });
 
   it('is built once: a second run leaves the existing template alone', async () => {
@@ -97,7 +102,42 @@ describe('PGlite template', { timeout: 120_000 }, () => {
     expect(stdout).toContain('template present');
     // The same directory (a rebuild would rename a new one into place), so still the marked template.
     expect((await stat(template)).ino).toBe(templateInode);
-    expect(await readdir(root)).toHaveLength(1);
+    expect(await readdir(root)).toHaveLength(2);
+  });
+
+  it('has a copy with the committed migrations applied, which a new data directory starts from by default', async () => {
+    const schemaTemplate = pgliteSchemaTemplatePath(root);
+    const journal = JSON.parse(
+      await readFile(fileURLToPath(new URL('../../migrations/meta/_journal.json', import.meta.url)), 'utf8'),
+    ) as { entries: unknown[] };
+    const client = await PGlite.create({ dataDir: schemaTemplate });
+    try {
+      const applied = await client.query<{ count: number }>(
+        'select count(*)::int as count from drizzle.__drizzle_migrations',
+      );
+      expect(applied.rows[0]!.count).toBe(journal.entries.length);
+    } finally {
+      await client.close();
+    }
+
+    const dataDir = join(work, 'from-schema-template', 'pglite');
+    const { logger } = spyLogger();
+    const previous = process.env[PGLITE_TEMPLATE_DIR_ENV];
+    process.env[PGLITE_TEMPLATE_DIR_ENV] = root;
+    try {
+      const handle = await connectPglite(dataDir, { logger });
+      try {
+        expect(logger.info).toHaveBeenCalledWith('created the embedded database from the prebuilt template', {
+          template: schemaTemplate,
+        });
+        await expectWorkingSchema(handle, 'env_from_schema_template');
+      } finally {
+        await handle.close();
+      }
+    } finally {
+      if (previous === undefined) delete process.env[PGLITE_TEMPLATE_DIR_ENV];
+      else process.env[PGLITE_TEMPLATE_DIR_ENV] = previous;
+    }
   });
 
   it('gives a new data directory a copy of the template, then migrates it', async () => {

@@ -1,11 +1,12 @@
-import { type Job, Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Job, Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Database } from '../db/client';
 import { listAccountsForScheduling } from '../db/queries/sync';
 import type { LinkedAccount } from '../db/schema';
 import { findIntegration } from '../providers/registry';
 import { runSyncJob, type SyncRunnerDeps } from '../sync/run';
 import { syncSettings } from '../sync/settings';
+import { bullmq, ioredis } from './lazy-bullmq';
 import type { JobQueue, SyncJobData } from './types';
 
 const SYNC_QUEUE = 'sync';
@@ -40,8 +41,10 @@ export class BullmqJobs implements JobQueue {
     /** Runs the passes of sandbox accounts when this process serves the sandbox. */
     private readonly local?: JobQueue,
   ) {
-    this.connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
-    this.queue = new Queue<SyncJobData>(SYNC_QUEUE, {
+    const { Redis: RedisClient } = ioredis();
+    const { Queue: BullQueue } = bullmq();
+    this.connection = new RedisClient(options.redisUrl, { maxRetriesPerRequest: null });
+    this.queue = new BullQueue<SyncJobData>(SYNC_QUEUE, {
       connection: this.connection,
       prefix: `${options.keyPrefix}bull`,
     });
@@ -110,8 +113,10 @@ export function startBullmqWorker(
   options: BullmqOptions & { concurrency?: number },
   deps: SyncRunnerDeps,
 ): { worker: Worker<SyncJobData>; close(): Promise<void> } {
-  const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
-  const worker = new Worker<SyncJobData>(
+  const { Redis: RedisClient } = ioredis();
+  const { Worker: BullWorker } = bullmq();
+  const connection = new RedisClient(options.redisUrl, { maxRetriesPerRequest: null });
+  const worker = new BullWorker<SyncJobData>(
     SYNC_QUEUE,
     async (job: Job<SyncJobData>) => runSyncJob(deps, job.data),
     {

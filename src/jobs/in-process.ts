@@ -21,6 +21,8 @@ export class InProcessJobs implements JobQueue {
   private timer: ReturnType<typeof setInterval> | undefined;
   private started = 0;
   private closed = false;
+  /** Aborted by `close`: passes running here stop at their next page boundary. */
+  private readonly stopping = new AbortController();
 
   /** `only`: the accounts this scheduler looks after (beside BullMQ: the built-in sandbox's). */
   constructor(
@@ -97,7 +99,7 @@ export class InProcessJobs implements JobQueue {
     this.started++;
     const task = (async () => {
       try {
-        await runSyncJob(this.deps, job);
+        await runSyncJob({ ...this.deps, signal: this.stopping.signal }, job);
       } catch (error) {
         this.deps.logger.error('sync job failed', {
           linked_account_id: job.linkedAccountId,
@@ -116,10 +118,11 @@ export class InProcessJobs implements JobQueue {
     });
   }
 
-  /** Waits for jobs in flight (a pass stops at a page boundary only by finishing; bounded by `timeoutMs`). */
+  /** Stops the passes running here at their next page boundary and waits for them (bounded by `timeoutMs`). */
   async close(timeoutMs = 5_000): Promise<void> {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    this.stopping.abort();
     await Promise.race([
       Promise.allSettled([...this.running.values()]),
       new Promise((resolve) => setTimeout(resolve, timeoutMs)),

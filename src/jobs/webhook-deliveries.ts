@@ -1,7 +1,8 @@
-import { type Job, Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Job, Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger';
 import type { EndpointRun, WebhookDispatcher } from '../webhooks/dispatcher';
+import { bullmq, ioredis } from './lazy-bullmq';
 
 const DELIVERY_QUEUE = 'webhook-deliveries';
 
@@ -152,11 +153,16 @@ export class BullmqDeliveries implements DeliveryRunner {
       logger: Logger;
     },
   ) {
-    this.connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
-    this.workerConnection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+    const { Redis: RedisClient } = ioredis();
+    const { Queue: BullQueue, Worker: BullWorker } = bullmq();
+    this.connection = new RedisClient(options.redisUrl, { maxRetriesPerRequest: null });
+    this.workerConnection = new RedisClient(options.redisUrl, { maxRetriesPerRequest: null });
     const prefix = `${options.keyPrefix}bull`;
-    this.queue = new Queue<WebhookDeliveryJobData>(DELIVERY_QUEUE, { connection: this.connection, prefix });
-    this.worker = new Worker<WebhookDeliveryJobData>(
+    this.queue = new BullQueue<WebhookDeliveryJobData>(DELIVERY_QUEUE, {
+      connection: this.connection,
+      prefix,
+    });
+    this.worker = new BullWorker<WebhookDeliveryJobData>(
       DELIVERY_QUEUE,
       async (job: Job<WebhookDeliveryJobData>) =>
         'endpointId' in job.data

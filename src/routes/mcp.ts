@@ -1,8 +1,21 @@
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { Hono } from 'hono';
 import type { AppEnv } from '../context';
-import { createMcpServer } from '../mcp/server';
 import { isCredentialsRejected } from '../providers/errors';
+
+/** The MCP SDK and server, loaded by the first `/mcp` call: a start that serves none does not load them. */
+let mcpModules:
+  | Promise<
+      [
+        typeof import('@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'),
+        typeof import('../mcp/server'),
+      ]
+    >
+  | undefined;
+const loadMcp = () =>
+  (mcpModules ??= Promise.all([
+    import('@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'),
+    import('../mcp/server'),
+  ]));
 
 /**
  * `/mcp`: the Model Context Protocol over Streamable HTTP, stateless (a server and transport per request, JSON
@@ -11,6 +24,7 @@ import { isCredentialsRejected } from '../providers/errors';
 export function mcpRouter() {
   const router = new Hono<AppEnv>();
   router.all('/mcp', async (c) => {
+    const [{ WebStandardStreamableHTTPServerTransport }, { createMcpServer }] = await loadMcp();
     let credentialsRejected: Error | undefined;
     const server = createMcpServer({
       services: c.get('services'),

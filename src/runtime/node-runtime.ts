@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 import { MemoryCache } from '../cache/memory';
-import { RedisCache } from '../cache/redis';
 import type { Cache } from '../cache/types';
 import type { Config } from '../config';
 import type { AppDeps } from '../context';
@@ -69,8 +68,9 @@ async function openRuntime(
       })
     : await connectPglite(join(config.dataDir, 'pglite'), { logger: options.logger });
 
+  // Loaded only with REDIS_URL: an embedded start does not load ioredis.
   const cache: Cache = config.redisUrl
-    ? new RedisCache(config.redisUrl, config.redisKeyPrefix, {
+    ? new (await import('../cache/redis')).RedisCache(config.redisUrl, config.redisKeyPrefix, {
         timeoutMs: config.redisTimeoutMs,
         logger: options.logger,
       })

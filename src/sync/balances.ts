@@ -10,6 +10,7 @@ import { syncedCopyState } from '../db/queries/synced-reads';
 import type { LinkedAccountSettings } from '../db/schema';
 import type { Logger } from '../lib/logger';
 import type { HrisProvider } from '../providers/types';
+import { unlessStopped } from './pass';
 
 export const BALANCES_DEFAULT_INTERVAL_MINUTES = 1440;
 const PAGE_SIZE = 200;
@@ -40,6 +41,8 @@ export async function refreshBalances(deps: {
   ref: AccountRef;
   now: () => Date;
   logger: Logger;
+  /** Aborted when the process stops: the walk ends without its current page (the copy keeps its previous time). */
+  signal?: AbortSignal;
 }): Promise<{ employees: number; balances: number }> {
   const refreshedAt = deps.now();
   const used = await usedThisYear(deps.db, deps.ref, refreshedAt);
@@ -49,7 +52,10 @@ export async function refreshBalances(deps: {
   // An employee's balances may straddle two pages: collect until the employee changes, then write.
   let pending = new Map<string, Record<string, unknown>[]>();
   for (;;) {
-    const page = await deps.provider.listTimeoffBalances({ limit: PAGE_SIZE, position });
+    const page = await unlessStopped(
+      deps.provider.listTimeoffBalances({ limit: PAGE_SIZE, position }),
+      deps.signal,
+    );
     for (const balance of page.items) {
       const employeeId = balance.employee.id;
       if (!pending.has(employeeId)) pending.set(employeeId, []);

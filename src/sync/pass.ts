@@ -39,6 +39,14 @@ export class LeaseLostError extends Error {
   }
 }
 
+/** The process is stopping: the pass stopped at a page boundary and stays running for the next holder to resume. */
+export class PassStoppedError extends Error {
+  constructor() {
+    super('the sync pass was stopped at a page boundary because the process is stopping');
+    this.name = 'PassStoppedError';
+  }
+}
+
 export interface PassContext {
   db: Database;
   provider: HrisProvider;
@@ -51,6 +59,8 @@ export interface PassContext {
   sleep: (ms: number) => Promise<void>;
   /** Upstream failures a page may retry (after the client's own retries) before the pass fails. */
   pageAttempts?: number;
+  /** Aborted when the process stops: the pass ends at the next page boundary (`PassStoppedError`). */
+  signal?: AbortSignal;
 }
 
 /** Errors after which the same page is worth asking for again a little later. */
@@ -74,7 +84,10 @@ export async function runPass(ctx: PassContext, pass: SyncPass): Promise<SyncPas
     const kind = STAGES[stageIndex]!;
     let position: unknown = stageIndex === firstStage ? start.position : null;
     for (;;) {
-      const page = await withPageRetries(ctx, () => loadPage(ctx.provider, kind, position, window, since));
+      stopIfAborted(ctx);
+      const page = await withPageRetries(ctx, () =>
+        unlessStopped(loadPage(ctx.provider, kind, position, window, since), ctx.signal),
+      );
       const next: SyncPosition = page.next
         ? { stage: kind, position: page.next, window, since: start.since }
         : { stage: STAGES[stageIndex + 1] ?? 'deletions', position: null, window, since: start.since };
@@ -118,11 +131,14 @@ export async function runPass(ctx: PassContext, pass: SyncPass): Promise<SyncPas
     });
     const gone: string[] = [];
     for (const record of unseen) {
+      stopIfAborted(ctx);
       if (kind === 'timeoff_type') {
         gone.push(record.remoteId);
         continue;
       }
-      const current = await withPageRetries(ctx, () => lookUp(ctx.provider, kind, record.remoteId));
+      const current = await withPageRetries(ctx, () =>
+        unlessStopped(lookUp(ctx.provider, kind, record.remoteId), ctx.signal),
+      );
       if (current === null) {
         gone.push(record.remoteId);
         continue;
@@ -209,6 +225,58 @@ export function syncPassObject(pass: SyncPass) {
   };
 }
 
+function stopIfAborted(ctx: PassContext): void {
+  if (ctx.signal?.aborted) throw new PassStoppedError();
+}
+
+/**
+ * `work`'s result, or `PassStoppedError` as soon as `signal` aborts: an upstream page can take long (the pass
+ * yields to live calls on the rate budget), and a stopping process does not wait for it. Nothing of a page
+ * dropped this way is written, so the pass resumes at that page; the dropped calls end on their own.
+ */
+export async function unlessStopped<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) {
+    work.catch(() => {});
+    throw new PassStoppedError();
+  }
+  let onAbort: (() => void) | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        onAbort = () => {
+          work.catch(() => {});
+          reject(new PassStoppedError());
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+      }),
+    ]);
+  } finally {
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/** `ctx.sleep`, cut short when the process stops (a pass may wait up to 30 s before asking again). */
+async function sleepUnlessAborted(ctx: PassContext, ms: number): Promise<void> {
+  const signal = ctx.signal;
+  if (!signal) return ctx.sleep(ms);
+  stopIfAborted(ctx);
+  let onAbort: (() => void) | undefined;
+  try {
+    await Promise.race([
+      ctx.sleep(ms),
+      new Promise<void>((resolve) => {
+        onAbort = resolve;
+        signal.addEventListener('abort', onAbort, { once: true });
+      }),
+    ]);
+  } finally {
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+  }
+  stopIfAborted(ctx);
+}
+
 async function holdLease(db: Database, ctx: PassContext): Promise<void> {
   if (!(await renewSyncLease(db, { ...ctx.ref, owner: ctx.owner, ttlMs: ctx.leaseTtlMs }))) {
     throw new LeaseLostError();
@@ -272,7 +340,7 @@ async function withPageRetries<T>(ctx: PassContext, load: () => Promise<T>): Pro
         attempt,
         wait_ms: Math.round(wait),
       });
-      await ctx.sleep(wait);
+      await sleepUnlessAborted(ctx, wait);
     }
   }
 }

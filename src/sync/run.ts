@@ -4,6 +4,7 @@ import { getLinkedAccount, setLinkedAccountStatus } from '../db/queries/linked-a
 import {
   acquireSyncLease,
   createSyncPass,
+  handOverSyncLease,
   lastCompletedPasses,
   latestRequestCovered,
   releaseSyncLease,
@@ -19,7 +20,7 @@ import { ProviderError } from '../providers/errors';
 import { findIntegration } from '../providers/registry';
 import type { HrisProvider } from '../providers/types';
 import { balancesDue, refreshBalances } from './balances';
-import { failPass, LeaseLostError, runPass } from './pass';
+import { failPass, LeaseLostError, PassStoppedError, runPass } from './pass';
 import { syncSettings } from './settings';
 
 export interface SyncJob {
@@ -38,9 +39,14 @@ export interface SyncRunnerDeps {
   sleep?: (ms: number) => Promise<void>;
   /** Names this process in lease owners (diagnostics only; a random suffix keeps owners unique). */
   processName?: string;
+  /**
+   * Aborted when the process stops: a pass in progress ends at its next page boundary and hands its lease
+   * back with the pass still running, so the next job (here after a restart, or elsewhere) resumes it at once.
+   */
+  signal?: AbortSignal;
 }
 
-export type SyncOutcome = 'ran' | 'covered' | 'skipped' | 'busy' | 'lost' | 'failed';
+export type SyncOutcome = 'ran' | 'covered' | 'skipped' | 'busy' | 'lost' | 'failed' | 'stopped';
 
 const sleeper = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -65,6 +71,7 @@ export async function runSyncJob(deps: SyncRunnerDeps, job: SyncJob): Promise<Sy
   // Long enough for a dead holder's lease to run out, then this job takes the pass over.
   const deadline = Date.now() + deps.leaseTtlMs * 2 + 5_000;
   for (;;) {
+    if (deps.signal?.aborted) return 'stopped';
     if (await acquireSyncLease(deps.db, lease)) break;
     if (await latestRequestCovered(deps.db, ref)) return 'covered';
     if (Date.now() > deadline) return 'busy';
@@ -111,6 +118,7 @@ export async function runSyncJob(deps: SyncRunnerDeps, job: SyncJob): Promise<Sy
             now: deps.now,
             logger: deps.logger,
             sleep,
+            signal: deps.signal,
           },
           pass,
         );
@@ -121,16 +129,31 @@ export async function runSyncJob(deps: SyncRunnerDeps, job: SyncJob): Promise<Sy
         });
         if (await balancesDue(deps.db, ref, current.settings, deps.now())) {
           // A failed refresh keeps the previous balances (and their time); the pass itself stands.
-          await refreshBalances({ db: deps.db, provider, ref, now: deps.now, logger: deps.logger }).catch(
-            (error) =>
-              deps.logger.warn('synced balances refresh failed', {
-                linked_account_id: ref.linkedAccountId,
-                error: error instanceof Error ? `${error.name}: ${error.message}` : 'non-Error thrown',
-              }),
-          );
+          await refreshBalances({
+            db: deps.db,
+            provider,
+            ref,
+            now: deps.now,
+            logger: deps.logger,
+            signal: deps.signal,
+          }).catch((error) => {
+            if (error instanceof PassStoppedError) return;
+            deps.logger.warn('synced balances refresh failed', {
+              linked_account_id: ref.linkedAccountId,
+              error: error instanceof Error ? `${error.name}: ${error.message}` : 'non-Error thrown',
+            });
+          });
         }
       } catch (error) {
         if (error instanceof LeaseLostError) return 'lost';
+        if (error instanceof PassStoppedError) {
+          deps.logger.info('sync pass stopped at a page boundary; the next job resumes it', {
+            linked_account_id: ref.linkedAccountId,
+            pass_id: pass.id,
+          });
+          await handOverSyncLease(deps.db, lease);
+          return 'stopped';
+        }
         const message = error instanceof ApiError ? `${error.code}: ${error.message}` : 'internal error';
         deps.logger.warn('sync pass failed', {
           linked_account_id: ref.linkedAccountId,

@@ -112,6 +112,17 @@ export async function releaseSyncLease(
   return state?.leaseOwner === input.owner ? 'again' : 'lost';
 }
 
+/**
+ * Gives the lease up but leaves the pass running (a stopping process): the next job to take the lease resumes
+ * that pass at its saved position instead of waiting for the lease to run out.
+ */
+export async function handOverSyncLease(db: Database, input: AccountRef & { owner: string }): Promise<void> {
+  await db
+    .update(syncStates)
+    .set({ leaseOwner: null, leaseUntil: null })
+    .where(and(stateOf(input), eq(syncStates.leaseOwner, input.owner)));
+}
+
 export function emptyCounts(): SyncCounts {
   return { upstream_pages: 0, records_seen: 0, created: 0, updated: 0, deleted: 0, events: 0 };
 }
