@@ -80,6 +80,7 @@ async function main() {
       if (drained === 'cut off') logger.warn('requests still running were cut off', { signal });
       // A sync pass cut off here is resumed at its next page by whichever process takes its lease.
       await jobs.close();
+      await services.requestLogs?.flush();
       // The database and cache close (and the data directory is released) only once no request uses them.
       await runtime.close();
     } catch (error) {
