@@ -1,4 +1,5 @@
 import type { RequestLogUpstreamCall } from '../db/schema';
+import { newAsyncContext } from '../lib/async-context';
 
 /**
  * What one gateway request did upstream, filled in by the provider client while the request runs.
@@ -77,18 +78,10 @@ export function traceTokenExchange(): void {
   if (trace) trace.tokenExchanges++;
 }
 
-type AsyncHooksModule = { AsyncLocalStorage: new () => TraceStorage };
-
 let builtIn: TraceStorage | undefined;
 
-/**
- * Node's `AsyncLocalStorage` where the runtime offers it without an import (Node ≥ 20.16), so this stays
- * runtime-neutral. One per process: every app of the process (tests start several) shares it.
- */
+/** One per process: every app of the process (tests start several) shares it. */
 export function builtInTraceStorage(): TraceStorage | undefined {
-  if (builtIn) return builtIn;
-  const process = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const hooks = process?.getBuiltinModule?.('node:async_hooks') as AsyncHooksModule | undefined;
-  builtIn = hooks ? new hooks.AsyncLocalStorage() : undefined;
+  builtIn ??= newAsyncContext<RequestTrace>();
   return builtIn;
 }
