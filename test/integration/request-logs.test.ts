@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app';
 import type { Services } from '../../src/context';
@@ -315,6 +316,29 @@ describe('request logs and metrics over PostgreSQL + Redis', () => {
     const ids = replies.map((reply) => reply.headers.get('x-request-id')!);
     const logs = await Promise.all(ids.map((id) => logOf(id)));
     expect(logs.reduce((sum, log) => sum + log.rate_limit_waits, 0)).toBeGreaterThan(0);
+  });
+
+  it('answers calls while request logs cannot be written, and logs again once they can', async () => {
+    const warnings: string[] = [];
+    const watched = await startGateway(storage, sandbox, tenant, { env: UNPACED });
+    watched.deps.logger = { ...silentLogger, warn: (message) => warnings.push(message) };
+    watched.app = await createApp(watched.deps);
+    const { db } = storage.database;
+    await db.execute(sql`alter table request_logs rename to request_logs_away`);
+    try {
+      const lost = await watched.request('/unified/hris/timeoff-types');
+      expect(lost.status).toBe(200);
+      // The batch is written after the answer, and fails: the call was answered all the same.
+      await waitFor(
+        async () => (warnings.includes('could not write request logs; dropped them') ? true : undefined),
+        'the failed batch write',
+      );
+    } finally {
+      await db.execute(sql`alter table request_logs_away rename to request_logs`);
+    }
+    const back = await watched.request('/unified/hris/timeoff-types');
+    expect(back.status).toBe(200);
+    expect((await logOf(back.headers.get('x-request-id')!)).status).toBe(200);
   });
 
   it('is not served without METRICS_TOKEN, and REQUEST_LOGS=false records nothing', async () => {
