@@ -26,6 +26,7 @@ export function requestObservation(observers: RequestObservers) {
     if (storage) await storage.run(trace, next);
     else await next();
     const durationMs = performance.now() - started;
+    trace.closed = true;
     // The matched route's template (`/unified/hris/employees/:id`); a path no route matched has none.
     const matched = c.req.routePath;
     const route = matched && matched !== '*' && matched !== '/*' ? matched : 'unmatched';

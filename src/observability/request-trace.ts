@@ -11,6 +11,11 @@ export interface RequestTrace {
   rateLimitWaits: number;
   rateLimitWaitMs: number;
   tokenExchanges: number;
+  /**
+   * Set once the request is answered: work it started that outlives it (a sync pass it asked for, a page
+   * read ahead) runs in its async context but is not its own.
+   */
+  closed: boolean;
 }
 
 /**
@@ -39,7 +44,20 @@ export function traceStorage(): TraceStorage | undefined {
 }
 
 export function newTrace(): RequestTrace {
-  return { upstream: [], retries: 0, rateLimitWaits: 0, rateLimitWaitMs: 0, tokenExchanges: 0 };
+  return {
+    upstream: [],
+    retries: 0,
+    rateLimitWaits: 0,
+    rateLimitWaitMs: 0,
+    tokenExchanges: 0,
+    closed: false,
+  };
+}
+
+/** The running request's trace, while it is still open. */
+function openTrace(): RequestTrace | undefined {
+  const trace = storage?.getStore();
+  return trace && !trace.closed ? trace : undefined;
 }
 
 /** One attempt of an upstream call: the path only (the query can carry data, the body always does). */
@@ -50,7 +68,7 @@ export function traceUpstreamCall(
   durationMs: number,
   attempt: number,
 ): void {
-  const trace = storage?.getStore();
+  const trace = openTrace();
   if (!trace || trace.upstream.length >= MAX_TRACED_UPSTREAM_CALLS) return;
   trace.upstream.push({
     method,
@@ -62,19 +80,19 @@ export function traceUpstreamCall(
 }
 
 export function traceRetry(): void {
-  const trace = storage?.getStore();
+  const trace = openTrace();
   if (trace) trace.retries++;
 }
 
 export function traceRateLimitWait(waitedMs: number): void {
-  const trace = storage?.getStore();
+  const trace = openTrace();
   if (!trace) return;
   trace.rateLimitWaits++;
   trace.rateLimitWaitMs += Math.round(waitedMs);
 }
 
 export function traceTokenExchange(): void {
-  const trace = storage?.getStore();
+  const trace = openTrace();
   if (trace) trace.tokenExchanges++;
 }
 

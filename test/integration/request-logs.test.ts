@@ -1,9 +1,9 @@
-import { sql } from 'drizzle-orm';
+import { isNotNull, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app';
 import type { Services } from '../../src/context';
 import { insertRequestLogs } from '../../src/db/queries/request-logs';
-import { requestLogs } from '../../src/db/schema';
+import { requestLogs, syncStates } from '../../src/db/schema';
 import { silentLogger } from '../../src/lib/logger';
 import { type NodeJobs, nodeJobs } from '../../src/runtime/node-jobs';
 import { promMetrics } from '../../src/runtime/prom-metrics';
@@ -133,6 +133,23 @@ describe('request logs and metrics over PostgreSQL + Redis', () => {
     expect(await logOf(missing.requestId)).toMatchObject({ status: 404, error_code: 'not_found' });
   });
 
+  it('does not count the calls of a sync pass it started as its own', async () => {
+    const before = sandbox.stats.requests;
+    const started = await call(`/linked-accounts/${tenant.linkedAccountId}/sync`, {
+      method: 'POST',
+      linkedAccountId: null,
+    });
+    expect(started.status).toBe(202);
+    // The pass runs in the background of that request and calls Personio; none of it is the request's.
+    await waitFor(async () => {
+      if (sandbox.stats.requests <= before) return undefined;
+      const status = await call(`/linked-accounts/${tenant.linkedAccountId}/sync`, { linkedAccountId: null });
+      return status.body.result.last_pass && !status.body.result.running ? true : undefined;
+    }, 'the sync pass');
+    const log = await logOf(started.requestId);
+    expect(log).toMatchObject({ route: '/linked-accounts/:id/sync', status: 202, upstream: [], retries: 0 });
+  });
+
   it('never stores bodies, query strings, API keys, credentials or tokens', async () => {
     const email = 'secret.person@example.com';
     const query = await call(`/unified/hris/employees?email=${encodeURIComponent(email)}`);
@@ -244,8 +261,23 @@ describe('request logs and metrics over PostgreSQL + Redis', () => {
     sandbox.setFaults({ expireTokensEvery: 1 });
     await call('/unified/hris/employees?limit=2');
     await call('/unified/hris/employees?limit=2');
+    // Every answer a 503 once, then fine: retried through.
+    const unavailableBefore = sandbox.stats.byStatus[503] ?? 0;
+    sandbox.setFaults({ serverErrorRate: 1, serverErrorStatuses: [503] });
+    const retried = gateway.request('/unified/hris/timeoff-types');
+    await waitFor(
+      async () => ((sandbox.stats.byStatus[503] ?? 0) > unavailableBefore ? true : undefined),
+      'a 503',
+    );
     sandbox.setFaults({});
+    expect((await retried).status).toBe(200);
     await call('/proxy/company/employees?limit=1');
+    // Acme has completed a pass (the test above, or this one); Globex never has.
+    await call(`/linked-accounts/${tenant.linkedAccountId}/sync`, { method: 'POST', linkedAccountId: null });
+    await waitFor(async () => {
+      const status = await call(`/linked-accounts/${tenant.linkedAccountId}/sync`, { linkedAccountId: null });
+      return status.body.result.last_pass?.status === 'completed' ? true : undefined;
+    }, 'a completed sync pass');
 
     const denied = await gateway.request('/metrics', { apiKey: null, linkedAccountId: null });
     expect(denied.status).toBe(401);
@@ -304,8 +336,15 @@ describe('request logs and metrics over PostgreSQL + Redis', () => {
     ]) {
       expect(samples.some((sample) => sample.name === name)).toBe(true);
     }
-    // Two linked accounts, no pass completed in this test database.
-    expect(value('roster_sync_never_completed_accounts')).toBe(2);
+    // Globex's first pass (started when it was linked) may or may not have completed by now.
+    const completed = await storage.database.db
+      .select({ id: syncStates.linkedAccountId })
+      .from(syncStates)
+      .where(isNotNull(syncStates.lastCompletedAt));
+    expect(completed.map((state) => state.id)).toContain(tenant.linkedAccountId);
+    expect(value('roster_sync_never_completed_accounts')).toBe(2 - completed.length);
+    expect(value('roster_sync_lag_seconds')).toBeGreaterThan(0);
+    expect(value('roster_webhook_backlog')).toBe(0);
   });
 
   it('records rate-budget waits when the account budget paces calls', async () => {
