@@ -12,6 +12,7 @@ import { randomBytes } from '../src/crypto/random';
 import { type RunningServer, startPostgres, startRedis } from '../test/harness/servers';
 import { freePort } from '../test/support/processes';
 import { crawlFigure, MEMORY_EMPLOYEES, memoryFigure } from './figures/crawl';
+import { OBSERVABILITY_OFF, OBSERVABILITY_ON, observabilityFigures } from './figures/observability';
 import { startupFigure } from './figures/startup';
 import { listFigure, proxyFigure } from './figures/throughput';
 import { tokensFigure } from './figures/tokens';
@@ -28,7 +29,7 @@ import { seedTenant } from './lib/tenants';
 /** Linked accounts (one Personio credential each) the load is spread over. */
 const ACCOUNTS = 10;
 const COMPANY_EMPLOYEES = 10_000;
-const COMPANY_FIGURES: Figure[] = ['tokens', 'proxy', 'list', 'crawl'];
+const COMPANY_FIGURES: Figure[] = ['tokens', 'proxy', 'list', 'crawl', 'observability'];
 
 const log = (line: string) => console.log(line);
 
@@ -239,11 +240,11 @@ async function companyFigures(run: Run, mode: Mode, storage: Storage): Promise<R
     accounts: ACCOUNTS,
   });
   const rows: Row[] = [];
-  const deploy = async (processes: number) => {
+  const deploy = async (processes: number, env: Record<string, string> = {}) => {
     const prefix = `bench${++run.deployments}:`;
     return Promise.all(
       Array.from({ length: processes }, () =>
-        launchGateway(run, mode, storage, `${upstream.url}/v1`, prefix),
+        launchGateway(run, mode, storage, `${upstream.url}/v1`, prefix, env),
       ),
     );
   };
@@ -271,6 +272,18 @@ async function companyFigures(run: Run, mode: Mode, storage: Storage): Promise<R
       if (figures.has('crawl')) await figure(rows, mode, '3 crawl', () => crawlFigure(context));
     } finally {
       await gateway!.stop();
+    }
+  }
+
+  // Two gateways at once on one database: embedded mode is one process by design, so server mode only.
+  if (figures.has('observability') && mode === 'server') {
+    const [[on], [off]] = await Promise.all([deploy(1, OBSERVABILITY_ON), deploy(1, OBSERVABILITY_OFF)]);
+    try {
+      await figure(rows, mode, '7 logs + metrics overhead', () =>
+        observabilityFigures(contextFor(on!), off!),
+      );
+    } finally {
+      await Promise.all([on!.stop(), off!.stop()]);
     }
   }
 
@@ -324,6 +337,7 @@ async function launchGateway(
   storage: Storage,
   personioBaseUrl: string,
   redisKeyPrefix: string,
+  settings: Record<string, string> = {},
 ): Promise<GatewayProcess> {
   const port = await freePort();
   const env: Record<string, string> = {
@@ -337,6 +351,7 @@ async function launchGateway(
     UPSTREAM_RATE_LIMIT_BURST: '1000',
     SANDBOX: 'false',
     LOG_LEVEL: 'info',
+    ...settings,
   };
   if (storage.databaseUrl) {
     Object.assign(env, {

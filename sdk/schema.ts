@@ -235,6 +235,13 @@ export interface paths {
      */
     post: operations["runSandboxAction"];
   };
+  "/request-logs": {
+    /**
+     * List request logs
+     * @description What the calls of this environment did, newest first: route, status, duration, linked account, and the provider calls each made (status and latency), retries and waits for the rate budget. No bodies, query strings or credentials are kept. Logs are written in batches (within about a second) and kept for `REQUEST_LOG_RETENTION_DAYS` (default 7).
+     */
+    get: operations["listRequestLogs"];
+  };
 }
 
 export type webhooks = Record<string, never>;
@@ -1314,6 +1321,55 @@ export interface components {
       action: "delete_timeoff";
       /** @example 100003 */
       timeoff_request_id: string;
+    };
+    RequestLogList: {
+      result: components["schemas"]["RequestLog"][];
+      /** @description Pass as `cursor` for the next page; `null` at the end. */
+      next_cursor: string | null;
+    };
+    RequestLog: {
+      /**
+       * @description The request id (`X-Request-Id`).
+       * @example req_4f0c…
+       */
+      id: string;
+      /** Format: date-time */
+      created_at: string;
+      /** @example GET */
+      method: string;
+      /**
+       * @description The route template, not the raw path.
+       * @example /unified/hris/employees/:id
+       */
+      route: string;
+      status: number;
+      duration_ms: number;
+      /** @description The `error.code` of an error answer. */
+      error_code: string | null;
+      linked_account_id: string | null;
+      api_key_id: string | null;
+      /** @description Provider calls the request made, each attempt (first 50). */
+      upstream: components["schemas"]["RequestLogUpstreamCall"][];
+      retries: number;
+      /** @description Provider calls that waited for the linked account's shared rate budget. */
+      rate_limit_waits: number;
+      rate_limit_wait_ms: number;
+      token_exchanges: number;
+    };
+    RequestLogUpstreamCall: {
+      /** @example GET */
+      method: string;
+      /**
+       * @description The path on the provider host, without the query string.
+       * @example /v1/company/employees
+       */
+      path: string;
+      /** @description `null` when no answer came (timeout). */
+      status: number | null;
+      /** @description Time to the answer head. */
+      duration_ms: number;
+      /** @description 1 for the first try, 2 and up for retries. */
+      attempt: number;
     };
   };
   responses: never;
@@ -3770,6 +3826,62 @@ export interface operations {
       };
       /** @description `unprocessable`: The request is well-formed but cannot be performed. */
       422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `rate_limited`: Too many requests; retry after the `Retry-After` seconds. */
+      429: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `service_unavailable`: A service the gateway depends on (its database) is unreachable; retry after `Retry-After` seconds. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /**
+   * List request logs
+   * @description What the calls of this environment did, newest first: route, status, duration, linked account, and the provider calls each made (status and latency), retries and waits for the rate budget. No bodies, query strings or credentials are kept. Logs are written in batches (within about a second) and kept for `REQUEST_LOG_RETENTION_DAYS` (default 7).
+   */
+  listRequestLogs: {
+    parameters: {
+      query?: {
+        /** @description Page size, 1–200. */
+        limit?: number;
+        /** @description `next_cursor` of the previous page; send the same filters with it. */
+        cursor?: string;
+        /** @description Only calls on this linked account. */
+        linked_account_id?: string;
+        /** @description Only calls of this route template. */
+        route?: string;
+        /** @description Only calls answered with this status (`429`) or class (`5xx`). */
+        status?: string;
+        /** @description Only calls received at or after this instant (ISO 8601). */
+        created_after?: string;
+        /** @description Only calls received before this instant (ISO 8601). */
+        created_before?: string;
+      };
+    };
+    responses: {
+      /** @description A page of request logs. */
+      200: {
+        content: {
+          "application/json": components["schemas"]["RequestLogList"];
+        };
+      };
+      /** @description `invalid_request`: The request is malformed or a parameter is invalid. */
+      400: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `unauthorized`: The API key is missing, unknown or revoked. */
+      401: {
         content: {
           "application/json": components["schemas"]["Error"];
         };

@@ -9,13 +9,17 @@ import { ApiError, errorBody } from './errors';
 import { apiKeyAuth } from './middleware/api-key-auth';
 import { linkedAccountResolution } from './middleware/linked-account';
 import { requestContext } from './middleware/request-id';
+import { requestObservation } from './middleware/request-log';
+import { builtInTraceStorage, installTraceStorage } from './observability/request-trace';
 import { eventsRouter } from './routes/events';
 import { DATABASE_RETRY_AFTER_SECONDS, healthRouter } from './routes/health';
 import { linkPageRouter } from './routes/link-page';
 import { linkTokensRouter } from './routes/link-tokens';
 import { linkedAccountsRouter } from './routes/linked-accounts';
 import { mcpRouter } from './routes/mcp';
+import { registerMetrics } from './routes/metrics';
 import { proxyRouter } from './routes/proxy';
+import { requestLogsRouter } from './routes/request-logs';
 import { sandboxRouter } from './routes/sandbox';
 import { employeesRouter } from './routes/unified/hris/employees';
 import { timeoffBalancesRouter } from './routes/unified/hris/timeoff-balances';
@@ -48,6 +52,11 @@ export async function createApp(deps: AppDeps, prepared?: Services) {
 
   const app = new OpenAPIHono<AppEnv>();
   app.use('*', requestContext(services));
+  if (services.requestLogs || services.metrics) {
+    const storage = deps.traceStorage ?? builtInTraceStorage();
+    installTraceStorage(storage);
+    app.use('*', requestObservation({ writer: services.requestLogs, metrics: services.metrics, storage }));
+  }
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
     type: 'http',
@@ -56,6 +65,7 @@ export async function createApp(deps: AppDeps, prepared?: Services) {
   });
 
   app.route('/', healthRouter());
+  registerMetrics(app, services);
   // Built once, on the first request for it: the routes do not change while the app runs.
   let openApiDocument: string | undefined;
   app.get('/openapi.json', (c) => {
@@ -115,10 +125,12 @@ export async function createApp(deps: AppDeps, prepared?: Services) {
   app.use('/webhook-endpoints', apiKeyAuth);
   app.use('/webhook-endpoints/*', apiKeyAuth);
   app.use('/webhook-deliveries/*', apiKeyAuth);
+  app.use('/request-logs', apiKeyAuth);
   app.route('/', eventsRouter());
   app.route('/', webhookEndpointsRouter());
   app.route('/', webhookDeliveriesRouter());
   app.route('/', sandboxRouter());
+  app.route('/', requestLogsRouter());
   app.route('/', linkPageRouter());
 
   app.notFound(() => {
@@ -128,6 +140,7 @@ export async function createApp(deps: AppDeps, prepared?: Services) {
   app.onError((error, c) => {
     const requestId = c.get('requestId') ?? 'req_unknown';
     const apiError = toApiError(error);
+    c.set('errorCode', apiError.code);
     if (apiError.code === 'internal') {
       services.logger.error('unhandled error', { request_id: requestId, ...describeForLog(error) });
     } else if (apiError.code === 'service_unavailable') {

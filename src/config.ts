@@ -70,6 +70,14 @@ const GatewaySettings = z.object({
   /** Change feed: days events are kept. */
   // At least two days: webhook retries run for about 28 h, and an event's deliveries go with it.
   EVENT_RETENTION_DAYS: z.coerce.number().int().min(2).max(3650).default(30),
+  /** Request logs: recorded for every API-key call unless `false`; kept this many days. */
+  REQUEST_LOGS: booleanFlag.default(true),
+  REQUEST_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(7),
+  /** `/metrics` answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, it is not served. */
+  METRICS_TOKEN: z
+    .string()
+    .regex(/^[\x21-\x7e]{16,200}$/, 'must be 16–200 printable characters without spaces')
+    .optional(),
   /** How long a sync pass lease lasts unrenewed: a killed process's pass is taken over after this. */
   SYNC_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   /** Does this gateway process also run background jobs? (`npm run worker` runs only jobs.) */
@@ -163,6 +171,8 @@ export interface Config {
   link: { tokenTtlSeconds: number };
   /** Change feed and background jobs. */
   sync: { eventRetentionDays: number; leaseTtlMs: number; runJobs: boolean };
+  /** Request logs and `/metrics`. */
+  observability: { requestLogs: boolean; requestLogRetentionDays: number; metricsToken: string | undefined };
   /** Webhooks out: where they may go, how long an attempt may take, how many run at once. */
   webhooks: {
     targets: WebhookTargetPolicy;
@@ -236,6 +246,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       eventRetentionDays: values.EVENT_RETENTION_DAYS,
       leaseTtlMs: values.SYNC_LEASE_SECONDS * 1000,
       runJobs: values.RUN_JOBS,
+    },
+    observability: {
+      requestLogs: values.REQUEST_LOGS,
+      requestLogRetentionDays: values.REQUEST_LOG_RETENTION_DAYS,
+      metricsToken: values.METRICS_TOKEN,
     },
     webhooks: {
       // Embedded mode is for local development: a receiver on this machine must work.

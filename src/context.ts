@@ -7,6 +7,9 @@ import type { Environment, LinkedAccount } from './db/schema';
 import type { JobQueue } from './jobs/types';
 import type { CursorCodec } from './lib/cursor';
 import type { Logger } from './lib/logger';
+import type { MetricsSink } from './observability/metrics';
+import type { RequestLogWriter } from './observability/request-log-writer';
+import type { TraceStorage } from './observability/request-trace';
 import type { ProviderFactory } from './providers/factory';
 import type { HttpTransport } from './providers/http';
 import type { PersonioTokenManager } from './providers/personio/token-manager';
@@ -40,6 +43,13 @@ export interface AppDeps {
    * for the failed API key budget. `CLIENT_IP_HEADER`, when set, is read instead.
    */
   clientAddress?: (c: Context) => string | undefined;
+  /** Where `/metrics` comes from (the Node entry's prom-client registry); without, `/metrics` is not served. */
+  metrics?: MetricsSink;
+  /**
+   * The async context that ties upstream calls to their gateway call (`AsyncLocalStorage`); default: Node's,
+   * where the runtime offers it without an import.
+   */
+  traceStorage?: TraceStorage;
   /** Swagger UI's files for `/docs` (the Node entry serves them from the npm package); without, a CDN. */
   docsAssets?: DocsAssets;
 }
@@ -61,6 +71,9 @@ export interface Services {
   logger: Logger;
   jobs: JobQueue;
   webhookSender: WebhookSender;
+  /** Request logs waiting for their batch write; absent with `REQUEST_LOGS=false`. */
+  requestLogs: RequestLogWriter | undefined;
+  metrics: MetricsSink | undefined;
 }
 
 export interface AppEnv {
@@ -70,5 +83,7 @@ export interface AppEnv {
     environment: Environment;
     apiKeyId: string;
     linkedAccount: LinkedAccount;
+    /** The error code of an error answer, for the request log. */
+    errorCode: string;
   };
 }

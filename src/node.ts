@@ -94,6 +94,7 @@ async function main() {
       await background;
       // A sync pass stopped here is resumed at its next page by whichever process takes its lease.
       await jobs.close();
+      await services.requestLogs?.flush();
       // The database and cache close (and the data directory is released) only once no request uses them.
       await runtime.close();
     } catch (error) {

@@ -3,6 +3,7 @@ import { hmacSha256 } from './crypto/hmac';
 import { InProcessJobs } from './jobs/in-process';
 import { CursorCodec } from './lib/cursor';
 import { silentLogger } from './lib/logger';
+import { RequestLogWriter } from './observability/request-log-writer';
 import { ProviderFactory } from './providers/factory';
 import { fetchTransport } from './providers/http';
 import { PersonioTokenManager } from './providers/personio/token-manager';
@@ -42,6 +43,11 @@ export async function createServices(deps: AppDeps): Promise<Services> {
     now,
     logger: deps.logger ?? silentLogger,
     webhookSender: deps.webhookSender ?? fetchWebhookSender(deps.config.webhooks.targets),
+    requestLogs: deps.config.observability.requestLogs
+      ? new RequestLogWriter(deps.db, deps.logger ?? silentLogger)
+      : undefined,
+    // Metrics are the operator's: kept only where they can be read (`METRICS_TOKEN`).
+    metrics: deps.config.observability.metricsToken ? deps.metrics : undefined,
   };
   const ready = services as Services;
   ready.jobs = deps.jobs ? deps.jobs(ready) : new InProcessJobs(syncRunnerDeps(ready));

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { Mode } from './context';
 
-export const FIGURES = ['proxy', 'list', 'crawl', 'tokens', 'memory', 'startup'] as const;
+export const FIGURES = ['proxy', 'list', 'crawl', 'tokens', 'memory', 'startup', 'observability'] as const;
 export type Figure = (typeof FIGURES)[number];
 
 export interface BenchOptions {

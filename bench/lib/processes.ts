@@ -84,7 +84,7 @@ export async function startCommand(): Promise<string> {
 
 /** Settings of the bench's own shell that must not leak into a gateway (it gets exactly what a figure sets). */
 const GATEWAY_SETTINGS =
-  /^(HOST|PORT|PUBLIC_URL|DATABASE_URL|REDIS_URL|REDIS_KEY_PREFIX|ENCRYPTION_KEYS?(_PREVIOUS)?|DATA_DIR|PERSONIO_\w+|UPSTREAM_\w+|SANDBOX\w*|LOG_LEVEL|NODE_OPTIONS)$/;
+  /^(HOST|PORT|PUBLIC_URL|DATABASE_URL|REDIS_URL|REDIS_KEY_PREFIX|ENCRYPTION_KEYS?(_PREVIOUS)?|DATA_DIR|PERSONIO_\w+|UPSTREAM_\w+|SANDBOX\w*|LOG_LEVEL|NODE_OPTIONS|REQUEST_LOGS|REQUEST_LOG_\w+|METRICS_TOKEN)$/;
 
 export function spawnStartCommand(
   command: string,

@@ -516,3 +516,46 @@ export type SyncState = typeof syncStates.$inferSelect;
 export type WebhookEndpoint = typeof webhookEndpoints.$inferSelect;
 export type WebhookDelivery = typeof webhookDeliveries.$inferSelect;
 export type WebhookAttempt = typeof webhookAttempts.$inferSelect;
+
+/** One upstream call of a gateway request, as the request log keeps it: never a body, a query or a header. */
+export interface RequestLogUpstreamCall {
+  method: string;
+  /** The path on the provider's host, without the query string. */
+  path: string;
+  /** `null` when no answer came (timeout, lost connection). */
+  status: number | null;
+  duration_ms: number;
+  /** 1 for the first try of a call, 2 and up for its retries. */
+  attempt: number;
+}
+
+/** What every API-key call did, kept `REQUEST_LOG_RETENTION_DAYS`: no bodies, no query strings, no secrets. */
+export const requestLogs = pgTable(
+  'request_logs',
+  {
+    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    /** The `req_…` id the caller saw in `X-Request-Id`. */
+    id: text('id').notNull(),
+    environmentId: text('environment_id')
+      .notNull()
+      .references(() => environments.id, { onDelete: 'cascade' }),
+    linkedAccountId: text('linked_account_id'),
+    apiKeyId: text('api_key_id'),
+    method: text('method').notNull(),
+    /** The route template (`/unified/hris/employees/:id`), never the raw path. */
+    route: text('route').notNull(),
+    status: integer('status').notNull(),
+    durationMs: integer('duration_ms').notNull(),
+    errorCode: text('error_code'),
+    upstream: jsonb('upstream').$type<RequestLogUpstreamCall[]>().notNull(),
+    retries: integer('retries').notNull(),
+    rateLimitWaits: integer('rate_limit_waits').notNull(),
+    rateLimitWaitMs: integer('rate_limit_wait_ms').notNull(),
+    tokenExchanges: integer('token_exchanges').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (table) => [
+    index('request_logs_environment_idx').on(table.environmentId, table.seq),
+    index('request_logs_created_idx').on(table.createdAt),
+  ],
+);

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { Config } from '../config';
 import type { Services } from '../context';
 import { deleteEventsBefore } from '../db/queries/events';
+import { deleteRequestLogsBefore } from '../db/queries/request-logs';
 import { BullmqJobs, isLocalOnly, startBullmqWorker } from '../jobs/bullmq';
 import { InProcessJobs } from '../jobs/in-process';
 import type { JobQueue } from '../jobs/types';
@@ -94,6 +95,16 @@ export function nodeJobs(
           batch = await deleteEventsBefore(services.db, { before, batch: 5_000 });
         }
         if (removed > 0) logger.info('old events removed', { removed, before: before.toISOString() });
+        const logsBefore = new Date(
+          services.now().getTime() - config.observability.requestLogRetentionDays * 86_400_000,
+        );
+        let logsRemoved = 0;
+        for (let batch = 1; batch > 0; logsRemoved += batch) {
+          batch = await deleteRequestLogsBefore(services.db, { before: logsBefore, batch: 5_000 });
+        }
+        if (logsRemoved > 0) {
+          logger.info('old request logs removed', { removed: logsRemoved, before: logsBefore.toISOString() });
+        }
       };
       sweep = setInterval(() => void retain().catch(() => {}), RETENTION_SWEEP_MS);
       sweep.unref();

@@ -17,6 +17,7 @@ import { createPersonioSandbox } from '../sandbox/personio';
 import { type DataDirLock, type LockRole, lockDataDir } from './data-dir-lock';
 import { nodeTransport } from './node-transport';
 import { nodeWebhookSender } from './node-webhook-sender';
+import { promMetrics } from './prom-metrics';
 
 /** Where `personio-sandbox` accounts are sent; the host is never resolved, requests go to the in-process simulator. */
 export const SANDBOX_BASE_URL = 'http://personio-sandbox.internal/v1';
@@ -95,6 +96,7 @@ async function openRuntime(
       logger: options.logger,
       clientAddress: socketAddress,
       webhookSender,
+      metrics: promMetrics(),
     },
     async close() {
       try {

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { traceRetry, traceTokenExchange, traceUpstreamCall } from '../../observability/request-trace';
 import { ProviderError } from '../errors';
 import { type HttpTransport, TransportError, type UpstreamResponse } from '../http';
 import { upstreamError, upstreamMessage } from './errors';
@@ -160,6 +161,7 @@ export class PersonioClient {
 
   /** POST /auth with the credentials in the body (query-string credentials are deprecated by Personio). */
   async exchangeToken(): Promise<IssuedToken> {
+    traceTokenExchange();
     const response = await this.attempt(
       {
         method: 'POST',
@@ -225,6 +227,7 @@ export class PersonioClient {
       const remaining = deadline - this.now();
       const canRetry = request.retry !== false && replayable && attempt + 1 < retry.maxAttempts;
       let response: UpstreamResponse;
+      const sent = performance.now();
       try {
         response = await this.options.transport.send({
           method: request.method,
@@ -234,13 +237,17 @@ export class PersonioClient {
           timeoutMs: Math.max(1, Math.min(retry.attemptTimeoutMs, remaining)),
         });
       } catch (error) {
+        traceUpstreamCall(request.method, request.url, null, performance.now() - sent, attempt + 1);
         const delay = backoffDelay(attempt, retry, this.random);
         if (canRetry && request.retry === true && this.now() + delay < deadline) {
+          traceRetry();
           await sleep(delay);
           continue;
         }
         throw this.transportFailure(error, attempt + 1);
       }
+      // Latency to the answer's head: a streamed body (the proxy) is the caller's time, not Personio's.
+      traceUpstreamCall(request.method, request.url, response.status, performance.now() - sent, attempt + 1);
       const retryable = request.retry === true ? RETRYABLE_STATUSES : UNPROCESSED_STATUSES;
       if (!retryable.has(response.status) || !canRetry) return response;
       const delay = Math.max(
@@ -248,6 +255,7 @@ export class PersonioClient {
         backoffDelay(attempt, retry, this.random),
       );
       if (this.now() + delay >= deadline) return response;
+      traceRetry();
       await response.discard();
       await sleep(delay);
     }

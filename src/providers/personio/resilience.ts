@@ -1,5 +1,6 @@
 import type { Cache, SlotReservation } from '../../cache/types';
 import { TtlCache } from '../../lib/ttl-cache';
+import { traceRateLimitWait } from '../../observability/request-trace';
 
 /** How hard the client tries before giving up on one call. */
 export interface RetryPolicy {
@@ -137,7 +138,10 @@ export class RateBudget {
       booking.spare += slot.extra;
       booking.until = this.now() + BOOKED_SLOT_TTL_MS;
     }
-    if (slot.waitMs > 0) await sleep(slot.waitMs);
+    if (slot.waitMs > 0) {
+      traceRateLimitWait(slot.waitMs);
+      await sleep(slot.waitMs);
+    }
     return { ok: true };
   }
 

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { traceTokenExchange } from '../../../observability/request-trace';
 import { ProviderError } from '../../errors';
 import type { UpstreamResponse } from '../../http';
 import {
@@ -57,6 +58,7 @@ export class PersonioV2Client extends PersonioClient {
    * so it is never `credentials_rejected` (which makes an account needs_reauth).
    */
   override async exchangeToken(): Promise<IssuedToken> {
+    traceTokenExchange();
     const response = await this.attempt(
       {
         method: 'POST',

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import type { Database } from '../db/client';
+import type { NewRequestLog } from '../db/queries/request-logs';
+import type { Logger } from '../lib/logger';
+import { RequestLogWriter } from './request-log-writer';
+
+function row(id: string): NewRequestLog {
+  return {
+    id,
+    environmentId: 'env_1',
+    method: 'GET',
+    route: '/unified/hris/employees',
+    status: 200,
+    durationMs: 3,
+    upstream: [],
+    retries: 0,
+    rateLimitWaits: 0,
+    rateLimitWaitMs: 0,
+    tokenExchanges: 0,
+  };
+}
+
+/** A database whose inserts are recorded, or fail while `failing` is set. */
+function fakeDatabase() {
+  const batches: string[][] = [];
+  const state = { failing: false };
+  const db = {
+    insert: () => ({
+      values: async (rows: NewRequestLog[]) => {
+        if (state.failing) throw new Error('connection refused');
+        batches.push(rows.map((entry) => entry.id));
+      },
+    }),
+  } as unknown as Database;
+  return { db, batches, state };
+}
+
+function recordingLogger() {
+  const warnings: Record<string, unknown>[] = [];
+  const logger: Logger = {
+    debug: () => {},
+    info: () => {},
+    warn: (_message, fields) => warnings.push(fields ?? {}),
+    error: () => {},
+  };
+  return { logger, warnings };
+}
+
+describe('RequestLogWriter', () => {
+  it('writes what was added in batches of batchSize, in order', async () => {
+    const { db, batches } = fakeDatabase();
+    const writer = new RequestLogWriter(db, recordingLogger().logger, {
+      batchSize: 2,
+      flushIntervalMs: 60_000,
+    });
+    for (const id of ['req_1', 'req_2', 'req_3']) writer.add(row(id));
+    await writer.flush();
+    expect(batches).toEqual([['req_1', 'req_2'], ['req_3']]);
+  });
+
+  it('writes a partial batch after flushIntervalMs without being asked', async () => {
+    const { db, batches } = fakeDatabase();
+    const writer = new RequestLogWriter(db, recordingLogger().logger, { flushIntervalMs: 10 });
+    writer.add(row('req_1'));
+    const deadline = Date.now() + 30_000;
+    while (batches.length === 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(batches).toEqual([['req_1']]);
+  });
+
+  it('never throws when the database fails: the rows are dropped, counted and logged without their content', async () => {
+    const { db, batches, state } = fakeDatabase();
+    const { logger, warnings } = recordingLogger();
+    const writer = new RequestLogWriter(db, logger, { flushIntervalMs: 60_000 });
+    state.failing = true;
+    writer.add(row('req_lost'));
+    await expect(writer.flush()).resolves.toBeUndefined();
+    expect(writer.dropped).toBe(1);
+    expect(JSON.stringify(warnings)).not.toContain('req_lost');
+    state.failing = false;
+    writer.add(row('req_kept'));
+    await writer.flush();
+    expect(batches).toEqual([['req_kept']]);
+  });
+
+  it('holds at most maxBuffered rows while writes are pending, dropping the rest', async () => {
+    const { db, batches } = fakeDatabase();
+    const writer = new RequestLogWriter(db, recordingLogger().logger, {
+      maxBuffered: 3,
+      batchSize: 100,
+      flushIntervalMs: 60_000,
+    });
+    for (let index = 0; index < 5; index++) writer.add(row(`req_${index}`));
+    expect(writer.dropped).toBe(2);
+    await writer.flush();
+    expect(batches).toEqual([['req_0', 'req_1', 'req_2']]);
+  });
+});
