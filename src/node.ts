@@ -1,3 +1,5 @@
+// First: sets the process's V8 flags before anything else is loaded (see the module).
+import './runtime/v8-flags';
 import type { Server } from 'node:http';
 import { createApp } from './app';
 import { ConfigError, parseConfig } from './config';

@@ -26,25 +26,28 @@ export const apiKeyAuth = createMiddleware<AppEnv>(async (c, next) => {
   const candidate = match[1]!;
   const services = c.get('services');
   const budget = services.authFailures;
-  const address = addressBucket(clientAddress(c, services.config.clientIpHeader, services.clientAddress));
+  // Worked out only when a budget needs it: a known key found in the cache (the usual call) never does.
+  let bucket: string | undefined;
+  const address = () =>
+    (bucket ??= addressBucket(clientAddress(c, services.config.clientIpHeader, services.clientAddress)));
   const wellFormed = isWellFormedApiKey(candidate);
   // A key this process found valid lately is not refused for the address's wrong keys: its owner may share
   // the address (a NAT, a proxy) with whoever sends them.
   const knownValid = wellFormed && services.lookups.recentlyValidApiKey(candidate);
   if (!knownValid) {
-    const refused = budget.refusedFor(address);
+    const refused = budget.refusedFor(address());
     if (refused !== undefined) throw tooManyFailures(refused);
   }
 
   let found = wellFormed ? services.lookups.cachedApiKey(candidate) : null;
   if (found === undefined) {
     // About to query the database: first make sure another process has not seen this address spend its budget.
-    const spent = knownValid ? undefined : await budget.spentFor(address);
+    const spent = knownValid ? undefined : await budget.spentFor(address());
     if (spent !== undefined) throw tooManyFailures(spent);
     found = await services.lookups.apiKey(candidate);
   }
   if (!found) {
-    const over = await budget.recordFailure(address);
+    const over = await budget.recordFailure(address());
     if (over !== undefined) throw tooManyFailures(over);
     throw new ApiError('unauthorized', 'The API key is not valid or has been revoked.', {
       headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },

@@ -309,6 +309,49 @@ describe.each(TRANSPORTS)('proxy over %s: requests and responses arrive unchange
     expect(JSON.stringify(headers)).not.toContain('sk_test_');
   });
 
+  it('applies the same header policy to the raw header list of a real HTTP request', async () => {
+    // Over a socket, the Node adapter hands the proxy the parser's raw list (names as sent, repeats kept).
+    const server = await serveFetch(gateway.app.fetch);
+    try {
+      const answer = await rawRequest(server.port, '/proxy/company/employees', {
+        Authorization: `Bearer ${gatewayTenant.apiKey}`,
+        'X-Linked-Account-Id': gatewayTenant.linkedAccountId,
+        'X-Custom-Thing': 'kept',
+        'Accept-Language': 'de',
+        'accept-language': 'en',
+        Cookie: 'a=b',
+        Connection: 'X-Drop',
+        'X-Drop': '1',
+        'X-Roster-Debug': '1',
+        'CF-Ray': 'abc',
+        'X-Forwarded-For': '203.0.113.9',
+        'Idempotency-Key': 'k1',
+        TE: 'trailers',
+      });
+      expect(answer.status).toBe(200);
+      const headers = lastUpstream().headers;
+      expect(headers['x-custom-thing']).toBe('kept');
+      expect(headers['accept-language']).toBe('de, en');
+      expect(headers.authorization).toBe('Bearer papi-echo');
+      expect(headers['x-personio-app-id']).toBe('ROSTER');
+      for (const dropped of [
+        'cookie',
+        'x-drop',
+        'x-roster-debug',
+        'cf-ray',
+        'x-forwarded-for',
+        'x-linked-account-id',
+        'idempotency-key',
+        'te',
+      ]) {
+        expect(headers[dropped], dropped).toBeUndefined();
+      }
+      expect(JSON.stringify(headers)).not.toContain('sk_test_');
+    } finally {
+      await server.close();
+    }
+  });
+
   it('returns safe upstream headers, never the token or cookies, and marks the source', async () => {
     const response = await gateway.request('/proxy/company/employees');
     expect(response.headers.get('x-upstream')).toBe('yes');

@@ -37,28 +37,58 @@ const GATEWAY_REQUEST_HEADERS = new Set([
  */
 const UPSTREAM_ONLY_RESPONSE_HEADERS = new Set(['authorization', 'set-cookie']);
 
-function connectionListed(headers: Headers): Set<string> {
+function connectionListed(connection: string | null): Set<string> {
   return new Set(
-    (headers.get('connection') ?? '')
+    (connection ?? '')
       .split(',')
       .map((name) => name.trim().toLowerCase())
       .filter(Boolean),
   );
 }
 
-export function forwardedRequestHeaders(incoming: Headers): Headers {
-  const listed = connectionListed(incoming);
+function forwarded(name: string, listed: Set<string>): boolean {
+  return !(
+    HOP_BY_HOP.has(name) ||
+    listed.has(name) ||
+    GATEWAY_REQUEST_HEADERS.has(name) ||
+    name.startsWith('x-roster-') ||
+    name.startsWith('cf-')
+  );
+}
+
+/**
+ * What goes on to Personio of the caller's headers. `incoming` is the request's `Headers`, or on Node the
+ * raw list the HTTP parser produced (name, value, name, value, …), read as it is: building a `Headers`
+ * object from it first costs more than the copy itself.
+ */
+export function forwardedRequestHeaders(incoming: Headers | readonly string[]): Headers {
   const headers = new Headers();
-  for (const [name, value] of incoming) {
-    if (HOP_BY_HOP.has(name) || listed.has(name) || GATEWAY_REQUEST_HEADERS.has(name)) continue;
-    if (name.startsWith('x-roster-') || name.startsWith('cf-')) continue;
-    headers.append(name, value);
+  if (!isRawList(incoming)) {
+    const listed = connectionListed(incoming.get('connection'));
+    for (const [name, value] of incoming) if (forwarded(name, listed)) headers.append(name, value);
+    return headers;
+  }
+  let connection: string | null = null;
+  for (let index = 0; index < incoming.length; index += 2) {
+    if (incoming[index]!.toLowerCase() !== 'connection') continue;
+    connection = connection === null ? incoming[index + 1]! : `${connection}, ${incoming[index + 1]}`;
+  }
+  const listed = connectionListed(connection);
+  for (let index = 0; index < incoming.length; index += 2) {
+    const name = incoming[index]!.toLowerCase();
+    // HTTP/2 pseudo-headers (`:path`, `:authority`) are not headers.
+    if (name.startsWith(':') || !forwarded(name, listed)) continue;
+    headers.append(name, incoming[index + 1]!);
   }
   return headers;
 }
 
+function isRawList(incoming: Headers | readonly string[]): incoming is readonly string[] {
+  return Array.isArray(incoming);
+}
+
 export function returnedResponseHeaders(upstream: Headers): Headers {
-  const listed = connectionListed(upstream);
+  const listed = connectionListed(upstream.get('connection'));
   const headers = new Headers();
   for (const [name, value] of upstream) {
     if (HOP_BY_HOP.has(name) || listed.has(name) || UPSTREAM_ONLY_RESPONSE_HEADERS.has(name)) continue;

@@ -59,11 +59,15 @@ export function proxyRouter() {
       body = c.req.raw.body;
     }
 
+    // On Node the adapter passes the incoming message along: its raw header list is read as it is.
+    const rawHeaders = (c.env as { incoming?: { rawHeaders?: unknown } } | undefined)?.incoming?.rawHeaders;
     const send = () =>
       client.send({
         method,
         url: target,
-        headers: forwardedRequestHeaders(c.req.raw.headers),
+        headers: forwardedRequestHeaders(
+          Array.isArray(rawHeaders) ? (rawHeaders as string[]) : c.req.raw.headers,
+        ),
         body,
         // Reads are retried; a keyed write only where Personio says it did not act (429, 503): Personio
         // cannot de-duplicate writes, so after a timeout or 502/504 the outcome is kept, not guessed.

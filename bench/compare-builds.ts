@@ -1,0 +1,143 @@
+/**
+ * `npx tsx bench/compare-builds.ts --old DIR [--server] [--path P] [--rounds N] [--duration S]`: the gateway
+ * of this checkout against the one of another checkout (DIR: e.g. `git archive` of an earlier commit, with
+ * `node_modules` linked and `node DIR/scripts/build.mjs` run) and the bare passthrough, on one simulator,
+ * load rounds alternating between the three (rotated each round) so all see the same machine load.
+ * Prints CPU per call of each (median of rounds) and the ratios: a before/after from one run.
+ */
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { base64url } from '../src/crypto/encoding';
+import { randomBytes } from '../src/crypto/random';
+import { startPostgres, startRedis } from '../test/harness/servers';
+import { freePort } from '../test/support/processes';
+import { tenantHeaders } from './lib/context';
+import { benchCredentials } from './lib/credentials';
+import { type LoadTarget, runLoad } from './lib/load';
+import { cpuTimeMs, forkChild, ROOT, startCommand, startGateway } from './lib/processes';
+import { median } from './lib/stats';
+import { seedTenant } from './lib/tenants';
+
+const { values } = parseArgs({
+  options: {
+    old: { type: 'string' },
+    server: { type: 'boolean', default: false },
+    path: { type: 'string', default: '/proxy/company/employees?limit=10' },
+    rounds: { type: 'string', default: '6' },
+    duration: { type: 'string', default: '4' },
+    connections: { type: 'string', default: '10' },
+  },
+});
+if (!values.old) throw new Error('--old DIR: the checkout to compare with');
+const oldRoot = resolve(values.old);
+
+const workDir = await mkdtemp(join(tmpdir(), 'roster-compare-'));
+const cleanups: (() => Promise<unknown>)[] = [];
+const log = (line: string) => console.log(line);
+try {
+  const upstream = await forkChild('bench/upstream-server.ts', {
+    BENCH_EMPLOYEES: '10000',
+    BENCH_CREDENTIALS: '10',
+  });
+  cleanups.push(() => upstream.stop());
+  const [credential] = benchCredentials(1);
+  const bare = await forkChild('bench/bare-proxy.ts', {
+    BENCH_UPSTREAM: upstream.url,
+    BENCH_CLIENT_ID: credential!.clientId,
+    BENCH_CLIENT_SECRET: credential!.clientSecret,
+  });
+  cleanups.push(() => bare.stop());
+  const encryptionKey = base64url.encode(randomBytes(32));
+  let shared: { databaseUrl: string; redisUrl: string } | undefined;
+  if (values.server) {
+    const [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
+    cleanups.push(
+      () => postgres.stop(),
+      () => redis.stop(),
+    );
+    shared = { databaseUrl: postgres.url, redisUrl: redis.url };
+  }
+  const command = await startCommand();
+  const launch = async (name: string, root: string): Promise<LoadTarget> => {
+    const dataDir = join(workDir, name);
+    await mkdir(dataDir, { recursive: true });
+    const storage = shared ?? { dataDir };
+    const tenant = await seedTenant({
+      ...storage,
+      encryptionKey,
+      personioBaseUrl: `${upstream.url}/v1`,
+      accounts: 10,
+    });
+    const port = await freePort();
+    const env: Record<string, string> = {
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      PERSONIO_BASE_URL: `${upstream.url}/v1`,
+      ENCRYPTION_KEY: encryptionKey,
+      UPSTREAM_RATE_LIMIT_PER_SECOND: '1000',
+      UPSTREAM_RATE_LIMIT_BURST: '1000',
+      SANDBOX: 'false',
+      LOG_LEVEL: 'info',
+      ...(shared
+        ? { DATABASE_URL: shared.databaseUrl, REDIS_URL: shared.redisUrl, REDIS_KEY_PREFIX: `${name}:` }
+        : { DATA_DIR: dataDir }),
+    };
+    const gateway = await startGateway(`cd '${root}' && ${command}`, env, join(workDir, `${name}.log`));
+    cleanups.push(() => gateway.stop());
+    return {
+      label: name,
+      url: `${gateway.url}${values.path}`,
+      headersFor: (connection) => tenantHeaders(tenant, connection),
+      pid: () => gateway.serverPid(),
+    };
+  };
+  const targets: LoadTarget[] = [await launch('before', oldRoot), await launch('after', ROOT)];
+  if (values.path.startsWith('/proxy/')) {
+    targets.push({
+      label: 'bare',
+      url: `${bare.url}${values.path}`,
+      headersFor: () => ({}),
+      pid: () => bare.pid,
+    });
+  }
+  // What a gateway spends with nothing to serve (timers, sweeps): a fixed cost that the CPU per call carries.
+  const idleSec = 5;
+  const idleBefore = targets.map((target) => cpuTimeMs(target.pid()));
+  await new Promise((done) => setTimeout(done, idleSec * 1000));
+  const idle = targets.map((target, index) => (cpuTimeMs(target.pid()) - idleBefore[index]!) / idleSec);
+  const options = { connections: Number(values.connections), durationSec: Number(values.duration) };
+  for (const target of targets) await runLoad(target, { ...options, durationSec: 2 });
+  const cpu = new Map(targets.map((target) => [target.label, [] as number[]]));
+  const rps = new Map(targets.map((target) => [target.label, [] as number[]]));
+  for (let round = 0; round < Number(values.rounds); round++) {
+    const order = targets.map((_, index) => targets[(index + round) % targets.length]!);
+    for (const target of order) {
+      const result = await runLoad(target, options);
+      if (result.failed) log(`  ${target.label}: ${result.failed} failed`);
+      cpu.get(target.label)!.push(result.cpuPerRequestMs);
+      rps.get(target.label)!.push(result.rps);
+    }
+  }
+  log(
+    `${values.path}, ${shared ? 'PostgreSQL+Redis' : 'embedded'}, ${values.rounds} rounds × ${values.duration} s`,
+  );
+  for (const [index, target] of targets.entries()) {
+    log(`  ${target.label.padEnd(7)} idle: ${idle[index]!.toFixed(1)} ms CPU per s`);
+    const values_ = cpu.get(target.label)!;
+    log(
+      `  ${target.label.padEnd(7)} CPU/req median ${median(values_).toFixed(3)} ms [${values_.map((v) => v.toFixed(2)).join(' ')}], median ${median(rps.get(target.label)!).toFixed(0)} req/s`,
+    );
+  }
+  const m = (label: string) => median(cpu.get(label)!);
+  log(`  after / before CPU: ${(m('after') / m('before')).toFixed(2)}×`);
+  if (cpu.has('bare'))
+    log(
+      `  before / bare: ${(m('before') / m('bare')).toFixed(2)}×, after / bare: ${(m('after') / m('bare')).toFixed(2)}×`,
+    );
+} finally {
+  while (cleanups.length) await cleanups.pop()!().catch(() => undefined);
+  await rm(workDir, { recursive: true, force: true });
+}
+process.exit(0);
