@@ -2,12 +2,20 @@ import type { Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger';
 import type { EndpointRun, WebhookDispatcher } from '../webhooks/dispatcher';
+import { onDeliveriesMayBeDue } from '../webhooks/wake';
 import { bullmq, ioredis } from './lazy-bullmq';
 
 const DELIVERY_QUEUE = 'webhook-deliveries';
 
 /** How often due deliveries are looked for: new ones, retries that came due, and ones a dead process held. */
 export const DELIVERY_SWEEP_MS = 500;
+/**
+ * Embedded mode: while sweeps find nothing, the interval doubles up to this (an empty sweep costs PGlite
+ * milliseconds of CPU, which an idle gateway paid twice a second). New deliveries written by this process
+ * bring it back to the base interval at once (`deliveriesMayBeDue`); a retry coming due is sent at most
+ * this late.
+ */
+export const IDLE_SWEEP_MAX_MS = 5_000;
 
 /** A job names an endpoint whose due deliveries to send (earlier versions queued one delivery per job). */
 export type WebhookDeliveryJobData = { endpointId: string } | { deliveryId: string };
@@ -33,7 +41,13 @@ export class InProcessDeliveries implements DeliveryRunner {
   private readonly runs = new Map<string, Promise<unknown>>();
   /** Attempt slots the runs in flight hold. */
   private reserved = 0;
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private baseMs = DELIVERY_SWEEP_MS;
+  private delayMs = DELIVERY_SWEEP_MS;
+  private stopWaking: (() => void) | undefined;
+  private tick: (() => void) | undefined;
+  /** New deliveries were announced since the last sweep began. */
+  private woken = false;
   private sweeping: Promise<number> | undefined;
   /** The last sweep left due endpoints behind for want of room: a finished run sweeps again. */
   private backlog = false;
@@ -45,9 +59,37 @@ export class InProcessDeliveries implements DeliveryRunner {
     private readonly options: { concurrency: number; logger: Logger },
   ) {}
 
-  start(intervalMs = DELIVERY_SWEEP_MS): this {
-    this.timer ??= setInterval(() => void this.sweep(), intervalMs);
+  start(intervalMs = DELIVERY_SWEEP_MS, idleMaxMs = Math.max(intervalMs, IDLE_SWEEP_MAX_MS)): this {
+    if (this.tick) return this;
+    this.baseMs = intervalMs;
+    this.delayMs = intervalMs;
+    this.stopWaking = onDeliveriesMayBeDue(() => this.wake());
+    const tick = () => {
+      this.timer = undefined;
+      if (this.closed) return;
+      void this.sweep().then((started) => {
+        // Back off only while nothing is due, running or announced; anything else keeps the base rhythm.
+        const busy = started > 0 || this.runs.size > 0 || this.backlog || this.woken;
+        this.woken = false;
+        this.delayMs = busy ? this.baseMs : Math.min(this.delayMs * 2, idleMaxMs);
+        if (!this.closed) this.timer = setTimeout(tick, this.delayMs);
+      });
+    };
+    this.tick = tick;
+    this.timer = setTimeout(tick, this.delayMs);
     return this;
+  }
+
+  /** Back to the base interval: the next sweep comes within it instead of after the backed-off delay. */
+  private wake(): void {
+    if (this.closed || !this.tick) return;
+    this.woken = true;
+    // A sweep in progress picks `woken` up when it ends; a backed-off timer is brought forward.
+    if (this.timer && this.delayMs !== this.baseMs) {
+      clearTimeout(this.timer);
+      this.delayMs = this.baseMs;
+      this.timer = setTimeout(this.tick, this.baseMs);
+    }
   }
 
   sweep(): Promise<number> {
@@ -121,7 +163,8 @@ export class InProcessDeliveries implements DeliveryRunner {
 
   async close(timeoutMs = 5_000): Promise<void> {
     this.closed = true;
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer) clearTimeout(this.timer);
+    this.stopWaking?.();
     await Promise.race([this.idle(), new Promise((resolve) => setTimeout(resolve, timeoutMs))]);
   }
 }

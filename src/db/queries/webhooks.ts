@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gte, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import { randomBase62 } from '../../crypto/random';
 import { endpointMatches } from '../../webhooks/matching';
+import { deliveriesMayBeDue } from '../../webhooks/wake';
 import type { Database } from '../client';
 import {
   type EventRow,
@@ -117,6 +118,7 @@ export async function updateWebhookEndpoint(
   // Turning an endpoint on again starts its failure clock afresh.
   if (input.changes.enabled === true) Object.assign(changes, { disabledReason: null, failingSince: null });
   const [endpoint] = await db.update(webhookEndpoints).set(changes).where(endpointOf(input)).returning();
+  if (input.changes.enabled === true) deliveriesMayBeDue();
   return endpoint;
 }
 
@@ -191,6 +193,7 @@ export async function insertDeliveriesForEvents(
   for (let start = 0; start < rows.length; start += 1000) {
     await tx.insert(webhookDeliveries).values(rows.slice(start, start + 1000));
   }
+  if (rows.length > 0) deliveriesMayBeDue();
   return rows.length;
 }
 
@@ -338,6 +341,7 @@ export async function releaseWebhookDeliveries(db: Database, input: { owner: str
     .update(webhookDeliveries)
     .set({ leaseOwner: null, leaseUntil: null })
     .where(and(inArray(webhookDeliveries.id, input.ids), eq(webhookDeliveries.leaseOwner, input.owner)));
+  deliveriesMayBeDue();
 }
 
 /** Whether this delivery is due and free (a claim that took nothing tells "endpoint full" from "not due"). */
@@ -548,6 +552,7 @@ export async function retryWebhookDelivery(
       ),
     )
     .returning();
+  if (delivery) deliveriesMayBeDue();
   return delivery;
 }
 
@@ -576,7 +581,10 @@ export async function replayEventsToEndpoint(
         )
         .orderBy(asc(events.seq))
         .limit(1000);
-      if (page.length === 0) return total;
+      if (page.length === 0) {
+        if (total > 0) deliveriesMayBeDue();
+        return total;
+      }
       afterSeq = page.at(-1)!.seq;
       const rows = page
         .filter((event) => endpointMatches(input.endpoint, event))
