@@ -320,7 +320,12 @@ export interface components {
       weekly_working_hours: number | null;
       /** @description The gateway's `GET /unified/hris/employees/{id}/avatar` for this employee (send your API key and the linked account id); `null` when the employee has no picture or the credential may not read pictures. Events carry the provider's own picture URL here. */
       avatar_url: string | null;
-      /** @description Custom (`dynamic_*`) attributes by label; by key where two labels collide. */
+      /**
+       * @description Custom attributes by the provider's stable key (Personio: `dynamic_…`; labels and types from `GET /linked-accounts/{id}/remote-fields`), plus the keys field mappings define.
+       * @example {
+       *   "dynamic_1001": "M"
+       * }
+       */
       custom_fields: {
         [key: string]: unknown;
       };
@@ -411,9 +416,9 @@ export interface components {
        */
       employment_status?: "active" | "pending" | "inactive" | "leave";
       /**
-       * @description Custom attributes by label (as reads return them) or by key (`dynamic_…`); values as text. A label the credential does not know is `400`.
+       * @description Custom attributes by key (`dynamic_…`, as reads return them) or by label; values as text. A label the credential does not know is `400`.
        * @example {
-       *   "Shirt size": "M"
+       *   "dynamic_1001": "M"
        * }
        */
       custom_fields?: {
@@ -484,9 +489,9 @@ export interface components {
        */
       employment_status?: "active" | "pending" | "inactive" | "leave";
       /**
-       * @description Custom attributes by label (as reads return them) or by key (`dynamic_…`); values as text. A label the credential does not know is `400`.
+       * @description Custom attributes by key (`dynamic_…`, as reads return them) or by label; values as text. A label the credential does not know is `400`.
        * @example {
-       *   "Shirt size": "M"
+       *   "dynamic_1001": "M"
        * }
        */
       custom_fields?: {

@@ -277,7 +277,12 @@ async function withPageRetries<T>(ctx: PassContext, load: () => Promise<T>): Pro
   }
 }
 
-/** Writes one page into the copy (compare-and-set per record) and returns the events it inserted. */
+/**
+ * A stored record whose `content_hash` is this was written in a format since changed (a migration set it):
+ * the next pass replaces it without events, since the provider's data did not change.
+ */
+export const REBASELINE = 'rebaseline';
+
 /** Margin for Personio's `updated_at`, whose time zone is not documented. */
 const UPDATED_AT_MARGIN_MS = 24 * 60 * 60_000;
 
@@ -303,6 +308,7 @@ async function enteringWindow(
   };
 }
 
+/** Writes one page into the copy (compare-and-set per record) and returns the events it inserted. */
 async function applyPage(
   db: Database,
   ref: AccountRef,
@@ -328,7 +334,11 @@ async function applyPage(
       }
       continue;
     }
-    if (row.remoteDeletedAt === null && stableJson(row.data) === stableJson(record)) {
+    if (
+      row.remoteDeletedAt === null &&
+      row.contentHash !== REBASELINE &&
+      stableJson(row.data) === stableJson(record)
+    ) {
       unchanged.push(remoteId);
       continue;
     }
@@ -341,6 +351,7 @@ async function applyPage(
       expected: row,
     });
     if (!replaced) continue;
+    if (row.contentHash === REBASELINE && row.remoteDeletedAt === null) continue;
     if (row.remoteDeletedAt !== null) created++;
     else if (row.contentHash !== hash) updated++;
     if (!initial) events.push(...recordEvents(kind, row.remoteDeletedAt ? null : row.data, record));

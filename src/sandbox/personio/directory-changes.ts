@@ -24,6 +24,7 @@ export interface EmployeeChanges {
   shirtSize?: string;
   dateOfBirth?: string;
   emergencyContact?: string;
+  businessEmail?: string;
 }
 
 export interface NewHire {
@@ -117,6 +118,7 @@ export function withChanges(base: EmployeeDirectory, now: () => Date): ChangingD
         shirtSize: '',
         dateOfBirth: null,
         emergencyContact: '',
+        businessEmail: '',
       };
       if (input.details) applyChanges(employee, input.details);
       hired.push(employee);
@@ -172,4 +174,5 @@ function applyChanges(employee: SeededEmployee, changes: NonNullable<NewHire['de
   if (changes.shirtSize !== undefined) employee.shirtSize = changes.shirtSize;
   if (changes.dateOfBirth !== undefined) employee.dateOfBirth = changes.dateOfBirth;
   if (changes.emergencyContact !== undefined) employee.emergencyContact = changes.emergencyContact;
+  if (changes.businessEmail !== undefined) employee.businessEmail = changes.businessEmail;
 }
