@@ -150,6 +150,13 @@ export interface paths {
      */
     post: operations["startLinkedAccountSync"];
   };
+  "/linked-accounts/{id}/remote-fields": {
+    /**
+     * List the provider's employee fields
+     * @description Every employee field the credential can read (Personio: attribute key, label, type), the fields it cannot read that unified fields would use, and with `include_samples=true` a few sample values. Asks the provider live.
+     */
+    get: operations["listRemoteFields"];
+  };
   "/events": {
     /**
      * List events
@@ -1044,6 +1051,35 @@ export interface components {
       };
       error: string | null;
     }) | null;
+    RemoteField: {
+      /**
+       * @description The provider's stable key.
+       * @example dynamic_1004
+       */
+      key: string;
+      /** @example Business email */
+      label: string | null;
+      /**
+       * @description The provider's type name.
+       * @example standard
+       */
+      type: string | null;
+      /** @description The values a list field allows. */
+      options: string[];
+      /** @description Whether the credential may read it. Fields it may not read are listed when some unified field reads them by default (Personio: whitelist them on the credential). */
+      whitelisted: boolean;
+      /** @description A company-defined field: in `custom_fields` under `key`, and what field mappings can read. */
+      custom: boolean;
+      /**
+       * @description The unified Employee fields it fills without mappings.
+       * @example [
+       *   "work_email"
+       * ]
+       */
+      default_for: string[];
+      /** @description Only with `include_samples=true`: a few distinct values from the first employees, as text. None for pay or pictures, nor, while the account hides absence details, for fields that reveal absences. */
+      sample_values?: string[];
+    };
     EventList: {
       result: components["schemas"]["Event"][];
       /** @description Pass as `cursor` for the next page; `null` at the end. */
@@ -3151,6 +3187,92 @@ export interface operations {
       };
       /** @description `service_unavailable`: A service the gateway depends on (its database) is unreachable; retry after `Retry-After` seconds. */
       503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /**
+   * List the provider's employee fields
+   * @description Every employee field the credential can read (Personio: attribute key, label, type), the fields it cannot read that unified fields would use, and with `include_samples=true` a few sample values. Asks the provider live.
+   */
+  listRemoteFields: {
+    parameters: {
+      query?: {
+        /** @description Adds `sample_values`, read from the first employees (one more provider call). */
+        include_samples?: "true" | "false";
+      };
+      path: {
+        /** @description The linked account id. */
+        id: string;
+      };
+    };
+    responses: {
+      /** @description The fields. */
+      200: {
+        content: {
+          "application/json": {
+            result: components["schemas"]["RemoteField"][];
+          };
+        };
+      };
+      /** @description `invalid_request`: The request is malformed or a parameter is invalid. */
+      400: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `unauthorized`: The API key is missing, unknown or revoked. */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `forbidden`: The API key may not perform this operation. */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `not_found`: The resource does not exist in this environment. */
+      404: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `unprocessable`: The request is well-formed but cannot be performed. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `provider_unauthorized`: The provider rejected the linked account credentials; the account needs to be re-linked (status needs_reauth). / `provider_forbidden`: The provider credential lacks the access rights (scopes or whitelisted attributes) for this request. */
+      424: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `rate_limited`: Too many requests; retry after the `Retry-After` seconds. */
+      429: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `provider_error`: The provider answered with an error or an unreadable body. */
+      502: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `provider_unavailable`: The provider is temporarily unavailable. / `service_unavailable`: A service the gateway depends on (its database) is unreachable; retry after `Retry-After` seconds. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `provider_timeout`: The provider did not answer in time. */
+      504: {
         content: {
           "application/json": components["schemas"]["Error"];
         };

@@ -229,6 +229,7 @@ const OPERATIONS: readonly HrisOperation[] = [
   'createEmployee',
   'updateEmployee',
   'getEmployeeAvatar',
+  'listRemoteFields',
 ];
 const WRITES: readonly HrisOperation[] = [
   'createTimeoffRequest',

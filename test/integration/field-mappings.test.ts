@@ -110,9 +110,92 @@ describe.each<Backend>(['pglite', 'postgres'])('custom fields and field mappings
       job_title: 'Archivist',
     });
     await syncNow();
-    expect((await newEvents()).map((event) => event.type)).toEqual([
-      'employee.updated',
-      'linked_account.sync_completed',
-    ]);
+    const later = (await newEvents()).filter((event) => event.data.object.id === id);
+    expect(later.map((event) => event.type)).toEqual(['employee.updated']);
+  });
+
+  it('lists the remote fields: key, label, type, whitelisted, custom; samples only when asked', async () => {
+    const plain = await json(gateway, `/linked-accounts/${acme.linkedAccountId}/remote-fields`);
+    expect(plain.status).toBe(200);
+    const byKey = new Map(plain.body.result.map((field: { key: string }) => [field.key, field]));
+    expect(byKey.get('dynamic_1004')).toEqual({
+      key: 'dynamic_1004',
+      label: 'Business email',
+      type: 'standard',
+      options: [],
+      whitelisted: true,
+      custom: true,
+      default_for: [],
+    });
+    expect(byKey.get('email')).toMatchObject({
+      whitelisted: true,
+      custom: false,
+      default_for: ['work_email'],
+    });
+    expect(byKey.get('dynamic_1001')).toMatchObject({ label: 'Shirt size', options: ['S', 'M', 'L', 'XL'] });
+
+    const sampled = await json(
+      gateway,
+      `/linked-accounts/${acme.linkedAccountId}/remote-fields?include_samples=true`,
+    );
+    expect(sampled.status).toBe(200);
+    const samples = new Map<string, string[]>(
+      sampled.body.result.map((field: { key: string; sample_values: string[] }) => [
+        field.key,
+        field.sample_values,
+      ]),
+    );
+    expect(samples.get('dynamic_1004')!.length).toBe(3);
+    for (const value of samples.get('dynamic_1004')!)
+      expect(value).toMatch(/@business\.example-company\.test$/);
+    expect(samples.get('department')!.length).toBeGreaterThan(0);
+    // Pay is never sampled, nor pictures; the credential's secret appears nowhere.
+    expect(samples.get('fix_salary')).toEqual([]);
+    expect(samples.get('profile_picture')).toEqual([]);
+    expect(JSON.stringify(sampled.body)).not.toContain(SANDBOX_CREDENTIALS.full.clientSecret);
+    expect(samples.get('last_working_day')!.length).toBeGreaterThan(0);
+
+    // While the account hides absence details, fields that reveal absences have no samples.
+    const hide = (value: boolean) =>
+      json(gateway, `/linked-accounts/${acme.linkedAccountId}`, {
+        method: 'PATCH',
+        body: JSON.stringify({ settings: { hide_absence_details: value } }),
+      });
+    expect((await hide(true)).status).toBe(200);
+    const hidden = await json(
+      gateway,
+      `/linked-accounts/${acme.linkedAccountId}/remote-fields?include_samples=true`,
+    );
+    const hiddenSamples = new Map<string, string[]>(
+      hidden.body.result.map((field: { key: string; sample_values: string[] }) => [
+        field.key,
+        field.sample_values,
+      ]),
+    );
+    expect(hiddenSamples.get('last_working_day')).toEqual([]);
+    expect(hiddenSamples.get('dynamic_1004')!.length).toBe(3);
+    await hide(false);
+  });
+
+  it('a narrow credential: the fields unified fields would read are listed as not whitelisted', async () => {
+    const limited = await createTenant(gateway, SANDBOX_CREDENTIALS.limited, 'Limited', 'personio-sandbox');
+    const listed = await json(gateway, `/linked-accounts/${limited.linkedAccountId}/remote-fields`, {
+      apiKey: limited.apiKey,
+    });
+    expect(listed.status).toBe(200);
+    const byKey = new Map(listed.body.result.map((field: { key: string }) => [field.key, field]));
+    expect(byKey.get('email')).toMatchObject({ whitelisted: true });
+    expect(byKey.get('position')).toEqual({
+      key: 'position',
+      label: 'Position',
+      type: null,
+      options: [],
+      whitelisted: false,
+      custom: false,
+      default_for: ['job_title'],
+    });
+    expect([...byKey.keys()].some((key) => String(key).startsWith('dynamic_'))).toBe(false);
+    const foreign = await json(gateway, `/linked-accounts/${limited.linkedAccountId}/remote-fields`);
+    expect(foreign.status).toBe(404);
   });
 });

@@ -3,6 +3,7 @@ import { registerCheckLinkedAccount } from './check';
 import { registerDeleteLinkedAccount } from './delete';
 import { registerGetLinkedAccount } from './get';
 import { registerListLinkedAccounts } from './list';
+import { registerListRemoteFields } from './remote-fields';
 import { registerStartLinkedAccountSync } from './sync-start';
 import { registerGetLinkedAccountSync } from './sync-status';
 import { registerUpdateLinkedAccount } from './update';
@@ -16,5 +17,6 @@ export function linkedAccountsRouter() {
   registerCheckLinkedAccount(router);
   registerStartLinkedAccountSync(router);
   registerGetLinkedAccountSync(router);
+  registerListRemoteFields(router);
   return router;
 }
