@@ -10,6 +10,7 @@ import { apiKeyAuth } from './middleware/api-key-auth';
 import { linkedAccountResolution } from './middleware/linked-account';
 import { requestContext } from './middleware/request-id';
 import { eventsRouter } from './routes/events';
+import { fieldMappingsRouter } from './routes/field-mappings';
 import { DATABASE_RETRY_AFTER_SECONDS, healthRouter } from './routes/health';
 import { linkPageRouter } from './routes/link-page';
 import { linkTokensRouter } from './routes/link-tokens';
@@ -109,6 +110,8 @@ export async function createApp(deps: AppDeps, prepared?: Services) {
   app.use('/linked-accounts/*', apiKeyAuth);
   app.route('/', linkTokensRouter());
   app.route('/', linkedAccountsRouter());
+  app.use('/field-mappings', apiKeyAuth);
+  app.route('/', fieldMappingsRouter());
   app.use('/events', apiKeyAuth);
   app.use('/events/*', apiKeyAuth);
   app.use('/sandbox/*', apiKeyAuth);

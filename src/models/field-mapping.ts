@@ -39,6 +39,30 @@ const target = z
     example: 'work_email',
   });
 
+const TransformSchema = z
+  .object({
+    trim: z.boolean().optional().openapi({ description: 'Removes surrounding white space.' }),
+    date_format: z
+      .string()
+      .regex(DATE_FORMAT, 'must be made of YYYY, MM or M, DD or D and separators (- . / space)')
+      .max(20)
+      .optional()
+      .openapi({
+        description: 'How the remote value writes dates (`DD.MM.YYYY`); the result is `YYYY-MM-DD`.',
+        example: 'DD.MM.YYYY',
+      }),
+    value_map: z
+      .record(z.string().max(200), z.string().max(200).nullable())
+      .refine((map) => Object.keys(map).length <= 200, 'at most 200 values')
+      .optional()
+      .openapi({
+        description:
+          'Remote value → unified value (after `trim`), e.g. `{ "w": "female" }`; values not listed pass as they are.',
+      }),
+  })
+  .strict()
+  .openapi('FieldMappingTransform');
+
 export const FieldMappingSchema = z
   .object({
     target,
@@ -54,29 +78,7 @@ export const FieldMappingSchema = z
           "the provider's default, whatever the environment's mappings say.",
         example: 'dynamic_1004',
       }),
-    transform: z
-      .object({
-        trim: z.boolean().optional().openapi({ description: 'Removes surrounding white space.' }),
-        date_format: z
-          .string()
-          .regex(DATE_FORMAT, 'must be made of YYYY, MM or M, DD or D and separators (- . / space)')
-          .max(20)
-          .optional()
-          .openapi({
-            description: 'How the remote value writes dates (`DD.MM.YYYY`); the result is `YYYY-MM-DD`.',
-            example: 'DD.MM.YYYY',
-          }),
-        value_map: z
-          .record(z.string().max(200), z.string().max(200).nullable())
-          .refine((map) => Object.keys(map).length <= 200, 'at most 200 values')
-          .optional()
-          .openapi({
-            description:
-              'Remote value → unified value (after `trim`), e.g. `{ "w": "female" }`; values not listed pass as they are.',
-          }),
-      })
-      .strict()
-      .optional(),
+    transform: TransformSchema.optional(),
   })
   .strict()
   .openapi('FieldMapping', {
@@ -104,16 +106,20 @@ export const FieldMappingsInputSchema = z
   .strict()
   .openapi('FieldMappingsInput', { description: 'The whole set: what is left out is no longer mapped.' });
 
-export const EffectiveFieldMappingSchema = FieldMappingSchema.extend({
-  remote_field: z.string(),
-  source: z.enum(['environment', 'linked_account']).openapi({
-    description: "Where the mapping comes from: the environment's defaults or the account's own.",
-  }),
-  readable: z.boolean().nullable().openapi({
-    description:
-      'Whether the credential could read `remote_field` when last checked; `null`: not known (check the account).',
-  }),
-}).openapi('EffectiveFieldMapping');
+export const EffectiveFieldMappingSchema = z
+  .object({
+    target: z.string(),
+    remote_field: z.string(),
+    transform: TransformSchema.optional(),
+    source: z.enum(['environment', 'linked_account']).openapi({
+      description: "Where the mapping comes from: the environment's defaults or the account's own.",
+    }),
+    readable: z.boolean().nullable().openapi({
+      description:
+        'Whether the credential could read `remote_field` when last checked; `null`: not known (check the account).',
+    }),
+  })
+  .openapi('EffectiveFieldMapping');
 
 export const FieldMappingsSchema = z
   .object({
@@ -122,8 +128,12 @@ export const FieldMappingsSchema = z
   })
   .openapi('FieldMappings');
 
-export const LinkedAccountFieldMappingsSchema = FieldMappingsSchema.extend({
-  effective: z.array(EffectiveFieldMappingSchema).openapi({
-    description: "The account's mappings over the environment's: what reads, events and writes apply.",
-  }),
-}).openapi('LinkedAccountFieldMappings');
+export const LinkedAccountFieldMappingsSchema = z
+  .object({
+    mappings: z.array(FieldMappingSchema),
+    updated_at: z.string().nullable().openapi({ format: 'date-time' }),
+    effective: z.array(EffectiveFieldMappingSchema).openapi({
+      description: "The account's mappings over the environment's: what reads, events and writes apply.",
+    }),
+  })
+  .openapi('LinkedAccountFieldMappings');

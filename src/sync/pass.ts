@@ -51,7 +51,14 @@ export interface PassContext {
   sleep: (ms: number) => Promise<void>;
   /** Upstream failures a page may retry (after the client's own retries) before the pass fails. */
   pageAttempts?: number;
+  /**
+   * How events show a record (field mappings). The copy keeps records as the provider mapped them, so a
+   * change of presentation alone rewrites nothing and emits nothing.
+   */
+  present?: Present;
 }
+
+type Present = (kind: SyncedKind, record: Record<string, unknown>) => Record<string, unknown>;
 
 /** Errors after which the same page is worth asking for again a little later. */
 const TRANSIENT = new Set(['rate_limited', 'provider_error', 'provider_unavailable', 'provider_timeout']);
@@ -81,7 +88,7 @@ export async function runPass(ctx: PassContext, pass: SyncPass): Promise<SyncPas
       await ctx.db.transaction(async (tx) => {
         const db = tx as unknown as Database;
         await holdLease(db, ctx);
-        const applied = await applyPage(db, ref, kind, page.items, pass.initial, entering);
+        const applied = await applyPage(db, ref, kind, page.items, pass.initial, entering, ctx.present);
         counts.upstream_pages++;
         counts.records_seen += page.items.length;
         counts.created += applied.created;
@@ -130,7 +137,7 @@ export async function runPass(ctx: PassContext, pass: SyncPass): Promise<SyncPas
       await ctx.db.transaction(async (tx) => {
         const db = tx as unknown as Database;
         await holdLease(db, ctx);
-        const applied = await applyPage(db, ref, kind, [current], pass.initial, entering);
+        const applied = await applyPage(db, ref, kind, [current], pass.initial, entering, ctx.present);
         counts.upstream_pages++;
         counts.records_seen++;
         counts.created += applied.created;
@@ -154,7 +161,10 @@ export async function runPass(ctx: PassContext, pass: SyncPass): Promise<SyncPas
         remoteIds,
       });
       counts.deleted += gone.length;
-      if (!pass.initial) for (const record of gone) events.push(...recordEvents(kind, record.data, null));
+      if (!pass.initial) {
+        for (const record of gone)
+          events.push(...recordEvents(kind, shown(ctx.present, kind, record.data), null));
+      }
     }
     counts.events += events.length + 1;
     const finished = await finishSyncPass(db, { ...ref, passId: pass.id, status: 'completed', counts });
@@ -316,6 +326,7 @@ async function applyPage(
   records: Record<string, unknown>[],
   initial: boolean,
   entering?: (kind: SyncedKind, record: Record<string, unknown>) => boolean,
+  present?: Present,
 ): Promise<{ created: number; updated: number; events: number }> {
   const unique = new Map<string, Record<string, unknown>>();
   for (const record of records) unique.set(String(record.id), storable(record) as Record<string, unknown>);
@@ -330,7 +341,9 @@ async function applyPage(
     if (!row) {
       if (await insertSyncedRecord(db, { ...ref, kind, remoteId, data: record, contentHash: hash })) {
         created++;
-        if (!initial && !entering?.(kind, record)) events.push(...recordEvents(kind, null, record));
+        if (!initial && !entering?.(kind, record)) {
+          events.push(...recordEvents(kind, null, shown(present, kind, record)));
+        }
       }
       continue;
     }
@@ -354,9 +367,21 @@ async function applyPage(
     if (row.contentHash === REBASELINE && row.remoteDeletedAt === null) continue;
     if (row.remoteDeletedAt !== null) created++;
     else if (row.contentHash !== hash) updated++;
-    if (!initial) events.push(...recordEvents(kind, row.remoteDeletedAt ? null : row.data, record));
+    if (!initial) {
+      // Both sides under today's mappings: previous_attributes names what changed in the provider, not in them.
+      const before = row.remoteDeletedAt ? null : shown(present, kind, row.data);
+      events.push(...recordEvents(kind, before, shown(present, kind, record)));
+    }
   }
   await touchSyncedRecords(db, { ...ref, kind, remoteIds: unchanged });
   await insertEvents(db, { ...ref, events });
   return { created, updated, events: events.length };
+}
+
+function shown(
+  present: Present | undefined,
+  kind: SyncedKind,
+  record: Record<string, unknown>,
+): Record<string, unknown> {
+  return present ? present(kind, record) : record;
 }

@@ -14,6 +14,7 @@ import {
   startGateway,
   type Tenant,
   type TestGateway,
+  walk,
 } from '../support/gateway';
 import { UNPACED } from '../support/timeoff';
 
@@ -197,5 +198,227 @@ describe.each<Backend>(['pglite', 'postgres'])('custom fields and field mappings
     expect([...byKey.keys()].some((key) => String(key).startsWith('dynamic_'))).toBe(false);
     const foreign = await json(gateway, `/linked-accounts/${limited.linkedAccountId}/remote-fields`);
     expect(foreign.status).toBe(404);
+  });
+
+  const mappingsPath = () => `/linked-accounts/${acme.linkedAccountId}/field-mappings`;
+  const putMappings = (mappings: unknown[], path = mappingsPath()) =>
+    json(gateway, path, { method: 'PUT', body: JSON.stringify({ mappings }) });
+
+  /** One employee as every read shows it: live and synced, get and list. */
+  async function everyRead(id: string) {
+    const reads: Record<string, Record<string, unknown>> = {};
+    for (const source of ['live', 'synced']) {
+      const got = await json(gateway, `/unified/hris/employees/${id}?source=${source}`);
+      expect(got.status).toBe(200);
+      reads[`get ${source}`] = got.body.result;
+      const listed = await walk<Record<string, unknown>>(
+        gateway,
+        `/unified/hris/employees?limit=200&source=${source}`,
+      );
+      reads[`list ${source}`] = listed.items.find((employee) => employee.id === id)!;
+    }
+    return reads;
+  }
+
+  it('work_email mapped to a custom attribute: list, get and events agree; removing the mapping restores the default', async () => {
+    const id = String(sandbox.employeeIds()[2]);
+    const before = await everyRead(id);
+    const personioEmail = before['get live']!.work_email as string;
+    const businessEmail = (before['get live']!.custom_fields as Record<string, string>).dynamic_1004!;
+    expect(businessEmail).toMatch(/@business\./);
+    for (const [read, employee] of Object.entries(before))
+      expect(employee.work_email, read).toBe(personioEmail);
+    await syncNow();
+    await newEvents();
+
+    const put = await putMappings([{ target: 'work_email', remote_field: 'dynamic_1004' }]);
+    expect(put.status).toBe(200);
+    expect(put.body.result.effective).toEqual([
+      { target: 'work_email', remote_field: 'dynamic_1004', source: 'linked_account', readable: true },
+    ]);
+    // A mapping change rewrites nothing in the copy and announces nothing.
+    await syncNow();
+    expect((await newEvents()).map((event) => event.type)).toEqual(['linked_account.sync_completed']);
+    for (const [read, employee] of Object.entries(await everyRead(id))) {
+      expect(employee.work_email, read).toBe(businessEmail);
+      expect(employee.custom_fields, read).toEqual(before['get live']!.custom_fields);
+    }
+
+    // A change of the mapped attribute (written through the gateway) reads and is announced as work_email.
+    const moved = `moved.${id}@business.example-company.test`;
+    const patched = await json(gateway, `/unified/hris/employees/${id}`, {
+      method: 'PATCH',
+      body: JSON.stringify({ custom_fields: { dynamic_1004: moved } }),
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body.result.work_email).toBe(moved);
+    await syncNow();
+    const updated = (await newEvents()).filter((event) => event.type === 'employee.updated');
+    expect(updated).toHaveLength(1);
+    expect(updated[0]!.data.object).toMatchObject({ id, work_email: moved });
+    expect(updated[0]!.data.previous_attributes).toMatchObject({ work_email: businessEmail });
+    for (const [read, employee] of Object.entries(await everyRead(id)))
+      expect(employee.work_email, read).toBe(moved);
+
+    // Removed: every read and the next event show Personio's own address again, and still no storm.
+    expect((await putMappings([])).body.result).toEqual({ mappings: [], updated_at: null, effective: [] });
+    await syncNow();
+    expect((await newEvents()).map((event) => event.type)).toEqual(['linked_account.sync_completed']);
+    for (const [read, employee] of Object.entries(await everyRead(id))) {
+      expect(employee.work_email, read).toBe(personioEmail);
+    }
+    await sandboxAction(gateway, acme, {
+      action: 'update_employee',
+      employee_id: id,
+      job_title: 'Registrar',
+    });
+    await syncNow();
+    const restored = (await newEvents()).filter((event) => event.data.object.id === id);
+    expect(restored.map((event) => event.type)).toEqual(['employee.updated']);
+    expect(restored[0]!.data.object).toMatchObject({ work_email: personioEmail, job_title: 'Registrar' });
+    // The event compares both sides under today's (no) mappings: only what changed in Personio.
+    expect(restored[0]!.data.previous_attributes).toHaveProperty('job_title');
+    expect(restored[0]!.data.previous_attributes).not.toHaveProperty('work_email');
+  });
+
+  it('environment defaults under account overrides; null keeps the default; transforms and custom keys', async () => {
+    const id = String(sandbox.employeeIds()[5]);
+    const original = (await json(gateway, `/unified/hris/employees/${id}`)).body.result;
+    const defaults = await json(gateway, '/field-mappings', {
+      method: 'PUT',
+      body: JSON.stringify({
+        mappings: [
+          {
+            target: 'custom_fields.shirt',
+            remote_field: 'dynamic_1001',
+            transform: { value_map: { S: 'small', M: 'medium', L: 'large', XL: 'extra large' } },
+          },
+          { target: 'job_title', remote_field: 'dynamic_1003', transform: { trim: true } },
+        ],
+      }),
+    });
+    expect(defaults.status).toBe(200);
+    expect((await json(gateway, '/field-mappings')).body.result.mappings).toHaveLength(2);
+    const raw = (await json(gateway, `/unified/hris/employees/${id}`)).body.result;
+    expect(raw.custom_fields.shirt).toBe(
+      { S: 'small', M: 'medium', L: 'large', XL: 'extra large' }[raw.custom_fields.dynamic_1001 as string] ??
+        null,
+    );
+    expect(raw.job_title).toBe(raw.custom_fields.dynamic_1003);
+
+    // The account keeps Personio's job title and maps the shirt size its own way.
+    const overridden = await putMappings([
+      { target: 'job_title', remote_field: null },
+      { target: 'custom_fields.shirt', remote_field: 'dynamic_1001' },
+    ]);
+    expect(overridden.status).toBe(200);
+    expect(overridden.body.result.effective).toEqual([
+      {
+        target: 'custom_fields.shirt',
+        remote_field: 'dynamic_1001',
+        source: 'linked_account',
+        readable: true,
+      },
+    ]);
+    const employee = (await json(gateway, `/unified/hris/employees/${id}`)).body.result;
+    expect(employee.custom_fields.shirt).toBe(raw.custom_fields.dynamic_1001);
+    expect(employee.job_title).toBe(original.job_title);
+
+    // Writes go to the mapped attribute: `custom_fields.shirt` is Personio's dynamic_1001.
+    const written = await json(gateway, `/unified/hris/employees/${id}`, {
+      method: 'PATCH',
+      body: JSON.stringify({ custom_fields: { shirt: 'XL' } }),
+    });
+    expect(written.status).toBe(200);
+    expect(written.body.result.custom_fields).toMatchObject({ shirt: 'XL', dynamic_1001: 'XL' });
+    await putMappings([]);
+    await json(gateway, '/field-mappings', { method: 'PUT', body: JSON.stringify({ mappings: [] }) });
+    const plain = (await json(gateway, `/unified/hris/employees/${id}`)).body.result;
+    expect(plain.custom_fields).not.toHaveProperty('shirt');
+    expect(plain.custom_fields.dynamic_1001).toBe('XL');
+  });
+
+  it('refuses mappings that cannot work, naming the mapping', async () => {
+    const cases: [unknown[], string][] = [
+      [[{ target: 'work_email', remote_field: 'dynamic_9999' }], 'mappings.0.remote_field'],
+      [[{ target: 'work_email', remote_field: 'position' }], 'mappings.0.remote_field'],
+      [[{ target: 'department', remote_field: 'dynamic_1004' }], 'mappings.0.target'],
+      [
+        [
+          { target: 'work_email', remote_field: 'dynamic_1004' },
+          { target: 'work_email', remote_field: 'dynamic_1003' },
+        ],
+        'mappings.1.target',
+      ],
+      [
+        [{ target: 'hire_date', remote_field: 'dynamic_1002', transform: { date_format: 'tomorrow' } }],
+        'mappings.0.transform.date_format',
+      ],
+    ];
+    for (const [mappings, field] of cases) {
+      const refused = await putMappings(mappings);
+      expect(refused.status, JSON.stringify(mappings)).toBe(400);
+      expect(refused.body.error.code).toBe('invalid_request');
+      expect(refused.body.error.details.map((detail: { field: string }) => detail.field)).toContain(field);
+    }
+    const nullDefault = await json(gateway, '/field-mappings', {
+      method: 'PUT',
+      body: JSON.stringify({ mappings: [{ target: 'work_email', remote_field: null }] }),
+    });
+    expect(nullDefault.status).toBe(400);
+    expect((await json(gateway, mappingsPath())).body.result.mappings).toEqual([]);
+  });
+
+  it('previews the first employees with proposed mappings, storing nothing', async () => {
+    const preview = await json(gateway, `${mappingsPath()}/preview`, {
+      method: 'POST',
+      body: JSON.stringify({
+        mappings: [{ target: 'work_email', remote_field: 'dynamic_1004' }],
+        limit: 3,
+      }),
+    });
+    expect(preview.status).toBe(200);
+    expect(preview.body.result).toHaveLength(3);
+    for (const employee of preview.body.result) {
+      expect(employee.work_email).toBe(employee.custom_fields.dynamic_1004);
+    }
+    expect((await json(gateway, mappingsPath())).body.result.mappings).toEqual([]);
+    const first = (await json(gateway, '/unified/hris/employees?limit=1')).body.result[0];
+    expect(first.work_email).not.toBe(first.custom_fields.dynamic_1004);
+  });
+
+  it("a mapping the account's credential cannot read shows in its field_coverage", async () => {
+    const limited = await createTenant(gateway, SANDBOX_CREDENTIALS.limited, 'Narrow', 'personio-sandbox');
+    const as = { apiKey: limited.apiKey };
+    const before = (await json(gateway, `/linked-accounts/${limited.linkedAccountId}`, as)).body.result;
+    expect(before.field_coverage.available).toContain('work_email');
+    const defaults = await json(gateway, '/field-mappings', {
+      ...as,
+      method: 'PUT',
+      body: JSON.stringify({ mappings: [{ target: 'work_email', remote_field: 'dynamic_1004' }] }),
+    });
+    expect(defaults.status).toBe(200);
+    const after = (await json(gateway, `/linked-accounts/${limited.linkedAccountId}`, as)).body.result;
+    expect(after.field_coverage.available).not.toContain('work_email');
+    expect(after.field_coverage.unavailable).toContainEqual({
+      field: 'work_email',
+      remote_fields: ['dynamic_1004'],
+    });
+    expect(after.field_coverage).not.toHaveProperty('readable_remote_fields');
+    const listed = (await json(gateway, '/linked-accounts', as)).body.result;
+    expect(listed[0].field_coverage).toEqual(after.field_coverage);
+    const effective = (await json(gateway, `/linked-accounts/${limited.linkedAccountId}/field-mappings`, as))
+      .body.result.effective;
+    expect(effective).toEqual([
+      { target: 'work_email', remote_field: 'dynamic_1004', source: 'environment', readable: false },
+    ]);
+    // Reads give null, as for any field the credential cannot read.
+    const employee = (
+      await json(gateway, '/unified/hris/employees?limit=1', {
+        ...as,
+        linkedAccountId: limited.linkedAccountId,
+      })
+    ).body.result[0];
+    expect(employee.work_email).toBeNull();
   });
 });

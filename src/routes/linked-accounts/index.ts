@@ -1,6 +1,9 @@
 import { createRouter } from '../../lib/router';
 import { registerCheckLinkedAccount } from './check';
 import { registerDeleteLinkedAccount } from './delete';
+import { registerGetLinkedAccountFieldMappings } from './field-mappings-get';
+import { registerPreviewLinkedAccountFieldMappings } from './field-mappings-preview';
+import { registerPutLinkedAccountFieldMappings } from './field-mappings-put';
 import { registerGetLinkedAccount } from './get';
 import { registerListLinkedAccounts } from './list';
 import { registerListRemoteFields } from './remote-fields';
@@ -18,5 +21,8 @@ export function linkedAccountsRouter() {
   registerStartLinkedAccountSync(router);
   registerGetLinkedAccountSync(router);
   registerListRemoteFields(router);
+  registerGetLinkedAccountFieldMappings(router);
+  registerPutLinkedAccountFieldMappings(router);
+  registerPreviewLinkedAccountFieldMappings(router);
   return router;
 }

@@ -25,12 +25,10 @@ export const RemoteFieldSchema = z
       description:
         'A company-defined field: in `custom_fields` under `key`, and what field mappings can read.',
     }),
-    default_for: z
-      .array(z.string())
-      .openapi({
-        description: 'The unified Employee fields it fills without mappings.',
-        example: ['work_email'],
-      }),
+    default_for: z.array(z.string()).openapi({
+      description: 'The unified Employee fields it fills without mappings.',
+      example: ['work_email'],
+    }),
     sample_values: z
       .array(z.string())
       .optional()
