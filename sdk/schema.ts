@@ -1134,6 +1134,11 @@ export interface components {
        */
       remote_field: string | null;
       transform?: components["schemas"]["FieldMappingTransform"];
+      /**
+       * @description Environment mappings only: the customer's admin picks `remote_field` on the hosted link page, where the field is shown with this name (`remote_field` is then the default, or `null` for none).
+       * @example Cost centre
+       */
+      customer_label?: string;
     };
     FieldMappingTransform: {
       /** @description Removes surrounding white space. */

@@ -511,6 +511,8 @@ export interface StoredFieldMapping {
   target: string;
   remote_field: string | null;
   transform?: { trim?: boolean; date_format?: string; value_map?: Record<string, string | null> };
+  /** Environment mappings: the customer's admin picks `remote_field` on the link page. */
+  customer_label?: string;
 }
 
 /**

@@ -79,6 +79,18 @@ export const FieldMappingSchema = z
         example: 'dynamic_1004',
       }),
     transform: TransformSchema.optional(),
+    customer_label: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      .optional()
+      .openapi({
+        description:
+          "Environment mappings only: the customer's admin picks `remote_field` on the hosted link page, where " +
+          'the field is shown with this name (`remote_field` is then the default, or `null` for none).',
+        example: 'Cost centre',
+      }),
   })
   .strict()
   .openapi('FieldMapping', {

@@ -22,7 +22,7 @@ export function mergeMappings(
   overrides: readonly StoredFieldMapping[],
 ): EffectiveMapping[] {
   const byTarget = new Map<string, EffectiveMapping | null>();
-  for (const mapping of defaults) {
+  for (const { customer_label: _shownOnLinkPage, ...mapping } of defaults) {
     if (mapping.remote_field !== null) {
       byTarget.set(mapping.target, { ...mapping, remote_field: mapping.remote_field, source: 'environment' });
     }

@@ -30,9 +30,12 @@ const route = createRoute({
 export function registerPutFieldMappings(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
     const { mappings } = c.req.valid('json');
-    const nulls = mappings.findIndex((mapping) => mapping.remote_field === null);
+    const nulls = mappings.findIndex(
+      (mapping) => mapping.remote_field === null && mapping.customer_label === undefined,
+    );
     if (nulls >= 0) {
-      const message = "must name a remote field (null only keeps the default in a linked account's mappings)";
+      const message =
+        "must name a remote field (null only with customer_label, or to keep the default in a linked account's mappings)";
       throw new ApiError(
         'invalid_request',
         `Invalid mapping \`mappings.${nulls}.remote_field\`: ${message}`,
