@@ -21,7 +21,9 @@ export const MAPPABLE_FIELDS = {
 >;
 export type MappableField = keyof typeof MAPPABLE_FIELDS;
 
-export const CUSTOM_TARGET = /^custom_fields\.([A-Za-z0-9_][A-Za-z0-9_.-]{0,99})$/;
+// Not `__proto__` and the like: the key becomes a property of `custom_fields`.
+export const CUSTOM_TARGET =
+  /^custom_fields\.(?!(?:__proto__|constructor|prototype)$)([A-Za-z0-9_][A-Za-z0-9_.-]{0,99})$/;
 /** `YYYY`, `MM`/`M`, `DD`/`D` with separators: `DD.MM.YYYY`, `MM/DD/YYYY`, `YYYYMMDD`. */
 const DATE_FORMAT = /^(?=.*YYYY)(?=.*M)(?=.*D)(YYYY|MM|M|DD|D|[-./ ])+$/;
 

@@ -142,4 +142,15 @@ describe('field mapping transforms', () => {
       unavailable: [{ field: 'work_email', remote_fields: ['dynamic_7'] }],
     });
   });
+
+  it('refuses custom keys that would reach the prototype of custom_fields', async () => {
+    const { FieldMappingSchema } = await import('../models/field-mapping');
+    for (const target of ['custom_fields.__proto__', 'custom_fields.constructor']) {
+      expect(FieldMappingSchema.safeParse({ target, remote_field: 'dynamic_1' }).success, target).toBe(false);
+    }
+    expect(
+      FieldMappingSchema.safeParse({ target: 'custom_fields.cost_centre', remote_field: 'dynamic_1' })
+        .success,
+    ).toBe(true);
+  });
 });
