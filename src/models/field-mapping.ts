@@ -25,7 +25,7 @@ export type MappableField = keyof typeof MAPPABLE_FIELDS;
 export const CUSTOM_TARGET =
   /^custom_fields\.(?!(?:__proto__|constructor|prototype)$)([A-Za-z0-9_][A-Za-z0-9_.-]{0,99})$/;
 /** `YYYY`, `MM`/`M`, `DD`/`D` with separators: `DD.MM.YYYY`, `MM/DD/YYYY`, `YYYYMMDD`. */
-const DATE_FORMAT = /^(?=.*YYYY)(?=.*M)(?=.*D)(YYYY|MM|M|DD|D|[-./ ])+$/;
+const DATE_FORMAT = /^(YYYY|MM|M|DD|D|[-./ ])+$/;
 
 const target = z
   .string()
@@ -46,8 +46,11 @@ const TransformSchema = z
     trim: z.boolean().optional().openapi({ description: 'Removes surrounding white space.' }),
     date_format: z
       .string()
-      .regex(DATE_FORMAT, 'must be made of YYYY, MM or M, DD or D and separators (- . / space)')
       .max(20)
+      .regex(DATE_FORMAT, 'must be made of YYYY, MM or M, DD or D and separators (- . / space)')
+      .refine((format) => format.includes('YYYY') && format.includes('M') && format.includes('D'), {
+        message: 'must have a year (YYYY), a month (MM or M) and a day (DD or D)',
+      })
       .optional()
       .openapi({
         description: 'How the remote value writes dates (`DD.MM.YYYY`); the result is `YYYY-MM-DD`.',

@@ -38,10 +38,18 @@ export function mergeMappings(
   return [...byTarget.values()].filter((mapping): mapping is EffectiveMapping => mapping !== null);
 }
 
+/**
+ * With `lookups` (requests), cached like the account itself for `AUTH_CACHE_TTL_MS`, so what the caches can
+ * answer needs no query; without (sync passes), read fresh.
+ */
 export async function loadEffectiveMappings(
-  services: Pick<Services, 'db'>,
+  services: Pick<Services, 'db'> & Partial<Pick<Services, 'lookups'>>,
   linkedAccount: Pick<LinkedAccount, 'environmentId' | 'id'>,
 ): Promise<EffectiveMapping[]> {
+  if (services.lookups) {
+    const cached = await services.lookups.accountFieldMappings(linkedAccount.environmentId, linkedAccount.id);
+    return mergeMappings(cached.defaults, cached.overrides);
+  }
   const { defaults, overrides } = await getFieldMappings(services.db, {
     environmentId: linkedAccount.environmentId,
     linkedAccountId: linkedAccount.id,

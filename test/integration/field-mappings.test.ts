@@ -1,5 +1,8 @@
-import { and, eq } from 'drizzle-orm';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS_FOLDER } from '../../src/db/connect';
 import { syncedRecords } from '../../src/db/schema';
 import type { PersonioSandbox } from '../../src/sandbox/personio';
 import { createServices } from '../../src/services';
@@ -17,6 +20,8 @@ import {
   walk,
 } from '../support/gateway';
 import { UNPACED } from '../support/timeoff';
+
+const MIGRATION_0009 = readFileSync(join(MIGRATIONS_FOLDER, '0009_custom_fields_by_key.sql'), 'utf8');
 
 interface EventBody {
   id: string;
@@ -92,12 +97,22 @@ describe.each<Backend>(['pglite', 'postgres'])('custom fields and field mappings
     );
     const [row] = await db.select().from(syncedRecords).where(where);
     const custom = row!.data.custom_fields as Record<string, unknown>;
-    // As the previous release stored it, marked as migration 0009 marks every stored employee.
+    // As the previous release stored it; then migration 0009 as an upgrade runs it.
     const old = {
       ...row!.data,
       custom_fields: { 'Shirt size': custom.dynamic_1001, 'Date of birth': custom.dynamic_1002 },
     };
-    await db.update(syncedRecords).set({ data: old, contentHash: 'rebaseline' }).where(where);
+    await db.update(syncedRecords).set({ data: old }).where(where);
+    for (const statement of MIGRATION_0009.split('--> statement-breakpoint'))
+      await db.execute(sql.raw(statement));
+    const marked = await db
+      .select({ contentHash: syncedRecords.contentHash, kind: syncedRecords.kind })
+      .from(syncedRecords)
+      .where(eq(syncedRecords.linkedAccountId, acme.linkedAccountId));
+    expect(marked.filter((record) => record.kind === 'employee').length).toBeGreaterThan(1);
+    for (const record of marked) {
+      expect(record.contentHash === 'rebaseline', record.kind).toBe(record.kind === 'employee');
+    }
     const pass = await syncNow();
     expect(pass.status).toBe('completed');
     expect((await newEvents()).map((event) => event.type)).toEqual(['linked_account.sync_completed']);

@@ -52,6 +52,7 @@ export function registerPutFieldMappings(app: OpenAPIHono<AppEnv>) {
       mappings,
       now,
     });
+    services.lookups.forgetFieldMappings(c.get('environment').id);
     return c.json({ result: { mappings, updated_at: (row?.updatedAt ?? now).toISOString() } }, 200);
   });
 }

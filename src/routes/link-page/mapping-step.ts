@@ -82,4 +82,5 @@ export async function saveMappingChoices(
     mappings,
     now: services.now(),
   });
+  services.lookups.forgetFieldMappings(linkedAccount.environmentId, linkedAccount.id);
 }

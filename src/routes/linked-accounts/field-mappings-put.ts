@@ -47,6 +47,7 @@ export function registerPutLinkedAccountFieldMappings(app: OpenAPIHono<AppEnv>) 
       mappings,
       now: services.now(),
     });
+    services.lookups.forgetFieldMappings(linkedAccount.environmentId, linkedAccount.id);
     return c.json({ result: await accountMappingsResource(services, linkedAccount) }, 200);
   });
 }
