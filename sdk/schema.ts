@@ -150,6 +150,44 @@ export interface paths {
      */
     post: operations["startLinkedAccountSync"];
   };
+  "/linked-accounts/{id}/remote-fields": {
+    /**
+     * List the provider's employee fields
+     * @description Every employee field the credential can read (Personio: attribute key, label, type), the fields it cannot read that unified fields would use, and with `include_samples=true` a few sample values. Asks the provider live.
+     */
+    get: operations["listRemoteFields"];
+  };
+  "/linked-accounts/{id}/field-mappings": {
+    /**
+     * Get a linked account's field mappings
+     * @description The account's own mappings, and `effective`: those over the environment's, which reads, events and writes of the account apply.
+     */
+    get: operations["getLinkedAccountFieldMappings"];
+    /**
+     * Replace a linked account's field mappings
+     * @description Overrides of the environment's mappings for this account, checked live against the fields its credential can read. `remote_field: null` keeps the provider's default for a target the environment maps. Takes effect on the next read; no events are produced (see README, *Field mappings*).
+     */
+    put: operations["putLinkedAccountFieldMappings"];
+  };
+  "/linked-accounts/{id}/field-mappings/preview": {
+    /**
+     * Preview field mappings
+     * @description The first employees, read live, as they would come out with these mappings; nothing is stored. The mappings are checked as `PUT` checks them.
+     */
+    post: operations["previewLinkedAccountFieldMappings"];
+  };
+  "/field-mappings": {
+    /**
+     * Get the environment's field mappings
+     * @description The mappings every linked account of the environment uses unless it overrides them.
+     */
+    get: operations["getFieldMappings"];
+    /**
+     * Replace the environment's field mappings
+     * @description The defaults of every linked account of the environment. They are not checked against any one account's fields: a mapping an account's credential cannot read shows in that account's `field_coverage`.
+     */
+    put: operations["putFieldMappings"];
+  };
   "/events": {
     /**
      * List events
@@ -327,7 +365,12 @@ export interface components {
       weekly_working_hours: number | null;
       /** @description The gateway's `GET /unified/hris/employees/{id}/avatar` for this employee (send your API key and the linked account id); `null` when the employee has no picture or the credential may not read pictures. Events carry the provider's own picture URL here. */
       avatar_url: string | null;
-      /** @description Custom (`dynamic_*`) attributes by label; by key where two labels collide. */
+      /**
+       * @description Custom attributes by the provider's stable key (Personio: `dynamic_…`; labels and types from `GET /linked-accounts/{id}/remote-fields`), plus the keys field mappings define.
+       * @example {
+       *   "dynamic_1001": "M"
+       * }
+       */
       custom_fields: {
         [key: string]: unknown;
       };
@@ -418,9 +461,9 @@ export interface components {
        */
       employment_status?: "active" | "pending" | "inactive" | "leave";
       /**
-       * @description Custom attributes by label (as reads return them) or by key (`dynamic_…`); values as text. A label the credential does not know is `400`.
+       * @description Custom attributes by key (`dynamic_…`, as reads return them) or by label; values as text. A label the credential does not know is `400`.
        * @example {
-       *   "Shirt size": "M"
+       *   "dynamic_1001": "M"
        * }
        */
       custom_fields?: {
@@ -491,9 +534,9 @@ export interface components {
        */
       employment_status?: "active" | "pending" | "inactive" | "leave";
       /**
-       * @description Custom attributes by label (as reads return them) or by key (`dynamic_…`); values as text. A label the credential does not know is `400`.
+       * @description Custom attributes by key (`dynamic_…`, as reads return them) or by label; values as text. A label the credential does not know is `400`.
        * @example {
-       *   "Shirt size": "M"
+       *   "dynamic_1001": "M"
        * }
        */
       custom_fields?: {
@@ -1046,6 +1089,107 @@ export interface components {
       };
       error: string | null;
     }) | null;
+    RemoteField: {
+      /**
+       * @description The provider's stable key.
+       * @example dynamic_1004
+       */
+      key: string;
+      /** @example Business email */
+      label: string | null;
+      /**
+       * @description The provider's type name.
+       * @example standard
+       */
+      type: string | null;
+      /** @description The values a list field allows. */
+      options: string[];
+      /** @description Whether the credential may read it. Fields it may not read are listed when some unified field reads them by default (Personio: whitelist them on the credential). */
+      whitelisted: boolean;
+      /** @description A company-defined field: in `custom_fields` under `key`, and what field mappings can read. */
+      custom: boolean;
+      /**
+       * @description The unified Employee fields it fills without mappings.
+       * @example [
+       *   "work_email"
+       * ]
+       */
+      default_for: string[];
+      /** @description Only with `include_samples=true`: a few distinct values from the first employees, as text. None for pay or pictures, nor, while the account hides absence details, for fields that reveal absences. */
+      sample_values?: string[];
+    };
+    LinkedAccountFieldMappingsResult: {
+      result: components["schemas"]["LinkedAccountFieldMappings"];
+    };
+    LinkedAccountFieldMappings: {
+      mappings: components["schemas"]["FieldMapping"][];
+      /** Format: date-time */
+      updated_at: string | null;
+      /** @description The account's mappings over the environment's: what reads, events and writes apply. */
+      effective: components["schemas"]["EffectiveFieldMapping"][];
+    };
+    /** @description Fills `target` from a remote field. A value that does not fit the target (not a date, not one of an enum's values) becomes `null`. */
+    FieldMapping: {
+      /**
+       * @description A unified Employee field (`work_email`, `job_title`, `hire_date`, …), overriding what the provider fills it with, or `custom_fields.<key>`: a key of your own in `custom_fields`.
+       * @example work_email
+       */
+      target: string;
+      /**
+       * @description The provider's field to read (Personio: a custom attribute key, `dynamic_…`; see `GET /linked-accounts/{id}/remote-fields`). `null` in a linked account's mappings: the target keeps the provider's default, whatever the environment's mappings say.
+       * @example dynamic_1004
+       */
+      remote_field: string | null;
+      transform?: components["schemas"]["FieldMappingTransform"];
+      /**
+       * @description Environment mappings only: the customer's admin picks `remote_field` on the hosted link page, where the field is shown with this name (`remote_field` is then the default, or `null` for none).
+       * @example Cost centre
+       */
+      customer_label?: string;
+    };
+    FieldMappingTransform: {
+      /** @description Removes surrounding white space. */
+      trim?: boolean;
+      /**
+       * @description How the remote value writes dates (`DD.MM.YYYY`); the result is `YYYY-MM-DD`.
+       * @example DD.MM.YYYY
+       */
+      date_format?: string;
+      /** @description Remote value → unified value (after `trim`), e.g. `{ "w": "female" }`; values not listed pass as they are. */
+      value_map?: {
+        [key: string]: string | null;
+      };
+    };
+    EffectiveFieldMapping: {
+      target: string;
+      remote_field: string;
+      transform?: components["schemas"]["FieldMappingTransform"];
+      /**
+       * @description Where the mapping comes from: the environment's defaults or the account's own.
+       * @enum {string}
+       */
+      source: "environment" | "linked_account";
+      /** @description Whether the credential could read `remote_field` when last checked; `null`: not known (check the account). */
+      readable: boolean | null;
+    };
+    /** @description The whole set: what is left out is no longer mapped. */
+    FieldMappingsInput: {
+      mappings: components["schemas"]["FieldMapping"][];
+    };
+    FieldMappingsPreviewInput: {
+      /** @description The account's mappings to try (default: its stored ones), over the environment's. */
+      mappings?: components["schemas"]["FieldMapping"][];
+      /**
+       * @description Employees to show (1–20).
+       * @default 5
+       */
+      limit?: number;
+    };
+    FieldMappings: {
+      mappings: components["schemas"]["FieldMapping"][];
+      /** Format: date-time */
+      updated_at: string | null;
+    };
     EventList: {
       result: components["schemas"]["Event"][];
       /** @description Pass as `cursor` for the next page; `null` at the end. */
@@ -3190,6 +3334,388 @@ export interface operations {
       };
       /** @description `conflict`: The request conflicts with the current state. */
       409: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `rate_limited`: Too many requests; retry after the `Retry-After` seconds. */
+      429: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `service_unavailable`: A service the gateway depends on (its database) is unreachable; retry after `Retry-After` seconds. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /**
+   * List the provider's employee fields
+   * @description Every employee field the credential can read (Personio: attribute key, label, type), the fields it cannot read that unified fields would use, and with `include_samples=true` a few sample values. Asks the provider live.
+   */
+  listRemoteFields: {
+    parameters: {
+      query?: {
+        /** @description Adds `sample_values`, read from the first employees (one more provider call). */
+        include_samples?: "true" | "false";
+      };
+      path: {
+        /** @description The linked account id. */
+        id: string;
+      };
+    };
+    responses: {
+      /** @description The fields. */
+      200: {
+        content: {
+          "application/json": {
+            result: components["schemas"]["RemoteField"][];
+          };
+        };
+      };
+      /** @description `invalid_request`: The request is malformed or a parameter is invalid. */
+      400: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `unauthorized`: The API key is missing, unknown or revoked. */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `forbidden`: The API key may not perform this operation. */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `not_found`: The resource does not exist in this environment. */
+      404: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `unprocessable`: The request is well-formed but cannot be performed. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `provider_unauthorized`: The provider rejected the linked account credentials; the account needs to be re-linked (status needs_reauth). / `provider_forbidden`: The provider credential lacks the access rights (scopes or whitelisted attributes) for this request. */
+      424: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `rate_limited`: Too many requests; retry after the `Retry-After` seconds. */
+      429: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `provider_error`: The provider answered with an error or an unreadable body. */
+      502: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `provider_unavailable`: The provider is temporarily unavailable. / `service_unavailable`: A service the gateway depends on (its database) is unreachable; retry after `Retry-After` seconds. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `provider_timeout`: The provider did not answer in time. */
+      504: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /**
+   * Get a linked account's field mappings
+   * @description The account's own mappings, and `effective`: those over the environment's, which reads, events and writes of the account apply.
+   */
+  getLinkedAccountFieldMappings: {
+    parameters: {
+      path: {
+        /** @description The linked account id. */
+        id: string;
+      };
+    };
+    responses: {
+      /** @description The account's mappings. */
+      200: {
+        content: {
+          "application/json": components["schemas"]["LinkedAccountFieldMappingsResult"];
+        };
+      };
+      /** @description `unauthorized`: The API key is missing, unknown or revoked. */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `not_found`: The resource does not exist in this environment. */
+      404: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `rate_limited`: Too many requests; retry after the `Retry-After` seconds. */
+      429: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `service_unavailable`: A service the gateway depends on (its database) is unreachable; retry after `Retry-After` seconds. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /**
+   * Replace a linked account's field mappings
+   * @description Overrides of the environment's mappings for this account, checked live against the fields its credential can read. `remote_field: null` keeps the provider's default for a target the environment maps. Takes effect on the next read; no events are produced (see README, *Field mappings*).
+   */
+  putLinkedAccountFieldMappings: {
+    parameters: {
+      path: {
+        /** @description The linked account id. */
+        id: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["FieldMappingsInput"];
+      };
+    };
+    responses: {
+      /** @description The account's mappings as stored. */
+      200: {
+        content: {
+          "application/json": components["schemas"]["LinkedAccountFieldMappingsResult"];
+        };
+      };
+      /** @description `invalid_request`: The request is malformed or a parameter is invalid. */
+      400: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `unauthorized`: The API key is missing, unknown or revoked. */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `forbidden`: The API key may not perform this operation. */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `not_found`: The resource does not exist in this environment. */
+      404: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `unprocessable`: The request is well-formed but cannot be performed. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `provider_unauthorized`: The provider rejected the linked account credentials; the account needs to be re-linked (status needs_reauth). / `provider_forbidden`: The provider credential lacks the access rights (scopes or whitelisted attributes) for this request. */
+      424: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `rate_limited`: Too many requests; retry after the `Retry-After` seconds. */
+      429: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `provider_error`: The provider answered with an error or an unreadable body. */
+      502: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `provider_unavailable`: The provider is temporarily unavailable. / `service_unavailable`: A service the gateway depends on (its database) is unreachable; retry after `Retry-After` seconds. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `provider_timeout`: The provider did not answer in time. */
+      504: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /**
+   * Preview field mappings
+   * @description The first employees, read live, as they would come out with these mappings; nothing is stored. The mappings are checked as `PUT` checks them.
+   */
+  previewLinkedAccountFieldMappings: {
+    parameters: {
+      path: {
+        /** @description The linked account id. */
+        id: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["FieldMappingsPreviewInput"];
+      };
+    };
+    responses: {
+      /** @description The employees with the mappings applied. */
+      200: {
+        content: {
+          "application/json": {
+            result: components["schemas"]["Employee"][];
+            mappings: components["schemas"]["FieldMapping"][];
+          };
+        };
+      };
+      /** @description `invalid_request`: The request is malformed or a parameter is invalid. */
+      400: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `unauthorized`: The API key is missing, unknown or revoked. */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `forbidden`: The API key may not perform this operation. */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `not_found`: The resource does not exist in this environment. */
+      404: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `unprocessable`: The request is well-formed but cannot be performed. */
+      422: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `provider_unauthorized`: The provider rejected the linked account credentials; the account needs to be re-linked (status needs_reauth). / `provider_forbidden`: The provider credential lacks the access rights (scopes or whitelisted attributes) for this request. */
+      424: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `rate_limited`: Too many requests; retry after the `Retry-After` seconds. */
+      429: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `provider_error`: The provider answered with an error or an unreadable body. */
+      502: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `provider_unavailable`: The provider is temporarily unavailable. / `service_unavailable`: A service the gateway depends on (its database) is unreachable; retry after `Retry-After` seconds. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `provider_timeout`: The provider did not answer in time. */
+      504: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /**
+   * Get the environment's field mappings
+   * @description The mappings every linked account of the environment uses unless it overrides them.
+   */
+  getFieldMappings: {
+    responses: {
+      /** @description The environment's mappings (empty when none). */
+      200: {
+        content: {
+          "application/json": {
+            result: components["schemas"]["FieldMappings"];
+          };
+        };
+      };
+      /** @description `unauthorized`: The API key is missing, unknown or revoked. */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `rate_limited`: Too many requests; retry after the `Retry-After` seconds. */
+      429: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `service_unavailable`: A service the gateway depends on (its database) is unreachable; retry after `Retry-After` seconds. */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /**
+   * Replace the environment's field mappings
+   * @description The defaults of every linked account of the environment. They are not checked against any one account's fields: a mapping an account's credential cannot read shows in that account's `field_coverage`.
+   */
+  putFieldMappings: {
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["FieldMappingsInput"];
+      };
+    };
+    responses: {
+      /** @description The mappings as stored. */
+      200: {
+        content: {
+          "application/json": {
+            result: components["schemas"]["FieldMappings"];
+          };
+        };
+      };
+      /** @description `invalid_request`: The request is malformed or a parameter is invalid. */
+      400: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description `unauthorized`: The API key is missing, unknown or revoked. */
+      401: {
         content: {
           "application/json": components["schemas"]["Error"];
         };

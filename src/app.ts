@@ -12,6 +12,7 @@ import { requestContext } from './middleware/request-id';
 import { requestObservation } from './middleware/request-log';
 import { builtInTraceStorage, installTraceStorage } from './observability/request-trace';
 import { eventsRouter } from './routes/events';
+import { fieldMappingsRouter } from './routes/field-mappings';
 import { DATABASE_RETRY_AFTER_SECONDS, healthRouter } from './routes/health';
 import { linkPageRouter } from './routes/link-page';
 import { linkTokensRouter } from './routes/link-tokens';
@@ -119,6 +120,8 @@ export async function createApp(deps: AppDeps, prepared?: Services) {
   app.use('/linked-accounts/*', apiKeyAuth);
   app.route('/', linkTokensRouter());
   app.route('/', linkedAccountsRouter());
+  app.use('/field-mappings', apiKeyAuth);
+  app.route('/', fieldMappingsRouter());
   app.use('/events', apiKeyAuth);
   app.use('/events/*', apiKeyAuth);
   app.use('/sandbox/*', apiKeyAuth);

@@ -61,6 +61,8 @@ export interface FieldCoverage {
   available: string[];
   /** Unified fields it cannot, with the provider's fields to grant for each (any one fills it). */
   unavailable: { field: string; remote_fields: string[] }[];
+  /** Stored only (not in the API): the provider fields the credential could read, for field mappings' coverage. */
+  readable_remote_fields?: string[];
 }
 
 /** Whether a credential may read and write one unified resource; `null`: not checked or not applicable. */
@@ -504,7 +506,34 @@ export const webhookAttempts = pgTable(
   (table) => [index('webhook_attempts_delivery_idx').on(table.deliveryId, table.id)],
 );
 
+/** A field mapping as stored (see `src/models/field-mapping.ts` for what each part means). */
+export interface StoredFieldMapping {
+  target: string;
+  remote_field: string | null;
+  transform?: { trim?: boolean; date_format?: string; value_map?: Record<string, string | null> };
+  /** Environment mappings: the customer's admin picks `remote_field` on the link page. */
+  customer_label?: string;
+}
+
+/**
+ * Field mappings: the environment's defaults (`scope` empty) and each linked account's overrides (`scope` the
+ * account id). One row per scope, replaced whole by a PUT.
+ */
+export const fieldMappings = pgTable(
+  'field_mappings',
+  {
+    environmentId: text('environment_id')
+      .notNull()
+      .references(() => environments.id, { onDelete: 'cascade' }),
+    scope: text('scope').notNull(),
+    mappings: jsonb('mappings').$type<StoredFieldMapping[]>().notNull(),
+    ...timestamps,
+  },
+  (table) => [primaryKey({ columns: [table.environmentId, table.scope] })],
+);
+
 export type Environment = typeof environments.$inferSelect;
+export type FieldMappingsRow = typeof fieldMappings.$inferSelect;
 export type ApiKey = typeof apiKeys.$inferSelect;
 export type LinkedAccount = typeof linkedAccounts.$inferSelect;
 export type LinkToken = typeof linkTokens.$inferSelect;

@@ -74,9 +74,12 @@ export const EmployeeSchema = z
           'linked account id); `null` when the employee has no picture or the credential may not read pictures. ' +
           "Events carry the provider's own picture URL here.",
       }),
-    custom_fields: z
-      .record(z.string(), z.unknown())
-      .openapi({ description: 'Custom (`dynamic_*`) attributes by label; by key where two labels collide.' }),
+    custom_fields: z.record(z.string(), z.unknown()).openapi({
+      description:
+        "Custom attributes by the provider's stable key (Personio: `dynamic_…`; labels and types from " +
+        '`GET /linked-accounts/{id}/remote-fields`), plus the keys field mappings define.',
+      example: { dynamic_1001: 'M' },
+    }),
     created_at: nullableDateTime,
     updated_at: nullableDateTime.openapi({ description: 'When the provider last changed the record.' }),
     remote_deleted_at: remoteDeletedAt,

@@ -15,5 +15,10 @@ export function fieldCoverage(
     if (sources.some((source) => readable.has(source))) available.push(field);
     else unavailable.push({ field, remote_fields: [...sources] });
   }
-  return { checked_at: checkedAt.toISOString(), available, unavailable };
+  return {
+    checked_at: checkedAt.toISOString(),
+    available,
+    unavailable,
+    readable_remote_fields: [...readable].sort(),
+  };
 }

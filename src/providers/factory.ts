@@ -159,6 +159,26 @@ export class ProviderFactory {
     return withCapabilities(definition, provider);
   }
 
+  /**
+   * The unified provider for credentials not stored yet (the link page's review step reads the fields the
+   * admin can map), its tokens cached under `transientId`.
+   */
+  async hrisForCredentials(
+    integrationId: string,
+    credentials: CredentialValues,
+    transientId: string,
+  ): Promise<HrisProvider> {
+    const { definition, integration } = this.resolve(integrationId);
+    const sealed = await sealCredentials(this.deps.secretBox, definition, credentials);
+    const account: ProviderAccount = {
+      id: transientId,
+      integration,
+      sealedCredentials: sealed.encryptedCredentials,
+      credentials: async () => credentials,
+    };
+    return withCapabilities(definition, await this.connector(definition).hris(account, 'live'));
+  }
+
   /** Where `/proxy/{path}` goes for this account, and what it may reach. */
   async proxy(
     linkedAccount: AccountRow,
@@ -229,6 +249,7 @@ const OPERATIONS: readonly HrisOperation[] = [
   'createEmployee',
   'updateEmployee',
   'getEmployeeAvatar',
+  'listRemoteFields',
 ];
 const WRITES: readonly HrisOperation[] = [
   'createTimeoffRequest',

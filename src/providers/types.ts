@@ -102,6 +102,20 @@ export interface TimeoffBalanceListQuery {
   employeeId?: string | undefined;
 }
 
+/** A field of the provider's employee records that the credential can read (Personio: an attribute). */
+export interface RemoteField {
+  key: string;
+  label: string | null;
+  /** The provider's type name (Personio: `standard`, `date`, `list`, …). */
+  type: string | null;
+  /** Allowed values of a list field, as the provider declares them; empty when none. */
+  options: string[];
+  /** A company-defined field, carried in `custom_fields` under its key (what field mappings can read). */
+  custom: boolean;
+  /** Only when samples were asked for: a few distinct values from the first records, as text. */
+  samples?: string[];
+}
+
 export interface Page<Item> {
   items: Item[];
   /** Where the next page starts, or null at the end; encoded into an opaque cursor by the route. */
@@ -125,6 +139,11 @@ export interface HrisProvider {
     id: string,
     options: { width: number; conditional: Headers },
   ): Promise<EmployeeAvatar | null>;
+  /**
+   * The employee fields the credential can read; `samples` > 0 adds up to that many values of each, read from
+   * the first records. `hideAbsenceDetails`: no samples of fields that would reveal absences.
+   */
+  listRemoteFields(options: { samples: number; hideAbsenceDetails: boolean }): Promise<RemoteField[]>;
   /** null when no such employee. */
   updateEmployee(
     id: string,

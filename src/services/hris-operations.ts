@@ -20,6 +20,7 @@ import {
   listSyncedTimeoffRequests,
 } from '../routes/unified/hris/timeoff-requests/synced';
 import { openSyncedCopy, presentSynced, type Source, sourcedPage } from '../routes/unified/source';
+import { applyFieldMappings, loadEffectiveMappings } from './field-mappings';
 import { createWithExternalId, explainRefusal } from './timeoff-external-ids';
 
 /**
@@ -54,6 +55,9 @@ export async function listEmployeesPage(
   } & SourceOptions,
 ): Promise<ListPage<Employee>> {
   const includeDeleted = query.includeDeleted ?? false;
+  const mappings = loadEffectiveMappings(services, linkedAccount);
+  // Awaited below; a failure while the read is still running must not go unhandled meanwhile.
+  mappings.catch(() => undefined);
   const page = await sourcedPage(
     services,
     {
@@ -92,8 +96,9 @@ export async function listEmployeesPage(
       ),
   );
   const { publicUrl } = services.config;
+  const effective = await mappings;
   return {
-    items: page.items.map((employee) => presentEmployee(employee, publicUrl)),
+    items: page.items.map((employee) => presentEmployee(applyFieldMappings(employee, effective), publicUrl)),
     nextCursor: page.nextCursor,
     dataAsOf: page.dataAsOf,
   };
@@ -117,6 +122,9 @@ export async function readEmployee(
 ): Promise<{ result: Employee; dataAsOf: Date | null }> {
   let employee: Employee | null;
   let dataAsOf: Date | null = null;
+  const mappings = loadEffectiveMappings(services, linkedAccount);
+  // Awaited below; a failure while the read is still running must not go unhandled meanwhile.
+  mappings.catch(() => undefined);
   if (options.source === 'synced') {
     const synced = await getSyncedEmployee(services, linkedAccount, id, options.includeDeleted ?? false);
     employee = synced.employee;
@@ -126,7 +134,10 @@ export async function readEmployee(
     employee = await provider.getEmployee(id, { includeRemoteData: options.includeRemoteData });
   }
   if (!employee) throw new ApiError('not_found', `No employee ${id} in this linked account.`);
-  return { result: presentEmployee(employee, services.config.publicUrl), dataAsOf };
+  return {
+    result: presentEmployee(applyFieldMappings(employee, await mappings), services.config.publicUrl),
+    dataAsOf,
+  };
 }
 
 export async function listTimeoffRequestsPage(

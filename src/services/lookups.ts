@@ -1,8 +1,9 @@
 import { hashApiKey } from '../crypto/api-keys';
 import type { Database } from '../db/client';
 import { findActiveApiKeyByHash } from '../db/queries/api-keys';
+import { getFieldMappings } from '../db/queries/field-mappings';
 import { getLinkedAccount } from '../db/queries/linked-accounts';
-import type { ApiKey, Environment, LinkedAccount } from '../db/schema';
+import type { ApiKey, Environment, LinkedAccount, StoredFieldMapping } from '../db/schema';
 import { TtlCache } from '../lib/ttl-cache';
 
 const MAX_ENTRIES = 10_000;
@@ -34,6 +35,11 @@ export class RequestLookups {
   private readonly unknownApiKeys: TtlCache<string, true>;
   private readonly linkedAccounts: TtlCache<string, LinkedAccount>;
   private readonly touched: TtlCache<string, true>;
+  /** Field mappings by `environment/scope`, so reads served from caches need no query for them either. */
+  private readonly fieldMappings: TtlCache<
+    string,
+    { defaults: StoredFieldMapping[]; overrides: StoredFieldMapping[] }
+  >;
   /** Keys this process found valid lately: they pass an address's spent budget of wrong keys. */
   private readonly knownValidApiKeys: TtlCache<string, true>;
 
@@ -45,6 +51,7 @@ export class RequestLookups {
     this.apiKeys = new TtlCache(settings);
     this.unknownApiKeys = new TtlCache(settings);
     this.linkedAccounts = new TtlCache(settings);
+    this.fieldMappings = new TtlCache(settings);
     this.touched = new TtlCache({ ...settings, ttlMs: TOUCH_GRANULARITY_MS });
     this.knownValidApiKeys = new TtlCache({ ...settings, ttlMs: KNOWN_VALID_TTL_MS });
   }
@@ -80,6 +87,24 @@ export class RequestLookups {
     return this.linkedAccounts.getOrLoad(`${environmentId}/${id}`, () =>
       getLinkedAccount(this.db, { environmentId, id }),
     );
+  }
+
+  /** The environment's field mappings and the account's, as stored. */
+  async accountFieldMappings(
+    environmentId: string,
+    linkedAccountId: string,
+  ): Promise<{ defaults: StoredFieldMapping[]; overrides: StoredFieldMapping[] }> {
+    const loaded = await this.fieldMappings.getOrLoad(`${environmentId}/${linkedAccountId}`, async () => {
+      const rows = await getFieldMappings(this.db, { environmentId, linkedAccountId });
+      return { defaults: rows.defaults?.mappings ?? [], overrides: rows.overrides?.mappings ?? [] };
+    });
+    return loaded ?? { defaults: [], overrides: [] };
+  }
+
+  /** After this process changed field mappings: one account's, or (environment defaults) every entry. */
+  forgetFieldMappings(environmentId: string, linkedAccountId?: string): void {
+    if (linkedAccountId) this.fieldMappings.delete(`${environmentId}/${linkedAccountId}`);
+    else this.fieldMappings.clear();
   }
 
   /** After this process changed a linked account (status, credentials, deletion). */

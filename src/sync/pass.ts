@@ -61,7 +61,14 @@ export interface PassContext {
   pageAttempts?: number;
   /** Aborted when the process stops: the pass ends at the next page boundary (`PassStoppedError`). */
   signal?: AbortSignal;
+  /**
+   * How events show a record (field mappings). The copy keeps records as the provider mapped them, so a
+   * change of presentation alone rewrites nothing and emits nothing.
+   */
+  present?: Present;
 }
+
+type Present = (kind: SyncedKind, record: Record<string, unknown>) => Record<string, unknown>;
 
 /** Errors after which the same page is worth asking for again a little later. */
 const TRANSIENT = new Set(['rate_limited', 'provider_error', 'provider_unavailable', 'provider_timeout']);
@@ -94,7 +101,7 @@ export async function runPass(ctx: PassContext, pass: SyncPass): Promise<SyncPas
       await ctx.db.transaction(async (tx) => {
         const db = tx as unknown as Database;
         await holdLease(db, ctx);
-        const applied = await applyPage(db, ref, kind, page.items, pass.initial, entering);
+        const applied = await applyPage(db, ref, kind, page.items, pass.initial, entering, ctx.present);
         counts.upstream_pages++;
         counts.records_seen += page.items.length;
         counts.created += applied.created;
@@ -146,7 +153,7 @@ export async function runPass(ctx: PassContext, pass: SyncPass): Promise<SyncPas
       await ctx.db.transaction(async (tx) => {
         const db = tx as unknown as Database;
         await holdLease(db, ctx);
-        const applied = await applyPage(db, ref, kind, [current], pass.initial, entering);
+        const applied = await applyPage(db, ref, kind, [current], pass.initial, entering, ctx.present);
         counts.upstream_pages++;
         counts.records_seen++;
         counts.created += applied.created;
@@ -170,7 +177,10 @@ export async function runPass(ctx: PassContext, pass: SyncPass): Promise<SyncPas
         remoteIds,
       });
       counts.deleted += gone.length;
-      if (!pass.initial) for (const record of gone) events.push(...recordEvents(kind, record.data, null));
+      if (!pass.initial) {
+        for (const record of gone)
+          events.push(...recordEvents(kind, shown(ctx.present, kind, record.data), null));
+      }
     }
     counts.events += events.length + 1;
     const finished = await finishSyncPass(db, { ...ref, passId: pass.id, status: 'completed', counts });
@@ -345,7 +355,12 @@ async function withPageRetries<T>(ctx: PassContext, load: () => Promise<T>): Pro
   }
 }
 
-/** Writes one page into the copy (compare-and-set per record) and returns the events it inserted. */
+/**
+ * A stored record whose `content_hash` is this was written in a format since changed (a migration set it):
+ * the next pass replaces it without events, since the provider's data did not change.
+ */
+export const REBASELINE = 'rebaseline';
+
 /** Margin for Personio's `updated_at`, whose time zone is not documented. */
 const UPDATED_AT_MARGIN_MS = 24 * 60 * 60_000;
 
@@ -371,6 +386,7 @@ async function enteringWindow(
   };
 }
 
+/** Writes one page into the copy (compare-and-set per record) and returns the events it inserted. */
 async function applyPage(
   db: Database,
   ref: AccountRef,
@@ -378,6 +394,7 @@ async function applyPage(
   records: Record<string, unknown>[],
   initial: boolean,
   entering?: (kind: SyncedKind, record: Record<string, unknown>) => boolean,
+  present?: Present,
 ): Promise<{ created: number; updated: number; events: number }> {
   const unique = new Map<string, Record<string, unknown>>();
   for (const record of records) unique.set(String(record.id), storable(record) as Record<string, unknown>);
@@ -392,11 +409,17 @@ async function applyPage(
     if (!row) {
       if (await insertSyncedRecord(db, { ...ref, kind, remoteId, data: record, contentHash: hash })) {
         created++;
-        if (!initial && !entering?.(kind, record)) events.push(...recordEvents(kind, null, record));
+        if (!initial && !entering?.(kind, record)) {
+          events.push(...recordEvents(kind, null, shown(present, kind, record)));
+        }
       }
       continue;
     }
-    if (row.remoteDeletedAt === null && stableJson(row.data) === stableJson(record)) {
+    if (
+      row.remoteDeletedAt === null &&
+      row.contentHash !== REBASELINE &&
+      stableJson(row.data) === stableJson(record)
+    ) {
       unchanged.push(remoteId);
       continue;
     }
@@ -409,11 +432,24 @@ async function applyPage(
       expected: row,
     });
     if (!replaced) continue;
+    if (row.contentHash === REBASELINE && row.remoteDeletedAt === null) continue;
     if (row.remoteDeletedAt !== null) created++;
     else if (row.contentHash !== hash) updated++;
-    if (!initial) events.push(...recordEvents(kind, row.remoteDeletedAt ? null : row.data, record));
+    if (!initial) {
+      // Both sides under today's mappings: previous_attributes names what changed in the provider, not in them.
+      const before = row.remoteDeletedAt ? null : shown(present, kind, row.data);
+      events.push(...recordEvents(kind, before, shown(present, kind, record)));
+    }
   }
   await touchSyncedRecords(db, { ...ref, kind, remoteIds: unchanged });
   await insertEvents(db, { ...ref, events });
   return { created, updated, events: events.length };
+}
+
+function shown(
+  present: Present | undefined,
+  kind: SyncedKind,
+  record: Record<string, unknown>,
+): Record<string, unknown> {
+  return present ? present(kind, record) : record;
 }

@@ -16,9 +16,11 @@ import type { LinkedAccount } from '../db/schema';
 import { ApiError } from '../errors';
 import { withLinkedAccountEvent } from '../events/connection';
 import type { Logger } from '../lib/logger';
+import type { Employee } from '../models/employee';
 import { ProviderError } from '../providers/errors';
 import { findIntegration } from '../providers/registry';
 import type { HrisProvider } from '../providers/types';
+import { applyFieldMappings, loadEffectiveMappings } from '../services/field-mappings';
 import { balancesDue, refreshBalances } from './balances';
 import { failPass, LeaseLostError, PassStoppedError, runPass } from './pass';
 import { syncSettings } from './settings';
@@ -107,6 +109,7 @@ export async function runSyncJob(deps: SyncRunnerDeps, job: SyncJob): Promise<Sy
         }));
       try {
         const provider = await deps.hris(current);
+        const mappings = await loadEffectiveMappings(deps, current);
         const finished = await runPass(
           {
             db: deps.db,
@@ -119,6 +122,8 @@ export async function runSyncJob(deps: SyncRunnerDeps, job: SyncJob): Promise<Sy
             logger: deps.logger,
             sleep,
             signal: deps.signal,
+            present: (kind, record) =>
+              kind === 'employee' ? applyFieldMappings(record as Employee, mappings) : record,
           },
           pass,
         );

@@ -78,7 +78,7 @@ describe.each<Backend>(['pglite', 'postgres'])('writing employees over %s', (bac
       employment_status: 'active',
       weekly_working_hours: 32,
       manager: { id: manager },
-      custom_fields: { 'Shirt size': 'M', 'Emergency contact': 'Charles, +44 20 0000' },
+      custom_fields: { dynamic_1001: 'M', dynamic_1003: 'Charles, +44 20 0000' },
     });
     expect(sandbox.stats.byRoute[POST_EMPLOYEES]).toBe(1);
     const read = await call('GET', `${EMPLOYEES}/${id}`);
@@ -99,7 +99,7 @@ describe.each<Backend>(['pglite', 'postgres'])('writing employees over %s', (bac
       display_name: 'Countess',
       employment_status: 'leave',
       manager: null,
-      custom_fields: { 'Shirt size': 'L' },
+      custom_fields: { dynamic_1001: 'L' },
       work_email: address,
       first_name: 'Ada',
     });

@@ -77,6 +77,7 @@ export const personioDefinition: ProviderDefinition<PersonioSettings> = {
       'createEmployee',
       'updateEmployee',
       'getEmployeeAvatar',
+      'listRemoteFields',
     ],
     writes: true,
     sync: true,

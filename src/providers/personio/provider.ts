@@ -3,6 +3,7 @@ import { getEmployeeAvatar } from './avatar';
 import type { PersonioClient } from './client';
 import { createEmployee, updateEmployee } from './employee-writes';
 import { getEmployee, listEmployees } from './employees';
+import { listRemoteFields } from './remote-fields';
 import { listTimeoffBalances } from './timeoff-balances';
 import { createTimeoffRequest } from './timeoff-create';
 import { deleteTimeoffRequest, getTimeoffRequest, listTimeoffRequests } from './timeoff-requests';
@@ -21,5 +22,6 @@ export function createPersonioProvider(client: PersonioClient): HrisProvider {
     createEmployee: (input, options) => createEmployee(client, input, options),
     updateEmployee: (id, input, options) => updateEmployee(client, id, input, options),
     getEmployeeAvatar: (id, options) => getEmployeeAvatar(client, id, options),
+    listRemoteFields: (options) => listRemoteFields(client, options),
   };
 }

@@ -14,6 +14,7 @@ import {
   problemPage,
   renderPage,
 } from './flow';
+import { saveMappingChoices } from './mapping-step';
 import { type CoverageSession, openSessionCredentials } from './session';
 import { doneView } from './views';
 
@@ -139,6 +140,7 @@ export function registerConfirmLink(app: Hono<AppEnv>) {
       if (error instanceof TargetGone) return problemPage(c, 'account_gone', flow);
       throw error;
     }
+    await saveMappingChoices(flow, session, form, linkedAccount);
     // The old credentials' token must not outlive them.
     if (decision.kind === 'reconnect') await services.providers.forget(decision.target);
     services.logger.info('link flow: account linked', {

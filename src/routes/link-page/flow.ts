@@ -305,6 +305,7 @@ export async function coveragePage(
       reconnect: Boolean(flow.reconnectTarget),
       companyChanged: session.company_changed,
       existing: existing ? { id: existing.id, label: existing.label, createdAt: existing.createdAt } : null,
+      mapping: session.mapping_step,
       error: input.error,
     }),
   );

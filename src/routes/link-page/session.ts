@@ -21,7 +21,8 @@ const CoverageStep = z.object({
   credential_id: z.string(),
   /** JWE of the submitted credentials, sealed for this link token only (see `sealSessionCredentials`). */
   sealed_credentials: z.string(),
-  field_coverage: FieldCoverageSchema,
+  // Kept whole: the readable fields (not shown in the API) let field mappings' coverage be judged.
+  field_coverage: FieldCoverageSchema.extend({ readable_remote_fields: z.array(z.string()).optional() }),
   /** What the label field starts with: the company name the check found. */
   suggested_label: z.string().nullable().default(null),
   /** Absent in sessions started before access was checked. */
@@ -33,6 +34,16 @@ const CoverageStep = z.object({
   existing_account_id: z.string().nullable(),
   /** A reconnect whose credentials belong to another company than the account's. */
   company_changed: z.boolean(),
+  /** The fields the environment lets the admin map, and the credential's custom fields to pick from. */
+  mapping_step: z
+    .object({
+      fields: z.array(z.object({ target: z.string(), label: z.string(), current: z.string().nullable() })),
+      choices: z.array(
+        z.object({ key: z.string(), label: z.string().nullable(), samples: z.array(z.string()) }),
+      ),
+    })
+    .nullable()
+    .default(null),
 });
 
 /** Progress of the flow between page steps, kept in `link_tokens.session`. */

@@ -30,9 +30,10 @@ p { margin: 0 0 .75rem; }
 .steps li[aria-current="step"] { border-color: var(--accent); color: var(--ink); font-weight: 600; }
 .steps li.done { border-color: var(--ok); }
 .field { margin: 0 0 1rem; }
+fieldset { border: 0; padding: 0; margin: 0 0 1rem; }
 label, legend { display: block; font-weight: 600; margin-bottom: .3rem; }
 .hint { display: block; color: var(--muted); font-size: .875rem; margin-top: .25rem; }
-input[type="text"], input[type="password"] {
+input[type="text"], input[type="password"], select {
   width: 100%; font: inherit; padding: .6rem .7rem; border: 1px solid #8a94a3; border-radius: 8px;
   background: var(--paper); color: var(--ink);
 }

@@ -12,6 +12,7 @@ import {
   openPost,
   problemPage,
 } from './flow';
+import { mappingStep } from './mapping-step';
 import { takeLinkAttempt } from './security';
 import { type CoverageSession, newStepNonce, sealSessionCredentials } from './session';
 
@@ -74,6 +75,7 @@ export async function coverageSession(
         check.companyFingerprint &&
         reconnectTarget.companyFingerprint !== check.companyFingerprint,
     ),
+    mapping_step: await mappingStep(flow, credentials),
   };
 }
 

@@ -177,7 +177,35 @@ export interface CoverageViewInput {
   reconnect: boolean;
   companyChanged: boolean;
   existing: ExistingAccount | null;
+  /** The fields the admin may map, with the choices; null when the environment declares none. */
+  mapping?: MappingStepInput | null;
   error?: string | undefined;
+}
+
+export interface MappingStepInput {
+  fields: { target: string; label: string; current: string | null }[];
+  choices: { key: string; label: string | null; samples: string[] }[];
+}
+
+/** One select per field the admin maps; each choice names the field and shows a few of its values. */
+function mappingFieldset(mapping: MappingStepInput, provider: string): Html {
+  return html`<fieldset class="mapping"><legend>Match your fields</legend>
+<p class="hint">Which ${provider} field holds each of these? Examples are values of your first employees.</p>
+${mapping.fields.map(
+  (field, index) => html`<div class="field">
+<label for="map_${String(index)}">${field.label}</label>
+<select id="map_${String(index)}" name="map:${field.target}">
+<option value=""${field.current === null ? ' selected' : ''}>Not kept in ${provider}</option>
+${mapping.choices.map(
+  (choice) =>
+    html`<option value="${choice.key}"${field.current === choice.key ? ' selected' : ''}>${choice.label ?? choice.key}${
+      choice.samples.length > 0 ? ` (e.g. ${choice.samples.join(', ')})` : ''
+    }</option>`,
+)}
+</select>
+</div>`,
+)}
+</fieldset>`;
 }
 
 export function coverageView(input: CoverageViewInput): Html {
@@ -230,6 +258,7 @@ ${
 <form method="post" action="${input.actions.confirm}" data-busy="Connecting…">
 <input type="hidden" name="csrf_token" value="${input.csrfToken}">
 ${input.existing ? duplicateChoice(input.existing, provider) : ''}
+${input.mapping ? mappingFieldset(input.mapping, provider) : ''}
 <div class="field">
 <label for="label">Name this connection</label>
 <input type="text" id="label" name="label" value="${input.label ?? ''}" maxlength="100" autocomplete="off" aria-describedby="label_hint">

@@ -1,10 +1,10 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../../context';
 import { errorResponses } from '../../errors';
-import { toLinkedAccountResource } from '../../models/linked-account';
 import { checkLinkedAccount } from '../../services/linking';
 import { SECURITY } from '../common';
 import { findLinkedAccount, LinkedAccountIdParams, LinkedAccountResult } from './common';
+import { linkedAccountResource } from './field-mappings-common';
 
 const route = createRoute({
   method: 'post',
@@ -43,6 +43,6 @@ export function registerCheckLinkedAccount(app: OpenAPIHono<AppEnv>) {
     const services = c.get('services');
     const linkedAccount = await findLinkedAccount(services, c.get('environment').id, id);
     const checked = await checkLinkedAccount(services, linkedAccount);
-    return c.json({ result: toLinkedAccountResource(checked) }, 200);
+    return c.json({ result: await linkedAccountResource(services, checked) }, 200);
   });
 }

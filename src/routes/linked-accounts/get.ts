@@ -1,9 +1,9 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../../context';
 import { errorResponses } from '../../errors';
-import { toLinkedAccountResource } from '../../models/linked-account';
 import { SECURITY } from '../common';
 import { findLinkedAccount, LinkedAccountIdParams, LinkedAccountResult } from './common';
+import { linkedAccountResource } from './field-mappings-common';
 
 const route = createRoute({
   method: 'get',
@@ -28,7 +28,8 @@ const route = createRoute({
 export function registerGetLinkedAccount(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
     const { id } = c.req.valid('param');
-    const linkedAccount = await findLinkedAccount(c.get('services'), c.get('environment').id, id);
-    return c.json({ result: toLinkedAccountResource(linkedAccount) }, 200);
+    const services = c.get('services');
+    const linkedAccount = await findLinkedAccount(services, c.get('environment').id, id);
+    return c.json({ result: await linkedAccountResource(services, linkedAccount) }, 200);
   });
 }

@@ -4,8 +4,9 @@ import { type LinkedAccountPosition, listLinkedAccountsPage } from '../../db/que
 import { LINKED_ACCOUNT_STATUSES } from '../../db/schema';
 import { ApiError, errorResponses } from '../../errors';
 import { queryBinding } from '../../lib/cursor';
-import { LinkedAccountSchema, toLinkedAccountResource } from '../../models/linked-account';
+import { LinkedAccountSchema } from '../../models/linked-account';
 import { listEnvelope, PaginationQuery, SECURITY } from '../common';
+import { linkedAccountResources } from './field-mappings-common';
 
 const LinkedAccountListQuery = PaginationQuery.extend({
   origin_id: z
@@ -66,7 +67,7 @@ export function registerListLinkedAccounts(app: OpenAPIHono<AppEnv>) {
     });
     return c.json(
       {
-        result: page.linkedAccounts.map(toLinkedAccountResource),
+        result: await linkedAccountResources(services, environment.id, page.linkedAccounts),
         next_cursor: page.next ? await services.cursors.encode(page.next, binding) : null,
       },
       200,

@@ -151,6 +151,13 @@ const EMPLOYEE_ATTRIBUTES: readonly AttributeDefinition<SeededEmployee>[] = [
     universalId: null,
     read: (e) => e.emergencyContact,
   },
+  {
+    key: 'dynamic_1004',
+    label: 'Business email',
+    type: 'standard',
+    universalId: null,
+    read: (e) => e.businessEmail,
+  },
 ];
 
 function toAttributeObject<Source>(

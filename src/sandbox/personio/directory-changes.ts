@@ -25,6 +25,7 @@ export interface EmployeeChanges {
   shirtSize?: string;
   dateOfBirth?: string;
   emergencyContact?: string;
+  businessEmail?: string;
 }
 
 export interface NewHire {
@@ -122,6 +123,7 @@ export function withChanges(
         shirtSize: '',
         dateOfBirth: null,
         emergencyContact: '',
+        businessEmail: '',
       };
       if (input.details) applyChanges(employee, input.details);
       hired.push(employee);
@@ -179,4 +181,5 @@ function applyChanges(employee: SeededEmployee, changes: NonNullable<NewHire['de
   if (changes.shirtSize !== undefined) employee.shirtSize = changes.shirtSize;
   if (changes.dateOfBirth !== undefined) employee.dateOfBirth = changes.dateOfBirth;
   if (changes.emergencyContact !== undefined) employee.emergencyContact = changes.emergencyContact;
+  if (changes.businessEmail !== undefined) employee.businessEmail = changes.businessEmail;
 }

@@ -151,6 +151,8 @@ function parseChanges(
         changes.dateOfBirth = value;
       } else if (key === 'dynamic_1003') {
         changes.emergencyContact = value;
+      } else if (key === 'dynamic_1004') {
+        changes.businessEmail = value;
       } else {
         meta.push(`The custom attribute ${key} does not exist and was ignored.`);
       }

@@ -72,6 +72,8 @@ export interface SeededEmployee extends EmployeeIdentity {
   shirtSize: string;
   dateOfBirth: string | null;
   emergencyContact: string;
+  /** Custom attribute `dynamic_1004`: an address some companies keep apart from Personio's own `email`. */
+  businessEmail: string;
 }
 
 export interface EmployeeDirectory {
@@ -241,6 +243,8 @@ export function createEmployeeDirectory(seed: number, size: number): EmployeeDir
       emergencyContact: chance(random, 0.6)
         ? `${pick(random, FEMALE_FIRST_NAMES)} ${identity.lastName}, +49 30 ${intBetween(random, 1_000_000, 9_999_999)}`
         : '',
+      // Derived without drawing from `random`, so every other seeded value stays as it was.
+      businessEmail: `${identity.firstName}.${identity.lastName}@business.${EMAIL_DOMAIN}`.toLowerCase(),
     };
   };
 

@@ -106,6 +106,7 @@ function provider(company: FakeHrisCompany, credentials: () => Promise<Credentia
     createEmployee: notOffered,
     updateEmployee: notOffered,
     getEmployeeAvatar: notOffered,
+    listRemoteFields: notOffered,
   };
 }
 

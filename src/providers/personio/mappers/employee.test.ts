@@ -38,8 +38,8 @@ describe('mapEmployee', () => {
       weekly_working_hours: 32.5,
       avatar_url: 'https://api.personio.de/v1/company/employees/4711/profile-picture',
       custom_fields: {
-        'Shirt size': 'M',
-        'Date of birth': '1990-05-17',
+        dynamic_1001: 'M',
+        dynamic_1002: '1990-05-17',
         dynamic_1003: null,
         dynamic_1004: 'MK',
       },
@@ -47,6 +47,17 @@ describe('mapEmployee', () => {
       updated_at: '2025-06-30T14:00:00.000Z',
     });
     expect(UnifiedEmployeeSchema.safeParse(employee).success).toBe(true);
+  });
+
+  it('keys custom fields by the attribute key, whatever their labels', () => {
+    const raw = structuredClone(full) as typeof full;
+    raw.attributes.dynamic_1001.label = 'Taille de t-shirt';
+    expect(Object.keys(mapEmployee(EmployeeSchema.parse(raw)).custom_fields)).toEqual([
+      'dynamic_1001',
+      'dynamic_1002',
+      'dynamic_1003',
+      'dynamic_1004',
+    ]);
   });
 
   it('keeps the calendar date of midnight-CET dates instead of shifting them to UTC', () => {

@@ -74,16 +74,15 @@ function manager(value: unknown): Employee['manager'] {
 }
 
 /**
- * One pass over the attributes for what is not found by key: the custom (`dynamic_*`) ones, by
- * label, falling back to the key when two labels collide or a label is missing; and the attribute
- * whose universal id is `date_of_birth` (usually a custom one), when there is no such key.
+ * One pass over the attributes for what is not found by key: the custom (`dynamic_*`) ones, by their key
+ * (labels are renamed and translated by admins; the key is stable, and the explorer gives its label); and
+ * the attribute whose universal id is `date_of_birth` (usually a custom one), when there is no such key.
  */
 function scanAttributes(attributes: Record<string, unknown>): {
   customFields: Record<string, unknown>;
   dateOfBirth: PersonioAttribute | undefined;
 } {
-  const custom: [string, PersonioAttribute, string | null][] = [];
-  const labelCounts = new Map<string, number>();
+  const customFields: Record<string, unknown> = {};
   let dateOfBirth = isAttribute(attributes.date_of_birth) ? attributes.date_of_birth : undefined;
   for (const key of Object.keys(attributes)) {
     const attribute = attributes[key];
@@ -91,14 +90,7 @@ function scanAttributes(attributes: Record<string, unknown>): {
     if (!isAttribute(attribute)) continue;
     if (!dateOfBirth && attribute.universal_id === 'date_of_birth') dateOfBirth = attribute;
     if (!key.startsWith('dynamic_')) continue;
-    const label = text(attribute.label);
-    if (label) labelCounts.set(label, (labelCounts.get(label) ?? 0) + 1);
-    custom.push([key, attribute, label]);
-  }
-  const customFields: Record<string, unknown> = {};
-  for (const [key, attribute, label] of custom) {
-    const name = label && labelCounts.get(label) === 1 ? label : key;
-    customFields[name] =
+    customFields[key] =
       typeof attribute.value === 'string' && attribute.value.trim() === '' ? null : (attribute.value ?? null);
   }
   return { customFields, dateOfBirth };

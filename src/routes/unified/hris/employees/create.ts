@@ -1,6 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../../../context';
 import { maybeIdempotent } from '../../../../lib/idempotency';
+import { applyFieldMappings, loadEffectiveMappings, mappedWrite } from '../../../../services/field-mappings';
 import { linkedAccountErrorResponses, SECURITY } from '../../../common';
 import { REPLAYED_HEADER, WriteHeaders } from '../timeoff-requests/schemas';
 import { presentEmployee } from './present';
@@ -53,16 +54,24 @@ export function registerCreateEmployee(app: OpenAPIHono<AppEnv>) {
     const linkedAccount = c.get('linkedAccount');
     const execute = async ({ resumed } = { resumed: false }) => {
       const provider = await services.providers.hris(linkedAccount);
+      const mappings = await loadEffectiveMappings(services, linkedAccount);
       const written = await provider.createEmployee(
-        {
-          ...employeeFields(body),
-          workEmail: body.work_email,
-          firstName: body.first_name,
-          lastName: body.last_name,
-        },
+        mappedWrite(
+          {
+            ...employeeFields(body),
+            workEmail: body.work_email,
+            firstName: body.first_name,
+            lastName: body.last_name,
+          },
+          mappings,
+          { create: true },
+        ),
         { retry: key !== undefined, outcomeUnknown: resumed },
       );
-      const employee = presentEmployee(written.employee, services.config.publicUrl);
+      const employee = presentEmployee(
+        applyFieldMappings(written.employee, mappings),
+        services.config.publicUrl,
+      );
       return { status: 201, body: { result: employee, warnings: written.warnings } };
     };
     const outcome = await maybeIdempotent(

@@ -2,6 +2,7 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../../../context';
 import { ApiError } from '../../../../errors';
 import { maybeIdempotent } from '../../../../lib/idempotency';
+import { applyFieldMappings, loadEffectiveMappings, mappedWrite } from '../../../../services/field-mappings';
 import { linkedAccountErrorResponses, SECURITY } from '../../../common';
 import { REPLAYED_HEADER, WriteHeaders } from '../timeoff-requests/schemas';
 import { presentEmployee } from './present';
@@ -65,12 +66,17 @@ export function registerUpdateEmployee(app: OpenAPIHono<AppEnv>) {
     const linkedAccount = c.get('linkedAccount');
     const execute = async ({ resumed } = { resumed: false }) => {
       const provider = await services.providers.hris(linkedAccount);
-      const written = await provider.updateEmployee(id, employeeFields(body), {
-        retry: key !== undefined,
-        outcomeUnknown: resumed,
-      });
+      const mappings = await loadEffectiveMappings(services, linkedAccount);
+      const written = await provider.updateEmployee(
+        id,
+        mappedWrite(employeeFields(body), mappings, { create: false }),
+        { retry: key !== undefined, outcomeUnknown: resumed },
+      );
       if (!written) throw new ApiError('not_found', `No employee ${id} in this linked account.`);
-      const employee = presentEmployee(written.employee, services.config.publicUrl);
+      const employee = presentEmployee(
+        applyFieldMappings(written.employee, mappings),
+        services.config.publicUrl,
+      );
       return { status: 200, body: { result: employee, warnings: written.warnings } };
     };
     const outcome = await maybeIdempotent(

@@ -51,9 +51,9 @@ export const employeeFieldsShape = {
     .optional()
     .openapi({
       description:
-        'Custom attributes by label (as reads return them) or by key (`dynamic_…`); values as text. A label ' +
+        'Custom attributes by key (`dynamic_…`, as reads return them) or by label; values as text. A label ' +
         'the credential does not know is `400`.',
-      example: { 'Shirt size': 'M' },
+      example: { dynamic_1001: 'M' },
     }),
 };
 
