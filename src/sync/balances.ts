@@ -10,6 +10,7 @@ import { syncedCopyState } from '../db/queries/synced-reads';
 import type { LinkedAccountSettings } from '../db/schema';
 import type { Logger } from '../lib/logger';
 import type { HrisProvider } from '../providers/types';
+import { keepStatisticsFresh } from './statistics';
 
 export const BALANCES_DEFAULT_INTERVAL_MINUTES = 1440;
 const PAGE_SIZE = 200;
@@ -66,6 +67,8 @@ export async function refreshBalances(deps: {
     position = page.next;
   }
   await completeBalancesRefresh(deps.db, { ...deps.ref, refreshedAt });
+  // A refresh rewrites every employee's row.
+  await keepStatisticsFresh(deps.db, deps.logger, 'synced_balances', seen.size);
   deps.logger.info('synced balances refreshed', {
     linked_account_id: deps.ref.linkedAccountId,
     employees: seen.size,
