@@ -13,7 +13,8 @@ export async function keepStatisticsFresh(
   changedRows: number,
 ): Promise<void> {
   try {
-    if (await analyzeIfStale(db, table, changedRows)) logger.debug('analyzed', { table, changed_rows: changedRows });
+    if (await analyzeIfStale(db, table, changedRows))
+      logger.debug('analyzed', { table, changed_rows: changedRows });
   } catch (error) {
     logger.warn('could not refresh planner statistics', {
       table,

@@ -1,0 +1,71 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/db/client';
+import { analyzeIfStale } from '../../src/db/queries/planner-statistics';
+import { createServices } from '../../src/services';
+import { json, syncNow } from '../support/change-feed';
+import {
+  type Backend,
+  createPersonioSandbox,
+  createTenant,
+  openStorage,
+  SANDBOX_CREDENTIALS,
+  type Storage,
+  startGateway,
+  type Tenant,
+  type TestGateway,
+} from '../support/gateway';
+import { UNPACED } from '../support/timeoff';
+import { waitFor } from '../support/wait';
+
+/** When each synced table was last analyzed explicitly (autovacuum's own runs are `last_autoanalyze`). */
+async function lastAnalyzed(db: Database) {
+  const rows = await db
+    .select({ table: sql<string>`relname`, at: sql<string | null>`last_analyze::text` })
+    .from(sql`pg_stat_user_tables`)
+    .where(sql`relname in ('synced_records', 'synced_balances')`);
+  return Object.fromEntries(rows.map((row) => [row.table, row.at]));
+}
+
+/** Planner statistics are what keeps a synced page an index scan that stops after the page. */
+describe.each<Backend>(['pglite', 'postgres'])('synced copy statistics (%s)', (backend) => {
+  let storage: Storage;
+  let gateway: TestGateway;
+  let acme: Tenant;
+
+  beforeAll(async () => {
+    storage = await openStorage(backend);
+    const sandbox = createPersonioSandbox({ employees: 150, seed: 8 });
+    const options = { ...UNPACED, builtInSandbox: true };
+    const setup = await startGateway(storage, sandbox, undefined, options);
+    acme = await createTenant(setup, SANDBOX_CREDENTIALS.full, 'Acme', 'personio-sandbox');
+    gateway = await startGateway(storage, sandbox, acme, options);
+  }, 120_000);
+
+  afterAll(async () => {
+    if (gateway) (await createServices(gateway.deps)).jobs.close();
+    await storage?.close();
+  });
+
+  it('analyzes the copy after the pass that filled it and the first balances refresh', async () => {
+    const db = storage.database.db;
+    expect(await lastAnalyzed(db)).toEqual({ synced_records: null, synced_balances: null });
+    await syncNow(gateway, acme);
+    await waitFor(
+      async () =>
+        (await json(gateway, `/linked-accounts/${acme.linkedAccountId}/sync`)).body.result
+          .balances_refreshed_at ?? undefined,
+      'the first balances refresh',
+      120_000,
+    );
+    const analyzed = await waitFor(async () => {
+      const at = await lastAnalyzed(db);
+      return at.synced_records && at.synced_balances ? at : undefined;
+    }, 'statistics of both synced tables');
+    expect(Object.keys(analyzed).sort()).toEqual(['synced_balances', 'synced_records']);
+
+    // Once analyzed, a pass that changed little leaves it to the next big change (autovacuum's threshold).
+    expect(await analyzeIfStale(db, 'synced_records', 3)).toBe(false);
+    expect(await analyzeIfStale(db, 'synced_records', 1_000_000)).toBe(true);
+  }, 300_000);
+});
