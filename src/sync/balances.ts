@@ -66,9 +66,10 @@ export async function refreshBalances(deps: {
     if (!page.next) break;
     position = page.next;
   }
-  await completeBalancesRefresh(deps.db, { ...deps.ref, refreshedAt });
-  // A refresh rewrites every employee's row.
+  // A refresh rewrites every employee's row; analyzed before the refresh is complete, so its first reads plan
+  // with the new statistics.
   await keepStatisticsFresh(deps.db, deps.logger, 'synced_balances', seen.size);
+  await completeBalancesRefresh(deps.db, { ...deps.ref, refreshedAt });
   deps.logger.info('synced balances refreshed', {
     linked_account_id: deps.ref.linkedAccountId,
     employees: seen.size,

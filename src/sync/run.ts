@@ -21,7 +21,6 @@ import type { HrisProvider } from '../providers/types';
 import { balancesDue, refreshBalances } from './balances';
 import { failPass, LeaseLostError, runPass } from './pass';
 import { syncSettings } from './settings';
-import { keepStatisticsFresh } from './statistics';
 
 export interface SyncJob {
   environmentId: string;
@@ -120,8 +119,6 @@ export async function runSyncJob(deps: SyncRunnerDeps, job: SyncJob): Promise<Sy
           pass_id: finished.id,
           ...finished.counts,
         });
-        const { created, updated, deleted } = finished.counts;
-        await keepStatisticsFresh(deps.db, deps.logger, 'synced_records', created + updated + deleted);
         if (await balancesDue(deps.db, ref, current.settings, deps.now())) {
           // A failed refresh keeps the previous balances (and their time); the pass itself stands.
           await refreshBalances({ db: deps.db, provider, ref, now: deps.now, logger: deps.logger }).catch(

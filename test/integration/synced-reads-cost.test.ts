@@ -51,7 +51,7 @@ describe.each<Backend>(['pglite', 'postgres'])('synced copy statistics (%s)', (b
     await storage?.close();
   });
 
-  it('analyzes the copy after the pass that filled it and the first balances refresh', async () => {
+  it('analyzes the copy after the pass that filled it and the first balances refresh (PGlite: no autovacuum)', async () => {
     const db = storage.database.db;
     expect(await lastAnalyzed(db)).toEqual({ synced_records: null, synced_balances: null });
     await syncNow(gateway, acme);
@@ -62,12 +62,14 @@ describe.each<Backend>(['pglite', 'postgres'])('synced copy statistics (%s)', (b
       'the first balances refresh',
       120_000,
     );
-    const analyzed = await waitFor(async () => {
-      const at = await lastAnalyzed(db);
-      return at.synced_records && at.synced_balances ? at : undefined;
-    }, 'statistics of both synced tables');
-    expect(Object.keys(analyzed).sort()).toEqual(['synced_balances', 'synced_records']);
-
+    if (backend === 'postgres') {
+      // Autovacuum keeps PostgreSQL's statistics: sync leaves them to it.
+      expect(await analyzeIfStale(db, 'synced_records', 1_000_000)).toBe(false);
+      return;
+    }
+    const analyzed = await lastAnalyzed(db);
+    expect(analyzed.synced_records).not.toBeNull();
+    expect(analyzed.synced_balances).not.toBeNull();
     // Once analyzed, a pass that changed little leaves it to the next big change (autovacuum's threshold).
     expect(await analyzeIfStale(db, 'synced_records', 3)).toBe(false);
     expect(await analyzeIfStale(db, 'synced_records', 1_000_000)).toBe(true);
