@@ -11,8 +11,14 @@
  * Live window pulls run at the gateway's default budget (5 calls a second, bursts of 10), as against Personio;
  * live balances, a call per employee, run unpaced (at 5/s they would take calls / 5 seconds, printed as the
  * paced floor). `--unpaced` runs every live pull unpaced: what the simulator and the gateway alone cost.
+ * `--synced-only` skips the live pulls (with `--data`, to compare changes to synced reads quickly).
+ * `--data DIR` keeps the embedded database (and the ids to read it) for later runs of the same size, which skip the
+ * fill. `--profile DIR` writes a CPU profile of each timed synced walk (`npm run bench:profile -- DIR/FILE`).
  */
 
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
 import { createApp } from '../src/app';
 import { MemoryCache } from '../src/cache/memory';
 import { parseConfig } from '../src/config';
@@ -38,14 +44,21 @@ const flag = (name: string) => {
 const employees = Number(args.find((arg) => /^\d+$/.test(arg)) ?? 2000);
 const postgresUrl = flag('--postgres');
 const unpaced = args.includes('--unpaced');
+const profileDir = flag('--profile');
+const dataDir = flag('--data');
+const syncedOnly = args.includes('--synced-only');
+/** With `--data DIR` (PGlite): the filled copy and what reaches it are kept, and a later run skips the fill. */
+const savedPath = dataDir ? `${dataDir.replace(/\/$/, '')}.bench.json` : undefined;
+const saved: { key: string; secret: string; environmentId: string; linkedAccountId: string } | undefined =
+  savedPath && existsSync(savedPath) ? JSON.parse(readFileSync(savedPath, 'utf8')) : undefined;
 
-const key = base64url.encode(randomBytes(32));
+const key = saved?.key ?? base64url.encode(randomBytes(32));
 const upstream = await forkChild('bench/upstream-server.ts', {
   BENCH_EMPLOYEES: String(employees),
   BENCH_CREDENTIALS: '0',
 });
 const upstreamCalls = async () => (await upstream.call<{ requests: number }>({ type: 'stats' })).requests;
-const database = postgresUrl ? await connectPostgres(postgresUrl) : await connectPglite(undefined);
+const database = postgresUrl ? await connectPostgres(postgresUrl) : await connectPglite(dataDir);
 const secretBox = await createSecretBox(key);
 /** One gateway over the shared database; `paced` at the default budget, else as fast as the simulator answers. */
 async function gatewayWith(paced: boolean) {
@@ -63,18 +76,25 @@ async function gatewayWith(paced: boolean) {
 const fast = await gatewayWith(false);
 const pacedGateway = unpaced ? fast : await gatewayWith(true);
 const { services } = fast;
-const environment = await createEnvironment(services.db, { name: 'bench', mode: 'test' });
-const { secret } = await createApiKey(services.db, {
-  environmentId: environment.id,
-  mode: 'test',
-  name: 'bench',
-});
-const linkedAccount = await linkPersonioAccount(services, {
-  environmentId: environment.id,
-  integration: 'personio',
-  credentials: SANDBOX_CREDENTIALS.full,
-  originId: 'bench',
-});
+let ids = saved;
+if (!ids) {
+  const environment = await createEnvironment(services.db, { name: 'bench', mode: 'test' });
+  const { secret } = await createApiKey(services.db, {
+    environmentId: environment.id,
+    mode: 'test',
+    name: 'bench',
+  });
+  const linkedAccount = await linkPersonioAccount(services, {
+    environmentId: environment.id,
+    integration: 'personio',
+    credentials: SANDBOX_CREDENTIALS.full,
+    originId: 'bench',
+  });
+  ids = { key, secret, environmentId: environment.id, linkedAccountId: linkedAccount.id };
+}
+const { secret } = ids;
+const environment = { id: ids.environmentId };
+const linkedAccount = { id: ids.linkedAccountId };
 const headers = { authorization: `Bearer ${secret}`, 'x-linked-account-id': linkedAccount.id };
 
 interface Measure {
@@ -90,6 +110,23 @@ async function measure<T>(work: () => Promise<T>): Promise<Measure & { result: T
   const wallMs = performance.now() - started;
   const used = process.cpuUsage(cpu);
   return { result, calls: (await upstreamCalls()) - calls, wallMs, cpuMs: (used.user + used.system) / 1000 };
+}
+
+/** With `--profile DIR`: a V8 CPU profile of `work` (the timed synced walks), for `npm run bench:profile`. */
+async function profiled<T>(name: string, work: () => Promise<T>): Promise<T> {
+  if (profileDir === undefined) return work();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await work();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    mkdirSync(profileDir, { recursive: true });
+    writeFileSync(join(profileDir, `${name}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  }
 }
 
 /** Follows `next_cursor` to the end; returns how many records came back. */
@@ -115,19 +152,28 @@ const day = (offset: number) => new Date(Date.now() + offset * DAY_MS).toISOStri
 const window = (back: number, ahead: number) =>
   `/unified/hris/timeoff-requests?limit=200&start_date=${day(-back)}&end_date=${day(ahead)}`;
 
+/**
+ * Live window pulls go through the paced gateway (Personio's budget); synced reads and live balances through
+ * the unpaced one.
+ */
+const appFor = (source: string, paced: boolean) => (source === 'live' && paced ? pacedGateway.app : fast.app);
 const pulls: [string, (source: string) => Promise<{ records: number }>][] = [
   [
     'awork pull (employees by email, absences -14/+180)',
     async (source) => {
-      const staff = await walk(`/unified/hris/employees?limit=200&source=${source}`);
-      const absences = await walk(`${window(14, 180)}&source=${source}`);
+      const app = appFor(source, true);
+      const staff = await walk(`/unified/hris/employees?limit=200&source=${source}`, app);
+      const absences = await walk(`${window(14, 180)}&source=${source}`, app);
       return { records: staff.records + absences.records };
     },
   ],
-  ['15-minute pull (absences -61/+365)', (source) => walk(`${window(61, 365)}&source=${source}`)],
+  [
+    '15-minute pull (absences -61/+365)',
+    (source) => walk(`${window(61, 365)}&source=${source}`, appFor(source, true)),
+  ],
   [
     'balances for all employees',
-    (source) => walk(`/unified/hris/timeoff-balances?limit=200&source=${source}`),
+    (source) => walk(`/unified/hris/timeoff-balances?limit=200&source=${source}`, appFor(source, false)),
   ],
 ];
 
@@ -137,17 +183,22 @@ console.log(
   `${employees} employees, ${storage}; live window pulls ${unpaced ? 'unpaced' : `paced at ${limit.perSecond}/s, bursts of ${limit.burst}`}, live balances unpaced`,
 );
 
-const fill = await measure(() =>
-  runSyncJob(syncRunnerDeps(services), {
-    environmentId: environment.id,
-    linkedAccountId: linkedAccount.id,
-    trigger: 'manual',
-  }),
-);
-console.log(
-  `fill the copy (full pass + first balances refresh): ${fill.calls} upstream calls, ` +
-    `${Math.round(fill.wallMs)} ms wall, ${Math.round(fill.cpuMs)} ms gateway CPU (${fill.result})`,
-);
+if (saved) {
+  console.log(`the copy filled by an earlier run, kept in ${dataDir}`);
+} else {
+  const fill = await measure(() =>
+    runSyncJob(syncRunnerDeps(services), {
+      environmentId: environment.id,
+      linkedAccountId: linkedAccount.id,
+      trigger: 'manual',
+    }),
+  );
+  console.log(
+    `fill the copy (full pass + first balances refresh): ${fill.calls} upstream calls, ` +
+      `${Math.round(fill.wallMs)} ms wall, ${Math.round(fill.cpuMs)} ms gateway CPU (${fill.result})`,
+  );
+  if (savedPath) writeFileSync(savedPath, JSON.stringify(ids));
+}
 
 const fmt = (ms: number) => (ms < 10 ? ms.toFixed(1) : String(Math.round(ms)));
 console.log(
@@ -157,8 +208,14 @@ console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
 for (const [label, pull] of pulls) {
   // One untimed synced round first: the first query of a shape pays for planning and cold caches.
   await pull('synced');
+  const synced = await measure(() => profiled(`synced-${label.split(' ')[0]}`, () => pull('synced')));
+  if (syncedOnly) {
+    console.log(
+      `| ${label} | synced | ${synced.result.records} | ${synced.calls} | ${fmt(synced.wallMs)} | | ${fmt(synced.cpuMs)} |`,
+    );
+    continue;
+  }
   const live = await measure(() => pull('live'));
-  const synced = await measure(() => pull('synced'));
   if (live.result.records !== synced.result.records) {
     throw new Error(
       `${label}: live returned ${live.result.records} records, synced ${synced.result.records}`,

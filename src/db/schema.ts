@@ -4,6 +4,7 @@ import {
   boolean,
   index,
   integer,
+  json,
   jsonb,
   pgTable,
   primaryKey,
@@ -395,7 +396,9 @@ export const syncedBalances = pgTable(
       .notNull()
       .references(() => linkedAccounts.id, { onDelete: 'cascade' }),
     employeeId: text('employee_id').notNull(),
-    balances: jsonb('balances').$type<Record<string, unknown>[]>().notNull(),
+    // json, not jsonb: only ever read whole, and json is sent back as stored, where jsonb is rebuilt into text
+    // on every read (most of a synced balances page's cost in PGlite).
+    balances: json('balances').$type<Record<string, unknown>[]>().notNull(),
     refreshedAt: timestamp('refreshed_at', { withTimezone: true, mode: 'date' }).notNull(),
   },
   (table) => [

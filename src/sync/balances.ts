@@ -11,6 +11,7 @@ import type { LinkedAccountSettings } from '../db/schema';
 import type { Logger } from '../lib/logger';
 import type { HrisProvider } from '../providers/types';
 import { unlessStopped } from './pass';
+import { keepStatisticsFresh } from './statistics';
 
 export const BALANCES_DEFAULT_INTERVAL_MINUTES = 1440;
 const PAGE_SIZE = 200;
@@ -71,6 +72,9 @@ export async function refreshBalances(deps: {
     if (!page.next) break;
     position = page.next;
   }
+  // A refresh rewrites every employee's row; analyzed before the refresh is complete, so its first reads plan
+  // with the new statistics.
+  await keepStatisticsFresh(deps.db, deps.logger, 'synced_balances', seen.size);
   await completeBalancesRefresh(deps.db, { ...deps.ref, refreshedAt });
   deps.logger.info('synced balances refreshed', {
     linked_account_id: deps.ref.linkedAccountId,

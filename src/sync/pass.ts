@@ -21,6 +21,7 @@ import type { Logger } from '../lib/logger';
 import type { HrisProvider } from '../providers/types';
 import { contentHash, stableJson, storable } from './content';
 import { type SyncWindow, syncWindow } from './settings';
+import { keepStatisticsFresh } from './statistics';
 
 /** The order a pass walks in; deletions follow once all three are complete. */
 export const STAGES: readonly SyncedKind[] = ['timeoff_type', 'employee', 'timeoff_request'];
@@ -163,6 +164,10 @@ export async function runPass(ctx: PassContext, pass: SyncPass): Promise<SyncPas
     }
     confirmed.set(kind, gone);
   }
+
+  // Before the pass completes: its first synced reads plan with the copy's new statistics, and the job's work
+  // after the pass (while it still holds the account) stays as short as it was.
+  await keepStatisticsFresh(ctx.db, ctx.logger, 'synced_records', counts.created + counts.updated);
 
   return ctx.db.transaction(async (tx) => {
     const db = tx as unknown as Database;

@@ -17,18 +17,22 @@ export async function json(
 }
 
 /** Starts a pass and waits until a pass that began after the call has finished; returns that pass. */
-export async function syncNow(gateway: TestGateway, tenant: Tenant) {
+export async function syncNow(gateway: TestGateway, tenant: Tenant, timeoutMs?: number) {
   // Same machine, same clock: a pass that starts after this instant sees every change made before it.
   const requestedAt = Date.now();
   const started = await json(gateway, `/linked-accounts/${tenant.linkedAccountId}/sync`, { method: 'POST' });
   expect(started.status).toBe(202);
-  return waitFor(async () => {
-    const status = await json(gateway, `/linked-accounts/${tenant.linkedAccountId}/sync`);
-    const last = status.body.result.last_pass;
-    return !status.body.result.running && last && Date.parse(last.started_at) >= requestedAt
-      ? last
-      : undefined;
-  }, 'a sync pass');
+  return waitFor(
+    async () => {
+      const status = await json(gateway, `/linked-accounts/${tenant.linkedAccountId}/sync`);
+      const last = status.body.result.last_pass;
+      return !status.body.result.running && last && Date.parse(last.started_at) >= requestedAt
+        ? last
+        : undefined;
+    },
+    'a sync pass',
+    timeoutMs,
+  );
 }
 
 /** `POST /sandbox/actions` for the tenant's linked account: HR changing the sandbox's data. */

@@ -69,25 +69,48 @@ export async function balancesRefreshedAt(db: Database, ref: AccountRef): Promis
 
 const employeeOrder = sql`length(${syncedBalances.employeeId}), ${syncedBalances.employeeId}`;
 
-/** Employees' balances in Personio's employee order (by id), from after `afterEmployee`; at most `limit` employees. */
+/**
+ * Employees' balances in Personio's employee order (by id), from `afterEmployee` on; at most `limit` employees;
+ * with the start of the last complete refresh (`null` before the first). One statement and one row a page: in
+ * PGlite each statement, each row and each jsonb value sent back costs more than finding the page.
+ */
 export async function listSyncedBalances(
   db: Database,
   input: AccountRef & { afterEmployee: string | null; fromEmployee?: string | undefined; limit: number },
-): Promise<{ employeeId: string; balances: Record<string, unknown>[] }[]> {
-  return db
-    .select({ employeeId: syncedBalances.employeeId, balances: syncedBalances.balances })
-    .from(syncedBalances)
+): Promise<{
+  refreshedAt: Date | null;
+  rows: { employeeId: string; balances: Record<string, unknown>[] }[];
+}> {
+  const page = sql`(select ${syncedBalances.employeeId} as employee_id, ${syncedBalances.balances} as balances
+    from ${syncedBalances}
+    where ${and(
+      balancesOf(input),
+      input.fromEmployee !== undefined ? eq(syncedBalances.employeeId, input.fromEmployee) : undefined,
+      input.afterEmployee !== null
+        ? sql`(length(${syncedBalances.employeeId}), ${syncedBalances.employeeId}) >= (length(${input.afterEmployee}), ${input.afterEmployee})`
+        : undefined,
+    )}
+    order by ${employeeOrder} limit ${input.limit})`;
+  const [state] = await db
+    .select({
+      refreshedAt: syncStates.balancesRefreshedAt,
+      // The page as one JSON text of [employee, balances] pairs: one value to decode instead of a row each.
+      page: sql<
+        string | null
+      >`(select '[' || string_agg(json_build_array(p.employee_id, p.balances)::text, ',' order by length(p.employee_id), p.employee_id) || ']' from ${page} p)`,
+    })
+    .from(syncStates)
     .where(
       and(
-        balancesOf(input),
-        input.fromEmployee !== undefined ? eq(syncedBalances.employeeId, input.fromEmployee) : undefined,
-        input.afterEmployee !== null
-          ? sql`(length(${syncedBalances.employeeId}), ${syncedBalances.employeeId}) >= (length(${input.afterEmployee}), ${input.afterEmployee})`
-          : undefined,
+        eq(syncStates.environmentId, input.environmentId),
+        eq(syncStates.linkedAccountId, input.linkedAccountId),
       ),
-    )
-    .orderBy(employeeOrder)
-    .limit(input.limit);
+    );
+  const pairs = state?.page ? (JSON.parse(state.page) as [string, Record<string, unknown>[]][]) : [];
+  return {
+    refreshedAt: state?.refreshedAt ?? null,
+    rows: pairs.map(([employeeId, balances]) => ({ employeeId, balances })),
+  };
 }
 
 /**

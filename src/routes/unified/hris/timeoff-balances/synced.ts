@@ -1,8 +1,5 @@
 import type { Services } from '../../../../context';
-import {
-  balancesRefreshedAt,
-  listSyncedBalances as listBalanceRows,
-} from '../../../../db/queries/synced-balances';
+import { listSyncedBalances as listBalanceRows } from '../../../../db/queries/synced-balances';
 import type { SyncedKey } from '../../../../db/queries/synced-reads';
 import type { LinkedAccount } from '../../../../db/schema';
 import { ApiError } from '../../../../errors';
@@ -23,7 +20,13 @@ export async function listSyncedBalances(
 ): Promise<SyncedPage<TimeoffBalance>> {
   const db = services.db;
   const ref = { environmentId: linkedAccount.environmentId, linkedAccountId: linkedAccount.id };
-  const refreshedAt = await balancesRefreshedAt(db, ref);
+  const { refreshedAt, rows } = await listBalanceRows(db, {
+    ...ref,
+    afterEmployee: after ? after[2] : null,
+    fromEmployee: query.employee_id,
+    // Every stored employee has at least one balance: one employee more than the page tells whether more follow.
+    limit: query.limit + 1,
+  });
   if (!refreshedAt) {
     throw new ApiError(
       'conflict',
@@ -32,13 +35,6 @@ export async function listSyncedBalances(
       { details: { source: 'synced', balances_refreshed_at: null } },
     );
   }
-  const rows = await listBalanceRows(db, {
-    ...ref,
-    afterEmployee: after ? after[2] : null,
-    fromEmployee: query.employee_id,
-    // Every stored employee has at least one balance: one employee more than the page tells whether more follow.
-    limit: query.limit + 1,
-  });
   const items: TimeoffBalance[] = [];
   for (const row of rows) {
     const skip = after && row.employeeId === after[2] ? after[1] : 0;
