@@ -11,6 +11,7 @@ import { linkedAccountResolution } from './middleware/linked-account';
 import { requestContext } from './middleware/request-id';
 import { eventsRouter } from './routes/events';
 import { DATABASE_RETRY_AFTER_SECONDS, healthRouter } from './routes/health';
+import { inboundWebhooksRouter } from './routes/inbound-webhooks';
 import { linkPageRouter } from './routes/link-page';
 import { linkTokensRouter } from './routes/link-tokens';
 import { linkedAccountsRouter } from './routes/linked-accounts';
@@ -120,6 +121,8 @@ export async function createApp(deps: AppDeps, prepared?: Services) {
   app.route('/', webhookDeliveriesRouter());
   app.route('/', sandboxRouter());
   app.route('/', linkPageRouter());
+  // Providers' change notifications: authenticated by each account's own token, not an API key.
+  app.route('/', inboundWebhooksRouter());
 
   app.notFound(() => {
     throw new ApiError('not_found', 'No such route. See /docs for the API reference.');

@@ -6,9 +6,11 @@ import type { LinkedAccount } from '../db/schema';
 import { findIntegration } from '../providers/registry';
 import { runSyncJob, type SyncRunnerDeps } from '../sync/run';
 import { syncSettings } from '../sync/settings';
-import type { JobQueue, SyncJobData } from './types';
+import { runInboundJob } from './inbound';
+import type { InboundJobData, JobQueue, SyncJobData } from './types';
 
 const SYNC_QUEUE = 'sync';
+const INBOUND_QUEUE = 'inbound';
 
 export interface BullmqOptions {
   redisUrl: string;
@@ -34,6 +36,7 @@ export class BullmqJobs implements JobQueue {
   readonly engine = 'bullmq' as const;
   private readonly connection: Redis;
   readonly queue: Queue<SyncJobData>;
+  readonly inboundQueue: Queue<InboundJobData>;
 
   constructor(
     options: BullmqOptions,
@@ -44,6 +47,24 @@ export class BullmqJobs implements JobQueue {
     this.queue = new Queue<SyncJobData>(SYNC_QUEUE, {
       connection: this.connection,
       prefix: `${options.keyPrefix}bull`,
+    });
+    this.inboundQueue = new Queue<InboundJobData>(INBOUND_QUEUE, {
+      connection: this.connection,
+      prefix: `${options.keyPrefix}bull`,
+    });
+  }
+
+  async inbound(job: InboundJobData): Promise<void> {
+    if (isLocalOnly({ integration: job.integration })) {
+      await this.local?.inbound(job);
+      return;
+    }
+    // Retried with backoff; a job that still fails is left to the catch-up and the next pass.
+    await this.inboundQueue.add('inbound', job, {
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 1_000 },
+      removeOnComplete: true,
+      removeOnFail: 100,
     });
   }
 
@@ -100,6 +121,7 @@ export class BullmqJobs implements JobQueue {
 
   async close(): Promise<void> {
     await this.local?.close();
+    await this.inboundQueue.close();
     await this.queue.close();
     this.connection.disconnect();
   }
@@ -124,9 +146,16 @@ export function startBullmqWorker(
     },
   );
   worker.on('error', (error) => deps.logger.warn('job worker error', { error: error.message }));
+  const inboundWorker = new Worker<InboundJobData>(
+    INBOUND_QUEUE,
+    async (job: Job<InboundJobData>) => runInboundJob(deps, job.data),
+    { connection, prefix: `${options.keyPrefix}bull`, concurrency: options.concurrency ?? 4 },
+  );
+  inboundWorker.on('error', (error) => deps.logger.warn('job worker error', { error: error.message }));
   return {
     worker,
     async close() {
+      await inboundWorker.close();
       await worker.close();
       connection.disconnect();
     },

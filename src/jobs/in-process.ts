@@ -3,7 +3,8 @@ import { listAccountsForScheduling } from '../db/queries/sync';
 import type { LinkedAccount } from '../db/schema';
 import { runSyncJob, type SyncRunnerDeps } from '../sync/run';
 import { syncSettings } from '../sync/settings';
-import type { JobQueue, SyncJobData } from './types';
+import { runInboundJob } from './inbound';
+import type { InboundJobData, JobQueue, SyncJobData } from './types';
 
 /** How often the embedded scheduler looks for accounts whose next pass is due. */
 const SCHEDULER_TICK_MS = 10_000;
@@ -18,6 +19,9 @@ export class InProcessJobs implements JobQueue {
   private readonly running = new Map<string, Promise<unknown>>();
   /** Manual requests that came while a job of the same account ran here: one more job follows it. */
   private readonly pending = new Map<string, SyncJobData>();
+  /** Inbound jobs run one at a time per account; changes that arrive meanwhile join the next batch. */
+  private readonly inboundRunning = new Map<string, Promise<void>>();
+  private readonly inboundWaiting = new Map<string, InboundJobData>();
   private timer: ReturnType<typeof setInterval> | undefined;
   private started = 0;
   private closed = false;
@@ -33,6 +37,34 @@ export class InProcessJobs implements JobQueue {
       { environmentId: linkedAccount.environmentId, linkedAccountId: linkedAccount.id, trigger: 'manual' },
       true,
     );
+  }
+
+  async inbound(job: InboundJobData): Promise<void> {
+    if (this.closed) return;
+    const key = job.linkedAccountId;
+    const waiting = this.inboundWaiting.get(key);
+    if (waiting) {
+      waiting.changes.push(...job.changes);
+      return;
+    }
+    const batch = { ...job, changes: [...job.changes] };
+    this.inboundWaiting.set(key, batch);
+    const task = (this.inboundRunning.get(key) ?? Promise.resolve()).then(async () => {
+      this.inboundWaiting.delete(key);
+      try {
+        await runInboundJob(this.deps, batch);
+      } catch (error) {
+        // The catch-up (events API) or the next pass brings what this job could not read.
+        this.deps.logger.warn('inbound job failed', {
+          linked_account_id: key,
+          error: error instanceof Error ? `${error.name}: ${error.message}` : 'non-Error thrown',
+        });
+      }
+    });
+    this.inboundRunning.set(key, task);
+    void task.finally(() => {
+      if (this.inboundRunning.get(key) === task) this.inboundRunning.delete(key);
+    });
   }
 
   /** Jobs started by this process so far, and those running or waiting now (diagnostics and tests). */
@@ -121,7 +153,7 @@ export class InProcessJobs implements JobQueue {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     await Promise.race([
-      Promise.allSettled([...this.running.values()]),
+      Promise.allSettled([...this.running.values(), ...this.inboundRunning.values()]),
       new Promise((resolve) => setTimeout(resolve, timeoutMs)),
     ]);
   }

@@ -303,7 +303,7 @@ async function enteringWindow(
   };
 }
 
-async function applyPage(
+export async function applyPage(
   db: Database,
   ref: AccountRef,
   kind: SyncedKind,
