@@ -1,5 +1,6 @@
 import { type SandboxTimeOffType, TIME_OFF_TYPES, timeOffTypeById } from './absence-types';
 import { berlinOffsetMinutes, DAY_MS, formatIsoDay, startOfUtcDay } from './berlin-time';
+import type { SandboxChangeListener } from './change-listener';
 import { chance, hash32, intBetween, pick, pickWeighted, type Random, randomFor } from './prng';
 import { type EmployeeDirectory, SEED_BASE_MS } from './seed';
 
@@ -101,7 +102,11 @@ export interface AbsenceBook {
   balancesOf(employeeIndex: number): SeededBalance[];
 }
 
-export function createAbsenceBook(seed: number, directory: EmployeeDirectory): AbsenceBook {
+export function createAbsenceBook(
+  seed: number,
+  directory: EmployeeDirectory,
+  listener?: SandboxChangeListener,
+): AbsenceBook {
   const seededDay = new Map<number, DayAbsence[]>();
   const seededHour = new Map<number, HourAbsence[]>();
   const createdDay: DayAbsence[] = [];
@@ -163,11 +168,14 @@ export function createAbsenceBook(seed: number, directory: EmployeeDirectory): A
     addDayAbsence(absence) {
       const created = { ...absence, id: nextCreatedId++ };
       createdDay.push(created);
+      listener?.absenceCreated({ id: String(created.id), personId: directory.idAt(created.employeeIndex) });
       return created;
     },
     deleteDayAbsence(id) {
-      if (!this.findDayAbsence(id)) return false;
+      const absence = this.findDayAbsence(id);
+      if (!absence) return false;
       deletedDay.add(id);
+      listener?.absenceDeleted({ id: String(id), personId: directory.idAt(absence.employeeIndex) });
       return true;
     },
 
@@ -182,11 +190,14 @@ export function createAbsenceBook(seed: number, directory: EmployeeDirectory): A
       const created = { ...absence, sequence: FIRST_CREATED_SEQUENCE + createdHour.length };
       createdHour.push(created);
       hourById?.set(created.id, created);
+      listener?.absenceCreated({ id: created.id, personId: directory.idAt(created.employeeIndex) });
       return created;
     },
     deleteHourAbsence(id) {
-      if (!this.findHourAbsence(id)) return false;
+      const absence = this.findHourAbsence(id);
+      if (!absence) return false;
       deletedHour.add(id);
+      listener?.absenceDeleted({ id, personId: directory.idAt(absence.employeeIndex) });
       return true;
     },
 

@@ -1,6 +1,7 @@
 import type { Hono } from 'hono';
 import type { AbsenceBook, AbsenceStatus } from './absence-book';
 import type { SandboxEnv } from './auth';
+import type { SandboxChangeListener } from './change-listener';
 import type { ChangingDirectory, EmployeeChanges, NewHire } from './directory-changes';
 import { personioError } from './errors';
 import type { EmployeeStatus } from './seed';
@@ -24,6 +25,7 @@ export function createSandboxChanges(
   directory: ChangingDirectory,
   book: AbsenceBook,
   now: () => Date,
+  listener?: SandboxChangeListener,
 ): SandboxChanges {
   return {
     hireEmployee: (input) => ({ id: directory.hire(input).id }),
@@ -34,9 +36,17 @@ export function createSandboxChanges(
         ? book.findDayAbsence(Number(absenceId))
         : book.findHourAbsence(absenceId.toLowerCase());
       if (!absence) return false;
+      const previous = absence.status;
       absence.status = status;
       absence.updatedMs = Math.max(nowMs, absence.updatedMs + 1000);
       if ('approvedMs' in absence) absence.approvedMs = status === 'approved' ? nowMs : absence.approvedMs;
+      // Setting the status it already has is no status change (no absence-period.updated.status).
+      if (previous !== status) {
+        listener?.absenceStatusChanged({
+          id: String(absence.id),
+          personId: directory.idAt(absence.employeeIndex),
+        });
+      }
       return true;
     },
     deleteAbsence: (absenceId) =>

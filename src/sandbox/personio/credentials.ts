@@ -42,3 +42,13 @@ export const SANDBOX_V1_ONLY_CREDENTIAL: SandboxCredential = {
   clientSecret: 'sandbox-secret-v1-only',
   v2Scopes: null,
 };
+
+/**
+ * A credential whose v2 tokens may read persons and absences but not manage webhooks (no
+ * `personio:webhooks:*` scope), so the gateway polls only: `POST /v2/webhooks` answers it 403.
+ */
+export const SANDBOX_NO_WEBHOOKS_CREDENTIAL: SandboxCredential = {
+  clientId: 'sandbox-no-webhooks',
+  clientSecret: 'sandbox-secret-no-webhooks',
+  v2Scopes: ['personio:persons:read', 'personio:absences:read'],
+};

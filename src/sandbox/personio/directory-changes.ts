@@ -1,4 +1,5 @@
 import { DAY_MS, formatBerlinDate, formatBerlinDateTime, startOfUtcDay } from './berlin-time';
+import type { SandboxChangeListener } from './change-listener';
 import type { Department, NamedEntity, Office } from './company-data';
 import { DEPARTMENTS, OFFICES, TERMINATION_REASONS, TERMINATION_TYPES } from './company-data';
 import type { EmployeeDirectory, EmployeeIdentity, EmployeeStatus, Gender, SeededEmployee } from './seed';
@@ -47,7 +48,11 @@ export interface ChangingDirectory extends EmployeeDirectory {
 
 const EMAIL_DOMAIN = 'example-company.test';
 
-export function withChanges(base: EmployeeDirectory, now: () => Date): ChangingDirectory {
+export function withChanges(
+  base: EmployeeDirectory,
+  now: () => Date,
+  listener?: SandboxChangeListener,
+): ChangingDirectory {
   const changed = new Map<number, SeededEmployee>();
   const hired: SeededEmployee[] = [];
   const hiredIndexById = new Map<number, number>();
@@ -122,6 +127,7 @@ export function withChanges(base: EmployeeDirectory, now: () => Date): ChangingD
       hired.push(employee);
       hiredIndexById.set(id, index);
       hiredIndexByEmail.set(email, index);
+      listener?.personHired(employee);
       return employee;
     },
     change(employeeId, changes) {
@@ -146,6 +152,7 @@ export function withChanges(base: EmployeeDirectory, now: () => Date): ChangingD
       }
       if (index >= base.size) hired[index - base.size] = next;
       else changed.set(index, next);
+      listener?.personChanged(current, next);
       return next;
     },
   };

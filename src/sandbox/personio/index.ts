@@ -12,7 +12,12 @@ import {
   type SandboxEnv,
 } from './auth';
 import { createSandboxChanges, registerControlRoutes, type SandboxChanges } from './control';
-import { SANDBOX_CREDENTIALS, SANDBOX_V1_ONLY_CREDENTIAL, type SandboxCredential } from './credentials';
+import {
+  SANDBOX_CREDENTIALS,
+  SANDBOX_NO_WEBHOOKS_CREDENTIAL,
+  SANDBOX_V1_ONLY_CREDENTIAL,
+  type SandboxCredential,
+} from './credentials';
 import { withChanges } from './directory-changes';
 import { registerEmployeeWriteRoutes } from './employee-writes';
 import { registerEmployeeRoutes } from './employees';
@@ -21,13 +26,28 @@ import { createFaultState, faultInjection, resetFaultState, type SandboxFaults }
 import { registerProfilePictureRoute } from './profile-pictures';
 import { createEmployeeDirectory } from './seed';
 import { createSandboxV2, type V2RateLimit, type V2RateLimitGroup } from './v2/index';
+import { webhookChangeListener } from './v2/webhook-events';
+import { createWebhookHub, type WebhookDeliverySettings, type WebhookHub } from './v2/webhook-hub';
+import { registerWebhookControlRoutes } from './webhook-control';
 
 export type { OffsetSemantics } from './absence-query';
 export type { TimeOffWindow } from './absences';
 export type { SandboxChanges } from './control';
-export { SANDBOX_CREDENTIALS, SANDBOX_V1_ONLY_CREDENTIAL, type SandboxCredential } from './credentials';
+export {
+  SANDBOX_CREDENTIALS,
+  SANDBOX_NO_WEBHOOKS_CREDENTIAL,
+  SANDBOX_V1_ONLY_CREDENTIAL,
+  type SandboxCredential,
+} from './credentials';
 export type { SandboxFaults } from './faults';
 export { DEFAULT_V2_RATE_LIMITS, type V2RateLimit, type V2RateLimitGroup } from './v2/index';
+export {
+  DEFAULT_WEBHOOK_DELIVERY,
+  type DeliveryAttempt,
+  WEBHOOK_EVENT_NAMES,
+  type WebhookDeliverySettings,
+  type WebhookEventName,
+} from './v2/webhook-hub';
 
 export interface PersonioSandboxOptions {
   /** number of seeded employees, 10..100000, default 100 */
@@ -48,6 +68,10 @@ export interface PersonioSandboxOptions {
   faults?: SandboxFaults;
   /** v2 per-endpoint token buckets (defaults: DEFAULT_V2_RATE_LIMITS) */
   v2RateLimits?: Partial<Record<V2RateLimitGroup, V2RateLimit>>;
+  /** v2 webhook retry schedule and timeout (default DEFAULT_WEBHOOK_DELIVERY: 6 attempts over ~3 days, 3 s) */
+  webhookDelivery?: Partial<WebhookDeliverySettings>;
+  /** how webhook deliveries are sent, default globalThis.fetch */
+  webhookFetch?: typeof fetch;
 }
 
 export interface PersonioSandboxStats {
@@ -84,6 +108,23 @@ export interface PersonioSandbox {
   recordArrivals(on: boolean): void;
   /** HR's changes (hires, edits, terminations, absence decisions), as sandbox actions make them */
   changes: SandboxChanges;
+  /**
+   * v2 webhook delivery: `attempts()` made so far, `configure` the retry schedule and timeout,
+   * `setOutage({ mode: 'fail' | 'drop', forMs? })` / `setOutage(null)`, `stop()` cancels queued deliveries.
+   * The same controls over HTTP: webhook-control.ts.
+   */
+  webhooks: Pick<
+    WebhookHub,
+    | 'companyId'
+    | 'attempts'
+    | 'clearAttempts'
+    | 'settings'
+    | 'configure'
+    | 'outage'
+    | 'setOutage'
+    | 'pendingDeliveries'
+    | 'stop'
+  >;
 }
 
 const MIN_EMPLOYEES = 10;
@@ -103,7 +144,15 @@ export function createPersonioSandbox(options: PersonioSandboxOptions = {}): Per
   if (!(tokenTtlSeconds > 0)) throw new RangeError('tokenTtlSeconds must be positive');
 
   const now = options.now ?? (() => new Date());
-  const directory = withChanges(createEmployeeDirectory(seed, employeeCount), now);
+  // ASSUMED: Personio's company ids are numeric; the sandbox's follows the seed so two sandboxes differ.
+  const webhooks = createWebhookHub({
+    companyId: String(10_000 + seed),
+    now,
+    fetch: options.webhookFetch,
+    delivery: options.webhookDelivery,
+  });
+  const changeListener = webhookChangeListener(webhooks);
+  const directory = withChanges(createEmployeeDirectory(seed, employeeCount), now, changeListener);
   const tokens = createTokenStore(tokenTtlSeconds, options.now ?? (() => new Date()));
   const stats: PersonioSandboxStats = {
     authCalls: 0,
@@ -135,6 +184,7 @@ export function createPersonioSandbox(options: PersonioSandboxOptions = {}): Per
       SANDBOX_CREDENTIALS.full,
       SANDBOX_CREDENTIALS.limited,
       SANDBOX_V1_ONLY_CREDENTIAL,
+      SANDBOX_NO_WEBHOOKS_CREDENTIAL,
     ],
     tokens,
     onAuthCall: () => {
@@ -151,10 +201,11 @@ export function createPersonioSandbox(options: PersonioSandboxOptions = {}): Per
   v1.use('/company/*', faultInjection(faultState, { expireTokens: () => tokens.revokeAll() }));
   registerEmployeeRoutes(v1, directory);
   registerEmployeeWriteRoutes(v1, directory);
-  const absenceBook = createAbsenceBook(seed, directory);
-  const changes = createSandboxChanges(directory, absenceBook, now);
+  const absenceBook = createAbsenceBook(seed, directory, changeListener);
+  const changes = createSandboxChanges(directory, absenceBook, now, changeListener);
   v1.use('/_sandbox/*', requireBearerToken(tokens));
   registerControlRoutes(v1, changes);
+  registerWebhookControlRoutes(v1, webhooks);
   registerAbsenceRoutes(v1, {
     book: absenceBook,
     directory,
@@ -175,6 +226,7 @@ export function createPersonioSandbox(options: PersonioSandboxOptions = {}): Per
       SANDBOX_CREDENTIALS.full,
       SANDBOX_CREDENTIALS.limited,
       SANDBOX_V1_ONLY_CREDENTIAL,
+      SANDBOX_NO_WEBHOOKS_CREDENTIAL,
     ],
     directory,
     book: absenceBook,
@@ -188,6 +240,7 @@ export function createPersonioSandbox(options: PersonioSandboxOptions = {}): Per
       if (recordingArrivals) stats.arrivals.push(Date.now());
       stats.byStatus[status] = (stats.byStatus[status] ?? 0) + 1;
     },
+    webhooks,
   });
   app.route('/v2', v2.app);
 
@@ -227,6 +280,7 @@ export function createPersonioSandbox(options: PersonioSandboxOptions = {}): Per
       v2.expireTokens();
     },
     changes,
+    webhooks,
     employeeCount,
     employeeIds: () => Array.from({ length: employeeCount }, (_, index) => directory.idAt(index)),
     seededBalances(employeeId) {

@@ -12,6 +12,8 @@ import {
   type V2RateLimit,
   type V2RateLimitGroup,
 } from './rate-limits';
+import type { WebhookHub } from './webhook-hub';
+import { registerWebhookRoutes } from './webhooks';
 
 export { DEFAULT_V2_RATE_LIMITS, type V2RateLimit, type V2RateLimitGroup } from './rate-limits';
 
@@ -24,6 +26,7 @@ export interface SandboxV2Options {
   rateLimits?: Partial<Record<V2RateLimitGroup, V2RateLimit>>;
   onAuthCall: () => void;
   onResourceCall: (status: number) => void;
+  webhooks: WebhookHub;
 }
 
 /** POST /v2/auth/token: 150 per minute, then one per second for the next 60 s (REFERENCE §2.2). */
@@ -84,6 +87,7 @@ export function createSandboxV2(options: SandboxV2Options) {
 
   registerPersonRoutes(v2, options.directory);
   registerAbsenceRoutesV2(v2, options.book, options.directory);
+  registerWebhookRoutes(v2, options.webhooks, options.now);
 
   v2.notFound((c) => problem(c, 404, `The endpoint with ${new URL(c.req.url).pathname} was not found.`));
   v2.onError((error, c) => {

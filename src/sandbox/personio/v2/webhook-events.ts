@@ -1,0 +1,57 @@
+import type { SandboxChangeListener } from '../change-listener';
+import type { SeededEmployee } from '../seed';
+import { employmentIdOf, renderEmployment, renderPerson } from './persons';
+import type { WebhookHub } from './webhook-hub';
+
+/**
+ * Which v2 webhook events a sandbox change fires (REFERENCE §6 + addendum). Payloads carry ids only:
+ * `{ id }` of the person, employment or absence period. ASSUMED (Personio leaves the exact keys open):
+ * employment and absence-period events also name `person: { id }`, because neither can be read back
+ * without the person (employments live under `/v2/persons/{id}`; a deleted period cannot be read at all).
+ * - person.updated fires when a field the v2 person shows changes, except `status` (Personio lists names,
+ *   gender, language, e-mail and custom attributes; the status is the employment's); employment.updated
+ *   when a field the v2 employment shows changes. A change that touches neither fires nothing.
+ * - employment.started / employment.terminated fire on the effective date in Personio. ASSUMED: the
+ *   simulator has no day-change clock, so they fire with the change that makes the start or the end
+ *   effective (a hire dated today or earlier; a termination dated today or earlier, or an `onboarding`
+ *   person becoming active). A future-dated hire or termination fires only created/updated.
+ * - Not fired, because no sandbox change can cause them: person.deleted, employment.deleted (nobody is
+ *   deleted), absence-period.updated.timerange (no route moves an absence).
+ */
+export function webhookChangeListener(hub: WebhookHub): SandboxChangeListener {
+  const personRef = (employee: SeededEmployee) => ({ id: String(employee.id) });
+  const employmentPayload = (employee: SeededEmployee) => ({
+    id: employmentIdOf(employee.id),
+    person: personRef(employee),
+  });
+  const withoutStamps = (rendered: Record<string, unknown>, ...drop: string[]) =>
+    JSON.stringify(Object.entries(rendered).filter(([key]) => key !== 'updated_at' && !drop.includes(key)));
+
+  return {
+    personHired(employee) {
+      hub.emit('person.created', personRef(employee));
+      hub.emit('employment.created', employmentPayload(employee));
+      if (employee.status !== 'onboarding') hub.emit('employment.started', employmentPayload(employee));
+    },
+    personChanged(before, after) {
+      if (withoutStamps(renderPerson(before), 'status') !== withoutStamps(renderPerson(after), 'status')) {
+        hub.emit('person.updated', personRef(after));
+      }
+      if (withoutStamps(renderEmployment(before)) !== withoutStamps(renderEmployment(after))) {
+        hub.emit('employment.updated', employmentPayload(after));
+      }
+      if (before.status === 'onboarding' && after.status === 'active') {
+        hub.emit('employment.started', employmentPayload(after));
+      }
+      if (before.status !== 'inactive' && after.status === 'inactive' && after.terminationDate !== null) {
+        hub.emit('employment.terminated', employmentPayload(after));
+      }
+    },
+    absenceCreated: (absence) =>
+      hub.emit('absence-period.created', { id: absence.id, person: { id: String(absence.personId) } }),
+    absenceDeleted: (absence) =>
+      hub.emit('absence-period.deleted', { id: absence.id, person: { id: String(absence.personId) } }),
+    absenceStatusChanged: (absence) =>
+      hub.emit('absence-period.updated.status', { id: absence.id, person: { id: String(absence.personId) } }),
+  };
+}
