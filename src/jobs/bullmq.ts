@@ -1,9 +1,11 @@
 import { type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Database } from '../db/client';
+import { getInboundWebhook } from '../db/queries/inbound-webhooks';
 import { listAccountsForScheduling } from '../db/queries/sync';
 import type { LinkedAccount } from '../db/schema';
 import { findIntegration } from '../providers/registry';
+import { scheduledIntervalMinutes } from '../sync/reconcile';
 import { runSyncJob, type SyncRunnerDeps } from '../sync/run';
 import { syncSettings } from '../sync/settings';
 import { runInboundJob } from './inbound';
@@ -16,6 +18,8 @@ export interface BullmqOptions {
   redisUrl: string;
   /** The deployment's Redis key prefix; BullMQ keys live under `<prefix>bull:`. */
   keyPrefix: string;
+  /** Where inbound webhook registrations are read (an account with one is scheduled to reconcile only). */
+  db?: Database;
 }
 
 /**
@@ -39,7 +43,7 @@ export class BullmqJobs implements JobQueue {
   readonly inboundQueue: Queue<InboundJobData>;
 
   constructor(
-    options: BullmqOptions,
+    private readonly options: BullmqOptions,
     /** Runs the passes of sandbox accounts when this process serves the sandbox. */
     private readonly local?: JobQueue,
   ) {
@@ -91,9 +95,16 @@ export class BullmqJobs implements JobQueue {
       await this.queue.removeJobScheduler(schedulerId(linkedAccount.id));
       return;
     }
+    const webhook = this.options.db
+      ? await getInboundWebhook(this.options.db, {
+          environmentId: linkedAccount.environmentId,
+          linkedAccountId: linkedAccount.id,
+        })
+      : undefined;
+    const interval = scheduledIntervalMinutes(linkedAccount.settings, webhook?.status === 'active');
     await this.queue.upsertJobScheduler(
       schedulerId(linkedAccount.id),
-      { every: settings.intervalMinutes * 60_000 },
+      { every: interval * 60_000 },
       {
         name: 'sync',
         data: {

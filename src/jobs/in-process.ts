@@ -1,6 +1,8 @@
 import type { Database } from '../db/client';
+import { getInboundWebhook, listActiveInboundWebhooks } from '../db/queries/inbound-webhooks';
 import { listAccountsForScheduling } from '../db/queries/sync';
 import type { LinkedAccount } from '../db/schema';
+import { scheduledIntervalMinutes } from '../sync/reconcile';
 import { runSyncJob, type SyncRunnerDeps } from '../sync/run';
 import { syncSettings } from '../sync/settings';
 import { runInboundJob } from './inbound';
@@ -82,9 +84,12 @@ export class InProcessJobs implements JobQueue {
     const accounts = await listAccountsForScheduling(this.deps.db);
     const state = accounts.find((entry) => entry.linkedAccount.id === linkedAccount.id)?.state;
     const last = state?.lastPassStartedAt?.getTime();
-    return new Date(
-      last === undefined ? this.deps.now().getTime() : last + settings.intervalMinutes * 60_000,
-    );
+    const webhook = await getInboundWebhook(this.deps.db, {
+      environmentId: linkedAccount.environmentId,
+      linkedAccountId: linkedAccount.id,
+    });
+    const interval = scheduledIntervalMinutes(linkedAccount.settings, webhook?.status === 'active');
+    return new Date(last === undefined ? this.deps.now().getTime() : last + interval * 60_000);
   }
 
   /** Starts the timer that runs scheduled passes (the Node entry does this; tests and the CLI do not). */
@@ -100,11 +105,15 @@ export class InProcessJobs implements JobQueue {
 
   private async tick(): Promise<void> {
     const now = this.deps.now().getTime();
+    const webhooks = new Set(
+      (await listActiveInboundWebhooks(this.deps.db)).map((webhook) => webhook.linkedAccountId),
+    );
     for (const { linkedAccount, state } of await listAccountsForScheduling(this.deps.db)) {
       const settings = syncSettings(linkedAccount.settings);
       if (!settings.enabled || linkedAccount.status !== 'active' || !this.only(linkedAccount)) continue;
       const last = state?.lastPassStartedAt?.getTime();
-      if (last !== undefined && last + settings.intervalMinutes * 60_000 > now) continue;
+      const interval = scheduledIntervalMinutes(linkedAccount.settings, webhooks.has(linkedAccount.id));
+      if (last !== undefined && last + interval * 60_000 > now) continue;
       this.run(
         {
           environmentId: linkedAccount.environmentId,

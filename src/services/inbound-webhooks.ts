@@ -42,7 +42,7 @@ export async function registerInboundWebhook(
   const ref = { environmentId: linkedAccount.environmentId, linkedAccountId: linkedAccount.id };
   try {
     const found = services.providers.inboundWebhooks(linkedAccount);
-    if (!found || !found.hooks.available(found.account)) {
+    if (!found?.hooks.available(found.account)) {
       await unregisterInboundWebhook(services, linkedAccount);
       return;
     }
@@ -72,6 +72,8 @@ export async function registerInboundWebhook(
         now,
       });
       services.logger.info('inbound webhook registered', { linked_account_id: linkedAccount.id });
+      // Scheduled passes now only reconcile.
+      await services.jobs.scheduleAccount(linkedAccount);
     } catch (error) {
       services.logger.warn('inbound webhook registration failed; the account stays on polling', {
         linked_account_id: linkedAccount.id,
@@ -102,7 +104,7 @@ export async function registerInboundWebhook(
 export async function ensureInboundWebhook(services: Services, linkedAccount: LinkedAccount): Promise<void> {
   if (linkedAccount.status !== 'active') return;
   const found = services.providers.inboundWebhooks(linkedAccount);
-  const available = found !== null && found.hooks.available(found.account);
+  const available = found?.hooks.available(found.account) === true;
   const registration = await getInboundWebhook(services.db, {
     environmentId: linkedAccount.environmentId,
     linkedAccountId: linkedAccount.id,
@@ -133,6 +135,7 @@ export async function unregisterInboundWebhook(
       );
     }
     await deleteInboundWebhook(services.db, ref);
+    await services.jobs.scheduleAccount(linkedAccount);
   } catch (error) {
     services.logger.error('inbound webhook removal failed', {
       linked_account_id: linkedAccount.id,
@@ -193,7 +196,7 @@ export async function catchUpInboundWebhook(
     return 'skipped';
   }
   const found = services.providers.inboundWebhooks(linkedAccount);
-  if (!found || !found.hooks.available(found.account)) return 'skipped';
+  if (!found?.hooks.available(found.account)) return 'skipped';
   const now = services.now();
   const since = registration.lastEventAt ?? registration.registeredAt ?? now;
   const changes =
