@@ -33,6 +33,11 @@ export interface ProviderDefinition<Settings = unknown> {
   /** `ALL /proxy/{path}`; absent: the provider has no proxy and such calls are refused. */
   proxy?: ProxyDefinition;
   capabilities: ProviderCapabilities;
+  /**
+   * For providers whose connector has `inboundWebhooks`: what the link page's review step tells an admin whose
+   * credential may not register webhooks (which right to grant, and what it brings).
+   */
+  inboundWebhooksHint?: string;
   /** The provider's own environment variables, validated with every other setting at start-up. */
   settings?: ProviderSettings<Settings>;
   /** Called once per process: the provider's connections, token caches and clients live in what it returns. */

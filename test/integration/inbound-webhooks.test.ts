@@ -24,6 +24,7 @@ import {
   type Tenant,
   type TestGateway,
 } from '../support/gateway';
+import { createLinkToken, LinkPageClient, pageText } from '../support/link-flow';
 import { freePort } from '../support/processes';
 import { UNPACED } from '../support/timeoff';
 import { waitFor } from '../support/wait';
@@ -428,6 +429,34 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
       expect((await syncStatus(plain)).inbound_webhook).toBeNull();
       expect(await registration(plain)).toBeUndefined();
       expect((await personioWebhooks()).some((hook) => hook.url.endsWith(plain.linkedAccountId))).toBe(false);
+    });
+
+    it("the link page's review step says what the webhooks scope would bring, only when the credential lacks it", async () => {
+      // The page over real HTTP, as a browser reaches it.
+      const overHttp = {
+        request: (input: string, init?: RequestInit) => fetch(new URL(input, gateway.url), init),
+      } as never;
+      const review = async (clientId: string, clientSecret: string) => {
+        const { url } = await createLinkToken(overHttp, acme.apiKey, {
+          end_user: { origin_id: `review-${clientId}` },
+        });
+        const browser = new LinkPageClient(overHttp, {}, gateway.url);
+        await browser.open(url);
+        const page = await browser.submit('credentials', {
+          client_id: clientId,
+          client_secret: clientSecret,
+        });
+        expect(page.status).toBe(200);
+        return pageText(page.html);
+      };
+      const without = await review(
+        SANDBOX_NO_WEBHOOKS_CREDENTIAL.clientId,
+        SANDBOX_NO_WEBHOOKS_CREDENTIAL.clientSecret,
+      );
+      expect(without).toContain('Changes within seconds');
+      expect(without).toContain('personio:webhooks:write');
+      const full = await review(SANDBOX_CREDENTIALS.full.clientId, SANDBOX_CREDENTIALS.full.clientSecret);
+      expect(full).not.toContain('personio:webhooks:write');
     });
   });
 }

@@ -305,6 +305,10 @@ export async function coveragePage(
       reconnect: Boolean(flow.reconnectTarget),
       companyChanged: session.company_changed,
       existing: existing ? { id: existing.id, label: existing.label, createdAt: existing.createdAt } : null,
+      webhooksHint:
+        session.capabilities && session.capabilities.webhooks !== true
+          ? flow.provider.definition.inboundWebhooksHint
+          : undefined,
       error: input.error,
     }),
   );

@@ -177,6 +177,8 @@ export interface CoverageViewInput {
   reconnect: boolean;
   companyChanged: boolean;
   existing: ExistingAccount | null;
+  /** Said when the credential may not register webhooks with a provider that has them. */
+  webhooksHint?: string | undefined;
   error?: string | undefined;
 }
 
@@ -221,6 +223,8 @@ ${
 <p class="hint">Last checked ${checkedAt}.</p>`
 }
 ${input.access ? accessTable(input.access, provider) : ''}
+${input.webhooksHint ? html`<h2 id="webhooks-heading">Changes within seconds</h2>
+<p class="hint" id="webhooks-hint">${input.webhooksHint}</p>` : ''}
 <h2 id="available-heading">Can be read (${coverage.available.length})</h2>
 ${
   coverage.available.length
