@@ -1,11 +1,13 @@
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app';
 import { parseConfig } from '../../src/config';
 import type { AppDeps, Services } from '../../src/context';
 import { createSecretBox } from '../../src/crypto/secret-box';
 import { getInboundWebhook } from '../../src/db/queries/inbound-webhooks';
+import { inboundWebhooks } from '../../src/db/schema';
 import { SANDBOX_BASE_URL } from '../../src/runtime/node-runtime';
 import type { PersonioSandbox } from '../../src/sandbox/personio';
 import { SANDBOX_NO_WEBHOOKS_CREDENTIAL } from '../../src/sandbox/personio/credentials';
@@ -42,8 +44,18 @@ interface Served {
   close(): Promise<void>;
 }
 
+/** While set, the gateway's calls to register a Personio webhook fail as Personio being down would (503). */
+let refuseRegistrations = false;
+
 /** A gateway "process" on `port`, serving `personio-sandbox` accounts from `sandbox`. */
 async function serveGateway(storage: Storage, sandbox: PersonioSandbox, port: number): Promise<Served> {
+  const upstream = async (request: Request) =>
+    refuseRegistrations && request.method === 'POST' && new URL(request.url).pathname === '/v2/webhooks'
+      ? new Response(JSON.stringify({ errors: [{ title: 'Service unavailable' }] }), {
+          status: 503,
+          headers: { 'content-type': 'application/problem+json' },
+        })
+      : sandbox.fetch(request);
   const url = `http://127.0.0.1:${port}`;
   const config = parseConfig({
     DATABASE_URL: storage.databaseUrl,
@@ -62,7 +74,7 @@ async function serveGateway(storage: Storage, sandbox: PersonioSandbox, port: nu
     cache: storage.newCache(),
     secretBox: await createSecretBox(ENCRYPTION_KEY),
     fetch: sandbox.fetch,
-    sandbox: { baseUrl: SANDBOX_BASE_URL, fetch: sandbox.fetch },
+    sandbox: { baseUrl: SANDBOX_BASE_URL, fetch: upstream },
   };
   const services = await createServices(deps);
   const app = await createApp(deps, services);
@@ -140,7 +152,7 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
       });
     const tokenOf = async (tenant: Tenant) =>
       gateway.services.secretBox.decrypt((await registration(tenant))!.token!, 'inbound-webhook-token');
-    const personioWebhooks = async () => {
+    const personioToken = async () => {
       const form = new URLSearchParams({
         grant_type: 'client_credentials',
         client_id: SANDBOX_CREDENTIALS.full.clientId,
@@ -149,7 +161,10 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
       const issued = await sandbox.fetch(
         new Request('http://sandbox.test/v2/auth/token', { method: 'POST', body: form }),
       );
-      const { access_token } = (await issued.json()) as { access_token: string };
+      return ((await issued.json()) as { access_token: string }).access_token;
+    };
+    const personioWebhooks = async () => {
+      const access_token = await personioToken();
       const listed = await sandbox.fetch(
         new Request('http://sandbox.test/v2/webhooks?limit=200', {
           headers: { authorization: `Bearer ${access_token}` },
@@ -457,6 +472,69 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
       expect(without).toContain('personio:webhooks:write');
       const full = await review(SANDBOX_CREDENTIALS.full.clientId, SANDBOX_CREDENTIALS.full.clientSecret);
       expect(full).not.toContain('personio:webhooks:write');
+    });
+
+    it('a failed registration does not fail the link: it is shown, the account polls, and a check registers again', async () => {
+      const admin = { deps: gateway.deps } as TestGateway;
+      // Personio is unavailable for the registration while the link is made.
+      refuseRegistrations = true;
+      let umbrella: Tenant;
+      try {
+        umbrella = await createTenant(admin, SANDBOX_CREDENTIALS.full, 'Umbrella', 'personio-sandbox');
+      } finally {
+        refuseRegistrations = false;
+      }
+      const failed = (await syncStatus(umbrella)).inbound_webhook;
+      expect(failed).toMatchObject({ status: 'failed', registered_at: null });
+      expect(failed.error).toMatch(/^provider_unavailable: /);
+      expect((await personioWebhooks()).some((hook) => hook.url.endsWith(umbrella.linkedAccountId))).toBe(
+        false,
+      );
+
+      const checked = await call(umbrella, `/linked-accounts/${umbrella.linkedAccountId}/check`, {
+        method: 'POST',
+      });
+      expect(checked.status).toBe(200);
+      expect((await syncStatus(umbrella)).inbound_webhook).toMatchObject({ status: 'active', error: null });
+      expect((await personioWebhooks()).some((hook) => hook.url.endsWith(umbrella.linkedAccountId))).toBe(
+        true,
+      );
+    });
+
+    it('a webhook Personio no longer has, or a gap beyond its 30-day history, falls back to a full pass', async () => {
+      const fullPassAfter = async (requestedAt: number) =>
+        waitFor(async () => {
+          const status = await syncStatus(acme);
+          const last = status.last_pass;
+          return !status.running && last && Date.parse(last.started_at) >= requestedAt ? last : undefined;
+        }, 'a full pass');
+
+      // Gone: removed in Personio behind the gateway's back.
+      const before = (await registration(acme))!;
+      const token = await personioToken();
+      const removed = await sandbox.fetch(
+        new Request(`http://sandbox.test/v2/webhooks/${before.remoteId}`, {
+          method: 'DELETE',
+          headers: { authorization: `Bearer ${token}` },
+        }),
+      );
+      expect(removed.status).toBe(204);
+      let requestedAt = Date.now();
+      await catchUpInboundWebhooks(gateway.services);
+      expect(await fullPassAfter(requestedAt)).toMatchObject({ mode: 'full', status: 'completed' });
+      const again = (await registration(acme))!;
+      expect(again).toMatchObject({ status: 'active' });
+      expect(again.remoteId).not.toBe(before.remoteId);
+      expect((await personioWebhooks()).map((hook) => hook.id)).toContain(again.remoteId);
+
+      // A gap longer than Personio keeps events: the history cannot be trusted to be complete.
+      await gateway.services.db
+        .update(inboundWebhooks)
+        .set({ lastEventAt: new Date(Date.now() - 31 * 86_400_000) })
+        .where(eq(inboundWebhooks.linkedAccountId, acme.linkedAccountId));
+      requestedAt = Date.now();
+      await catchUpInboundWebhooks(gateway.services);
+      expect(await fullPassAfter(requestedAt)).toMatchObject({ mode: 'full', status: 'completed' });
     });
   });
 }
