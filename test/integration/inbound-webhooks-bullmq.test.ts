@@ -110,7 +110,8 @@ describe('inbound webhooks on BullMQ (PostgreSQL + Redis)', () => {
     const before = await waitFor(async () => {
       const counts = await queue.getJobCounts('waiting', 'active', 'prioritized');
       const status = await passes();
-      return counts.waiting + counts.active + counts.prioritized === 0 && status.running === null
+      return (counts.waiting ?? 0) + (counts.active ?? 0) + (counts.prioritized ?? 0) === 0 &&
+        status.running === null
         ? status
         : undefined;
     }, 'an idle sync queue');
