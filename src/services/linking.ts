@@ -105,8 +105,9 @@ export async function storeLinkedAccount(
     return recordCapabilities(tx, created, input.check.capabilities);
   });
   await services.jobs.scheduleAccount(linkedAccount);
-  // Never fails the link: a failed registration is recorded and the account stays on polling.
-  await registerInboundWebhook(services, linkedAccount);
+  // Never fails the link: a failed registration is recorded and the account stays on polling. Inside a
+  // caller's transaction the caller registers once it has committed (the account is not visible before).
+  if (db === services.db) await registerInboundWebhook(services, linkedAccount);
   return linkedAccount;
 }
 
@@ -160,8 +161,8 @@ export async function replaceCredentials(
   });
   if (updated) {
     await services.jobs.scheduleAccount(updated);
-    // A new token with the new credential; the old webhook is removed first.
-    await registerInboundWebhook(services, updated);
+    // A new token with the new credential; the old webhook is removed first (by the caller after its commit).
+    if (db === services.db) await registerInboundWebhook(services, updated);
   }
   return updated;
 }
