@@ -79,7 +79,8 @@ async function openRuntime(
   const transport = options.fetch ? undefined : nodeTransport();
   const webhookSender = nodeWebhookSender(config.webhooks.targets);
   const sandbox = config.sandbox.enabled
-    ? createPersonioSandbox({ employees: config.sandbox.employees })
+    ? // Its v2 webhooks leave through the gateway's sender, under WEBHOOK_TARGETS like the gateway's own.
+      createPersonioSandbox({ employees: config.sandbox.employees, webhookTransport: webhookSender })
     : undefined;
 
   return {
@@ -97,6 +98,7 @@ async function openRuntime(
     },
     async close() {
       try {
+        sandbox?.webhooks.stop();
         await webhookSender.close();
         await transport?.close();
         await cache.close();

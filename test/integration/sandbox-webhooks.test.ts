@@ -1,10 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { parseConfig } from '../../src/config';
+import { silentLogger } from '../../src/lib/logger';
+import { createNodeRuntime, type NodeRuntime } from '../../src/runtime/node-runtime';
 import type { PersonioSandbox } from '../../src/sandbox/personio';
 import { createServices } from '../../src/services';
+import { createTestDatabase, type TestDatabase } from '../harness/databases';
+import type { Body } from '../sandbox/sandbox-client';
 import { sandboxAction } from '../support/change-feed';
 import {
   createPersonioSandbox,
   createTenant,
+  ENCRYPTION_KEY,
   openStorage,
   SANDBOX_CREDENTIALS,
   type Storage,
@@ -180,5 +186,107 @@ describe('sandbox actions fire Personio v2 webhooks (PostgreSQL)', () => {
       ['employment.terminated', personId],
       ['employment.updated', personId],
     ]);
+  });
+});
+
+/**
+ * The Node entry's built-in simulator delivers through the gateway's webhook sender: its management API is
+ * reachable by any sandbox account through the proxy, so the URLs it is given go under WEBHOOK_TARGETS.
+ */
+describe("the built-in simulator's webhooks leave under WEBHOOK_TARGETS (PostgreSQL)", () => {
+  let database: TestDatabase;
+  let receiver: Awaited<ReturnType<typeof recordingServer>>;
+  const runtimes: NodeRuntime[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase(inject('databaseUrl'));
+    receiver = await recordingServer((_request, response) => response.writeHead(200).end());
+  });
+  afterAll(async () => {
+    for (const runtime of runtimes) await runtime.close();
+    await receiver?.close();
+    await database?.drop();
+  });
+
+  /** A Node runtime with the built-in simulator; returns a call into that simulator. */
+  async function builtInSandbox(targets: 'public' | 'loopback') {
+    const config = parseConfig({
+      DATABASE_URL: database.url,
+      ENCRYPTION_KEY,
+      SANDBOX: 'true',
+      SANDBOX_EMPLOYEES: '10',
+      WEBHOOK_TARGETS: targets,
+      LOG_LEVEL: 'silent',
+    });
+    const runtime = await createNodeRuntime(config, { logger: silentLogger });
+    runtimes.push(runtime);
+    const simulator = runtime.deps.sandbox!;
+    const origin = new URL(simulator.baseUrl).origin;
+    const call = async (
+      method: string,
+      path: string,
+      token: string | null,
+      body?: BodyInit,
+      type?: string,
+    ) => {
+      const headers: Record<string, string> = {};
+      if (token) headers.authorization = `Bearer ${token}`;
+      if (type) headers['content-type'] = type;
+      const response = await simulator.fetch(new Request(`${origin}${path}`, { method, headers, body }));
+      return { status: response.status, body: (await response.json()) as Body };
+    };
+    const credentials = { client_id: 'sandbox-full', client_secret: 'sandbox-secret-full' };
+    const v1 = (await call('POST', '/v1/auth', null, JSON.stringify(credentials), 'application/json')).body
+      .data.token as string;
+    const v2 = (
+      await call(
+        'POST',
+        '/v2/auth/token',
+        null,
+        new URLSearchParams({ grant_type: 'client_credentials', ...credentials }).toString(),
+        'application/x-www-form-urlencoded',
+      )
+    ).body.access_token as string;
+    const registered = await call(
+      'POST',
+      '/v2/webhooks',
+      v2,
+      JSON.stringify({
+        url: `${receiver.url}/${targets}`,
+        status: 'ENABLED',
+        token: 't',
+        enabled_events: ['person.created'],
+      }),
+      'application/json',
+    );
+    expect(registered.status).toBe(201);
+    const hired = await call(
+      'POST',
+      '/v1/_sandbox/employees',
+      v1,
+      JSON.stringify({ first_name: 'Eve', last_name: targets }),
+      'application/json',
+    );
+    expect(hired.status).toBe(201);
+    return waitFor(async () => {
+      const attempts = await call(
+        'GET',
+        `/v1/_sandbox/webhook-attempts?webhook_id=${registered.body.id}`,
+        v1,
+      );
+      return attempts.body.data.length > 0 ? attempts.body.data[0] : undefined;
+    }, 'a delivery attempt');
+  }
+
+  it('public: a loopback URL is refused and nothing reaches it; loopback: it is delivered', async () => {
+    const refused = await builtInSandbox('public');
+    // Refused like any unreachable receiver: failed, and retried on the (default, days-long) schedule.
+    expect(refused).toMatchObject({ response_status: null, outcome: 'retry' });
+    expect(refused.error).toMatch(/refused by egress policy/);
+    expect(receiver.requests.filter((request) => request.target === '/public')).toEqual([]);
+
+    const delivered = await builtInSandbox('loopback');
+    expect(delivered).toMatchObject({ response_status: 200, outcome: 'delivered' });
+    expect(receiver.requests.filter((request) => request.target === '/loopback')).toHaveLength(1);
   });
 });

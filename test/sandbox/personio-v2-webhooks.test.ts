@@ -1,6 +1,6 @@
 import { Ajv } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createPersonioSandbox,
   type PersonioSandbox,
@@ -9,7 +9,7 @@ import {
   type SandboxCredential,
 } from '../../src/sandbox/personio/index';
 import { type RecordedRequest, recordingServer } from '../support/http-servers';
-import { waitFor, waitUntil } from '../support/wait';
+import { waitUntil } from '../support/wait';
 import { describeErrors, type Json, loadSpec } from './personio-openapi';
 import { tokenFor } from './sandbox-client';
 
@@ -578,6 +578,61 @@ describe('Personio v2 webhook delivery', () => {
     ]);
   });
 
+  it('hour-unit periods carry their UUID; a future hire starts its employment only when it becomes active', async () => {
+    const { sandbox, token, v1Token } = track(await simulator([]));
+    const hook = await open();
+    await register(sandbox, token, hook.url, [
+      'employment.started',
+      'employment.created',
+      'absence-period.created',
+      'absence-period.deleted',
+    ]);
+    const events = () => hook.requests.map((request) => bodyOf(request));
+    const created = await sandbox.fetch(
+      new Request(`${BASE}/v1/company/absence-periods`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${v1Token}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          employee_id: String(sandbox.employeeIds()[7]),
+          time_off_type_id: '306',
+          start_date: '2031-05-06',
+          end_date: '2031-05-06',
+          start_time: '09:30',
+          end_time: '11:00',
+        }),
+      }),
+    );
+    expect(created.status).toBe(201);
+    const periodId = ((await created.json()) as Json).data.attributes.id as string;
+    expect(periodId).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await v1(sandbox, v1Token, 'DELETE', `/company/absence-periods/${periodId}`)).status).toBe(200);
+    await waitUntil(async () => hook.requests.length === 2, 'created and deleted');
+    expect(
+      events()
+        .map((event) => `${event.event_name} ${event.payload.id}`)
+        .sort(),
+    ).toEqual([`absence-period.created ${periodId}`, `absence-period.deleted ${periodId}`]);
+    expect((await call(sandbox, token, 'GET', `/v2/absence-periods/${periodId}`)).status).toBe(404);
+
+    hook.requests.length = 0;
+    const { id } = sandbox.changes.hireEmployee({
+      firstName: 'Future',
+      lastName: 'Hire',
+      hireDate: '2099-01-01',
+    });
+    await waitUntil(
+      async () => sandbox.webhooks.pendingDeliveries() === 0 && hook.requests.length >= 1,
+      'created',
+    );
+    expect(events().map((event) => event.event_name)).toEqual(['employment.created']);
+    sandbox.changes.changeEmployee(id, { status: 'active' });
+    await waitUntil(async () => hook.requests.length === 2, 'started');
+    expect(events()[1]).toMatchObject({
+      event_name: 'employment.started',
+      payload: { person: { id: String(id) } },
+    });
+  });
+
   it('retries a failing endpoint on the configured schedule until it answers 2xx', async () => {
     const { sandbox, token } = track(await simulator([20, 20, 20, 20, 20]));
     const flaky = await open([500, 503, 200]);
@@ -664,7 +719,7 @@ describe('Personio v2 webhook delivery', () => {
     expect(attemptsOf(sandbox, id)[0]).toMatchObject({
       responseStatus: null,
       outcome: 'retry',
-      error: 'no answer within 200 ms',
+      error: 'timed out after 200 ms',
     });
     expect(attemptsOf(sandbox, id)[1]).toMatchObject({ responseStatus: 204, outcome: 'delivered' });
   });

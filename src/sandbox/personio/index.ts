@@ -27,7 +27,12 @@ import { registerProfilePictureRoute } from './profile-pictures';
 import { createEmployeeDirectory } from './seed';
 import { createSandboxV2, type V2RateLimit, type V2RateLimitGroup } from './v2/index';
 import { webhookChangeListener } from './v2/webhook-events';
-import { createWebhookHub, type WebhookDeliverySettings, type WebhookHub } from './v2/webhook-hub';
+import {
+  createWebhookHub,
+  type WebhookDeliverySettings,
+  type WebhookHub,
+  type WebhookTransport,
+} from './v2/webhook-hub';
 import { registerWebhookControlRoutes } from './webhook-control';
 
 export type { OffsetSemantics } from './absence-query';
@@ -47,6 +52,7 @@ export {
   WEBHOOK_EVENT_NAMES,
   type WebhookDeliverySettings,
   type WebhookEventName,
+  type WebhookTransport,
 } from './v2/webhook-hub';
 
 export interface PersonioSandboxOptions {
@@ -70,8 +76,8 @@ export interface PersonioSandboxOptions {
   v2RateLimits?: Partial<Record<V2RateLimitGroup, V2RateLimit>>;
   /** v2 webhook retry schedule and timeout (default DEFAULT_WEBHOOK_DELIVERY: 6 attempts over ~3 days, 3 s) */
   webhookDelivery?: Partial<WebhookDeliverySettings>;
-  /** how webhook deliveries are sent, default globalThis.fetch */
-  webhookFetch?: typeof fetch;
+  /** how webhook deliveries leave, default a plain fetch (the gateway passes its egress-checked sender) */
+  webhookTransport?: WebhookTransport;
 }
 
 export interface PersonioSandboxStats {
@@ -148,7 +154,7 @@ export function createPersonioSandbox(options: PersonioSandboxOptions = {}): Per
   const webhooks = createWebhookHub({
     companyId: String(10_000 + seed),
     now,
-    fetch: options.webhookFetch,
+    transport: options.webhookTransport,
     delivery: options.webhookDelivery,
   });
   const changeListener = webhookChangeListener(webhooks);

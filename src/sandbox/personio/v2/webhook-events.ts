@@ -34,6 +34,8 @@ export function webhookChangeListener(hub: WebhookHub): SandboxChangeListener {
       if (employee.status !== 'onboarding') hub.emit('employment.started', employmentPayload(employee));
     },
     personChanged(before, after) {
+      // Rendering both versions is the costly part of a change; bulk edits with no webhook skip it.
+      if (!hub.listening()) return;
       if (withoutStamps(renderPerson(before), 'status') !== withoutStamps(renderPerson(after), 'status')) {
         hub.emit('person.updated', personRef(after));
       }

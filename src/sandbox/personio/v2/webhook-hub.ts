@@ -111,11 +111,52 @@ const MAX_ATTEMPTS_KEPT = 10_000;
 /** Delays above this are not valid for setTimeout (they would fire at once). */
 const MAX_DELAY_MS = 2_147_483_647;
 
+/**
+ * How deliveries leave. The default POSTs with `fetch` (no redirects followed); a gateway hosting the simulator
+ * passes its own webhook sender, so the simulator's deliveries obey the same egress policy as the gateway's
+ * (the simulator's management API is reachable through the gateway's proxy: its URLs are not to be trusted).
+ */
+export interface WebhookTransport {
+  send(request: {
+    url: string;
+    headers: Record<string, string>;
+    body: string;
+    timeoutMs: number;
+  }): Promise<{ status: number } | { status: null; error: string }>;
+}
+
+export function fetchWebhookTransport(fetchImpl: typeof fetch = globalThis.fetch): WebhookTransport {
+  return {
+    async send(request) {
+      try {
+        const response = await fetchImpl(request.url, {
+          method: 'POST',
+          headers: request.headers,
+          body: request.body,
+          redirect: 'manual',
+          signal: AbortSignal.timeout(request.timeoutMs),
+        });
+        await response.body?.cancel().catch(() => undefined);
+        return { status: response.status };
+      } catch (caught) {
+        const timedOut =
+          caught instanceof Error && (caught.name === 'TimeoutError' || caught.name === 'AbortError');
+        return {
+          status: null,
+          error: timedOut
+            ? `timed out after ${request.timeoutMs} ms`
+            : `request failed: ${caught instanceof Error ? caught.message : String(caught)}`,
+        };
+      }
+    },
+  };
+}
+
 export interface WebhookHubOptions {
   companyId: string;
   now: () => Date;
-  /** default globalThis.fetch */
-  fetch?: typeof fetch;
+  /** default fetchWebhookTransport() */
+  transport?: WebhookTransport;
   delivery?: Partial<WebhookDeliverySettings>;
 }
 
@@ -131,7 +172,7 @@ export function createWebhookHub(options: WebhookHubOptions) {
   let stopped = false;
   let inFlight = 0;
   const nowMs = () => options.now().getTime();
-  const send = (input: Request) => (options.fetch ?? globalThis.fetch)(input);
+  const transport = options.transport ?? fetchWebhookTransport();
 
   const currentOutage = (): WebhookOutage | null => {
     if (outage && outage.untilMs !== null && Date.now() >= outage.untilMs) outage = null;
@@ -150,7 +191,7 @@ export function createWebhookHub(options: WebhookHubOptions) {
       },
       Math.min(delayMs, MAX_DELAY_MS),
     );
-    // A simulator inside a server or a test run must not keep the process alive for a retry days away.
+    // A simulator inside a server or a test run must not be kept running by a retry days away.
     (timer as { unref?: () => void }).unref?.();
     timers.add(timer);
   };
@@ -186,24 +227,11 @@ export function createWebhookHub(options: WebhookHubOptions) {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (webhook.authType === 'TOKEN' && webhook.token) headers.authorization = webhook.token;
       if (webhook.authType === 'CUSTOM') Object.assign(headers, webhook.customHeaders);
-      try {
-        const response = await send(
-          new Request(webhook.url, {
-            method: 'POST',
-            headers,
-            body: body(event),
-            redirect: 'manual',
-            signal: AbortSignal.timeout(settings.timeoutMs),
-          }),
-        );
-        responseStatus = response.status;
-        await response.body?.cancel().catch(() => undefined);
-      } catch (caught) {
-        error =
-          caught instanceof Error && (caught.name === 'TimeoutError' || caught.name === 'AbortError')
-            ? `no answer within ${settings.timeoutMs} ms`
-            : `request failed: ${caught instanceof Error ? caught.message : String(caught)}`;
-      }
+      const answer = await transport
+        .send({ url: webhook.url, headers, body: body(event), timeoutMs: settings.timeoutMs })
+        .catch((caught: unknown) => ({ status: null, error: `request failed: ${String(caught)}` }));
+      responseStatus = answer.status;
+      if (answer.status === null) error = answer.error;
     }
     event.attempts = number;
     event.lastAttemptMs = atMs;
@@ -257,6 +285,9 @@ export function createWebhookHub(options: WebhookHubOptions) {
       return webhooks.delete(id);
     },
 
+    /** Whether any webhook would receive an event now (spares callers working out events nobody gets). */
+    listening: () => [...webhooks.values()].some((webhook) => webhook.status === 'ENABLED'),
+
     /** Fires an event at every ENABLED webhook subscribed to it; returns at once (delivery is queued). */
     emit(eventName: WebhookEventName, payload: Record<string, unknown>): void {
       const occurredMs = nowMs();
@@ -276,7 +307,8 @@ export function createWebhookHub(options: WebhookHubOptions) {
         const list = events.get(webhook.id)!;
         list.push(event);
         if (list.length > MAX_EVENTS_PER_WEBHOOK) list.splice(0, list.length - MAX_EVENTS_PER_WEBHOOK);
-        schedule(0, () => attempt(event, webhook));
+        // Checked again when it runs: a webhook deleted or disabled in the meantime gets nothing.
+        schedule(0, () => attemptIfLive(event));
       }
     },
 
