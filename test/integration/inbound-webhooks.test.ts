@@ -462,16 +462,29 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
           client_secret: clientSecret,
         });
         expect(page.status).toBe(200);
-        return pageText(page.html);
+        return { text: pageText(page.html), browser };
       };
-      const without = await review(
+      const { text: without } = await review(
         SANDBOX_NO_WEBHOOKS_CREDENTIAL.clientId,
         SANDBOX_NO_WEBHOOKS_CREDENTIAL.clientSecret,
       );
       expect(without).toContain('Changes within seconds');
       expect(without).toContain('personio:webhooks:write');
       const full = await review(SANDBOX_CREDENTIALS.full.clientId, SANDBOX_CREDENTIALS.full.clientSecret);
-      expect(full).not.toContain('personio:webhooks:write');
+      expect(full.text).not.toContain('personio:webhooks:write');
+
+      // Confirmed on the page: the webhook is registered once the account is stored.
+      const done = await full.browser.submit('confirm', { label: 'Through the page' });
+      expect(done.status).toBe(200);
+      const linkedAccountId = /la_[0-9A-Za-z]+/.exec(done.html)?.[0];
+      expect(linkedAccountId).toBeDefined();
+      const stored = await getInboundWebhook(gateway.services.db, {
+        environmentId: acme.environmentId,
+        linkedAccountId: linkedAccountId!,
+      });
+      expect(stored?.status).toBe('active');
+      const hooks = await personioWebhooks();
+      expect(hooks.some((hook) => hook.url.endsWith(`/inbound/personio/${linkedAccountId}`))).toBe(true);
     });
 
     it('a failed registration does not fail the link: it is shown, the account polls, and a check registers again', async () => {
