@@ -223,8 +223,12 @@ ${
 <p class="hint">Last checked ${checkedAt}.</p>`
 }
 ${input.access ? accessTable(input.access, provider) : ''}
-${input.webhooksHint ? html`<h2 id="webhooks-heading">Changes within seconds</h2>
-<p class="hint" id="webhooks-hint">${input.webhooksHint}</p>` : ''}
+${
+  input.webhooksHint
+    ? html`<h2 id="webhooks-heading">Changes within seconds</h2>
+<p class="hint" id="webhooks-hint">${input.webhooksHint}</p>`
+    : ''
+}
 <h2 id="available-heading">Can be read (${coverage.available.length})</h2>
 ${
   coverage.available.length
