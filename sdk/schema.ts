@@ -980,6 +980,8 @@ export interface components {
     LinkedAccountCapabilities: {
       /** @description The credential obtained a Personio v2 token. */
       personio_v2: boolean;
+      /** @description The credential may register webhooks (Personio: the `personio:webhooks:write` scope): changes then arrive within seconds and scheduled passes only reconcile. Absent when last checked by an older version. */
+      webhooks?: boolean;
       /** Format: date-time */
       checked_at: string;
     } | null;
@@ -1055,6 +1057,7 @@ export interface components {
        * @description When the next scheduled pass is due.
        */
       next_pass_at: string | null;
+      inbound_webhook: components["schemas"]["InboundWebhook"];
     };
     /** @description The pass in progress, if any. */
     SyncPass: ({
@@ -1088,6 +1091,22 @@ export interface components {
         events: number;
       };
       error: string | null;
+    }) | null;
+    /** @description The webhook registered with the provider for this account (changes arrive within seconds; scheduled passes only reconcile); `null` when the credential may not register one. */
+    InboundWebhook: ({
+      /**
+       * @description `failed`: registration failed (see `error`); the account stays on polling until it succeeds.
+       * @enum {string}
+       */
+      status: "active" | "failed";
+      error: string | null;
+      /** Format: date-time */
+      registered_at: string | null;
+      /**
+       * Format: date-time
+       * @description The newest provider change handled; after downtime the provider’s event history is read from here.
+       */
+      last_event_at: string | null;
     }) | null;
     RemoteField: {
       /**

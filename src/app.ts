@@ -14,6 +14,7 @@ import { builtInTraceStorage, installTraceStorage } from './observability/reques
 import { eventsRouter } from './routes/events';
 import { fieldMappingsRouter } from './routes/field-mappings';
 import { DATABASE_RETRY_AFTER_SECONDS, healthRouter } from './routes/health';
+import { inboundWebhooksRouter } from './routes/inbound-webhooks';
 import { linkPageRouter } from './routes/link-page';
 import { linkTokensRouter } from './routes/link-tokens';
 import { linkedAccountsRouter } from './routes/linked-accounts';
@@ -135,6 +136,8 @@ export async function createApp(deps: AppDeps, prepared?: Services) {
   app.route('/', sandboxRouter());
   app.route('/', requestLogsRouter());
   app.route('/', linkPageRouter());
+  // Providers' change notifications: authenticated by each account's own token, not an API key.
+  app.route('/', inboundWebhooksRouter());
 
   app.notFound(() => {
     throw new ApiError('not_found', 'No such route. See /docs for the API reference.');

@@ -105,6 +105,8 @@ export interface LinkedAccountSettings {
 export interface LinkedAccountCapabilities {
   /** Personio issued this credential a v2 token. */
   personio_v2: boolean;
+  /** The credential may register inbound webhooks with the provider (Personio: `personio:webhooks:write`). */
+  webhooks?: boolean;
   checked_at: string;
 }
 
@@ -535,8 +537,35 @@ export const fieldMappings = pgTable(
   (table) => [primaryKey({ columns: [table.environmentId, table.scope] })],
 );
 
-export type Environment = typeof environments.$inferSelect;
 export type FieldMappingsRow = typeof fieldMappings.$inferSelect;
+
+export const INBOUND_WEBHOOK_STATUSES = ['active', 'failed'] as const;
+export type InboundWebhookStatus = (typeof INBOUND_WEBHOOK_STATUSES)[number];
+
+/**
+ * The webhook Roster registered with a linked account's provider, pointing at its own inbound route. The
+ * token the provider sends back is stored as JWE; `failed` keeps the account on polling with the reason.
+ */
+export const inboundWebhooks = pgTable('inbound_webhooks', {
+  linkedAccountId: text('linked_account_id')
+    .primaryKey()
+    .references(() => linkedAccounts.id, { onDelete: 'cascade' }),
+  environmentId: text('environment_id')
+    .notNull()
+    .references(() => environments.id, { onDelete: 'cascade' }),
+  status: text('status', { enum: INBOUND_WEBHOOK_STATUSES }).notNull(),
+  /** The provider's id of the webhook; null when registration failed. */
+  remoteId: text('remote_id'),
+  token: text('token'),
+  error: text('error'),
+  /** When the newest change handled so far happened at the provider: catch-up reads its events from here. */
+  lastEventAt: timestamp('last_event_at', { withTimezone: true, mode: 'date' }),
+  registeredAt: timestamp('registered_at', { withTimezone: true, mode: 'date' }),
+  ...timestamps,
+});
+
+export type Environment = typeof environments.$inferSelect;
+export type InboundWebhook = typeof inboundWebhooks.$inferSelect;
 export type ApiKey = typeof apiKeys.$inferSelect;
 export type LinkedAccount = typeof linkedAccounts.$inferSelect;
 export type LinkToken = typeof linkTokens.$inferSelect;

@@ -1,20 +1,26 @@
 import type { Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Database } from '../db/client';
+import { getInboundWebhook } from '../db/queries/inbound-webhooks';
 import { listAccountsForScheduling } from '../db/queries/sync';
 import type { LinkedAccount } from '../db/schema';
 import { findIntegration } from '../providers/registry';
+import { scheduledIntervalMinutes } from '../sync/reconcile';
 import { runSyncJob, type SyncRunnerDeps } from '../sync/run';
 import { syncSettings } from '../sync/settings';
+import { runInboundJob } from './inbound';
 import { bullmq, ioredis } from './lazy-bullmq';
-import type { JobQueue, SyncJobData } from './types';
+import type { InboundJobData, JobQueue, SyncJobData } from './types';
 
 const SYNC_QUEUE = 'sync';
+const INBOUND_QUEUE = 'inbound';
 
 export interface BullmqOptions {
   redisUrl: string;
   /** The deployment's Redis key prefix; BullMQ keys live under `<prefix>bull:`. */
   keyPrefix: string;
+  /** Where inbound webhook registrations are read (an account with one is scheduled to reconcile only). */
+  db?: Database;
 }
 
 /**
@@ -35,9 +41,10 @@ export class BullmqJobs implements JobQueue {
   readonly engine = 'bullmq' as const;
   private readonly connection: Redis;
   readonly queue: Queue<SyncJobData>;
+  readonly inboundQueue: Queue<InboundJobData>;
 
   constructor(
-    options: BullmqOptions,
+    private readonly options: BullmqOptions,
     /** Runs the passes of sandbox accounts when this process serves the sandbox. */
     private readonly local?: JobQueue,
   ) {
@@ -47,6 +54,24 @@ export class BullmqJobs implements JobQueue {
     this.queue = new BullQueue<SyncJobData>(SYNC_QUEUE, {
       connection: this.connection,
       prefix: `${options.keyPrefix}bull`,
+    });
+    this.inboundQueue = new BullQueue<InboundJobData>(INBOUND_QUEUE, {
+      connection: this.connection,
+      prefix: `${options.keyPrefix}bull`,
+    });
+  }
+
+  async inbound(job: InboundJobData): Promise<void> {
+    if (isLocalOnly({ integration: job.integration })) {
+      await this.local?.inbound(job);
+      return;
+    }
+    // Retried with backoff; a job that still fails is left to the catch-up and the next pass.
+    await this.inboundQueue.add('inbound', job, {
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 1_000 },
+      removeOnComplete: true,
+      removeOnFail: 100,
     });
   }
 
@@ -73,9 +98,16 @@ export class BullmqJobs implements JobQueue {
       await this.queue.removeJobScheduler(schedulerId(linkedAccount.id));
       return;
     }
+    const webhook = this.options.db
+      ? await getInboundWebhook(this.options.db, {
+          environmentId: linkedAccount.environmentId,
+          linkedAccountId: linkedAccount.id,
+        })
+      : undefined;
+    const interval = scheduledIntervalMinutes(linkedAccount.settings, webhook?.status === 'active');
     await this.queue.upsertJobScheduler(
       schedulerId(linkedAccount.id),
-      { every: settings.intervalMinutes * 60_000 },
+      { every: interval * 60_000 },
       {
         name: 'sync',
         data: {
@@ -103,6 +135,7 @@ export class BullmqJobs implements JobQueue {
 
   async close(): Promise<void> {
     await this.local?.close();
+    await this.inboundQueue.close();
     await this.queue.close();
     this.connection.disconnect();
   }
@@ -129,9 +162,16 @@ export function startBullmqWorker(
     },
   );
   worker.on('error', (error) => deps.logger.warn('job worker error', { error: error.message }));
+  const inboundWorker = new BullWorker<InboundJobData>(
+    INBOUND_QUEUE,
+    async (job: Job<InboundJobData>) => runInboundJob(deps, job.data),
+    { connection, prefix: `${options.keyPrefix}bull`, concurrency: options.concurrency ?? 4 },
+  );
+  inboundWorker.on('error', (error) => deps.logger.warn('job worker error', { error: error.message }));
   return {
     worker,
     async close() {
+      await inboundWorker.close();
       await worker.close();
       connection.disconnect();
     },

@@ -1,9 +1,12 @@
 import type { Database } from '../db/client';
+import { getInboundWebhook, listActiveInboundWebhooks } from '../db/queries/inbound-webhooks';
 import { listAccountsForScheduling } from '../db/queries/sync';
 import type { LinkedAccount } from '../db/schema';
+import { scheduledIntervalMinutes } from '../sync/reconcile';
 import { runSyncJob, type SyncRunnerDeps } from '../sync/run';
 import { syncSettings } from '../sync/settings';
-import type { JobQueue, SyncJobData } from './types';
+import { runInboundJob } from './inbound';
+import type { InboundJobData, JobQueue, SyncJobData } from './types';
 
 /** How often the embedded scheduler looks for accounts whose next pass is due. */
 const SCHEDULER_TICK_MS = 10_000;
@@ -18,6 +21,9 @@ export class InProcessJobs implements JobQueue {
   private readonly running = new Map<string, Promise<unknown>>();
   /** Manual requests that came while a job of the same account ran here: one more job follows it. */
   private readonly pending = new Map<string, SyncJobData>();
+  /** Inbound jobs run one at a time per account; changes that arrive meanwhile join the next batch. */
+  private readonly inboundRunning = new Map<string, Promise<void>>();
+  private readonly inboundWaiting = new Map<string, InboundJobData>();
   private timer: ReturnType<typeof setInterval> | undefined;
   private started = 0;
   private closed = false;
@@ -37,6 +43,34 @@ export class InProcessJobs implements JobQueue {
     );
   }
 
+  async inbound(job: InboundJobData): Promise<void> {
+    if (this.closed) return;
+    const key = job.linkedAccountId;
+    const waiting = this.inboundWaiting.get(key);
+    if (waiting) {
+      waiting.changes.push(...job.changes);
+      return;
+    }
+    const batch = { ...job, changes: [...job.changes] };
+    this.inboundWaiting.set(key, batch);
+    const task = (this.inboundRunning.get(key) ?? Promise.resolve()).then(async () => {
+      this.inboundWaiting.delete(key);
+      try {
+        await runInboundJob(this.deps, batch);
+      } catch (error) {
+        // The catch-up (events API) or the next pass brings what this job could not read.
+        this.deps.logger.warn('inbound job failed', {
+          linked_account_id: key,
+          error: error instanceof Error ? `${error.name}: ${error.message}` : 'non-Error thrown',
+        });
+      }
+    });
+    this.inboundRunning.set(key, task);
+    void task.finally(() => {
+      if (this.inboundRunning.get(key) === task) this.inboundRunning.delete(key);
+    });
+  }
+
   /** Jobs started by this process so far, and those running or waiting now (diagnostics and tests). */
   get jobCounts(): { started: number; active: number } {
     return { started: this.started, active: this.running.size };
@@ -52,9 +86,12 @@ export class InProcessJobs implements JobQueue {
     const accounts = await listAccountsForScheduling(this.deps.db);
     const state = accounts.find((entry) => entry.linkedAccount.id === linkedAccount.id)?.state;
     const last = state?.lastPassStartedAt?.getTime();
-    return new Date(
-      last === undefined ? this.deps.now().getTime() : last + settings.intervalMinutes * 60_000,
-    );
+    const webhook = await getInboundWebhook(this.deps.db, {
+      environmentId: linkedAccount.environmentId,
+      linkedAccountId: linkedAccount.id,
+    });
+    const interval = scheduledIntervalMinutes(linkedAccount.settings, webhook?.status === 'active');
+    return new Date(last === undefined ? this.deps.now().getTime() : last + interval * 60_000);
   }
 
   /** Starts the timer that runs scheduled passes (the Node entry does this; tests and the CLI do not). */
@@ -70,11 +107,15 @@ export class InProcessJobs implements JobQueue {
 
   private async tick(): Promise<void> {
     const now = this.deps.now().getTime();
+    const webhooks = new Set(
+      (await listActiveInboundWebhooks(this.deps.db)).map((webhook) => webhook.linkedAccountId),
+    );
     for (const { linkedAccount, state } of await listAccountsForScheduling(this.deps.db)) {
       const settings = syncSettings(linkedAccount.settings);
       if (!settings.enabled || linkedAccount.status !== 'active' || !this.only(linkedAccount)) continue;
       const last = state?.lastPassStartedAt?.getTime();
-      if (last !== undefined && last + settings.intervalMinutes * 60_000 > now) continue;
+      const interval = scheduledIntervalMinutes(linkedAccount.settings, webhooks.has(linkedAccount.id));
+      if (last !== undefined && last + interval * 60_000 > now) continue;
       this.run(
         {
           environmentId: linkedAccount.environmentId,
@@ -124,7 +165,7 @@ export class InProcessJobs implements JobQueue {
     if (this.timer) clearInterval(this.timer);
     this.stopping.abort();
     await Promise.race([
-      Promise.allSettled([...this.running.values()]),
+      Promise.allSettled([...this.running.values(), ...this.inboundRunning.values()]),
       new Promise((resolve) => setTimeout(resolve, timeoutMs)),
     ]);
   }

@@ -85,6 +85,14 @@ export const LinkedAccountSettingsSchema = z
 export const LinkedAccountCapabilitiesSchema = z
   .object({
     personio_v2: z.boolean().openapi({ description: 'The credential obtained a Personio v2 token.' }),
+    webhooks: z
+      .boolean()
+      .optional()
+      .openapi({
+        description:
+          'The credential may register webhooks (Personio: the `personio:webhooks:write` scope): changes then ' +
+          'arrive within seconds and scheduled passes only reconcile. Absent when last checked by an older version.',
+      }),
     checked_at: z.string().openapi({ format: 'date-time' }),
   })
   .openapi('LinkedAccountCapabilities', {

@@ -33,6 +33,11 @@ export interface ProviderDefinition<Settings = unknown> {
   /** `ALL /proxy/{path}`; absent: the provider has no proxy and such calls are refused. */
   proxy?: ProxyDefinition;
   capabilities: ProviderCapabilities;
+  /**
+   * For providers whose connector has `inboundWebhooks`: what the link page's review step tells an admin whose
+   * credential may not register webhooks (which right to grant, and what it brings).
+   */
+  inboundWebhooksHint?: string;
   /** The provider's own environment variables, validated with every other setting at start-up. */
   settings?: ProviderSettings<Settings>;
   /** Called once per process: the provider's connections, token caches and clients live in what it returns. */
@@ -179,4 +184,41 @@ export interface ProviderConnector {
   proxy?(account: ProviderAccount): Promise<ProxyConnection>;
   /** Drops what is cached for these credentials (tokens): on delete, reconnect and rejection. */
   forget(account: { id: string; sealedCredentials: string }): Promise<void>;
+  /** Absent: the provider cannot notify the gateway of changes, and passes alone keep the copy current. */
+  inboundWebhooks?: InboundWebhooks;
+}
+
+/** Which synced record a provider notification names: only ids, the record itself is read again. */
+export interface InboundChange {
+  kind: 'employee' | 'timeoff_request';
+  remoteId: string;
+  /** When the change happened at the provider (ISO 8601): the catch-up point moves past it once handled. */
+  occurredAt: string;
+}
+
+/**
+ * Changes pushed by the provider: one webhook per linked account, registered with a random token the provider
+ * sends back on every delivery. Generic code (routes, jobs, the change engine) uses only this.
+ */
+export interface InboundWebhooks {
+  /** Does the account's stored capability check say the credential may register webhooks? */
+  available(account: ProviderAccount): boolean;
+  /** Registers one webhook for the events the change engine needs; returns the provider's id of it. */
+  register(account: ProviderAccount, target: { url: string; token: string }): Promise<{ remoteId: string }>;
+  /** Removes it; a webhook the provider no longer has counts as removed. */
+  unregister(account: ProviderAccount, remoteId: string): Promise<void>;
+  /**
+   * What the provider notified since `since` (at most `historyDays` back), oldest first; null when the provider
+   * no longer has the webhook (the gateway then reconciles with a full pass).
+   */
+  missedSince(account: ProviderAccount, remoteId: string, since: Date): Promise<InboundChange[] | null>;
+  /** How far back `missedSince` reaches. */
+  historyDays: number;
+  /** The token an inbound request presents (Personio: the `Authorization` header verbatim), or null. */
+  presentedToken(headers: Headers): string | null;
+  /**
+   * The changes an authenticated inbound body names (none for notifications the gateway does not sync, such
+   * as a ping). Throws `ProviderError('invalid_input')` for a body that is not such a notification.
+   */
+  parse(body: unknown): InboundChange[];
 }

@@ -8,6 +8,7 @@ import type {
   CredentialCheck,
   CredentialValues,
   HrisOperation,
+  InboundWebhooks,
   Priority,
   ProviderAccount,
   ProviderConnector,
@@ -204,6 +205,23 @@ export class ProviderFactory {
       id: linkedAccount.id,
       sealedCredentials: linkedAccount.credentials,
     });
+  }
+
+  /**
+   * The provider's inbound webhooks and the account as it sees them, when the provider has them (whether the
+   * account's credential may use them is `hooks.available(account)`); null otherwise.
+   */
+  inboundWebhooks(linkedAccount: AccountRow): { hooks: InboundWebhooks; account: ProviderAccount } | null {
+    const found = findIntegration(linkedAccount.integration);
+    if (!found || !linkedAccount.credentials) return null;
+    const hooks = this.connector(found.definition).inboundWebhooks;
+    return hooks ? { hooks, account: this.account(linkedAccount).account } : null;
+  }
+
+  /** The inbound webhooks of an integration's provider (the inbound route knows no account's credentials yet). */
+  inboundWebhooksOf(integration: string): InboundWebhooks | null {
+    const found = findIntegration(integration);
+    return found ? (this.connector(found.definition).inboundWebhooks ?? null) : null;
   }
 
   /** The Personio client of a Personio account (sandbox actions write through it). */

@@ -8,10 +8,13 @@ import { InProcessJobs } from '../jobs/in-process';
 import type { JobQueue } from '../jobs/types';
 import { BullmqDeliveries, type DeliveryRunner, InProcessDeliveries } from '../jobs/webhook-deliveries';
 import type { Logger } from '../lib/logger';
+import { catchUpInboundWebhooks } from '../services/inbound-webhooks';
 import { syncRunnerDeps } from '../sync/deps';
 import { leaseMs, webhookDispatcher } from '../webhooks/dispatcher';
 
 const RETENTION_SWEEP_MS = 60 * 60_000;
+/** How often a job process reads providers' event histories for notifications that never arrived. */
+const INBOUND_CATCH_UP_MS = 15 * 60_000;
 /**
  * How often a job process registers every account's schedule again (idempotent): accounts linked or
  * changed by a process that does not run jobs (the admin CLI, a gateway with RUN_JOBS=false) get theirs.
@@ -38,6 +41,7 @@ export function nodeJobs(
   let local: InProcessJobs | undefined;
   let worker: { close(): Promise<void> } | undefined;
   let sweep: ReturnType<typeof setInterval> | undefined;
+  let catchUp: ReturnType<typeof setInterval> | undefined;
   let reconcile: ReturnType<typeof setInterval> | undefined;
   let deliveries: DeliveryRunner | undefined;
 
@@ -48,7 +52,10 @@ export function nodeJobs(
       local = config.sandbox.enabled
         ? new InProcessJobs(syncRunnerDeps(services, processName), isLocalOnly)
         : undefined;
-      queue = new BullmqJobs({ redisUrl: config.redisUrl, keyPrefix: config.redisKeyPrefix }, local);
+      queue = new BullmqJobs(
+        { redisUrl: config.redisUrl, keyPrefix: config.redisKeyPrefix, db: services.db },
+        local,
+      );
     } else {
       queue = new InProcessJobs(syncRunnerDeps(services, processName));
     }
@@ -109,9 +116,14 @@ export function nodeJobs(
       sweep = setInterval(() => void retain().catch(() => {}), RETENTION_SWEEP_MS);
       sweep.unref();
       void retain().catch(() => {});
+      // Inbound webhooks: what the provider notified while no process listened, at start and then regularly.
+      catchUp = setInterval(() => void catchUpInboundWebhooks(services), INBOUND_CATCH_UP_MS);
+      catchUp.unref();
+      void catchUpInboundWebhooks(services);
     },
     async close() {
       if (sweep) clearInterval(sweep);
+      if (catchUp) clearInterval(catchUp);
       if (reconcile) clearInterval(reconcile);
       await deliveries?.close();
       await worker?.close();

@@ -12,6 +12,7 @@ import { withLinkedAccountEvent } from '../events/connection';
 import type { CredentialCheck, CredentialValues } from '../providers/definition';
 import { isCredentialsRejected, type ProviderError } from '../providers/errors';
 import type { PersonioCredentials } from '../providers/personio/client';
+import { ensureInboundWebhook, registerInboundWebhook } from './inbound-webhooks';
 
 export type { CredentialCheck } from '../providers/definition';
 export { personioCompanyFingerprint } from '../providers/personio/fingerprint';
@@ -104,6 +105,9 @@ export async function storeLinkedAccount(
     return recordCapabilities(tx, created, input.check.capabilities);
   });
   await services.jobs.scheduleAccount(linkedAccount);
+  // Never fails the link: a failed registration is recorded and the account stays on polling. Inside a
+  // caller's transaction the caller registers once it has committed (the account is not visible before).
+  if (db === services.db) await registerInboundWebhook(services, linkedAccount);
   return linkedAccount;
 }
 
@@ -155,7 +159,11 @@ export async function replaceCredentials(
     });
     return replaced && recordCapabilities(tx, replaced, input.check.capabilities);
   });
-  if (updated) await services.jobs.scheduleAccount(updated);
+  if (updated) {
+    await services.jobs.scheduleAccount(updated);
+    // A new token with the new credential; the old webhook is removed first (by the caller after its commit).
+    if (db === services.db) await registerInboundWebhook(services, updated);
+  }
   return updated;
 }
 
@@ -203,5 +211,7 @@ export async function checkLinkedAccount(
     companyFingerprint: check.companyFingerprint,
     now: services.now(),
   });
-  return recordCapabilities(services.db, updated ?? linkedAccount, check.capabilities);
+  const recorded = await recordCapabilities(services.db, updated ?? linkedAccount, check.capabilities);
+  await ensureInboundWebhook(services, recorded);
+  return recorded;
 }

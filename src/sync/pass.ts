@@ -392,7 +392,7 @@ async function enteringWindow(
 }
 
 /** Writes one page into the copy (compare-and-set per record) and returns the events it inserted. */
-async function applyPage(
+export async function applyPage(
   db: Database,
   ref: AccountRef,
   kind: SyncedKind,

@@ -47,7 +47,9 @@ describe('resource access of a linked credential', () => {
     expect(Date.parse(access.checked_at)).not.toBeNaN();
     // The write probes were refused as invalid: no status 200/201 answer to a POST.
     expect(sandbox.stats.byRoute['POST /v1/company/time-offs']).toBe(1);
-    expect(sandbox.stats.byStatus[201] ?? 0).toBe(0);
+    // The one 201 is the inbound webhook registered once the account is linked, not a probe.
+    expect(sandbox.stats.byRoute['POST /v2/webhooks']).toBe(1);
+    expect(sandbox.stats.byStatus[201] ?? 0).toBe(1);
   });
 
   it('records the missing rights of a read-only credential, and the API refuses its writes as Personio does', async () => {

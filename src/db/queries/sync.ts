@@ -460,3 +460,22 @@ export async function listAccountsForScheduling(
     .leftJoin(syncStates, eq(syncStates.linkedAccountId, linkedAccounts.id))
     .where(isNull(linkedAccounts.deletedAt));
 }
+
+/** Marks one record deleted upstream; returns it when it was live (so exactly one writer emits its event). */
+export async function tombstoneRecord(
+  tx: Database,
+  input: AccountRef & { kind: SyncedKind; remoteId: string },
+): Promise<SyncedRecord | undefined> {
+  const [row] = await tx
+    .update(syncedRecords)
+    .set({ remoteDeletedAt: sql`now()` })
+    .where(
+      and(
+        recordsOf(input, input.kind),
+        eq(syncedRecords.remoteId, input.remoteId),
+        isNull(syncedRecords.remoteDeletedAt),
+      ),
+    )
+    .returning();
+  return row;
+}

@@ -4,6 +4,7 @@ import { TtlCache } from '../../lib/ttl-cache';
 import type {
   CredentialCheck,
   CredentialValues,
+  InboundWebhooks,
   ProviderAccount,
   ProviderConnector,
   ProviderIntegration,
@@ -24,6 +25,15 @@ import { AttributeListSchema, EmployeeListSchema, isRelation } from './schemas';
 import type { PersonioSettings } from './settings';
 import { isV2AccessRefused, PersonioV2Client, V2_TOKEN_KEY_SUFFIX, v2Origin } from './v2/client';
 import { createPersonioV2Provider, usesPersonioV2 } from './v2/provider';
+import {
+  EVENTS_HISTORY_DAYS,
+  eventsSince,
+  parseNotification,
+  presentedToken,
+  registerWebhook,
+  unregisterWebhook,
+  WEBHOOKS_SCOPE,
+} from './v2/webhooks';
 
 /**
  * Clients are kept per linked account and stored ciphertext, so a call does not decrypt and hash
@@ -158,15 +168,21 @@ export class PersonioConnector implements ProviderConnector {
     const client = this.clientForCredentials(integration, credentials, probeKey, PersonioV2Client);
     const checkedAt = this.runtime.now().toISOString();
     try {
-      await client.exchangeToken();
-      return { personio_v2: true, checked_at: checkedAt };
+      const issued = await client.exchangeToken();
+      // No scope in the answer means every scope of the credential (REFERENCE §2.2): try registering then.
+      const scopes = issued.scope?.split(/\s+/);
+      return {
+        personio_v2: true,
+        webhooks: scopes === undefined || scopes.includes(WEBHOOKS_SCOPE),
+        checked_at: checkedAt,
+      };
     } catch (error) {
       if (!isV2AccessRefused(error)) {
         this.runtime.logger.warn('personio v2 access could not be checked; v1 only until the next check', {
           code: error instanceof ProviderError ? error.kind : 'unknown',
         });
       }
-      return { personio_v2: false, checked_at: checkedAt };
+      return { personio_v2: false, webhooks: false, checked_at: checkedAt };
     }
   }
 
@@ -191,6 +207,19 @@ export class PersonioConnector implements ProviderConnector {
           : v1.send(request),
     };
   }
+
+  /** Personio v2 webhooks for accounts whose credential may register them. */
+  readonly inboundWebhooks: InboundWebhooks = {
+    available: (account) =>
+      account.capabilities?.personio_v2 === true && account.capabilities.webhooks === true,
+    register: async (account, target) => registerWebhook(await this.v2Client(account), target),
+    unregister: async (account, remoteId) => unregisterWebhook(await this.v2Client(account), remoteId),
+    missedSince: async (account, remoteId, since) =>
+      eventsSince(await this.v2Client(account, 'background'), remoteId, since, this.runtime.now()),
+    historyDays: EVENTS_HISTORY_DAYS,
+    presentedToken,
+    parse: (body) => parseNotification(body, this.runtime.now()),
+  };
 
   async forget(account: { id: string; sealedCredentials: string }): Promise<void> {
     const key = await linkedAccountTokenKey({ id: account.id, credentials: account.sealedCredentials });

@@ -64,6 +64,8 @@ export const personioDefinition: ProviderDefinition<PersonioSettings> = {
         ? hiddenAbsenceDetailsError()
         : null,
   },
+  inboundWebhooksHint:
+    'Without the webhooks scope, the application learns of changes in Personio only at its next scheduled check (every 15 minutes by default). Give the credential the scope personio:webhooks:write (Settings → API credentials) and check again: changes to employees and absences then reach it within seconds, and Personio is asked far less often.',
   capabilities: {
     operations: [
       'listEmployees',

@@ -6,6 +6,8 @@ import { TtlCache } from '../../lib/ttl-cache';
 export interface IssuedToken {
   token: string;
   expiresInSeconds: number;
+  /** The scopes granted, space-separated, where the exchange says (Personio v2). */
+  scope?: string | null;
 }
 
 interface CachedToken {

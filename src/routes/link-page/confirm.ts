@@ -3,6 +3,7 @@ import type { AppEnv } from '../../context';
 import { consumeLinkToken, saveLinkTokenSession } from '../../db/queries/link-tokens';
 import { findLinkedAccountsByCompany } from '../../db/queries/linked-accounts';
 import type { LinkedAccount } from '../../db/schema';
+import { registerInboundWebhook } from '../../services/inbound-webhooks';
 import { replaceCredentials, storeLinkedAccount } from '../../services/linking';
 import {
   chrome,
@@ -141,6 +142,8 @@ export function registerConfirmLink(app: Hono<AppEnv>) {
       throw error;
     }
     await saveMappingChoices(flow, session, form, linkedAccount);
+    // Committed: the provider may now deliver to the account (a reconnect gets a new webhook and token).
+    await registerInboundWebhook(services, linkedAccount);
     // The old credentials' token must not outlive them.
     if (decision.kind === 'reconnect') await services.providers.forget(decision.target);
     services.logger.info('link flow: account linked', {

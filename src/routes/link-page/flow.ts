@@ -306,6 +306,10 @@ export async function coveragePage(
       companyChanged: session.company_changed,
       existing: existing ? { id: existing.id, label: existing.label, createdAt: existing.createdAt } : null,
       mapping: session.mapping_step,
+      webhooksHint:
+        session.capabilities && session.capabilities.webhooks !== true
+          ? flow.provider.definition.inboundWebhooksHint
+          : undefined,
       error: input.error,
     }),
   );

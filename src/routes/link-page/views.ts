@@ -179,6 +179,8 @@ export interface CoverageViewInput {
   existing: ExistingAccount | null;
   /** The fields the admin may map, with the choices; null when the environment declares none. */
   mapping?: MappingStepInput | null;
+  /** Said when the credential may not register webhooks with a provider that has them. */
+  webhooksHint?: string | undefined;
   error?: string | undefined;
 }
 
@@ -249,6 +251,12 @@ ${
 <p class="hint">Last checked ${checkedAt}.</p>`
 }
 ${input.access ? accessTable(input.access, provider) : ''}
+${
+  input.webhooksHint
+    ? html`<h2 id="webhooks-heading">Changes within seconds</h2>
+<p class="hint" id="webhooks-hint">${input.webhooksHint}</p>`
+    : ''
+}
 <h2 id="available-heading">Can be read (${coverage.available.length})</h2>
 ${
   coverage.available.length

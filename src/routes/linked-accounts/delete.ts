@@ -4,6 +4,7 @@ import { clearLinkTokenSessionsOfLinkedAccount } from '../../db/queries/link-tok
 import { deleteLinkedAccount } from '../../db/queries/linked-accounts';
 import { ApiError, errorResponses } from '../../errors';
 import { withLinkedAccountEvent } from '../../events/connection';
+import { unregisterInboundWebhook } from '../../services/inbound-webhooks';
 import { SECURITY, singleEnvelope } from '../common';
 import { findLinkedAccount, LinkedAccountIdParams } from './common';
 
@@ -49,6 +50,8 @@ export function registerDeleteLinkedAccount(app: OpenAPIHono<AppEnv>) {
     services.lookups.forgetLinkedAccount(environmentId, id);
     // A concurrent delete won; to this caller the account is gone either way.
     if (!deleted) throw new ApiError('not_found', `No linked account ${id} in this environment.`);
+    // With the credentials read before they were erased: the provider stops sending to a gone account.
+    await unregisterInboundWebhook(services, linkedAccount);
     await services.providers.forget(linkedAccount);
     await services.jobs.scheduleAccount(gone);
     await clearLinkTokenSessionsOfLinkedAccount(services.db, { environmentId, linkedAccountId: id });

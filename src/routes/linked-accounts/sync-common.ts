@@ -1,8 +1,10 @@
 import { z } from '@hono/zod-openapi';
 import type { Services } from '../../context';
+import { getInboundWebhook } from '../../db/queries/inbound-webhooks';
 import { recentSyncPasses } from '../../db/queries/sync';
 import { balancesRefreshedAt } from '../../db/queries/synced-balances';
-import { type LinkedAccount, SYNC_PASS_STATUSES } from '../../db/schema';
+import { INBOUND_WEBHOOK_STATUSES, type LinkedAccount, SYNC_PASS_STATUSES } from '../../db/schema';
+import { inboundWebhookView } from '../../services/inbound-webhooks';
 import { syncPassObject } from '../../sync/pass';
 import { syncSettings, syncWindow } from '../../sync/settings';
 import { singleEnvelope } from '../common';
@@ -37,6 +39,22 @@ export const SyncPassSchema = z
   })
   .openapi('SyncPass');
 
+export const InboundWebhookSchema = z
+  .object({
+    status: z.enum(INBOUND_WEBHOOK_STATUSES).openapi({
+      description:
+        '`failed`: registration failed (see `error`); the account stays on polling until it succeeds.',
+    }),
+    error: z.string().nullable(),
+    registered_at: z.string().nullable().openapi({ format: 'date-time' }),
+    last_event_at: z.string().nullable().openapi({
+      format: 'date-time',
+      description:
+        'The newest provider change handled; after downtime the provider’s event history is read from here.',
+    }),
+  })
+  .openapi('InboundWebhook');
+
 export const SyncStatusSchema = z
   .object({
     linked_account_id: z.string(),
@@ -65,6 +83,11 @@ export const SyncStatusSchema = z
       .string()
       .nullable()
       .openapi({ format: 'date-time', description: 'When the next scheduled pass is due.' }),
+    inbound_webhook: InboundWebhookSchema.nullable().openapi({
+      description:
+        'The webhook registered with the provider for this account (changes arrive within seconds; scheduled ' +
+        'passes only reconcile); `null` when the credential may not register one.',
+    }),
   })
   .openapi('SyncStatus');
 
@@ -90,5 +113,6 @@ export async function syncStatus(services: Services, linkedAccount: LinkedAccoun
     last_completed_at: completed?.finishedAt?.toISOString() ?? null,
     balances_refreshed_at: (await balancesRefreshedAt(services.db, ref))?.toISOString() ?? null,
     next_pass_at: next?.toISOString() ?? null,
+    inbound_webhook: inboundWebhookView(await getInboundWebhook(services.db, ref)),
   };
 }

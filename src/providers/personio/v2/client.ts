@@ -52,6 +52,11 @@ export class PersonioV2Client extends PersonioClient {
     this.origin = v2Origin(options.baseUrl);
   }
 
+  /** The host v2 paths hang off. */
+  get v2Origin(): string {
+    return this.origin;
+  }
+
   /**
    * `POST /v2/auth/token`. A credential Personio refuses v2 tokens (all OAuth2 errors are HTTP 400) is a
    * `forbidden` ProviderError with `details.stage = 'v2_token_exchange'`: its v1 access may still be fine,
@@ -99,6 +104,7 @@ export class PersonioV2Client extends PersonioClient {
     return {
       token: parsed.data.access_token,
       expiresInSeconds: parsed.data.expires_in ?? DEFAULT_TOKEN_LIFETIME_SECONDS,
+      scope: parsed.data.scope ?? null,
     };
   }
 

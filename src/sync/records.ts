@@ -1,0 +1,83 @@
+import type { Database } from '../db/client';
+import { insertEvents } from '../db/queries/events';
+import { type AccountRef, lastCompletedPass, loadSyncedRecords, tombstoneRecord } from '../db/queries/sync';
+import type { LinkedAccountSettings } from '../db/schema';
+import { ApiError } from '../errors';
+import { recordEvents } from '../events/types';
+import type { Logger } from '../lib/logger';
+import type { InboundChange } from '../providers/definition';
+import type { HrisProvider } from '../providers/types';
+import { applyPage } from './pass';
+import { syncWindow } from './settings';
+
+export interface RecordRefreshContext {
+  db: Database;
+  provider: HrisProvider;
+  ref: AccountRef;
+  settings: LinkedAccountSettings;
+  now: () => Date;
+  logger: Logger;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const TRANSIENT = new Set(['rate_limited', 'provider_error', 'provider_unavailable', 'provider_timeout']);
+const ATTEMPTS = 4;
+
+/**
+ * Reads each named record again and writes it into the synced copy exactly as a pass would (compare-and-set
+ * per record, the same events): a notification is only a hint, so a record that did not change writes
+ * nothing, and the same notification twice produces its events once. A record the provider no longer has
+ * becomes a tombstone and its `.deleted` event. Returns the number of events inserted.
+ */
+export async function refreshRecords(ctx: RecordRefreshContext, changes: InboundChange[]): Promise<number> {
+  // Until a first pass has filled the copy, records enter it silently, as the first pass's would.
+  const initial = (await lastCompletedPass(ctx.db, ctx.ref)) === undefined;
+  const window = syncWindow(ctx.settings, ctx.now());
+  const unique = new Map<string, InboundChange>();
+  for (const change of changes) unique.set(`${change.kind} ${change.remoteId}`, change);
+  let events = 0;
+  for (const { kind, remoteId } of unique.values()) {
+    const current = await withRetries<object | null>(ctx, () =>
+      kind === 'employee'
+        ? ctx.provider.getEmployee(remoteId, { includeRemoteData: false })
+        : ctx.provider.getTimeoffRequest(remoteId, { includeRemoteData: false }),
+    );
+    events += await ctx.db.transaction(async (tx) => {
+      const db = tx as unknown as Database;
+      if (current === null) {
+        const gone = await tombstoneRecord(db, { ...ctx.ref, kind, remoteId });
+        if (!gone || initial) return 0;
+        const produced = recordEvents(kind, gone.data, null);
+        await insertEvents(db, { ...ctx.ref, events: produced });
+        return produced.length;
+      }
+      const record = current as unknown as Record<string, unknown>;
+      if (kind === 'timeoff_request' && !overlaps(record, window)) {
+        // Outside the copy's window: passes do not keep it, so neither does a notification (unless kept already).
+        const kept = await loadSyncedRecords(db, { ...ctx.ref, kind, remoteIds: [remoteId] });
+        if (!kept.has(remoteId)) return 0;
+      }
+      return (await applyPage(db, ctx.ref, kind, [record], initial)).events;
+    });
+  }
+  return events;
+}
+
+function overlaps(record: Record<string, unknown>, window: { start: string; end: string }): boolean {
+  if (typeof record.start_date !== 'string') return true;
+  const end = typeof record.end_date === 'string' ? record.end_date : null;
+  return record.start_date <= window.end && (end === null || end >= window.start);
+}
+
+async function withRetries<T>(ctx: RecordRefreshContext, load: () => Promise<T>): Promise<T> {
+  const sleep = ctx.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await load();
+    } catch (error) {
+      if (!(error instanceof ApiError) || !TRANSIENT.has(error.code) || attempt >= ATTEMPTS) throw error;
+      const retryAfter = Number(error.headers['Retry-After'] ?? error.headers['retry-after']);
+      await sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 500 * 2 ** attempt);
+    }
+  }
+}
