@@ -1,5 +1,5 @@
 import type { Database } from '../db/client';
-import { listAccountsForScheduling } from '../db/queries/sync';
+import { latestRequestCovered, listAccountsForScheduling } from '../db/queries/sync';
 import type { LinkedAccount } from '../db/schema';
 import { runSyncJob, type SyncRunnerDeps } from '../sync/run';
 import { syncSettings } from '../sync/settings';
@@ -86,7 +86,8 @@ export class InProcessJobs implements JobQueue {
     }
   }
 
-  private run(job: SyncJobData, evenIfRunning: boolean): void {
+  /** `followUp`: the job that follows a finished one, for requests recorded while that one ran. */
+  private run(job: SyncJobData, evenIfRunning: boolean, followUp = false): void {
     if (this.closed) return;
     const key = job.linkedAccountId;
     if (this.running.has(key)) {
@@ -99,6 +100,9 @@ export class InProcessJobs implements JobQueue {
     this.started++;
     const task = (async () => {
       try {
+        // The job just finished usually covered those requests already (its holder runs one more pass for a
+        // request it sees); a follow-up asking again would start a pass nobody asked for.
+        if (followUp && (await latestRequestCovered(this.deps.db, job))) return;
         await runSyncJob({ ...this.deps, signal: this.stopping.signal }, job);
       } catch (error) {
         this.deps.logger.error('sync job failed', {
@@ -113,7 +117,7 @@ export class InProcessJobs implements JobQueue {
       const next = this.pending.get(key);
       if (next) {
         this.pending.delete(key);
-        this.run(next, true);
+        this.run(next, true, true);
       }
     });
   }
