@@ -20,9 +20,10 @@ export async function json(
 /**
  * Starts a pass and waits until a pass that began after the call has finished; returns that pass. The wait
  * is scaled to the work: it gives up only when no pass has made progress (pages written) for `stallMs`, so a
- * first pass over thousands of records on a loaded machine is waited for as long as it keeps moving.
+ * first pass over thousands of records on a loaded machine is waited for as long as it keeps moving (the balances
+ * refresh that may follow a pass shows no progress until it ends, hence the generous default).
  */
-export async function syncNow(gateway: TestGateway, tenant: Tenant, stallMs = 120_000) {
+export async function syncNow(gateway: TestGateway, tenant: Tenant, stallMs = 180_000) {
   // Same machine, same clock: a pass that starts after this instant sees every change made before it.
   const requestedAt = Date.now();
   const started = await json(gateway, `/linked-accounts/${tenant.linkedAccountId}/sync`, { method: 'POST' });
@@ -55,6 +56,8 @@ export async function syncNow(gateway: TestGateway, tenant: Tenant, stallMs = 12
     },
     'a sync pass',
     Number.POSITIVE_INFINITY,
+    // Each poll is a few queries: fewer of them leave more of a loaded machine to the pass itself.
+    200,
   );
 }
 
