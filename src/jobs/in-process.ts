@@ -1,6 +1,6 @@
 import type { Database } from '../db/client';
 import { getInboundWebhook, listActiveInboundWebhooks } from '../db/queries/inbound-webhooks';
-import { listAccountsForScheduling } from '../db/queries/sync';
+import { latestRequestCovered, listAccountsForScheduling } from '../db/queries/sync';
 import type { LinkedAccount } from '../db/schema';
 import { scheduledIntervalMinutes } from '../sync/reconcile';
 import { runSyncJob, type SyncRunnerDeps } from '../sync/run';
@@ -127,7 +127,8 @@ export class InProcessJobs implements JobQueue {
     }
   }
 
-  private run(job: SyncJobData, evenIfRunning: boolean): void {
+  /** `followUp`: the job that follows a finished one, for requests recorded while that one ran. */
+  private run(job: SyncJobData, evenIfRunning: boolean, followUp = false): void {
     if (this.closed) return;
     const key = job.linkedAccountId;
     if (this.running.has(key)) {
@@ -140,6 +141,9 @@ export class InProcessJobs implements JobQueue {
     this.started++;
     const task = (async () => {
       try {
+        // The job just finished usually covered those requests already (its holder runs one more pass for a
+        // request it sees); a follow-up asking again would start a pass nobody asked for.
+        if (followUp && (await latestRequestCovered(this.deps.db, job))) return;
         await runSyncJob({ ...this.deps, signal: this.stopping.signal }, job);
       } catch (error) {
         this.deps.logger.error('sync job failed', {
@@ -154,7 +158,7 @@ export class InProcessJobs implements JobQueue {
       const next = this.pending.get(key);
       if (next) {
         this.pending.delete(key);
-        this.run(next, true);
+        this.run(next, true, true);
       }
     });
   }

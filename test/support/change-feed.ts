@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import { getSyncState } from '../../src/db/queries/sync';
 import type { Tenant, TestGateway } from './gateway';
 import { waitFor } from './wait';
 
@@ -16,22 +17,47 @@ export async function json(
   return { status: response.status, body: (await response.json()) as any };
 }
 
-/** Starts a pass and waits until a pass that began after the call has finished; returns that pass. */
-export async function syncNow(gateway: TestGateway, tenant: Tenant, timeoutMs?: number) {
+/**
+ * Starts a pass and waits until a pass that began after the call has finished; returns that pass. The wait
+ * is scaled to the work: it gives up only when no pass has made progress (pages written) for `stallMs`, so a
+ * first pass over thousands of records on a loaded machine is waited for as long as it keeps moving (the balances
+ * refresh that may follow a pass shows no progress until it ends, hence the generous default).
+ */
+export async function syncNow(gateway: TestGateway, tenant: Tenant, stallMs = 180_000) {
   // Same machine, same clock: a pass that starts after this instant sees every change made before it.
   const requestedAt = Date.now();
   const started = await json(gateway, `/linked-accounts/${tenant.linkedAccountId}/sync`, { method: 'POST' });
   expect(started.status).toBe(202);
+  const leaseFree = async () =>
+    !(
+      await getSyncState(gateway.deps.db, {
+        environmentId: tenant.environmentId,
+        linkedAccountId: tenant.linkedAccountId,
+      })
+    )?.leaseOwner;
+  let progress = '';
+  let movedAt = Date.now();
   return waitFor(
     async () => {
       const status = await json(gateway, `/linked-accounts/${tenant.linkedAccountId}/sync`);
-      const last = status.body.result.last_pass;
-      return !status.body.result.running && last && Date.parse(last.started_at) >= requestedAt
-        ? last
-        : undefined;
+      const { running, last_pass: last } = status.body.result;
+      // Done when the job that ran the pass has also let go of the lease: after a pass it may still refresh
+      // balances, and a request made meanwhile would have the holder run once more.
+      if (!running && last && Date.parse(last.started_at) >= requestedAt && (await leaseFree())) return last;
+      const now = `${running?.id}:${running?.counts.upstream_pages}:${last?.id}`;
+      if (now !== progress) {
+        progress = now;
+        movedAt = Date.now();
+      }
+      if (Date.now() - movedAt > stallMs) {
+        throw new Error(`timed out waiting for a sync pass: no progress in ${stallMs} ms (${now})`);
+      }
+      return undefined;
     },
     'a sync pass',
-    timeoutMs,
+    Number.POSITIVE_INFINITY,
+    // Each poll is a few queries: fewer of them leave more of a loaded machine to the pass itself.
+    200,
   );
 }
 
