@@ -175,6 +175,7 @@ export interface ProviderConnector {
   validateCredentials(
     integration: ProviderIntegration,
     credentials: CredentialValues,
+    trace?: RequestTrace,
   ): Promise<CredentialCheck>;
   /** `trace`: the calling request's, on which the provider's upstream calls are counted (none: not traced). */
   hris(account: ProviderAccount, priority: Priority, trace?: RequestTrace): Promise<HrisProvider>;

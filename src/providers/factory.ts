@@ -151,7 +151,7 @@ export class ProviderFactory {
   /** Live check of credentials that are not stored yet. */
   validateCredentials(integration: string, credentials: CredentialValues): Promise<CredentialCheck> {
     const found = this.resolve(integration);
-    return this.connector(found.definition).validateCredentials(found.integration, credentials);
+    return this.connector(found.definition).validateCredentials(found.integration, credentials, this.trace);
   }
 
   sealCredentials(integration: string, credentials: CredentialValues) {

@@ -112,4 +112,18 @@ describe('request tracing on Node without an async context', () => {
     expect(entered).toEqual([]);
     expect(builtinsAsked.filter((id) => id.endsWith('async_hooks'))).toEqual([]);
   });
+
+  it('records the upstream calls of a credential check, which goes through no stored client', async () => {
+    const response = await gateway.request(`/linked-accounts/${tenant.linkedAccountId}/check`, {
+      method: 'POST',
+      linkedAccountId: null,
+    });
+    expect(response.status).toBe(200);
+    const log = await logOf(response.headers.get('x-request-id')!);
+    expect(log.route).toBe('/linked-accounts/:id/check');
+    const calls = log.upstream.map((call) => `${call.method} ${call.path}`);
+    expect(calls).toContain('POST /v1/auth');
+    expect(calls).toContain('GET /v1/company/employees');
+    expect(entered).toEqual([]);
+  });
 });

@@ -123,9 +123,12 @@ export class PersonioConnector implements ProviderConnector {
   async validateCredentials(
     integration: ProviderIntegration,
     values: CredentialValues,
+    trace?: RequestTrace,
   ): Promise<CredentialCheck> {
     const probeKey = randomBase62(16);
-    const client = this.clientForCredentials(integration, personioCredentials(values), probeKey);
+    const client = this.clientForCredentials(integration, personioCredentials(values), probeKey).forRequest(
+      trace,
+    );
     try {
       const employees = await client.get('/company/employees', [['limit', '1']], EmployeeListSchema);
       const attributes = await client.get('/company/employees/attributes', [], AttributeListSchema);
@@ -138,7 +141,12 @@ export class PersonioConnector implements ProviderConnector {
           typeof firstId === 'number' || typeof firstId === 'string'
             ? await personioCompanyFingerprint(integration.id, String(firstId))
             : null,
-        capabilities: await this.detectCapabilities(integration, personioCredentials(values), probeKey),
+        capabilities: await this.detectCapabilities(
+          integration,
+          personioCredentials(values),
+          probeKey,
+          trace,
+        ),
       };
     } finally {
       await this.runtime.tokens.forget(`unlinked:${probeKey}`);
@@ -155,8 +163,11 @@ export class PersonioConnector implements ProviderConnector {
     integration: ProviderIntegration,
     credentials: PersonioCredentials,
     probeKey: string,
+    trace: RequestTrace | undefined,
   ): Promise<LinkedAccountCapabilities> {
-    const client = this.clientForCredentials(integration, credentials, probeKey, PersonioV2Client);
+    const client = this.clientForCredentials(integration, credentials, probeKey, PersonioV2Client).forRequest(
+      trace,
+    );
     const checkedAt = this.runtime.now().toISOString();
     try {
       await client.exchangeToken();
