@@ -10,7 +10,6 @@ import { apiKeyAuth } from './middleware/api-key-auth';
 import { linkedAccountResolution } from './middleware/linked-account';
 import { requestContext } from './middleware/request-id';
 import { requestObservation } from './middleware/request-log';
-import { builtInTraceStorage, installTraceStorage } from './observability/request-trace';
 import { eventsRouter } from './routes/events';
 import { fieldMappingsRouter } from './routes/field-mappings';
 import { DATABASE_RETRY_AFTER_SECONDS, healthRouter } from './routes/health';
@@ -55,9 +54,7 @@ export async function createApp(deps: AppDeps, prepared?: Services) {
   const app = new OpenAPIHono<AppEnv>();
   app.use('*', requestContext(services));
   if (services.requestLogs || services.metrics) {
-    const storage = deps.traceStorage ?? builtInTraceStorage();
-    installTraceStorage(storage);
-    app.use('*', requestObservation({ writer: services.requestLogs, metrics: services.metrics, storage }));
+    app.use('*', requestObservation({ writer: services.requestLogs, metrics: services.metrics }));
   }
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {

@@ -9,7 +9,6 @@ import type { CursorCodec } from './lib/cursor';
 import type { Logger } from './lib/logger';
 import type { MetricsSink } from './observability/metrics';
 import type { RequestLogWriter } from './observability/request-log-writer';
-import type { TraceStorage } from './observability/request-trace';
 import type { ProviderFactory } from './providers/factory';
 import type { HttpTransport } from './providers/http';
 import type { PersonioTokenManager } from './providers/personio/token-manager';
@@ -45,11 +44,6 @@ export interface AppDeps {
   clientAddress?: (c: Context) => string | undefined;
   /** Where `/metrics` comes from (the Node entry's prom-client registry); without, `/metrics` is not served. */
   metrics?: MetricsSink;
-  /**
-   * The async context that ties upstream calls to their gateway call (`AsyncLocalStorage`); default: Node's,
-   * where the runtime offers it without an import.
-   */
-  traceStorage?: TraceStorage;
   /** Swagger UI's files for `/docs` (the Node entry serves them from the npm package); without, a CDN. */
   docsAssets?: DocsAssets;
 }

@@ -9,7 +9,6 @@ import { type Database, postgresConnectionOptions } from './db/client';
 import * as schema from './db/schema';
 import { newAsyncContext } from './lib/async-context';
 import { createLogger } from './lib/logger';
-import type { RequestTrace } from './observability/request-trace';
 import { createServices } from './services';
 
 /**
@@ -67,7 +66,6 @@ function stringVars(env: WorkerEnv): Record<string, string> {
 
 // nodejs_compat offers AsyncLocalStorage through `process.getBuiltinModule` (no Node import in this file).
 const io = newAsyncContext<RequestIo>();
-const traces = newAsyncContext<RequestTrace>();
 
 /** An object whose every member is the current request's (a drizzle database, a Redis cache). */
 function perRequest<T extends object>(pick: (current: RequestIo) => T): T {
@@ -101,7 +99,6 @@ async function buildIsolate(env: WorkerEnv): Promise<Isolate> {
     cache: perRequest((current) => current.cache),
     secretBox: await createSecretBox(config.encryptionKey!, config.previousEncryptionKeys),
     logger: createLogger(config.logLevel),
-    traceStorage: traces,
     // Set by Cloudflare's edge, which a client cannot override.
     clientAddress: (c: { req: { header(name: string): string | undefined } }) =>
       c.req.header('cf-connecting-ip'),

@@ -2,14 +2,12 @@ import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../context';
 import type { MetricsSink } from '../observability/metrics';
 import type { RequestLogWriter } from '../observability/request-log-writer';
-import { newTrace, type TraceStorage } from '../observability/request-trace';
+import { newTrace } from '../observability/request-trace';
 
 export interface RequestObservers {
   /** Request logs of API-key calls; absent with `REQUEST_LOGS=false`. */
   writer: RequestLogWriter | undefined;
   metrics: MetricsSink | undefined;
-  /** Without it, upstream calls cannot be told apart by request and only the call itself is recorded. */
-  storage: TraceStorage | undefined;
 }
 
 /**
@@ -18,13 +16,16 @@ export interface RequestObservers {
  * reads and an array push, the database write happens later in a batch.
  */
 export function requestObservation(observers: RequestObservers) {
-  const { writer, metrics, storage } = observers;
+  const { writer, metrics } = observers;
   return createMiddleware<AppEnv>(async (c, next) => {
     const trace = newTrace();
     const started = performance.now();
-    const receivedAt = c.get('services').now();
-    if (storage) await storage.run(trace, next);
-    else await next();
+    const services = c.get('services');
+    const receivedAt = services.now();
+    // The trace goes down with the request's services: routes reach providers only through them, and work
+    // that outlives the request (sync passes, jobs) holds the process's services, so it is never counted.
+    c.set('services', { ...services, providers: services.providers.forRequest(trace) });
+    await next();
     const durationMs = performance.now() - started;
     trace.closed = true;
     // The matched route's template (`/unified/hris/employees/:id`); a path no route matched has none.

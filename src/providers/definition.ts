@@ -10,6 +10,7 @@ import type {
 } from '../db/schema';
 import type { ApiError } from '../errors';
 import type { Logger } from '../lib/logger';
+import type { RequestTrace } from '../observability/request-trace';
 import type { HttpTransport, UpstreamResponse } from './http';
 import type { PersonioTokenManager } from './personio/token-manager';
 import type { FetchLike, HrisProvider } from './types';
@@ -179,9 +180,11 @@ export interface ProviderConnector {
   validateCredentials(
     integration: ProviderIntegration,
     credentials: CredentialValues,
+    trace?: RequestTrace,
   ): Promise<CredentialCheck>;
-  hris(account: ProviderAccount, priority: Priority): Promise<HrisProvider>;
-  proxy?(account: ProviderAccount): Promise<ProxyConnection>;
+  /** `trace`: the calling request's, on which the provider's upstream calls are counted (none: not traced). */
+  hris(account: ProviderAccount, priority: Priority, trace?: RequestTrace): Promise<HrisProvider>;
+  proxy?(account: ProviderAccount, trace?: RequestTrace): Promise<ProxyConnection>;
   /** Drops what is cached for these credentials (tokens): on delete, reconnect and rejection. */
   forget(account: { id: string; sealedCredentials: string }): Promise<void>;
   /** Absent: the provider cannot notify the gateway of changes, and passes alone keep the copy current. */

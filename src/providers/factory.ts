@@ -4,6 +4,7 @@ import type { SecretBox } from '../crypto/secret-box';
 import type { LinkedAccount } from '../db/schema';
 import { ApiError } from '../errors';
 import { type Logger, silentLogger } from '../lib/logger';
+import type { RequestTrace } from '../observability/request-trace';
 import type {
   CredentialCheck,
   CredentialValues,
@@ -106,8 +107,19 @@ type AccountRow = Pick<LinkedAccount, 'id' | 'integration' | 'credentials'> &
  */
 export class ProviderFactory {
   private readonly connectors = new Map<string, ProviderConnector>();
+  /** The request this view serves (see `forRequest`); unset on the process's factory. */
+  declare private readonly trace: RequestTrace | undefined;
 
   constructor(private readonly deps: ProviderFactoryDeps) {}
+
+  /**
+   * A view of this factory for one request: the same connectors and clients, whose upstream calls are
+   * counted on `trace`. Passed explicitly rather than found through an async context, which costs a
+   * promise hook on every await on Node.
+   */
+  forRequest(trace: RequestTrace): ProviderFactory {
+    return Object.create(this, { trace: { value: trace } });
+  }
 
   /** The provider of an integration id; an unknown one is a linked account this deployment cannot serve. */
   resolve(integration: string): RegisteredIntegration {
@@ -140,7 +152,7 @@ export class ProviderFactory {
   /** Live check of credentials that are not stored yet. */
   validateCredentials(integration: string, credentials: CredentialValues): Promise<CredentialCheck> {
     const found = this.resolve(integration);
-    return this.connector(found.definition).validateCredentials(found.integration, credentials);
+    return this.connector(found.definition).validateCredentials(found.integration, credentials, this.trace);
   }
 
   sealCredentials(integration: string, credentials: CredentialValues) {
@@ -156,7 +168,7 @@ export class ProviderFactory {
   /** The unified provider of a linked account; sync passes ask for `background` priority on the rate budget. */
   async hris(linkedAccount: AccountRow, options: { priority?: Priority } = {}): Promise<HrisProvider> {
     const { definition, account } = this.account(linkedAccount);
-    const provider = await this.connector(definition).hris(account, options.priority ?? 'live');
+    const provider = await this.connector(definition).hris(account, options.priority ?? 'live', this.trace);
     return withCapabilities(definition, provider);
   }
 
@@ -177,7 +189,7 @@ export class ProviderFactory {
       sealedCredentials: sealed.encryptedCredentials,
       credentials: async () => credentials,
     };
-    return withCapabilities(definition, await this.connector(definition).hris(account, 'live'));
+    return withCapabilities(definition, await this.connector(definition).hris(account, 'live', this.trace));
   }
 
   /** Where `/proxy/{path}` goes for this account, and what it may reach. */
@@ -190,7 +202,7 @@ export class ProviderFactory {
       throw new ApiError('unprocessable', `The proxy does not serve ${definition.displayName} accounts.`);
     }
     return {
-      connection: await connector.proxy(account),
+      connection: await connector.proxy(account, this.trace),
       proxy: definition.proxy,
       displayName: definition.displayName,
     };
@@ -230,7 +242,9 @@ export class ProviderFactory {
     if (definition.id !== 'personio') {
       throw new ApiError('unprocessable', 'This linked account is not a Personio account.');
     }
-    return (this.connector(definition) as PersonioConnector).client(account, priority);
+    return (this.connector(definition) as PersonioConnector)
+      .client(account, priority)
+      .then((client) => client.forRequest(this.trace));
   }
 
   private account(linkedAccount: AccountRow): { definition: ProviderDefinition; account: ProviderAccount } {

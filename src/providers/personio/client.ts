@@ -1,5 +1,10 @@
 import type { z } from 'zod';
-import { traceRetry, traceTokenExchange, traceUpstreamCall } from '../../observability/request-trace';
+import {
+  type RequestTrace,
+  traceRetry,
+  traceTokenExchange,
+  traceUpstreamCall,
+} from '../../observability/request-trace';
 import { ProviderError } from '../errors';
 import { type HttpTransport, TransportError, type UpstreamResponse } from '../http';
 import { upstreamError, upstreamMessage } from './errors';
@@ -81,8 +86,13 @@ export interface RawRequest {
 export class PersonioClient {
   private readonly random: () => number;
   protected readonly now: () => number;
+  /** The request this handle calls for (see `forRequest`); unset on the shared client. */
+  declare protected readonly trace: RequestTrace | undefined;
+  /** The client shared by every request (a request's handle inherits it): what keeps per-client state. */
+  readonly shared: PersonioClient;
 
   constructor(protected readonly options: PersonioClientOptions) {
+    this.shared = this;
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
   }
@@ -94,6 +104,15 @@ export class PersonioClient {
   /** The account (and credential version) this client speaks for: the rate budget's and token cache's key. */
   get accountKey(): string {
     return this.options.accountKey;
+  }
+
+  /**
+   * A handle of this client for one request: the same client (options, rate budget, token cache), with
+   * its upstream calls, retries, waits and token exchanges counted on `trace`.
+   */
+  forRequest(trace: RequestTrace | undefined): this {
+    if (!trace) return this;
+    return Object.create(this, { trace: { value: trace } });
   }
 
   /** GET a v1 resource and validate the body; `query` values may repeat (`employees[]`). */
@@ -161,7 +180,7 @@ export class PersonioClient {
 
   /** POST /auth with the credentials in the body (query-string credentials are deprecated by Personio). */
   async exchangeToken(): Promise<IssuedToken> {
-    traceTokenExchange();
+    traceTokenExchange(this.trace);
     const response = await this.attempt(
       {
         method: 'POST',
@@ -237,17 +256,31 @@ export class PersonioClient {
           timeoutMs: Math.max(1, Math.min(retry.attemptTimeoutMs, remaining)),
         });
       } catch (error) {
-        traceUpstreamCall(request.method, request.url, null, performance.now() - sent, attempt + 1);
+        traceUpstreamCall(
+          this.trace,
+          request.method,
+          request.url,
+          null,
+          performance.now() - sent,
+          attempt + 1,
+        );
         const delay = backoffDelay(attempt, retry, this.random);
         if (canRetry && request.retry === true && this.now() + delay < deadline) {
-          traceRetry();
+          traceRetry(this.trace);
           await sleep(delay);
           continue;
         }
         throw this.transportFailure(error, attempt + 1);
       }
       // Latency to the answer's head: a streamed body (the proxy) is the caller's time, not Personio's.
-      traceUpstreamCall(request.method, request.url, response.status, performance.now() - sent, attempt + 1);
+      traceUpstreamCall(
+        this.trace,
+        request.method,
+        request.url,
+        response.status,
+        performance.now() - sent,
+        attempt + 1,
+      );
       const retryable = request.retry === true ? RETRYABLE_STATUSES : UNPROCESSED_STATUSES;
       if (!retryable.has(response.status) || !canRetry) return response;
       const delay = Math.max(
@@ -255,7 +288,7 @@ export class PersonioClient {
         backoffDelay(attempt, retry, this.random),
       );
       if (this.now() + delay >= deadline) return response;
-      traceRetry();
+      traceRetry(this.trace);
       await response.discard();
       await sleep(delay);
     }
@@ -279,6 +312,7 @@ export class PersonioClient {
       this.options.accountKey,
       deadline - this.now(),
       this.options.priority,
+      this.trace,
     );
     if (!slot.ok) {
       throw new ProviderError(

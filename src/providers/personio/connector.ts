@@ -1,6 +1,7 @@
 import { randomBase62 } from '../../crypto/random';
 import type { LinkedAccountCapabilities } from '../../db/schema';
 import { TtlCache } from '../../lib/ttl-cache';
+import type { RequestTrace } from '../../observability/request-trace';
 import type {
   CredentialCheck,
   CredentialValues,
@@ -132,9 +133,12 @@ export class PersonioConnector implements ProviderConnector {
   async validateCredentials(
     integration: ProviderIntegration,
     values: CredentialValues,
+    trace?: RequestTrace,
   ): Promise<CredentialCheck> {
     const probeKey = randomBase62(16);
-    const client = this.clientForCredentials(integration, personioCredentials(values), probeKey);
+    const client = this.clientForCredentials(integration, personioCredentials(values), probeKey).forRequest(
+      trace,
+    );
     try {
       const employees = await client.get('/company/employees', [['limit', '1']], EmployeeListSchema);
       const attributes = await client.get('/company/employees/attributes', [], AttributeListSchema);
@@ -147,7 +151,12 @@ export class PersonioConnector implements ProviderConnector {
           typeof firstId === 'number' || typeof firstId === 'string'
             ? await personioCompanyFingerprint(integration.id, String(firstId))
             : null,
-        capabilities: await this.detectCapabilities(integration, personioCredentials(values), probeKey),
+        capabilities: await this.detectCapabilities(
+          integration,
+          personioCredentials(values),
+          probeKey,
+          trace,
+        ),
       };
     } finally {
       await this.runtime.tokens.forget(`unlinked:${probeKey}`);
@@ -164,8 +173,11 @@ export class PersonioConnector implements ProviderConnector {
     integration: ProviderIntegration,
     credentials: PersonioCredentials,
     probeKey: string,
+    trace: RequestTrace | undefined,
   ): Promise<LinkedAccountCapabilities> {
-    const client = this.clientForCredentials(integration, credentials, probeKey, PersonioV2Client);
+    const client = this.clientForCredentials(integration, credentials, probeKey, PersonioV2Client).forRequest(
+      trace,
+    );
     const checkedAt = this.runtime.now().toISOString();
     try {
       const issued = await client.exchangeToken();
@@ -186,24 +198,24 @@ export class PersonioConnector implements ProviderConnector {
     }
   }
 
-  async hris(account: ProviderAccount, priority: BudgetPriority) {
-    const v1 = createPersonioProvider(await this.client(account, priority));
+  async hris(account: ProviderAccount, priority: BudgetPriority, trace?: RequestTrace) {
+    const v1 = createPersonioProvider((await this.client(account, priority)).forRequest(trace));
     // Sync passes read their whole window: v1 has the durations inline, v2 needs a call per record.
     if (!usesPersonioV2(account) || priority === 'background') return v1;
-    const v2 = await this.v2Client(account);
+    const v2 = (await this.v2Client(account)).forRequest(trace);
     return createPersonioV2Provider(v1, v2, { cache: this.runtime.cache, accountKey: v2.accountKey });
   }
 
   /** `/proxy/v2/…` goes with the account's v2 token when its credential has one; everything else with v1's. */
-  async proxy(account: ProviderAccount): Promise<ProxyConnection> {
-    const v1 = await this.client(account);
+  async proxy(account: ProviderAccount, trace?: RequestTrace): Promise<ProxyConnection> {
+    const v1 = (await this.client(account)).forRequest(trace);
     if (account.capabilities?.personio_v2 !== true) return v1;
     const v2Prefix = `${new URL(v2Origin(v1.baseUrl)).pathname.replace(/\/$/, '')}/v2/`;
     return {
       baseUrl: v1.baseUrl,
       send: async (request) =>
         request.url.pathname.startsWith(v2Prefix)
-          ? (await this.v2Client(account)).send(request)
+          ? (await this.v2Client(account)).forRequest(trace).send(request)
           : v1.send(request),
     };
   }

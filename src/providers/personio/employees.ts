@@ -32,7 +32,9 @@ export async function listEmployees(
   const keyOf = (offset: number, limit: number) =>
     `employees ${JSON.stringify(upstreamFilters)} ${offset} ${limit}`;
   const fetchPage = (offset: number, limit: number) =>
-    takeOr(client, keyOf(offset, limit), () => fetchEmployeePage(client, upstreamFilters, offset, limit));
+    takeOr(client.shared, keyOf(offset, limit), () =>
+      fetchEmployeePage(client, upstreamFilters, offset, limit),
+    );
 
   const filterLocally = Boolean(query.employmentStatus?.length || query.updatedAfter);
   const result = filterLocally
@@ -45,7 +47,9 @@ export async function listEmployees(
       ? [[next, PERSONIO_EMPLOYEE_PAGE_SIZE] as const]
       : upstreamPages(next, query.limit).filter(([offset]) => result.total === null || offset < result.total);
     for (const [offset, limit] of ahead) {
-      prefetch(client, keyOf(offset, limit), () => fetchEmployeePage(client, upstreamFilters, offset, limit));
+      prefetch(client.shared, keyOf(offset, limit), () =>
+        fetchEmployeePage(client, upstreamFilters, offset, limit),
+      );
     }
   }
   return {

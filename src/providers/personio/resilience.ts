@@ -1,6 +1,6 @@
 import type { Cache, SlotReservation } from '../../cache/types';
 import { TtlCache } from '../../lib/ttl-cache';
-import { traceRateLimitWait } from '../../observability/request-trace';
+import { type RequestTrace, traceRateLimitWait } from '../../observability/request-trace';
 
 /** How hard the client tries before giving up on one call. */
 export interface RetryPolicy {
@@ -77,12 +77,14 @@ export class RateBudget {
 
   /**
    * Waits for a slot; resolves false, reserving nothing, when the wait would exceed `maxWaitMs`.
-   * `background` calls (sync passes) give way to live ones: see `acquireBackground`.
+   * `background` calls (sync passes) give way to live ones: see `acquireBackground`. A wait is counted on
+   * `trace`, the calling request's.
    */
   async acquire(
     accountKey: string,
     maxWaitMs: number,
     priority: BudgetPriority = 'live',
+    trace?: RequestTrace,
   ): Promise<{ ok: true } | { ok: false; waitMs: number }> {
     const key = `personio:rate:${accountKey}`;
     if (priority === 'background') return this.acquireBackground(key, maxWaitMs);
@@ -139,7 +141,7 @@ export class RateBudget {
       booking.until = this.now() + BOOKED_SLOT_TTL_MS;
     }
     if (slot.waitMs > 0) {
-      traceRateLimitWait(slot.waitMs);
+      traceRateLimitWait(trace, slot.waitMs);
       await sleep(slot.waitMs);
     }
     return { ok: true };

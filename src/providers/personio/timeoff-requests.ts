@@ -64,7 +64,7 @@ export async function listTimeoffRequests(
       },
       (request) => request.id,
       ABSENCE_PAGE_SIZE,
-      { owner: client, key: `time-offs ${JSON.stringify([timeOffFilters(query), options])}` },
+      { owner: client.shared, key: `time-offs ${JSON.stringify([timeOffFilters(query), options])}` },
     );
     const result = await scan(pager, position, query.limit, matches, budget);
     items.push(...result.matched);
@@ -87,7 +87,10 @@ export async function listTimeoffRequests(
     },
     (request) => request.id,
     ABSENCE_PAGE_SIZE,
-    { owner: client, key: `absence-periods ${JSON.stringify([absencePeriodFilters(query), options])}` },
+    {
+      owner: client.shared,
+      key: `absence-periods ${JSON.stringify([absencePeriodFilters(query), options])}`,
+    },
   );
   const result = await scan(pager, position, query.limit - items.length, matches, budget);
   items.push(...result.matched);

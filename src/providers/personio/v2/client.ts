@@ -63,7 +63,7 @@ export class PersonioV2Client extends PersonioClient {
    * so it is never `credentials_rejected` (which makes an account needs_reauth).
    */
   override async exchangeToken(): Promise<IssuedToken> {
-    traceTokenExchange();
+    traceTokenExchange(this.trace);
     const response = await this.attempt(
       {
         method: 'POST',
