@@ -1,5 +1,4 @@
-import type { Database } from '../db/client';
-import { insertRequestLogs, type NewRequestLog } from '../db/queries/request-logs';
+import type { NewRequestLog } from '../db/queries/request-logs';
 import type { Logger } from '../lib/logger';
 
 export interface RequestLogWriterOptions {
@@ -26,7 +25,8 @@ export class RequestLogWriter {
   dropped = 0;
 
   constructor(
-    private readonly db: Database,
+    /** Writes one batch (`insertRequestLogs` on the gateway's database). */
+    private readonly insert: (rows: NewRequestLog[]) => Promise<void>,
     private readonly logger: Logger,
     options: RequestLogWriterOptions = {},
   ) {
@@ -67,7 +67,7 @@ export class RequestLogWriter {
     for (let start = 0; start < rows.length; start += this.batchSize) {
       const batch = rows.slice(start, start + this.batchSize);
       try {
-        await insertRequestLogs(this.db, batch);
+        await this.insert(batch);
       } catch (error) {
         this.dropped += batch.length;
         this.logger.warn('could not write request logs; dropped them', {
