@@ -8,6 +8,8 @@ import type { SeededEmployee } from './seed';
 export interface SandboxChangeListener {
   personHired(employee: SeededEmployee): void;
   personChanged(before: SeededEmployee, after: SeededEmployee): void;
+  /** A start or termination entered ahead of its date took effect as the clock reached the date (no edit). */
+  employmentTookEffect(employee: SeededEmployee, effect: 'started' | 'terminated'): void;
   /** `id` is the v2 absence period id (v1 time-off id as a string, or the hour-unit period's UUID). */
   absenceCreated(absence: { id: string; personId: number }): void;
   absenceDeleted(absence: { id: string; personId: number }): void;

@@ -45,6 +45,23 @@ export interface ChangingDirectory extends EmployeeDirectory {
   hire(input: NewHire): SeededEmployee;
   /** undefined when no such employee. */
   change(employeeId: number, changes: EmployeeChanges): SeededEmployee | undefined;
+  /**
+   * Lets every start and termination whose date the clock has reached take effect (see `Schedule`); cheap
+   * when none is due, so it runs before every request.
+   */
+  applyDueDates(): void;
+}
+
+/**
+ * A hire or termination entered ahead of its date: the status changes when the date arrives (start: the
+ * hire date; end: the termination date, the same day rule an edit dated today follows), with no edit, so
+ * `last_modified_at` stays. Seeded people have none: the seed is a fixed snapshot, whatever the clock says.
+ */
+interface Schedule {
+  /** UTC midnight of the hire date: `onboarding` becomes `active`. */
+  startsMs?: number;
+  /** UTC midnight of the termination date: the person becomes `inactive`. */
+  endsMs?: number;
 }
 
 const EMAIL_DOMAIN = 'example-company.test';
@@ -58,6 +75,21 @@ export function withChanges(
   const hired: SeededEmployee[] = [];
   const hiredIndexById = new Map<number, number>();
   const hiredIndexByEmail = new Map<string, number>();
+  const schedules = new Map<number, Schedule>();
+  /** The earliest scheduled date, so `applyDueDates` costs one comparison while nothing is due. */
+  let nextDueMs = Number.POSITIVE_INFINITY;
+  const reschedule = (index: number, schedule: Schedule) => {
+    if (schedule.startsMs === undefined && schedule.endsMs === undefined) schedules.delete(index);
+    else schedules.set(index, schedule);
+    nextDueMs = Number.POSITIVE_INFINITY;
+    for (const { startsMs, endsMs } of schedules.values()) {
+      nextDueMs = Math.min(nextDueMs, startsMs ?? nextDueMs, endsMs ?? nextDueMs);
+    }
+  };
+  const store = (index: number, employee: SeededEmployee) => {
+    if (index >= base.size) hired[index - base.size] = employee;
+    else changed.set(index, employee);
+  };
   const at = (index: number) =>
     changed.get(index) ??
     (index >= base.size ? hired[index - base.size] : undefined) ??
@@ -129,33 +161,80 @@ export function withChanges(
       hired.push(employee);
       hiredIndexById.set(id, index);
       hiredIndexByEmail.set(email, index);
+      if (employee.status === 'onboarding' && hireDay > today) reschedule(index, { startsMs: hireDay });
       listener?.personHired(employee);
       return employee;
     },
     change(employeeId, changes) {
       const index = directory.indexOfId(employeeId);
       if (index === undefined) return undefined;
+      directory.applyDueDates();
       const current = at(index);
+      const schedule: Schedule = { ...schedules.get(index) };
       const next: SeededEmployee = { ...current, ...stamp() };
       if (changes.firstName !== undefined) next.firstName = changes.firstName;
       if (changes.lastName !== undefined) next.lastName = changes.lastName;
       if (changes.position !== undefined) next.position = changes.position;
-      if (changes.hireDate !== undefined)
-        next.hireDate = formatBerlinDate(Date.parse(`${changes.hireDate}T00:00:00Z`));
+      if (changes.hireDate !== undefined) {
+        const day = Date.parse(`${changes.hireDate}T00:00:00Z`);
+        next.hireDate = formatBerlinDate(day);
+        // A start already waiting for its date moves with it; otherwise the status stays as it is.
+        if (schedule.startsMs !== undefined) schedule.startsMs = day;
+      }
       applyChanges(next, changes);
+      // HR setting the status decides it; a start waiting for its date no longer applies.
+      if (changes.status !== undefined) schedule.startsMs = undefined;
       if (changes.terminationDate !== undefined) {
         const day = Date.parse(`${changes.terminationDate}T00:00:00Z`);
         next.terminationDate = formatBerlinDate(day);
         next.lastWorkingDay = formatBerlinDate(day);
         next.terminationType = TERMINATION_TYPES[0];
         next.terminationReason = TERMINATION_REASONS[0];
-        // Personio turns a person inactive once the termination date has passed.
-        if (day <= now().getTime()) next.status = 'inactive';
+        // Personio turns a person inactive on the termination date; a later date waits for it.
+        if (day <= now().getTime()) {
+          next.status = 'inactive';
+          schedule.endsMs = undefined;
+        } else {
+          schedule.endsMs = day;
+        }
       }
-      if (index >= base.size) hired[index - base.size] = next;
-      else changed.set(index, next);
+      store(index, next);
+      reschedule(index, schedule);
       listener?.personChanged(current, next);
+      // A start moved to a date already reached takes effect at once.
+      if (nextDueMs <= now().getTime()) directory.applyDueDates();
       return next;
+    },
+    applyDueDates() {
+      const nowMs = now().getTime();
+      if (nextDueMs > nowMs) return;
+      for (const [index, schedule] of [...schedules]) {
+        const current = at(index);
+        let status = current.status;
+        const rest: Schedule = { ...schedule };
+        const took: ('started' | 'terminated')[] = [];
+        if (schedule.startsMs !== undefined && schedule.startsMs <= nowMs) {
+          rest.startsMs = undefined;
+          if (status === 'onboarding') {
+            status = 'active';
+            took.push('started');
+          }
+        }
+        if (schedule.endsMs !== undefined && schedule.endsMs <= nowMs) {
+          rest.endsMs = undefined;
+          if (status !== 'inactive') {
+            status = 'inactive';
+            took.push('terminated');
+          }
+        }
+        if (rest.startsMs === schedule.startsMs && rest.endsMs === schedule.endsMs) continue;
+        reschedule(index, rest);
+        if (status === current.status) continue;
+        // The date took effect, nobody edited the record: last_modified_at stays.
+        const next: SeededEmployee = { ...current, status };
+        store(index, next);
+        for (const effect of took) listener?.employmentTookEffect(next, effect);
+      }
     },
   };
   return directory;

@@ -64,7 +64,10 @@ export interface PersonioSandboxOptions {
   credentials?: SandboxCredential[];
   /** default 86400 */
   tokenTtlSeconds?: number;
-  /** clock for token expiry, default () => new Date() (seeded data does not depend on it) */
+  /**
+   * The simulator's clock, default () => new Date(): token expiry, change stamps, and the dates that take
+   * effect (a future hire or termination); `advanceClock` moves it further. Seeded data does not depend on it.
+   */
   now?: () => Date;
   /** how absence lists read `offset`; defaults follow each endpoint's spec text (see absence-query.ts) */
   offsetSemantics?: Partial<Record<'timeOffs' | 'absencePeriods' | 'timeOffTypes', OffsetSemantics>>;
@@ -115,6 +118,11 @@ export interface PersonioSandbox {
   /** HR's changes (hires, edits, terminations, absence decisions), as sandbox actions make them */
   changes: SandboxChanges;
   /**
+   * Moves the simulator's clock forward by `ms` (on top of the `now` option); starts and terminations whose
+   * date it reaches take effect at once (status, `employment.started`/`.terminated`), as they would overnight.
+   */
+  advanceClock(ms: number): void;
+  /**
    * v2 webhook delivery: `attempts()` made so far, `configure` the retry schedule and timeout,
    * `setOutage({ mode: 'fail' | 'drop', forMs? })` / `setOutage(null)`, `stop()` cancels queued deliveries.
    * The same controls over HTTP: webhook-control.ts.
@@ -149,7 +157,9 @@ export function createPersonioSandbox(options: PersonioSandboxOptions = {}): Per
   if (!Number.isInteger(seed)) throw new RangeError('seed must be an integer');
   if (!(tokenTtlSeconds > 0)) throw new RangeError('tokenTtlSeconds must be positive');
 
-  const now = options.now ?? (() => new Date());
+  const baseNow = options.now ?? (() => new Date());
+  let clockOffsetMs = 0;
+  const now = () => (clockOffsetMs === 0 ? baseNow() : new Date(baseNow().getTime() + clockOffsetMs));
   // ASSUMED: Personio's company ids are numeric; the sandbox's follows the seed so two sandboxes differ.
   const webhooks = createWebhookHub({
     companyId: String(10_000 + seed),
@@ -159,7 +169,7 @@ export function createPersonioSandbox(options: PersonioSandboxOptions = {}): Per
   });
   const changeListener = webhookChangeListener(webhooks);
   const directory = withChanges(createEmployeeDirectory(seed, employeeCount), now, changeListener);
-  const tokens = createTokenStore(tokenTtlSeconds, options.now ?? (() => new Date()));
+  const tokens = createTokenStore(tokenTtlSeconds, now);
   const stats: PersonioSandboxStats = {
     authCalls: 0,
     v2AuthCalls: 0,
@@ -180,6 +190,8 @@ export function createPersonioSandbox(options: PersonioSandboxOptions = {}): Per
     const route = matchedRoutes(c).find((candidate) => candidate.method !== 'ALL');
     const key = `${c.req.method} ${route?.path ?? UNMATCHED_ROUTE}`;
     stats.byRoute[key] = (stats.byRoute[key] ?? 0) + 1;
+    // Dates reached since the last request take effect before it is answered (the `now` option may move).
+    directory.applyDueDates();
     await next();
   });
 
@@ -215,7 +227,7 @@ export function createPersonioSandbox(options: PersonioSandboxOptions = {}): Per
   registerAbsenceRoutes(v1, {
     book: absenceBook,
     directory,
-    now: options.now ?? (() => new Date()),
+    now,
     offsets: {
       timeOffs: options.offsetSemantics?.timeOffs ?? 'page',
       absencePeriods: options.offsetSemantics?.absencePeriods ?? 'page',
@@ -286,6 +298,11 @@ export function createPersonioSandbox(options: PersonioSandboxOptions = {}): Per
       v2.expireTokens();
     },
     changes,
+    advanceClock(ms) {
+      if (!(ms >= 0)) throw new RangeError('the clock only moves forward');
+      clockOffsetMs += ms;
+      directory.applyDueDates();
+    },
     webhooks,
     employeeCount,
     employeeIds: () => Array.from({ length: employeeCount }, (_, index) => directory.idAt(index)),

@@ -11,10 +11,10 @@ import type { WebhookHub } from './webhook-hub';
  * - person.updated fires when a field the v2 person shows changes, except `status` (Personio lists names,
  *   gender, language, e-mail and custom attributes; the status is the employment's); employment.updated
  *   when a field the v2 employment shows changes. A change that touches neither fires nothing.
- * - employment.started / employment.terminated fire on the effective date in Personio. ASSUMED: the
- *   simulator has no day-change clock, so they fire with the change that makes the start or the end
- *   effective (a hire dated today or earlier; a termination dated today or earlier, or an `onboarding`
- *   person becoming active). A future-dated hire or termination fires only created/updated.
+ * - employment.started / employment.terminated fire on the effective date, as in Personio: with the change
+ *   when it is effective at once (a hire dated today or earlier; a termination dated today or earlier; an
+ *   `onboarding` person set active), else when the simulator clock reaches the date (checked before every
+ *   request and when a test moves the clock). A future-dated hire or termination fires created/updated first.
  * - Not fired, because no sandbox change can cause them: person.deleted, employment.deleted (nobody is
  *   deleted), absence-period.updated.timerange (no route moves an absence).
  */
@@ -48,6 +48,12 @@ export function webhookChangeListener(hub: WebhookHub): SandboxChangeListener {
       if (before.status !== 'inactive' && after.status === 'inactive' && after.terminationDate !== null) {
         hub.emit('employment.terminated', employmentPayload(after));
       }
+    },
+    employmentTookEffect(employee, effect) {
+      hub.emit(
+        effect === 'started' ? 'employment.started' : 'employment.terminated',
+        employmentPayload(employee),
+      );
     },
     absenceCreated: (absence) =>
       hub.emit('absence-period.created', { id: absence.id, person: { id: String(absence.personId) } }),
