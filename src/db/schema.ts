@@ -331,6 +331,8 @@ export interface SyncPosition {
   window?: { start: string; end: string };
   /** Incremental passes: records changed after this instant (ISO 8601). */
   since?: string;
+  /** Set by an incremental pass that found more dates taking effect than it reads again: the next pass is full. */
+  fullPassNeeded?: boolean;
 }
 
 /** One reconciliation pass of a linked account: what it did, how long it took, how it ended. */

@@ -10,10 +10,12 @@ import {
   loadSyncedRecords,
   renewSyncLease,
   replaceSyncedRecord,
+  requestSyncPass,
   saveSyncProgress,
   tombstoneUnseen,
   touchSyncedRecords,
 } from '../db/queries/sync';
+import { employeesWithDatesTakingEffect } from '../db/queries/synced-dates';
 import type { LinkedAccountSettings, SyncCounts, SyncedKind, SyncPass, SyncPosition } from '../db/schema';
 import { ApiError } from '../errors';
 import { type NewEvent, recordEvents } from '../events/types';
@@ -31,6 +33,12 @@ const PAGE_SIZE = 200;
  * deletion is seen over several passes rather than a broken walk deleting everything at once.
  */
 const MAX_DELETIONS_CHECKED = 200;
+/**
+ * Employees an incremental pass reads again because a hire or termination date of theirs came (a call each);
+ * with more, the pass reads this many and asks for a full pass, which reads everyone.
+ */
+export const MAX_DATE_REREADS = 500;
+const DAY_MS = 86_400_000;
 
 /** Another process took the account's lease (ours expired): stop without touching the pass. */
 export class LeaseLostError extends Error {
@@ -67,6 +75,8 @@ export interface PassContext {
    * change of presentation alone rewrites nothing and emits nothing.
    */
   present?: Present;
+  /** At most this many date re-reads per incremental pass (default MAX_DATE_REREADS). */
+  maxDateRereads?: number;
 }
 
 type Present = (kind: SyncedKind, record: Record<string, unknown>) => Record<string, unknown>;
@@ -122,6 +132,15 @@ export async function runPass(ctx: PassContext, pass: SyncPass): Promise<SyncPas
       if (!page.next) break;
       position = page.next;
     }
+  }
+
+  if (since) {
+    await rereadDatesTakingEffect(ctx, pass, counts, since, entering, {
+      stage: 'deletions',
+      position: null,
+      window,
+      since: start.since,
+    });
   }
 
   // A walk over offset pages can miss a record when others are deleted while it runs (they shift up a
@@ -193,6 +212,67 @@ export async function runPass(ctx: PassContext, pass: SyncPass): Promise<SyncPas
     await insertEvents(db, { ...ref, events });
     return finished;
   });
+}
+
+/**
+ * A status that changes by date (a start, a termination entered ahead) changes with no edit, so a change
+ * filter (`updated_since`) never returns it. An incremental pass therefore reads again, one by one through
+ * the provider's get (as a webhook's record is read), each employee whose hire or termination date came since
+ * the day before the previous pass began, while the copy does not show it yet; the writes are the pass's own
+ * compare-and-set, so a flip seen elsewhere first emits nothing here. The day's margin covers Personio's dates
+ * being local (Europe/Berlin) and a status that flips some hours into the day.
+ */
+async function rereadDatesTakingEffect(
+  ctx: PassContext,
+  pass: SyncPass,
+  counts: SyncCounts,
+  since: Date,
+  entering: Parameters<typeof applyPage>[5],
+  done: SyncPosition,
+): Promise<void> {
+  const limit = ctx.maxDateRereads ?? MAX_DATE_REREADS;
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  const dueIds = await employeesWithDatesTakingEffect(ctx.db, {
+    ...ctx.ref,
+    from: day(since.getTime() - DAY_MS),
+    to: day(ctx.now().getTime()),
+    limit: limit + 1,
+  });
+  for (const remoteId of dueIds.slice(0, limit)) {
+    stopIfAborted(ctx);
+    const current = await withPageRetries(ctx, () =>
+      unlessStopped(lookUp(ctx.provider, 'employee', remoteId), ctx.signal),
+    );
+    await ctx.db.transaction(async (tx) => {
+      const db = tx as unknown as Database;
+      await holdLease(db, ctx);
+      // One gone meanwhile is left to the next full pass, the only kind that decides deletions.
+      const applied = current
+        ? await applyPage(db, ctx.ref, 'employee', [current], pass.initial, entering, ctx.present)
+        : { created: 0, updated: 0, events: 0 };
+      counts.upstream_pages++;
+      counts.records_seen += current ? 1 : 0;
+      counts.created += applied.created;
+      counts.updated += applied.updated;
+      counts.events += applied.events;
+      await saveSyncProgress(db, { ...ctx.ref, passId: pass.id, position: done, counts });
+    });
+  }
+  if (dueIds.length > limit) {
+    ctx.logger.info('more dates took effect than an incremental pass reads again; a full pass follows', {
+      linked_account_id: ctx.ref.linkedAccountId,
+      pass_id: pass.id,
+      limit,
+    });
+    await saveSyncProgress(ctx.db, {
+      ...ctx.ref,
+      passId: pass.id,
+      position: { ...done, fullPassNeeded: true },
+      counts,
+    });
+    // The lease holder runs one more pass when it finishes this one; the flag makes it a full one.
+    await requestSyncPass(ctx.db, ctx.ref);
+  }
 }
 
 /** Records a pass that could not complete (no deletions were decided) and its `sync_failed` event. */

@@ -46,6 +46,8 @@ export interface SyncRunnerDeps {
    * back with the pass still running, so the next job (here after a restart, or elsewhere) resumes it at once.
    */
   signal?: AbortSignal;
+  /** Date re-reads per incremental pass (see `MAX_DATE_REREADS`). */
+  maxDateRereads?: number;
 }
 
 export type SyncOutcome = 'ran' | 'covered' | 'skipped' | 'busy' | 'lost' | 'failed' | 'stopped';
@@ -122,6 +124,7 @@ export async function runSyncJob(deps: SyncRunnerDeps, job: SyncJob): Promise<Sy
             logger: deps.logger,
             sleep,
             signal: deps.signal,
+            maxDateRereads: deps.maxDateRereads,
             present: (kind, record) =>
               kind === 'employee' ? applyFieldMappings(record as Employee, mappings) : record,
           },
@@ -202,7 +205,12 @@ async function planPass(
   if (trigger === 'manual') return { mode: 'full' };
   const { last, lastFull } = await lastCompletedPasses(deps.db, ref);
   const fullEveryMs = syncSettings(linkedAccount.settings).fullIntervalMinutes * 60_000;
-  if (!last || !lastFull || lastFull.startedAt.getTime() + fullEveryMs <= deps.now().getTime()) {
+  if (
+    !last ||
+    !lastFull ||
+    last.position?.fullPassNeeded ||
+    lastFull.startedAt.getTime() + fullEveryMs <= deps.now().getTime()
+  ) {
     return { mode: 'full' };
   }
   return {
