@@ -16,7 +16,7 @@ import { fetchTransport } from '../src/providers/http';
 import { PersonioClient, type PersonioClientOptions } from '../src/providers/personio/client';
 import { listEmployees } from '../src/providers/personio/employees';
 import { PersonioTokenManager } from '../src/providers/personio/token-manager';
-import { PersonioV2Client } from '../src/providers/personio/v2/client';
+import { PersonioV2Client, type V2Page } from '../src/providers/personio/v2/client';
 import { createPersonioSandbox, SANDBOX_CREDENTIALS } from '../src/sandbox/personio';
 
 const employees = Number(process.argv.slice(2).find((arg) => /^\d+$/.test(arg)) ?? 2000);
@@ -81,7 +81,12 @@ const walkV2 = async () => {
   let cursor: string | null = null;
   let records = 0;
   do {
-    const page = await v2.page('/v2/persons', [['limit', '50']], cursor, Person);
+    const page: V2Page<z.infer<typeof Person>> = await v2.page(
+      '/v2/persons',
+      [['limit', '50']],
+      cursor,
+      Person,
+    );
     for (const person of page.items) {
       const employments = await v2.page(`/v2/persons/${person.id}/employments`, [], null, Employment);
       if (employments.items.length > 0) records++;
