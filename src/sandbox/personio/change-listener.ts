@@ -8,7 +8,7 @@ import type { SeededEmployee } from './seed';
 export interface SandboxChangeListener {
   personHired(employee: SeededEmployee): void;
   personChanged(before: SeededEmployee, after: SeededEmployee): void;
-  /** `id` is the v2 absence period id (v1 time-off id as a string, or the hour-unit period's UUID). */
+  /** `id` is the v1 id (time-off id as a string, or the hour-unit period's UUID); v2 names it its own way. */
   absenceCreated(absence: { id: string; personId: number }): void;
   absenceDeleted(absence: { id: string; personId: number }): void;
   absenceStatusChanged(absence: { id: string; personId: number }): void;
