@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, lt, notInArray, or, sql } from 'drizzle-orm';
 import { randomBase62 } from '../../crypto/random';
 import type { Database } from '../client';
 import {
@@ -478,4 +478,45 @@ export async function tombstoneRecord(
     )
     .returning();
   return row;
+}
+
+/** The database's clock, which `last_seen_at` is written with, to the microsecond (as text). */
+export async function databaseNow(db: Database): Promise<string> {
+  // A select, not execute(): the two drivers shape execute()'s rows differently.
+  const [row] = await db
+    .select({ now: sql<string>`to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` })
+    .from(sql`(select 1) as one`);
+  return row!.now;
+}
+
+/**
+ * After one employee's time-off requests in `window` were read again: tombstones that employee's live
+ * records overlapping the window that the read did not return (`keep`), unless another writer saw them
+ * after the read began (`seenBefore`, database time). Returns the records tombstoned.
+ */
+export async function tombstoneEmployeeTimeoffsUnseen(
+  tx: Database,
+  input: AccountRef & {
+    employeeId: string;
+    window: { start: string; end: string };
+    keep: string[];
+    /** From `databaseNow`. */
+    seenBefore: string;
+  },
+): Promise<SyncedRecord[]> {
+  const { window } = input;
+  return tx
+    .update(syncedRecords)
+    .set({ remoteDeletedAt: sql`now()` })
+    .where(
+      and(
+        recordsOf(input, 'timeoff_request'),
+        isNull(syncedRecords.remoteDeletedAt),
+        sql`${syncedRecords.data}->'employee'->>'id' = ${input.employeeId}`,
+        sql`(${syncedRecords.data}->>'end_date' is null or ${syncedRecords.data}->>'end_date' >= ${window.start}) and ${syncedRecords.data}->>'start_date' <= ${window.end}`,
+        sql`${syncedRecords.lastSeenAt} < ${input.seenBefore}::timestamptz`,
+        input.keep.length > 0 ? notInArray(syncedRecords.remoteId, input.keep) : undefined,
+      ),
+    )
+    .returning();
 }

@@ -27,6 +27,7 @@ import type { PersonioSettings } from './settings';
 import { isV2AccessRefused, PersonioV2Client, V2_TOKEN_KEY_SUFFIX, v2Origin } from './v2/client';
 import { createPersonioV2Provider, usesPersonioV2 } from './v2/provider';
 import {
+  absencePeriodOwner,
   EVENTS_HISTORY_DAYS,
   eventsSince,
   parseNotification,
@@ -231,6 +232,8 @@ export class PersonioConnector implements ProviderConnector {
     historyDays: EVENTS_HISTORY_DAYS,
     presentedToken,
     parse: (body) => parseNotification(body, this.runtime.now()),
+    ownerOf: async (account, change) =>
+      absencePeriodOwner(await this.v2Client(account, 'background'), change.remoteId),
   };
 
   async forget(account: { id: string; sealedCredentials: string }): Promise<void> {
