@@ -4,6 +4,7 @@ import {
   type AccountRef,
   databaseNow,
   lastCompletedPass,
+  listEmployeeTimeoffsUnseen,
   loadSyncedRecords,
   tombstoneEmployeeTimeoffsUnseen,
   tombstoneRecord,
@@ -33,6 +34,8 @@ const ATTEMPTS = 4;
 const SCOPE_PAGE_SIZE = 200;
 /** Unified pages read for one employee's window; beyond it the read is incomplete and deletes nothing. */
 const MAX_SCOPE_PAGES = 20;
+/** Deletion candidates looked up per employee and notification (a call each), as a pass limits them. */
+const MAX_DELETIONS_CHECKED = 200;
 
 /**
  * Reads each named record again and writes it into the synced copy exactly as a pass would (compare-and-set
@@ -123,20 +126,33 @@ async function refreshEmployeeTimeoffs(
       linked_account_id: ctx.ref.linkedAccountId,
     });
   }
+  // As in a pass: a walk over offset pages can miss a record when others are deleted while it runs, so what
+  // the read did not return is looked up one by one, and only what the provider no longer has is deleted.
+  const scope = {
+    ...ctx.ref,
+    employeeId,
+    window,
+    keep: records.map((record) => String(record.id)),
+    seenBefore: readFrom,
+  };
+  const gone: string[] = [];
+  if (complete) {
+    const unseen = await listEmployeeTimeoffsUnseen(ctx.db, { ...scope, limit: MAX_DELETIONS_CHECKED });
+    for (const candidate of unseen) {
+      const current = await withRetries(ctx, () =>
+        ctx.provider.getTimeoffRequest(candidate.remoteId, { includeRemoteData: false }),
+      );
+      if (current === null) gone.push(candidate.remoteId);
+      else records.push(current as unknown as Record<string, unknown>);
+    }
+  }
   const entering = initial ? undefined : await enteringWindow(ctx.db, ctx.ref);
   return ctx.db.transaction(async (tx) => {
     const db = tx as unknown as Database;
     const applied = await applyPage(db, ctx.ref, 'timeoff_request', records, initial, entering);
-    if (!complete) return applied.events;
-    const gone = await tombstoneEmployeeTimeoffsUnseen(db, {
-      ...ctx.ref,
-      employeeId,
-      window,
-      keep: records.map((record) => String(record.id)),
-      seenBefore: readFrom,
-    });
-    if (initial || gone.length === 0) return applied.events;
-    const produced = gone.flatMap((record) => recordEvents('timeoff_request', record.data, null));
+    const deleted = await tombstoneEmployeeTimeoffsUnseen(db, { ...scope, remoteIds: gone });
+    if (initial || deleted.length === 0) return applied.events;
+    const produced = deleted.flatMap((record) => recordEvents('timeoff_request', record.data, null));
     await insertEvents(db, { ...ctx.ref, events: produced });
     return applied.events + produced.length;
   });

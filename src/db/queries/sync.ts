@@ -489,13 +489,8 @@ export async function databaseNow(db: Database): Promise<string> {
   return row!.now;
 }
 
-/**
- * After one employee's time-off requests in `window` were read again: tombstones that employee's live
- * records overlapping the window that the read did not return (`keep`), unless another writer saw them
- * after the read began (`seenBefore`, database time). Returns the records tombstoned.
- */
-export async function tombstoneEmployeeTimeoffsUnseen(
-  tx: Database,
+/** One employee's live time-off records overlapping `window`, not in `keep`, last seen before `seenBefore`. */
+function employeeTimeoffsUnseen(
   input: AccountRef & {
     employeeId: string;
     window: { start: string; end: string };
@@ -503,20 +498,44 @@ export async function tombstoneEmployeeTimeoffsUnseen(
     /** From `databaseNow`. */
     seenBefore: string;
   },
-): Promise<SyncedRecord[]> {
+) {
   const { window } = input;
+  return and(
+    recordsOf(input, 'timeoff_request'),
+    isNull(syncedRecords.remoteDeletedAt),
+    sql`${syncedRecords.data}->'employee'->>'id' = ${input.employeeId}`,
+    sql`(${syncedRecords.data}->>'end_date' is null or ${syncedRecords.data}->>'end_date' >= ${window.start}) and ${syncedRecords.data}->>'start_date' <= ${window.end}`,
+    sql`${syncedRecords.lastSeenAt} < ${input.seenBefore}::timestamptz`,
+    input.keep.length > 0 ? notInArray(syncedRecords.remoteId, input.keep) : undefined,
+  );
+}
+
+/**
+ * After one employee's time-off requests in `window` were read again: that employee's live records in the
+ * window the read did not return (`keep`) and no other writer saw since it began (`seenBefore`, database
+ * time), at most `limit`: candidates for deletion.
+ */
+export async function listEmployeeTimeoffsUnseen(
+  db: Database,
+  input: Parameters<typeof employeeTimeoffsUnseen>[0] & { limit: number },
+): Promise<SyncedRecord[]> {
+  return db
+    .select()
+    .from(syncedRecords)
+    .where(employeeTimeoffsUnseen(input))
+    .orderBy(syncedRecords.remoteId)
+    .limit(input.limit);
+}
+
+/** Tombstones those of `remoteIds` that are still such candidates; returns them. */
+export async function tombstoneEmployeeTimeoffsUnseen(
+  tx: Database,
+  input: Parameters<typeof employeeTimeoffsUnseen>[0] & { remoteIds: string[] },
+): Promise<SyncedRecord[]> {
+  if (input.remoteIds.length === 0) return [];
   return tx
     .update(syncedRecords)
     .set({ remoteDeletedAt: sql`now()` })
-    .where(
-      and(
-        recordsOf(input, 'timeoff_request'),
-        isNull(syncedRecords.remoteDeletedAt),
-        sql`${syncedRecords.data}->'employee'->>'id' = ${input.employeeId}`,
-        sql`(${syncedRecords.data}->>'end_date' is null or ${syncedRecords.data}->>'end_date' >= ${window.start}) and ${syncedRecords.data}->>'start_date' <= ${window.end}`,
-        sql`${syncedRecords.lastSeenAt} < ${input.seenBefore}::timestamptz`,
-        input.keep.length > 0 ? notInArray(syncedRecords.remoteId, input.keep) : undefined,
-      ),
-    )
+    .where(and(employeeTimeoffsUnseen(input), inArray(syncedRecords.remoteId, input.remoteIds)))
     .returning();
 }
