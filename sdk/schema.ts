@@ -971,20 +971,22 @@ export interface components {
        */
       default_source: "live" | "synced";
       /**
-       * @description `v1` (default): Personio v1 only; `auto`: Personio v2 for the calls where it is better, when the credential has v2 access (`capabilities.personio_v2`).
+       * @description `v1` (default): Personio v1 only; `auto`: Personio v2 for the calls where it is better, when the credential has v2 access (`capabilities.personio_v2`) and its v2 absence ids are its v1 ids (`capabilities.personio_v2_shared_absence_ids`).
        * @enum {string}
        */
       personio_api_version: "auto" | "v1";
     };
     /** @description What the credential can do, found when it was linked, reconnected or checked; `null` before. */
-    LinkedAccountCapabilities: {
+    LinkedAccountCapabilities: ({
       /** @description The credential obtained a Personio v2 token. */
       personio_v2: boolean;
       /** @description The credential may register webhooks (Personio: the `personio:webhooks:write` scope): changes then arrive within seconds and scheduled passes only reconcile. Absent when last checked by an older version. */
       webhooks?: boolean;
+      /** @description Personio's v2 absence ids were found to be its v1 ids (a page of absences read both ways and compared). Only when `true` does `personio_api_version: auto` read time-off lists through v2, so unified ids never depend on the version; `null`: nothing could be compared; absent: not checked yet. */
+      personio_v2_shared_absence_ids?: boolean | null;
       /** Format: date-time */
       checked_at: string;
-    } | null;
+    }) | null;
     LinkedAccountResult: {
       result: components["schemas"]["LinkedAccount"];
     };

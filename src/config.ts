@@ -64,6 +64,8 @@ const GatewaySettings = z.object({
     .optional(),
   SANDBOX: booleanFlag.optional(),
   SANDBOX_EMPLOYEES: z.coerce.number().int().min(10).max(100_000).default(250),
+  /** How the built-in simulator's v2 names absences: `v1` ids (default) or UUIDs of their own. */
+  SANDBOX_V2_ABSENCE_IDS: z.enum(['v1', 'uuid']).default('v1'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** Default lifetime of a link token; `POST /link-tokens` may ask for another, up to 7 days. */
   LINK_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(604_800).default(1800),
@@ -165,7 +167,7 @@ export interface Config {
    */
   clientIpHeader: string | undefined;
   /** The built-in Personio simulator serves `personio-sandbox` linked accounts. Off by default in production. */
-  sandbox: { enabled: boolean; employees: number };
+  sandbox: { enabled: boolean; employees: number; v2AbsenceIds: 'v1' | 'uuid' };
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** Hosted link flow: default link token lifetime in seconds (60 s to 7 days). */
   link: { tokenTtlSeconds: number };
@@ -239,7 +241,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     authCacheTtlMs: values.AUTH_CACHE_TTL_MS,
     authFailures: { limit: values.AUTH_FAILURE_LIMIT, windowSeconds: values.AUTH_FAILURE_WINDOW_SECONDS },
     clientIpHeader: values.CLIENT_IP_HEADER,
-    sandbox: { enabled: values.SANDBOX ?? embedded, employees: values.SANDBOX_EMPLOYEES },
+    sandbox: {
+      enabled: values.SANDBOX ?? embedded,
+      employees: values.SANDBOX_EMPLOYEES,
+      v2AbsenceIds: values.SANDBOX_V2_ABSENCE_IDS,
+    },
     logLevel: values.LOG_LEVEL,
     link: { tokenTtlSeconds: values.LINK_TOKEN_TTL_SECONDS },
     sync: {

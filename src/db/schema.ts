@@ -107,6 +107,11 @@ export interface LinkedAccountCapabilities {
   personio_v2: boolean;
   /** The credential may register inbound webhooks with the provider (Personio: `personio:webhooks:write`). */
   webhooks?: boolean;
+  /**
+   * Personio: its v2 absence ids are its v1 ids (compared at the check); null when nothing could be
+   * compared. Only `true` lets time-off lists go through v2.
+   */
+  personio_v2_shared_absence_ids?: boolean | null;
   checked_at: string;
 }
 

@@ -1,5 +1,7 @@
 import { advanceInboundEventTime } from '../db/queries/inbound-webhooks';
 import { getLinkedAccount } from '../db/queries/linked-accounts';
+import type { LinkedAccount } from '../db/schema';
+import type { InboundChange } from '../providers/definition';
 import { findIntegration } from '../providers/registry';
 import { refreshRecords } from '../sync/records';
 import type { SyncRunnerDeps } from '../sync/run';
@@ -20,6 +22,7 @@ export async function runInboundJob(deps: SyncRunnerDeps, job: InboundJobData): 
   ) {
     return 0;
   }
+  const changes = await resolveOwners(deps, account, job.changes);
   const events = await refreshRecords(
     {
       db: deps.db,
@@ -30,7 +33,7 @@ export async function runInboundJob(deps: SyncRunnerDeps, job: InboundJobData): 
       logger: deps.logger,
       sleep: deps.sleep,
     },
-    job.changes,
+    changes,
   );
   const newest = job.changes.reduce<string | null>(
     (latest, change) => (latest === null || change.occurredAt > latest ? change.occurredAt : latest),
@@ -49,4 +52,34 @@ export async function runInboundJob(deps: SyncRunnerDeps, job: InboundJobData): 
     events,
   });
   return events;
+}
+
+/**
+ * Scoped changes without an employee are asked of the provider; those it cannot place (a deleted record the
+ * notification did not name a person for) are left to one full pass.
+ */
+async function resolveOwners(
+  deps: SyncRunnerDeps,
+  account: LinkedAccount,
+  changes: InboundChange[],
+): Promise<InboundChange[]> {
+  const resolved: InboundChange[] = [];
+  let unplaced = 0;
+  for (const change of changes) {
+    if (!change.scope || change.scope.employeeId !== null) {
+      resolved.push(change);
+      continue;
+    }
+    const employeeId = (await deps.inbound?.ownerOf(account, change)) ?? null;
+    if (employeeId === null) unplaced++;
+    else resolved.push({ ...change, scope: { employeeId } });
+  }
+  if (unplaced > 0) {
+    deps.logger.info('inbound changes name records of no known employee; a full pass reconciles them', {
+      linked_account_id: account.id,
+      records: unplaced,
+    });
+    await deps.inbound?.requestFullPass(account);
+  }
+  return resolved;
 }

@@ -77,7 +77,8 @@ export const LinkedAccountSettingsSchema = z
     personio_api_version: z.enum(['auto', 'v1']).openapi({
       description:
         '`v1` (default): Personio v1 only; `auto`: Personio v2 for the calls where it is better, when the ' +
-        'credential has v2 access (`capabilities.personio_v2`).',
+        'credential has v2 access (`capabilities.personio_v2`) and its v2 absence ids are its v1 ids ' +
+        '(`capabilities.personio_v2_shared_absence_ids`).',
     }),
   })
   .openapi('LinkedAccountSettings');
@@ -92,6 +93,16 @@ export const LinkedAccountCapabilitiesSchema = z
         description:
           'The credential may register webhooks (Personio: the `personio:webhooks:write` scope): changes then ' +
           'arrive within seconds and scheduled passes only reconcile. Absent when last checked by an older version.',
+      }),
+    personio_v2_shared_absence_ids: z
+      .boolean()
+      .nullable()
+      .optional()
+      .openapi({
+        description:
+          "Personio's v2 absence ids were found to be its v1 ids (a page of absences read both ways and " +
+          'compared). Only when `true` does `personio_api_version: auto` read time-off lists through v2, so ' +
+          'unified ids never depend on the version; `null`: nothing could be compared; absent: not checked yet.',
       }),
     checked_at: z.string().openapi({ format: 'date-time' }),
   })

@@ -197,6 +197,13 @@ export interface InboundChange {
   remoteId: string;
   /** When the change happened at the provider (ISO 8601): the catch-up point moves past it once handled. */
   occurredAt: string;
+  /**
+   * Set when `remoteId` is the provider's id of what it notified, which need not be the unified id (Personio
+   * v2 absence periods): the employee's time-off requests in the sync window are read again and reconciled
+   * as a pass would, instead of reading `remoteId`. `employeeId` null: the provider is asked whose record it
+   * is (`InboundWebhooks.ownerOf`); when nobody knows, a full pass is requested.
+   */
+  scope?: { employeeId: string | null };
 }
 
 /**
@@ -224,4 +231,9 @@ export interface InboundWebhooks {
    * as a ping). Throws `ProviderError('invalid_input')` for a body that is not such a notification.
    */
   parse(body: unknown): InboundChange[];
+  /**
+   * The employee a scoped change's record belongs to (see `InboundChange.scope`), or null when the provider no
+   * longer has the record or cannot say. Absent: scoped changes without an employee request a full pass.
+   */
+  ownerOf?(account: ProviderAccount, change: InboundChange): Promise<string | null>;
 }

@@ -81,7 +81,11 @@ async function openRuntime(
   const webhookSender = nodeWebhookSender(config.webhooks.targets);
   const sandbox = config.sandbox.enabled
     ? // Its v2 webhooks leave through the gateway's sender, under WEBHOOK_TARGETS like the gateway's own.
-      createPersonioSandbox({ employees: config.sandbox.employees, webhookTransport: webhookSender })
+      createPersonioSandbox({
+        employees: config.sandbox.employees,
+        webhookTransport: webhookSender,
+        v2AbsenceIds: config.sandbox.v2AbsenceIds,
+      })
     : undefined;
 
   return {

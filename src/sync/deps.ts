@@ -11,5 +11,13 @@ export function syncRunnerDeps(services: Services, processName?: string): SyncRu
     now: services.now,
     leaseTtlMs: services.config.sync.leaseTtlMs,
     processName,
+    inbound: {
+      async ownerOf(linkedAccount, change) {
+        const found = services.providers.inboundWebhooks(linkedAccount);
+        return found?.hooks.ownerOf ? found.hooks.ownerOf(found.account, change) : null;
+      },
+      // The job engine keeps at most one manual pass waiting per account.
+      requestFullPass: (linkedAccount) => services.jobs.requestSync(linkedAccount),
+    },
   };
 }

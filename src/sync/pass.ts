@@ -454,7 +454,7 @@ const UPDATED_AT_MARGIN_MS = 24 * 60 * 60_000;
  * completed pass (they were outside its window and have not changed since well before it): those fill the
  * copy silently, like a first pass, instead of arriving as `timeoff_request.created`.
  */
-async function enteringWindow(
+export async function enteringWindow(
   db: Database,
   ref: AccountRef,
 ): Promise<((kind: SyncedKind, record: Record<string, unknown>) => boolean) | undefined> {

@@ -17,6 +17,7 @@ import { ApiError } from '../errors';
 import { withLinkedAccountEvent } from '../events/connection';
 import type { Logger } from '../lib/logger';
 import type { Employee } from '../models/employee';
+import type { InboundChange } from '../providers/definition';
 import { ProviderError } from '../providers/errors';
 import { findIntegration } from '../providers/registry';
 import type { HrisProvider } from '../providers/types';
@@ -48,6 +49,14 @@ export interface SyncRunnerDeps {
   signal?: AbortSignal;
   /** Date re-reads per incremental pass (see `MAX_DATE_REREADS`). */
   maxDateRereads?: number;
+  /**
+   * For inbound jobs: the employee a scoped change names (the provider is asked), and a full pass (at most
+   * one queued) for what no employee can be found for.
+   */
+  inbound?: {
+    ownerOf(linkedAccount: LinkedAccount, change: InboundChange): Promise<string | null>;
+    requestFullPass(linkedAccount: LinkedAccount): Promise<void>;
+  };
 }
 
 export type SyncOutcome = 'ran' | 'covered' | 'skipped' | 'busy' | 'lost' | 'failed' | 'stopped';

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, lt, notInArray, or, sql } from 'drizzle-orm';
 import { randomBase62 } from '../../crypto/random';
 import type { Database } from '../client';
 import {
@@ -478,4 +478,64 @@ export async function tombstoneRecord(
     )
     .returning();
   return row;
+}
+
+/** The database's clock, which `last_seen_at` is written with, to the microsecond (as text). */
+export async function databaseNow(db: Database): Promise<string> {
+  // A select, not execute(): the two drivers shape execute()'s rows differently.
+  const [row] = await db
+    .select({ now: sql<string>`to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` })
+    .from(sql`(select 1) as one`);
+  return row!.now;
+}
+
+/** One employee's live time-off records overlapping `window`, not in `keep`, last seen before `seenBefore`. */
+function employeeTimeoffsUnseen(
+  input: AccountRef & {
+    employeeId: string;
+    window: { start: string; end: string };
+    keep: string[];
+    /** From `databaseNow`. */
+    seenBefore: string;
+  },
+) {
+  const { window } = input;
+  return and(
+    recordsOf(input, 'timeoff_request'),
+    isNull(syncedRecords.remoteDeletedAt),
+    sql`${syncedRecords.data}->'employee'->>'id' = ${input.employeeId}`,
+    sql`(${syncedRecords.data}->>'end_date' is null or ${syncedRecords.data}->>'end_date' >= ${window.start}) and ${syncedRecords.data}->>'start_date' <= ${window.end}`,
+    sql`${syncedRecords.lastSeenAt} < ${input.seenBefore}::timestamptz`,
+    input.keep.length > 0 ? notInArray(syncedRecords.remoteId, input.keep) : undefined,
+  );
+}
+
+/**
+ * After one employee's time-off requests in `window` were read again: that employee's live records in the
+ * window the read did not return (`keep`) and no other writer saw since it began (`seenBefore`, database
+ * time), at most `limit`: candidates for deletion.
+ */
+export async function listEmployeeTimeoffsUnseen(
+  db: Database,
+  input: Parameters<typeof employeeTimeoffsUnseen>[0] & { limit: number },
+): Promise<SyncedRecord[]> {
+  return db
+    .select()
+    .from(syncedRecords)
+    .where(employeeTimeoffsUnseen(input))
+    .orderBy(syncedRecords.remoteId)
+    .limit(input.limit);
+}
+
+/** Tombstones those of `remoteIds` that are still such candidates; returns them. */
+export async function tombstoneEmployeeTimeoffsUnseen(
+  tx: Database,
+  input: Parameters<typeof employeeTimeoffsUnseen>[0] & { remoteIds: string[] },
+): Promise<SyncedRecord[]> {
+  if (input.remoteIds.length === 0) return [];
+  return tx
+    .update(syncedRecords)
+    .set({ remoteDeletedAt: sql`now()` })
+    .where(and(employeeTimeoffsUnseen(input), inArray(syncedRecords.remoteId, input.remoteIds)))
+    .returning();
 }

@@ -26,7 +26,9 @@ import { AttributeListSchema, EmployeeListSchema, isRelation } from './schemas';
 import type { PersonioSettings } from './settings';
 import { isV2AccessRefused, PersonioV2Client, V2_TOKEN_KEY_SUFFIX, v2Origin } from './v2/client';
 import { createPersonioV2Provider, usesPersonioV2 } from './v2/provider';
+import { detectSharedAbsenceIds } from './v2/shared-ids';
 import {
+  absencePeriodOwner,
   EVENTS_HISTORY_DAYS,
   eventsSince,
   parseNotification,
@@ -155,6 +157,7 @@ export class PersonioConnector implements ProviderConnector {
           integration,
           personioCredentials(values),
           probeKey,
+          client,
           trace,
         ),
       };
@@ -173,6 +176,7 @@ export class PersonioConnector implements ProviderConnector {
     integration: ProviderIntegration,
     credentials: PersonioCredentials,
     probeKey: string,
+    v1: PersonioClient,
     trace: RequestTrace | undefined,
   ): Promise<LinkedAccountCapabilities> {
     const client = this.clientForCredentials(integration, credentials, probeKey, PersonioV2Client).forRequest(
@@ -186,6 +190,7 @@ export class PersonioConnector implements ProviderConnector {
       return {
         personio_v2: true,
         webhooks: scopes === undefined || scopes.includes(WEBHOOKS_SCOPE),
+        personio_v2_shared_absence_ids: await this.sharedAbsenceIds(v1, client),
         checked_at: checkedAt,
       };
     } catch (error) {
@@ -195,6 +200,18 @@ export class PersonioConnector implements ProviderConnector {
         });
       }
       return { personio_v2: false, webhooks: false, checked_at: checkedAt };
+    }
+  }
+
+  /** See shared-ids.ts; null (v1 for time-off lists) when the comparison could not be made. */
+  private async sharedAbsenceIds(v1: PersonioClient, v2: PersonioV2Client): Promise<boolean | null> {
+    try {
+      return await detectSharedAbsenceIds(createPersonioProvider(v1), v2, this.runtime.now());
+    } catch (error) {
+      this.runtime.logger.warn('personio v2 absence ids could not be compared; time-off lists stay on v1', {
+        code: error instanceof ProviderError ? error.kind : 'unknown',
+      });
+      return null;
     }
   }
 
@@ -231,6 +248,8 @@ export class PersonioConnector implements ProviderConnector {
     historyDays: EVENTS_HISTORY_DAYS,
     presentedToken,
     parse: (body) => parseNotification(body, this.runtime.now()),
+    ownerOf: async (account, change) =>
+      absencePeriodOwner(await this.v2Client(account, 'background'), change.remoteId),
   };
 
   async forget(account: { id: string; sealedCredentials: string }): Promise<void> {

@@ -10,7 +10,7 @@ export interface SandboxChangeListener {
   personChanged(before: SeededEmployee, after: SeededEmployee): void;
   /** A start or termination entered ahead of its date took effect as the clock reached the date (no edit). */
   employmentTookEffect(employee: SeededEmployee, effect: 'started' | 'terminated'): void;
-  /** `id` is the v2 absence period id (v1 time-off id as a string, or the hour-unit period's UUID). */
+  /** `id` is the v1 id (time-off id as a string, or the hour-unit period's UUID); v2 names it its own way. */
   absenceCreated(absence: { id: string; personId: number }): void;
   absenceDeleted(absence: { id: string; personId: number }): void;
   absenceStatusChanged(absence: { id: string; personId: number }): void;

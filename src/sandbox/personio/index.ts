@@ -25,6 +25,7 @@ import { PersonioRequestError, personioError } from './errors';
 import { createFaultState, faultInjection, resetFaultState, type SandboxFaults } from './faults';
 import { registerProfilePictureRoute } from './profile-pictures';
 import { createEmployeeDirectory } from './seed';
+import { createV2AbsenceIds, type V2AbsenceIdMode } from './v2/absence-ids';
 import { createSandboxV2, type V2RateLimit, type V2RateLimitGroup } from './v2/index';
 import { webhookChangeListener } from './v2/webhook-events';
 import {
@@ -33,7 +34,7 @@ import {
   type WebhookHub,
   type WebhookTransport,
 } from './v2/webhook-hub';
-import { registerWebhookControlRoutes } from './webhook-control';
+import { registerV2AbsenceIdControl, registerWebhookControlRoutes } from './webhook-control';
 
 export type { OffsetSemantics } from './absence-query';
 export type { TimeOffWindow } from './absences';
@@ -45,6 +46,7 @@ export {
   type SandboxCredential,
 } from './credentials';
 export type { SandboxFaults } from './faults';
+export { V2_ABSENCE_ID_MODES, type V2AbsenceIdMode } from './v2/absence-ids';
 export { DEFAULT_V2_RATE_LIMITS, type V2RateLimit, type V2RateLimitGroup } from './v2/index';
 export {
   DEFAULT_WEBHOOK_DELIVERY,
@@ -81,6 +83,11 @@ export interface PersonioSandboxOptions {
   webhookDelivery?: Partial<WebhookDeliverySettings>;
   /** how webhook deliveries leave, default a plain fetch (the gateway passes its egress-checked sender) */
   webhookTransport?: WebhookTransport;
+  /**
+   * How v2 names absence periods and types: `v1` (default) their v1 ids, `uuid` UUIDs of their own
+   * (REFERENCE §1), in every v2 route and webhook payload. Switch later with `setV2AbsenceIds`.
+   */
+  v2AbsenceIds?: V2AbsenceIdMode;
 }
 
 export interface PersonioSandboxStats {
@@ -111,6 +118,8 @@ export interface PersonioSandbox {
   employeeIds(): number[];
   /** the seeded absence balances of an employee (by Personio id), as the balance endpoint reports them */
   seededBalances(employeeId: number): SeededBalance[];
+  /** switches how v2 names absences (see `v2AbsenceIds`); also `PUT /v1/_sandbox/v2-absence-ids` */
+  setV2AbsenceIds(mode: V2AbsenceIdMode): void;
   /** replaces the fault switches (and restarts their seeded stream); `{}` turns every fault off */
   setFaults(faults: SandboxFaults): void;
   /** keep arrival times of resource requests in `stats.arrivals` (for rate measurements) */
@@ -167,7 +176,8 @@ export function createPersonioSandbox(options: PersonioSandboxOptions = {}): Per
     transport: options.webhookTransport,
     delivery: options.webhookDelivery,
   });
-  const changeListener = webhookChangeListener(webhooks);
+  const absenceIds = createV2AbsenceIds(options.v2AbsenceIds);
+  const changeListener = webhookChangeListener(webhooks, absenceIds);
   const directory = withChanges(createEmployeeDirectory(seed, employeeCount), now, changeListener);
   const tokens = createTokenStore(tokenTtlSeconds, now);
   const stats: PersonioSandboxStats = {
@@ -224,6 +234,7 @@ export function createPersonioSandbox(options: PersonioSandboxOptions = {}): Per
   v1.use('/_sandbox/*', requireBearerToken(tokens));
   registerControlRoutes(v1, changes);
   registerWebhookControlRoutes(v1, webhooks);
+  registerV2AbsenceIdControl(v1, absenceIds);
   registerAbsenceRoutes(v1, {
     book: absenceBook,
     directory,
@@ -259,6 +270,7 @@ export function createPersonioSandbox(options: PersonioSandboxOptions = {}): Per
       stats.byStatus[status] = (stats.byStatus[status] ?? 0) + 1;
     },
     webhooks,
+    absenceIds,
   });
   app.route('/v2', v2.app);
 
@@ -290,6 +302,7 @@ export function createPersonioSandbox(options: PersonioSandboxOptions = {}): Per
       stats.arrivals.length = 0;
     },
     setFaults: (faults) => resetFaultState(faultState, faults),
+    setV2AbsenceIds: (mode) => absenceIds.setMode(mode),
     recordArrivals(on) {
       recordingArrivals = on;
     },

@@ -1,6 +1,7 @@
 import type { Hono } from 'hono';
 import type { SandboxEnv } from './auth';
 import { personioError } from './errors';
+import { V2_ABSENCE_ID_MODES, type V2AbsenceIdMode, type V2AbsenceIds } from './v2/absence-ids';
 import type { DeliveryAttempt, WebhookHub } from './v2/webhook-hub';
 
 /**
@@ -11,6 +12,7 @@ import type { DeliveryAttempt, WebhookHub } from './v2/webhook-hub';
  *   PUT  /v1/_sandbox/webhook-delivery    ← any of { retry_delays_ms, timeout_ms, outage: { mode, seconds? } | null }
  *   GET  /v1/_sandbox/webhook-attempts[?webhook_id=]  → { data: [attempt…] } oldest first
  *   DELETE /v1/_sandbox/webhook-attempts  forgets them
+ *   GET|PUT /v1/_sandbox/v2-absence-ids   ↔ { mode: 'v1' | 'uuid' } how v2 names absences (v2/absence-ids.ts)
  */
 
 const MAX_DELAY_MS = 30 * 86_400_000;
@@ -104,5 +106,18 @@ export function registerWebhookControlRoutes(v1: Hono<SandboxEnv>, hub: WebhookH
   v1.delete('/_sandbox/webhook-attempts', (c) => {
     hub.clearAttempts();
     return c.json({ success: true, data: {} });
+  });
+}
+
+export function registerV2AbsenceIdControl(v1: Hono<SandboxEnv>, ids: V2AbsenceIds): void {
+  v1.get('/_sandbox/v2-absence-ids', (c) => c.json({ success: true, data: { mode: ids.mode() } }));
+  v1.put('/_sandbox/v2-absence-ids', async (c) => {
+    const body = (await c.req.json().catch(() => null)) as { mode?: unknown } | null;
+    const mode = body?.mode;
+    if (typeof mode !== 'string' || !(V2_ABSENCE_ID_MODES as readonly string[]).includes(mode)) {
+      return personioError(c, 422, `mode must be one of: ${V2_ABSENCE_ID_MODES.join(', ')}.`);
+    }
+    ids.setMode(mode as V2AbsenceIdMode);
+    return c.json({ success: true, data: { mode: ids.mode() } });
   });
 }

@@ -12,8 +12,8 @@ import type { V2AbsencePeriod, V2AbsenceType, V2Breakdown } from './schemas';
  * half days as `SECOND_HALF` on the start and `FIRST_HALF` on the end; amount = the breakdowns' days.
  * Hour-unit: `date_time` is wall-clock time in `timezone_id` (docs), the end exclusive as in v1; a period
  * from and to local midnight is whole days (no times); amount = the breakdowns' hours, two decimals.
- * ASSUMED (see the simulator): ids, person ids and absence type ids are the ones v1 uses, so the unified
- * id does not depend on the version that answered; Personio documents only that v2 ids are strings.
+ * Ids are taken as v2 gives them: the unified id only matches v1's where a credential check found v2 absence
+ * and type ids to be v1's (shared-ids.ts), the only accounts whose lists go through v2.
  */
 export function mapAbsencePeriodV2(
   raw: V2AbsencePeriod,

@@ -33,12 +33,18 @@ export function createPersonioV2Provider(
 }
 
 /**
- * Does this account read through v2? Only when it opted in (`auto`) and its credential obtained a v2 token:
- * v1 is the default because a first v2 window pull costs a breakdown call per absence (see BENCHMARKS.md).
+ * Does this account read through v2? Only when it opted in (`auto`), its credential obtained a v2 token, and
+ * its last check found v2 absence ids to be the v1 ids (unified ids are v1's, which passes, single reads and
+ * writes use: a list must never show an id those cannot find). v1 is the default because a first v2 window
+ * pull costs a breakdown call per absence (see BENCHMARKS.md).
  */
 export function usesPersonioV2(account: {
   settings?: LinkedAccountSettings | null | undefined;
   capabilities?: LinkedAccountCapabilities | null | undefined;
 }): boolean {
-  return account.capabilities?.personio_v2 === true && account.settings?.personio_api_version === 'auto';
+  return (
+    account.capabilities?.personio_v2 === true &&
+    account.capabilities.personio_v2_shared_absence_ids === true &&
+    account.settings?.personio_api_version === 'auto'
+  );
 }

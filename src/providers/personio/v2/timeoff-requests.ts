@@ -120,7 +120,7 @@ async function cachedAbsenceTypes(
   return fresh;
 }
 
-async function absenceTypes(client: PersonioV2Client): Promise<Map<string, V2AbsenceType>> {
+export async function absenceTypes(client: PersonioV2Client): Promise<Map<string, V2AbsenceType>> {
   const types = new Map<string, V2AbsenceType>();
   let cursor: string | null = null;
   do {

@@ -5,7 +5,7 @@ import { parseNotification, presentedToken } from './webhooks';
 const received = new Date('2026-11-30T12:00:00Z');
 
 describe('Personio webhook notifications', () => {
-  it('name the employee of person and employment events, the request of absence-period events', () => {
+  it("name the employee of person and employment events, the person's time-off for absence-period events", () => {
     const at = '2026-11-30T11:59:58Z';
     expect(
       parseNotification({ event_name: 'person.updated', occurred_at: at, payload: { id: '1001' } }, received),
@@ -29,7 +29,28 @@ describe('Personio webhook notifications', () => {
         },
         received,
       ),
-    ).toEqual([{ kind: 'timeoff_request', remoteId: 'b1c7', occurredAt: '2026-11-30T11:59:58.000Z' }]);
+    ).toEqual([
+      {
+        kind: 'timeoff_request',
+        remoteId: 'b1c7',
+        occurredAt: '2026-11-30T11:59:58.000Z',
+        scope: { employeeId: '7' },
+      },
+    ]);
+  });
+
+  it('an absence-period event without its person leaves the person to be asked for', () => {
+    expect(
+      parseNotification({ event_name: 'absence-period.deleted', payload: { id: 'b1c7' } }, received),
+    ).toEqual([
+      {
+        kind: 'timeoff_request',
+        remoteId: 'b1c7',
+        occurredAt: received.toISOString(),
+        scope: { employeeId: null },
+      },
+    ]);
+    expect(parseNotification({ event_name: 'absence-period.created', payload: {} }, received)).toEqual([]);
   });
 
   it('an employment event without its person, a ping or an unsynced resource names nothing', () => {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { InboundChange } from '../../definition';
 import { ProviderError } from '../../errors';
 import { encode, readJson, unreadableAnswer } from '../client';
-import { type PersonioV2Client, type V2Page, v2UpstreamError } from './client';
+import { isV2AccessRefused, type PersonioV2Client, type V2Page, v2UpstreamError } from './client';
 
 /**
  * Personio v2 webhooks (REFERENCE §6 and its addendum): management under `/v2/webhooks` (scope
@@ -69,11 +69,37 @@ export function notificationChanges(notification: Notification, received: Date):
     return id ? [{ kind: 'employee', remoteId: id, occurredAt }] : [];
   }
   if (resource === 'absence-period') {
-    // ASSUMED as for v2 reads: absence period ids are the ids of unified time-off requests.
+    // v2 absence period ids need not be v1 time-off ids (REFERENCE §1: UUIDs), and unified ids are v1's: the
+    // person's time-off is read again through v1 instead (its id is the same in both versions).
     const id = payload.id ?? payload.absence_period_id;
-    return id ? [{ kind: 'timeoff_request', remoteId: id, occurredAt }] : [];
+    const person = payload.person?.id ?? payload.person_id ?? null;
+    if (!id && !person) return [];
+    return [{ kind: 'timeoff_request', remoteId: id ?? '', occurredAt, scope: { employeeId: person } }];
   }
   return [];
+}
+
+const AbsencePeriodOwnerSchema = z.looseObject({ person: Ref });
+
+/**
+ * The person of a v2 absence period (`GET /v2/absence-periods/{id}`), or null when Personio no longer has
+ * it (deleted) or the credential cannot read v2 absences.
+ */
+export async function absencePeriodOwner(client: PersonioV2Client, id: string): Promise<string | null> {
+  if (id === '') return null;
+  try {
+    const period = await client.getV2(
+      `/v2/absence-periods/${encodeURIComponent(id)}`,
+      [],
+      AbsencePeriodOwnerSchema,
+      { notFoundAsNull: true },
+    );
+    return period?.person.id ?? null;
+  } catch (error) {
+    if (isV2AccessRefused(error) || (error instanceof ProviderError && error.kind === 'forbidden'))
+      return null;
+    throw error;
+  }
 }
 
 /** An inbound body as Personio sends it; anything else is `invalid_input`. */

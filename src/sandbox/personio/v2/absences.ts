@@ -3,6 +3,7 @@ import { type AbsenceBook, type DayAbsence, type HourAbsence, isWeekend } from '
 import { TIME_OFF_TYPES, timeOffTypeById } from '../absence-types';
 import { DAY_MS, formatBerlinDateTime, formatIsoDay } from '../berlin-time';
 import type { EmployeeDirectory } from '../seed';
+import type { V2AbsenceIds } from './absence-ids';
 import type { V2Env } from './auth';
 import { csv, instantFilter, listPage, localFilter, rejectUnknownFilters } from './paging';
 import { utc } from './persons';
@@ -12,9 +13,10 @@ import { problem } from './problem';
  * v2 absence types and absence periods, over the same absences as v1's `/company/time-offs` (day unit) and
  * `/company/absence-periods` (hour unit). No official spec file covers these; REFERENCE §4.4–4.5 (docs
  * excerpts plus third-party schemas) is followed, and what it leaves open is decided here:
- * - ASSUMED: ids are the ones v1 knows — an absence type's id is its v1 time-off type id, a day-unit
- *   period's id is its v1 time-off id, an hour-unit period's id is its v1 UUID (all as strings). Personio's
- *   documentation only says v2 ids are strings.
+ * - ASSUMED by default: ids are the ones v1 knows — an absence type's id is its v1 time-off type id, a
+ *   day-unit period's id is its v1 time-off id, an hour-unit period's id is its v1 UUID (all as strings).
+ *   REFERENCE §1 says v2 absence ids are UUIDs; the `uuid` mode of absence-ids.ts gives them UUIDs of
+ *   their own, and then only those are accepted and shown.
  * - ASSUMED: one list holds both units, day-unit periods first (by id), then hour-unit ones (in v1 order).
  * - CONFIRMED (docs): `date_time` is local wall-clock time in `timezone_id`; no duration in the list, the
  *   breakdowns endpoint has it; filters AND-ed.
@@ -44,16 +46,17 @@ type Period = { kind: 'day'; absence: DayAbsence } | { kind: 'hour'; absence: Ho
 const localTime = (epochMs: number) => formatBerlinDateTime(epochMs).slice(0, 19);
 const midnight = (day: number) => `${formatIsoDay(day)}T00:00:00`;
 
-function renderAbsenceType(type: (typeof TIME_OFF_TYPES)[number]) {
+function renderAbsenceType(type: (typeof TIME_OFF_TYPES)[number], ids: V2AbsenceIds) {
   return {
-    id: String(type.id),
+    id: ids.type(type.id),
     name: type.name,
     category: type.category.toUpperCase(),
     unit: type.unit.toUpperCase(),
   };
 }
 
-function periodId(period: Period): string {
+/** The v1 id: the time-off id as a string, or the hour-unit period's UUID. */
+function v1IdOf(period: Period): string {
   return period.kind === 'day' ? String(period.absence.id) : period.absence.id;
 }
 
@@ -84,11 +87,12 @@ export function registerAbsenceRoutesV2(
   v2: Hono<V2Env>,
   book: AbsenceBook,
   directory: EmployeeDirectory,
+  ids: V2AbsenceIds,
 ): void {
   const render = (period: Period) => ({
-    id: periodId(period),
+    id: ids.period(v1IdOf(period)),
     person: { id: String(directory.idAt(period.absence.employeeIndex)) },
-    absence_type: { id: String(period.absence.typeId) },
+    absence_type: { id: ids.type(period.absence.typeId) },
     starts_from: startsFrom(period),
     ends_at: endsAt(period),
     timezone_id: TIMEZONE,
@@ -112,7 +116,9 @@ export function registerAbsenceRoutesV2(
     ];
   };
 
-  const find = (raw: string): Period | undefined => {
+  const find = (v2Id: string): Period | undefined => {
+    const raw = ids.periodV1(v2Id, () => every(undefined).map(v1IdOf));
+    if (raw === undefined) return undefined;
     if (/^\d{1,10}$/.test(raw)) {
       const absence = book.findDayAbsence(Number(raw));
       return absence ? { kind: 'day', absence } : undefined;
@@ -123,20 +129,26 @@ export function registerAbsenceRoutesV2(
 
   v2.get('/absence-types', (c) => {
     rejectUnknownFilters(c, []);
-    return c.json(listPage(c, TIME_OFF_TYPES.map(renderAbsenceType), { defaultLimit: 100, maxLimit: 100 }));
+    return c.json(
+      listPage(
+        c,
+        TIME_OFF_TYPES.map((type) => renderAbsenceType(type, ids)),
+        { defaultLimit: 100, maxLimit: 100 },
+      ),
+    );
   });
 
   v2.get('/absence-types/:id', (c) => {
-    const raw = c.req.param('id');
-    const type = /^\d+$/.test(raw) ? timeOffTypeById(Number(raw)) : undefined;
+    const v1Id = ids.typeV1(c.req.param('id'), () => TIME_OFF_TYPES.map((type) => type.id));
+    const type = v1Id === undefined ? undefined : timeOffTypeById(v1Id);
     if (!type) return problem(c, 404, 'There is no resource for the specified id.');
-    return c.json(renderAbsenceType(type));
+    return c.json(renderAbsenceType(type, ids));
   });
 
   v2.get('/absence-periods', (c) => {
     rejectUnknownFilters(c, PERIOD_FILTERS);
     const ids = csv(c, 'id')?.map((id) => id.toLowerCase());
-    const typeIds = csv(c, 'absence_type.id');
+    const typeIds = csv(c, 'absence_type.id')?.map((id) => id.toLowerCase());
     const personIds = csv(c, 'person.id');
     const startsGte = localFilter(c, 'starts_from.date_time.gte');
     const startsLte = localFilter(c, 'starts_from.date_time.lte');

@@ -2,6 +2,7 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import type { AbsenceBook } from '../absence-book';
 import type { SandboxCredential } from '../credentials';
 import type { EmployeeDirectory } from '../seed';
+import type { V2AbsenceIds } from './absence-ids';
 import { registerAbsenceRoutesV2 } from './absences';
 import { createV2TokenStore, registerV2AuthRoutes, requireScope, requireV2Token, type V2Env } from './auth';
 import { registerPersonRoutes } from './persons';
@@ -27,6 +28,8 @@ export interface SandboxV2Options {
   onAuthCall: () => void;
   onResourceCall: (status: number) => void;
   webhooks: WebhookHub;
+  /** How v2 names absence periods and types (the v1 ids, or UUIDs of their own). */
+  absenceIds: V2AbsenceIds;
 }
 
 /** POST /v2/auth/token: 150 per minute, then one per second for the next 60 s (REFERENCE §2.2). */
@@ -86,7 +89,7 @@ export function createSandboxV2(options: SandboxV2Options) {
   v2.use('/absence-periods/:id/breakdowns', requireScope('personio:absences:read'), limiter('breakdowns'));
 
   registerPersonRoutes(v2, options.directory);
-  registerAbsenceRoutesV2(v2, options.book, options.directory);
+  registerAbsenceRoutesV2(v2, options.book, options.directory, options.absenceIds);
   registerWebhookRoutes(v2, options.webhooks, options.now);
 
   v2.notFound((c) => problem(c, 404, `The endpoint with ${new URL(c.req.url).pathname} was not found.`));

@@ -1,5 +1,6 @@
 import type { SandboxChangeListener } from '../change-listener';
 import type { SeededEmployee } from '../seed';
+import type { V2AbsenceIds } from './absence-ids';
 import { employmentIdOf, renderEmployment, renderPerson } from './persons';
 import type { WebhookHub } from './webhook-hub';
 
@@ -18,7 +19,12 @@ import type { WebhookHub } from './webhook-hub';
  * - Not fired, because no sandbox change can cause them: person.deleted, employment.deleted (nobody is
  *   deleted), absence-period.updated.timerange (no route moves an absence).
  */
-export function webhookChangeListener(hub: WebhookHub): SandboxChangeListener {
+export function webhookChangeListener(hub: WebhookHub, absenceIds: V2AbsenceIds): SandboxChangeListener {
+  // The period's v2 id, as v2 reads show it (absence-ids.ts).
+  const absencePayload = (absence: { id: string; personId: number }) => ({
+    id: absenceIds.period(absence.id),
+    person: { id: String(absence.personId) },
+  });
   const personRef = (employee: SeededEmployee) => ({ id: String(employee.id) });
   const employmentPayload = (employee: SeededEmployee) => ({
     id: employmentIdOf(employee.id),
@@ -55,11 +61,8 @@ export function webhookChangeListener(hub: WebhookHub): SandboxChangeListener {
         employmentPayload(employee),
       );
     },
-    absenceCreated: (absence) =>
-      hub.emit('absence-period.created', { id: absence.id, person: { id: String(absence.personId) } }),
-    absenceDeleted: (absence) =>
-      hub.emit('absence-period.deleted', { id: absence.id, person: { id: String(absence.personId) } }),
-    absenceStatusChanged: (absence) =>
-      hub.emit('absence-period.updated.status', { id: absence.id, person: { id: String(absence.personId) } }),
+    absenceCreated: (absence) => hub.emit('absence-period.created', absencePayload(absence)),
+    absenceDeleted: (absence) => hub.emit('absence-period.deleted', absencePayload(absence)),
+    absenceStatusChanged: (absence) => hub.emit('absence-period.updated.status', absencePayload(absence)),
   };
 }
