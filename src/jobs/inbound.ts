@@ -4,7 +4,7 @@ import type { LinkedAccount } from '../db/schema';
 import type { InboundChange } from '../providers/definition';
 import { findIntegration } from '../providers/registry';
 import { refreshRecords } from '../sync/records';
-import type { SyncRunnerDeps } from '../sync/run';
+import { presentationOf, type SyncRunnerDeps } from '../sync/run';
 import type { InboundJobData } from './types';
 
 /**
@@ -32,6 +32,7 @@ export async function runInboundJob(deps: SyncRunnerDeps, job: InboundJobData): 
       now: deps.now,
       logger: deps.logger,
       sleep: deps.sleep,
+      present: await presentationOf(deps, account),
     },
     changes,
   );

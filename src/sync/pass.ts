@@ -79,7 +79,7 @@ export interface PassContext {
   maxDateRereads?: number;
 }
 
-type Present = (kind: SyncedKind, record: Record<string, unknown>) => Record<string, unknown>;
+export type Present = (kind: SyncedKind, record: Record<string, unknown>) => Record<string, unknown>;
 
 /** Errors after which the same page is worth asking for again a little later. */
 const TRANSIENT = new Set(['rate_limited', 'provider_error', 'provider_unavailable', 'provider_timeout']);
@@ -531,7 +531,7 @@ export async function applyPage(
   return { created, updated, events: events.length };
 }
 
-function shown(
+export function shown(
   present: Present | undefined,
   kind: SyncedKind,
   record: Record<string, unknown>,

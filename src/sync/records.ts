@@ -15,7 +15,7 @@ import { recordEvents } from '../events/types';
 import type { Logger } from '../lib/logger';
 import type { InboundChange } from '../providers/definition';
 import type { HrisProvider } from '../providers/types';
-import { applyPage, enteringWindow } from './pass';
+import { applyPage, enteringWindow, type Present, shown } from './pass';
 import { type SyncWindow, syncWindow } from './settings';
 
 export interface RecordRefreshContext {
@@ -26,6 +26,8 @@ export interface RecordRefreshContext {
   now: () => Date;
   logger: Logger;
   sleep?: (ms: number) => Promise<void>;
+  /** How records show in events (field mappings), as in passes: the copy keeps them unmapped. */
+  present?: Present;
 }
 
 const TRANSIENT = new Set(['rate_limited', 'provider_error', 'provider_unavailable', 'provider_timeout']);
@@ -70,7 +72,7 @@ export async function refreshRecords(ctx: RecordRefreshContext, changes: Inbound
       if (current === null) {
         const gone = await tombstoneRecord(db, { ...ctx.ref, kind, remoteId });
         if (!gone || initial) return 0;
-        const produced = recordEvents(kind, gone.data, null);
+        const produced = recordEvents(kind, shown(ctx.present, kind, gone.data), null);
         await insertEvents(db, { ...ctx.ref, events: produced });
         return produced.length;
       }
@@ -80,7 +82,7 @@ export async function refreshRecords(ctx: RecordRefreshContext, changes: Inbound
         const kept = await loadSyncedRecords(db, { ...ctx.ref, kind, remoteIds: [remoteId] });
         if (!kept.has(remoteId)) return 0;
       }
-      return (await applyPage(db, ctx.ref, kind, [record], initial)).events;
+      return (await applyPage(db, ctx.ref, kind, [record], initial, undefined, ctx.present)).events;
     });
   }
   return events;
@@ -149,10 +151,12 @@ async function refreshEmployeeTimeoffs(
   const entering = initial ? undefined : await enteringWindow(ctx.db, ctx.ref);
   return ctx.db.transaction(async (tx) => {
     const db = tx as unknown as Database;
-    const applied = await applyPage(db, ctx.ref, 'timeoff_request', records, initial, entering);
+    const applied = await applyPage(db, ctx.ref, 'timeoff_request', records, initial, entering, ctx.present);
     const deleted = await tombstoneEmployeeTimeoffsUnseen(db, { ...scope, remoteIds: gone });
     if (initial || deleted.length === 0) return applied.events;
-    const produced = deleted.flatMap((record) => recordEvents('timeoff_request', record.data, null));
+    const produced = deleted.flatMap((record) =>
+      recordEvents('timeoff_request', shown(ctx.present, 'timeoff_request', record.data), null),
+    );
     await insertEvents(db, { ...ctx.ref, events: produced });
     return applied.events + produced.length;
   });

@@ -23,7 +23,7 @@ import { findIntegration } from '../providers/registry';
 import type { HrisProvider } from '../providers/types';
 import { applyFieldMappings, loadEffectiveMappings } from '../services/field-mappings';
 import { balancesDue, refreshBalances } from './balances';
-import { failPass, LeaseLostError, PassStoppedError, runPass } from './pass';
+import { failPass, LeaseLostError, PassStoppedError, type Present, runPass } from './pass';
 import { syncSettings } from './settings';
 
 export interface SyncJob {
@@ -120,7 +120,7 @@ export async function runSyncJob(deps: SyncRunnerDeps, job: SyncJob): Promise<Sy
         }));
       try {
         const provider = await deps.hris(current);
-        const mappings = await loadEffectiveMappings(deps, current);
+        const present = await presentationOf(deps, current);
         const finished = await runPass(
           {
             db: deps.db,
@@ -134,8 +134,7 @@ export async function runSyncJob(deps: SyncRunnerDeps, job: SyncJob): Promise<Sy
             sleep,
             signal: deps.signal,
             maxDateRereads: deps.maxDateRereads,
-            present: (kind, record) =>
-              kind === 'employee' ? applyFieldMappings(record as Employee, mappings) : record,
+            present,
           },
           pass,
         );
@@ -240,4 +239,13 @@ async function markNeedsReauth(deps: SyncRunnerDeps, linkedAccount: LinkedAccoun
       whileCredentials: credentials,
     }),
   );
+}
+
+/** How the account's records show in events: its field mappings applied to employees (the copy stays unmapped). */
+export async function presentationOf(deps: SyncRunnerDeps, account: LinkedAccount): Promise<Present> {
+  const mappings = await loadEffectiveMappings(deps, account);
+  return (kind, record) =>
+    kind === 'employee'
+      ? (applyFieldMappings(record as Employee, mappings) as Record<string, unknown>)
+      : record;
 }

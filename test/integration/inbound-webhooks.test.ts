@@ -289,6 +289,33 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
       expect(await matching()).toHaveLength(1);
     });
 
+    it("events from webhooks show employees under the account's field mappings, as pass events do", async () => {
+      const employeeId = String(sandbox.employeeIds()[7]);
+      const mappings = `/linked-accounts/${acme.linkedAccountId}/field-mappings`;
+      const before = (await call(acme, `/unified/hris/employees/${employeeId}`)).body.result;
+      const businessEmail = before.custom_fields.dynamic_1004 as string;
+      expect(businessEmail).toBeTruthy();
+      expect(businessEmail).not.toBe(before.work_email);
+      const put = await call(acme, mappings, {
+        method: 'PUT',
+        body: { mappings: [{ target: 'work_email', remote_field: 'dynamic_1004' }] },
+      });
+      expect(put.status, JSON.stringify(put.body)).toBe(200);
+      try {
+        await action(acme, { action: 'update_employee', employee_id: employeeId, preferred_name: 'Mapped' });
+        const updated = await waitFor(
+          async () =>
+            (await events(acme, 'employee.updated')).find(
+              (event) => event.data.object.id === employeeId && event.data.object.preferred_name === 'Mapped',
+            ),
+          'employee.updated from the webhook',
+        );
+        expect(updated.data.object.work_email).toBe(businessEmail);
+      } finally {
+        await call(acme, mappings, { method: 'PUT', body: { mappings: [] } });
+      }
+    });
+
     it('forged notifications are refused and change nothing', async () => {
       const before = (await events(acme, 'employee.*')).map((event) => event.id as string);
       const employeeId = String(sandbox.employeeIds()[7]);
