@@ -1,6 +1,7 @@
 /**
  * Summarises V8 CPU profiles (`node --cpu-prof`): the top functions by self time and by inclusive
  * time, and self time per package or source folder. Usage: npm run bench:profile -- DIR|FILE… [--top N]
+ * [--from S] [--to S] (only samples in that window of the profile: leaves out start-up)
  * A directory is summarised by its largest profile (the gateway server; tsx's launcher idles).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -20,9 +21,17 @@ interface Profile {
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { top: { type: 'string', default: '25' }, all: { type: 'boolean', default: false } },
+  options: {
+    top: { type: 'string', default: '25' },
+    all: { type: 'boolean', default: false },
+    // A window of the profile (seconds from its start): leaves out start-up, or looks at one phase.
+    from: { type: 'string', default: '0' },
+    to: { type: 'string', default: 'Infinity' },
+  },
 });
 const top = Number(values.top);
+const fromMicros = Number(values.from) * 1e6;
+const toMicros = Number(values.to) * 1e6;
 
 function profilesIn(path: string): string[] {
   if (!statSync(path).isDirectory()) return [path];
@@ -60,8 +69,11 @@ function summarise(file: string) {
   const byLocation = new Map<string, number>();
   let total = 0;
   let idle = 0;
+  let elapsed = 0;
   for (const [index, sample] of profile.samples.entries()) {
     const delta = profile.timeDeltas[index] ?? 0;
+    elapsed += delta;
+    if (elapsed < fromMicros || elapsed > toMicros) continue;
     total += delta;
     const node = byId.get(sample)!;
     const name = node.callFrame.functionName;
@@ -99,7 +111,9 @@ function summarise(file: string) {
 }
 
 if (positionals.length === 0) {
-  console.error('usage: npm run bench:profile -- DIR|FILE… [--top N] [--all]');
+  console.error(
+    'usage: npm run bench:profile -- DIR|FILE… [--top N] [--all] [--from SECONDS] [--to SECONDS]',
+  );
   process.exit(64);
 }
 for (const path of positionals) for (const file of profilesIn(path)) summarise(file);

@@ -11,7 +11,7 @@ import type {
 import type { ApiError } from '../errors';
 import type { Logger } from '../lib/logger';
 import type { RequestTrace } from '../observability/request-trace';
-import type { HttpTransport, UpstreamResponse } from './http';
+import type { HeaderPairs, HttpTransport, UpstreamResponse } from './http';
 import type { PersonioTokenManager } from './personio/token-manager';
 import type { FetchLike, HrisProvider } from './types';
 
@@ -166,7 +166,7 @@ export interface ProxyConnection {
   send(request: {
     method: string;
     url: URL;
-    headers: Headers;
+    headers: Headers | HeaderPairs;
     body: ArrayBuffer | ReadableStream<Uint8Array> | null;
     retry: boolean | 'unprocessed';
   }): Promise<UpstreamResponse>;

@@ -1,10 +1,17 @@
 import type { FetchLike } from './types';
 
+/**
+ * Headers as name/value pairs (names lower-case; a repeated header repeats): what the proxy forwards and
+ * returns on its hot path, where building and re-reading WHATWG `Headers` (each name and value checked)
+ * cost more than the copy itself. Also a valid `HeadersInit`.
+ */
+export type HeaderPairs = [string, string][];
+
 /** One HTTP request to a provider, as the Personio client sends it. */
 export interface OutboundRequest {
   method: string;
   url: URL;
-  headers: Headers;
+  headers: Headers | HeaderPairs;
   /** `null` for no body; a buffer can be re-sent on retry, a stream cannot. */
   body: ArrayBuffer | ReadableStream<Uint8Array> | null;
   /** Gives up when the answer's head, or the next part of its body, takes longer than this. */
@@ -22,6 +29,8 @@ export interface UpstreamResponse {
   readonly headers: Headers;
   /** `Content-Length` of the body as delivered, when the provider declared it and it still holds. */
   readonly length: number | null;
+  /** The same headers as `headers`, as pairs (names lower-case), read without building a `Headers`. */
+  headerPairs(): Iterable<[string, string]>;
   /** The body as delivered, as a web stream; `null` when there is none. Use once. */
   stream(): ReadableStream<Uint8Array> | null;
   /** The body as delivered, whole. */
@@ -96,6 +105,10 @@ class FetchResponse implements UpstreamResponse {
 
   get statusText() {
     return this.response.statusText;
+  }
+
+  headerPairs() {
+    return this.headers;
   }
 
   stream() {

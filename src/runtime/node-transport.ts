@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { brotliDecompress, gunzip, inflate } from 'node:zlib';
 import { Agent, type Dispatcher, errors } from 'undici';
 import {
+  type HeaderPairs,
   type HttpTransport,
   type OutboundRequest,
   TransportError,
@@ -39,6 +40,7 @@ export function nodeTransport(
   });
   return {
     async send(request) {
+      // undici takes a flat name/value list as it is.
       const headers: string[] = [];
       for (const [name, value] of request.headers) headers.push(name, value);
       const { body } = request;
@@ -78,20 +80,38 @@ export function nodeTransport(
 class NodeResponse implements UpstreamResponse {
   readonly status: number;
   readonly statusText = '';
-  readonly headers = new Headers();
   readonly length: number | null;
   private readonly body: Dispatcher.ResponseData['body'];
+  /** undici's header object (lower-case names, repeated headers as arrays). */
+  private readonly raw: Dispatcher.ResponseData['headers'];
+  private built: Headers | undefined;
 
   constructor(answer: Dispatcher.ResponseData) {
     this.status = answer.statusCode;
     this.body = answer.body;
-    for (const [name, value] of Object.entries(answer.headers)) {
-      if (value === undefined) continue;
-      if (Array.isArray(value)) for (const item of value) this.headers.append(name, item);
-      else this.headers.append(name, value);
-    }
+    this.raw = answer.headers;
     const declared = answer.headers['content-length'];
     this.length = typeof declared === 'string' && /^\d+$/.test(declared) ? Number(declared) : null;
+  }
+
+  /** Built on first use: the proxy reads `headerPairs()` and never needs it. */
+  get headers(): Headers {
+    if (this.built) return this.built;
+    const headers = new Headers();
+    for (const [name, value] of this.headerPairs()) headers.append(name, value);
+    this.built = headers;
+    return headers;
+  }
+
+  headerPairs(): HeaderPairs {
+    const pairs: HeaderPairs = [];
+    for (const name in this.raw) {
+      const value = this.raw[name];
+      if (value === undefined) continue;
+      if (Array.isArray(value)) for (const item of value) pairs.push([name, item]);
+      else pairs.push([name, value]);
+    }
+    return pairs;
   }
 
   stream(): ReadableStream<Uint8Array> | null {
@@ -107,7 +127,8 @@ class NodeResponse implements UpstreamResponse {
   }
 
   async text(): Promise<string> {
-    const encodings = (this.headers.get('content-encoding') ?? '')
+    const declared = this.raw['content-encoding'] ?? '';
+    const encodings = (Array.isArray(declared) ? declared.join(',') : declared)
       .split(',')
       .map((coding) => coding.trim().toLowerCase())
       .filter((coding) => coding !== '' && coding !== 'identity');

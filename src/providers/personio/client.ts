@@ -6,7 +6,7 @@ import {
   traceUpstreamCall,
 } from '../../observability/request-trace';
 import { ProviderError } from '../errors';
-import { type HttpTransport, TransportError, type UpstreamResponse } from '../http';
+import { type HeaderPairs, type HttpTransport, TransportError, type UpstreamResponse } from '../http';
 import { upstreamError, upstreamMessage } from './errors';
 import {
   type BudgetPriority,
@@ -73,7 +73,7 @@ const UNPROCESSED_STATUSES = new Set([429, 503]);
 export interface RawRequest {
   method: string;
   url: URL;
-  headers: Headers;
+  headers: Headers | HeaderPairs;
   /** `null` for no body; a buffer can be re-sent on retry, a stream cannot. */
   body: ArrayBuffer | ReadableStream<Uint8Array> | null;
   retry: RetryMode;
@@ -326,7 +326,21 @@ export class PersonioClient {
     }
   }
 
-  private headers(base: Headers, token: string | null): Headers {
+  private headers(base: Headers | HeaderPairs, token: string | null): Headers | HeaderPairs {
+    if (Array.isArray(base)) {
+      // Pairs stay pairs (the proxy's hot path); what the client sets replaces any copy the caller sent.
+      const { appId, partnerId } = this.options;
+      const replaced = (name: string) =>
+        name === 'x-personio-app-id' ||
+        (name === 'x-personio-partner-id' && !!partnerId) ||
+        (name === 'authorization' && !!token);
+      const pairs: HeaderPairs = [];
+      for (const pair of base) if (!replaced(pair[0].toLowerCase())) pairs.push(pair);
+      pairs.push(['x-personio-app-id', appId]);
+      if (partnerId) pairs.push(['x-personio-partner-id', partnerId]);
+      if (token) pairs.push(['authorization', `Bearer ${token}`]);
+      return pairs;
+    }
     const headers = new Headers(base);
     headers.set('X-Personio-App-ID', this.options.appId);
     if (this.options.partnerId) headers.set('X-Personio-Partner-ID', this.options.partnerId);

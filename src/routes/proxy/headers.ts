@@ -1,3 +1,5 @@
+import type { HeaderPairs } from '../../providers/http';
+
 /** Hop-by-hop headers (RFC 9110 §7.6.1) never travel through a proxy. */
 const HOP_BY_HOP = new Set([
   'connection',
@@ -37,7 +39,11 @@ const GATEWAY_REQUEST_HEADERS = new Set([
  */
 const UPSTREAM_ONLY_RESPONSE_HEADERS = new Set(['authorization', 'set-cookie']);
 
-function connectionListed(connection: string | null): Set<string> {
+const NOTHING_LISTED: ReadonlySet<string> = new Set();
+
+function connectionListed(connection: string | null | undefined): ReadonlySet<string> {
+  // The usual case (none, or `keep-alive`/`close`) needs no set of its own.
+  if (!connection || connection === 'keep-alive' || connection === 'close') return NOTHING_LISTED;
   return new Set(
     (connection ?? '')
       .split(',')
@@ -46,7 +52,7 @@ function connectionListed(connection: string | null): Set<string> {
   );
 }
 
-function forwarded(name: string, listed: Set<string>): boolean {
+function forwarded(name: string, listed: ReadonlySet<string>): boolean {
   return !(
     HOP_BY_HOP.has(name) ||
     listed.has(name) ||
@@ -62,11 +68,16 @@ function forwarded(name: string, listed: Set<string>): boolean {
  * object from it first costs more than the copy itself.
  */
 export function forwardedRequestHeaders(incoming: Headers | readonly string[]): Headers {
-  const headers = new Headers();
+  return new Headers(forwardedHeaderPairs(incoming));
+}
+
+/** `forwardedRequestHeaders` as name/value pairs (names lower-case), which the client sends as they are. */
+export function forwardedHeaderPairs(incoming: Headers | readonly string[]): HeaderPairs {
+  const pairs: HeaderPairs = [];
   if (!isRawList(incoming)) {
     const listed = connectionListed(incoming.get('connection'));
-    for (const [name, value] of incoming) if (forwarded(name, listed)) headers.append(name, value);
-    return headers;
+    for (const [name, value] of incoming) if (forwarded(name, listed)) pairs.push([name, value]);
+    return pairs;
   }
   let connection: string | null = null;
   for (let index = 0; index < incoming.length; index += 2) {
@@ -78,9 +89,9 @@ export function forwardedRequestHeaders(incoming: Headers | readonly string[]): 
     const name = incoming[index]!.toLowerCase();
     // HTTP/2 pseudo-headers (`:path`, `:authority`) are not headers.
     if (name.startsWith(':') || !forwarded(name, listed)) continue;
-    headers.append(name, incoming[index + 1]!);
+    pairs.push([name, incoming[index + 1]!]);
   }
-  return headers;
+  return pairs;
 }
 
 function isRawList(incoming: Headers | readonly string[]): incoming is readonly string[] {
@@ -95,4 +106,25 @@ export function returnedResponseHeaders(upstream: Headers): Headers {
     headers.append(name, value);
   }
   return headers;
+}
+
+/**
+ * `returnedResponseHeaders` as a plain object (names lower-case, a repeated header joined with `, `): on
+ * Node the server writes it as it is, where a `Headers` would be copied and checked again.
+ */
+export function returnedHeaderRecord(upstream: Iterable<[string, string]>): Record<string, string> {
+  const pairs = Array.isArray(upstream) ? (upstream as [string, string][]) : [...upstream];
+  let connection: string | undefined;
+  for (const [name, value] of pairs) {
+    if (name === 'connection') connection = connection === undefined ? value : `${connection}, ${value}`;
+  }
+  const listed = connectionListed(connection);
+  // No prototype: a header named `constructor` or `__proto__` is a header like any other.
+  const record: Record<string, string> = Object.create(null);
+  for (const [name, value] of pairs) {
+    if (HOP_BY_HOP.has(name) || listed.has(name) || UPSTREAM_ONLY_RESPONSE_HEADERS.has(name)) continue;
+    const earlier = record[name];
+    record[name] = earlier === undefined ? value : `${earlier}, ${value}`;
+  }
+  return record;
 }

@@ -4,9 +4,10 @@ import { base64url, toHex } from '../../crypto/encoding';
 import { ApiError } from '../../errors';
 import { IDEMPOTENCY_KEY_PATTERN, withIdempotency } from '../../lib/idempotency';
 import { createRouter } from '../../lib/router';
+import { withRequestId } from '../../middleware/request-id';
 import type { UpstreamResponse } from '../../providers/http';
 import { LinkedAccountHeaders, linkedAccountErrorResponses, SECURITY } from '../common';
-import { forwardedRequestHeaders, returnedResponseHeaders } from './headers';
+import { forwardedHeaderPairs, returnedHeaderRecord, returnedResponseHeaders } from './headers';
 import { proxyTarget } from './target';
 
 const PROXY_PREFIX = '/proxy/';
@@ -65,7 +66,7 @@ export function proxyRouter() {
       client.send({
         method,
         url: target,
-        headers: forwardedRequestHeaders(
+        headers: forwardedHeaderPairs(
           Array.isArray(rawHeaders) ? (rawHeaders as string[]) : c.req.raw.headers,
         ),
         body,
@@ -145,14 +146,17 @@ function answered(
   body: Uint8Array | ReadableStream<Uint8Array> | null,
   requestId: string,
 ): Response {
-  const headers = returnedResponseHeaders(upstream.headers);
-  headers.set('X-Roster-Source', 'upstream');
-  headers.set('X-Request-Id', requestId);
-  return new Response(NULL_BODY_STATUSES.has(upstream.status) ? null : (body as BodyInit | null), {
-    status: upstream.status,
-    ...(upstream.statusText ? { statusText: upstream.statusText } : {}),
-    headers,
-  });
+  // A plain object, built once: the Node adapter hands it to `writeHead` as it is.
+  const headers = returnedHeaderRecord(upstream.headerPairs());
+  headers['x-roster-source'] = 'upstream';
+  headers['x-request-id'] = requestId;
+  return withRequestId(
+    new Response(NULL_BODY_STATUSES.has(upstream.status) ? null : (body as BodyInit | null), {
+      status: upstream.status,
+      ...(upstream.statusText ? { statusText: upstream.statusText } : {}),
+      headers,
+    }),
+  );
 }
 
 /** What is kept of a keyed write's answer: safe headers and the body, base64url-encoded (null: too large). */

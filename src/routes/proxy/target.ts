@@ -53,12 +53,7 @@ export function proxyTarget(rawPath: string, rawQuery: string, baseUrl: string, 
     decoded = next;
   }
 
-  const base = new URL(baseUrl);
-  const defaultRoot = base.pathname.replace(/\/$/, '');
-  // Other versions sit beside the default one on the same host (`/v1/...` and `/v2/...`).
-  const hostRoot = defaultRoot.endsWith(`/${layout.defaultVersion}`)
-    ? defaultRoot.slice(0, -(layout.defaultVersion.length + 1))
-    : defaultRoot;
+  const { base, defaultRoot, hostRoot } = parsedBase(baseUrl, layout.defaultVersion);
   let root = defaultRoot;
   let segments = decoded.split('/');
   const [first] = segments;
@@ -79,6 +74,32 @@ export function proxyTarget(rawPath: string, rawQuery: string, baseUrl: string, 
     throw refuse("it leaves the provider's API");
   }
   return target;
+}
+
+interface ParsedBase {
+  base: URL;
+  defaultRoot: string;
+  hostRoot: string;
+}
+
+/** Base URLs are few (one per provider host) and the same on every call: each is parsed once. */
+const parsedBases = new Map<string, ParsedBase>();
+const MAX_PARSED_BASES = 64;
+
+function parsedBase(baseUrl: string, defaultVersion: string): ParsedBase {
+  const key = `${defaultVersion} ${baseUrl}`;
+  const known = parsedBases.get(key);
+  if (known) return known;
+  const base = new URL(baseUrl);
+  const defaultRoot = base.pathname.replace(/\/$/, '');
+  // Other versions sit beside the default one on the same host (`/v1/...` and `/v2/...`).
+  const hostRoot = defaultRoot.endsWith(`/${defaultVersion}`)
+    ? defaultRoot.slice(0, -(defaultVersion.length + 1))
+    : defaultRoot;
+  const parsed = { base, defaultRoot, hostRoot };
+  if (parsedBases.size >= MAX_PARSED_BASES) parsedBases.clear();
+  parsedBases.set(key, parsed);
+  return parsed;
 }
 
 /** RFC 3986 unreserved characters stay; every other character is percent-encoded (UTF-8, upper-case hex). */
