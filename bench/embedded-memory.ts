@@ -1,5 +1,5 @@
 /**
- * Where an embedded gateway's resident memory goes: starts `node scripts/start.mjs` of CHECKOUT (embedded
+ * Where an embedded gateway's resident memory goes: starts CHECKOUT by the command `npm start` runs (embedded
  * defaults, sandbox on, a new DATA_DIR), waits for the sandbox's first pass and for the process to idle, then
  * prints `process.memoryUsage()`, VmRSS and the resident part of PGlite's WASM memory (the anonymous mapping
  * of ≥ 128 MiB: PGlite's initial size), idle and again after a list of every sandbox employee.
@@ -25,6 +25,10 @@ const { values, positionals } = parseArgs({
   },
 });
 const root = resolve(positionals[0] ?? '.');
+/** What `npm start` runs in CHECKOUT (its package.json), with any options it passes to node. */
+const command = (
+  JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }
+).scripts.start;
 
 const USER_HZ = 100;
 const cpuMs = (pid: number) => {
@@ -92,7 +96,8 @@ async function idle(pid: number) {
 async function measure(dataDir: string) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(process.execPath, ['scripts/start.mjs'], {
+  // `exec` in the script: the shell's PID becomes the gateway's.
+  const child: ChildProcess = spawn('/bin/sh', ['-c', command], {
     cwd: root,
     env: {
       ...process.env,
