@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/compare-builds.ts --old DIR [--server] [--path P] [--rounds N] [--duration S]`: the gateway
+ * `npx tsx bench/compare-builds.ts --old DIR [--server] [--path P] [--rounds N] [--duration S] [--node-options O]`: the gateway
  * of this checkout against the one of another checkout (DIR: e.g. `git archive` of an earlier commit, with
  * `node_modules` linked and `node DIR/scripts/build.mjs` run) and the bare passthrough, on one simulator,
  * load rounds alternating between the three (rotated each round) so all see the same machine load.
@@ -28,6 +28,8 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '6' },
     duration: { type: 'string', default: '4' },
     connections: { type: 'string', default: '10' },
+    // Node options for this checkout's gateway only (`--old DIR` may be this checkout: a flag's own effect).
+    'node-options': { type: 'string', default: '' },
   },
 });
 if (!values.old) throw new Error('--old DIR: the checkout to compare with');
@@ -84,7 +86,9 @@ try {
         ? { DATABASE_URL: shared.databaseUrl, REDIS_URL: shared.redisUrl, REDIS_KEY_PREFIX: `${name}:` }
         : { DATA_DIR: dataDir }),
     };
-    const gateway = await startGateway(`cd '${root}' && ${command}`, env, join(workDir, `${name}.log`));
+    const options = name === 'after' ? values['node-options'] : '';
+    const launchCommand = options ? command.replace(/^exec node /, `exec node ${options} `) : command;
+    const gateway = await startGateway(`cd '${root}' && ${launchCommand}`, env, join(workDir, `${name}.log`));
     cleanups.push(() => gateway.stop());
     return {
       label: name,

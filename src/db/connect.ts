@@ -65,9 +65,11 @@ export interface PgliteOptions {
  * PostgreSQL's shared buffer pool inside PGlite's WASM memory. The default, 128 MB, is allocated and
  * touched at start, so it was most of an idle embedded gateway's resident set (~375 MB, against ~285 MB with
  * 32 MB). An embedded database is small and its files stay in the OS page cache, so a smaller pool costs
- * no measurable time (50,000 inserts and 2,000 lookups: no slower at 32 MB).
+ * no measurable time (50,000 inserts and 2,000 lookups: no slower at 32 MB). PGlite touches the whole pool
+ * at start, so each MB is resident: 24 MB saves 8 MB more, and 2,000 index lookups on a 6 MB table cost the
+ * same CPU (16 MB was slower once a table outgrew it: ~1.5× on a 25 MB one).
  */
-export const EMBEDDED_SHARED_BUFFERS = '32MB';
+export const EMBEDDED_SHARED_BUFFERS = '24MB';
 
 /**
  * Embedded PostgreSQL (PGlite, WASM) in `dataDir`, or in memory when `dataDir` is undefined. A new

@@ -18,7 +18,7 @@ describe('embedded database memory', () => {
   it.each([
     ['from the prebuilt template', undefined],
     ['created by initdb', null],
-  ] as const)('runs %s with a shared buffer pool of 32 MB', async (_, templatePath) => {
+  ] as const)('runs %s with a shared buffer pool of 24 MB', async (_, templatePath) => {
     const dir = await mkdtemp(join(tmpdir(), 'roster-embedded-memory-'));
     dirs.push(dir);
     const handle = await connectPglite(join(dir, 'pglite'), { templatePath });
@@ -26,7 +26,7 @@ describe('embedded database memory', () => {
       const result = (await handle.db.execute(sql`show shared_buffers`)) as unknown as {
         rows: { shared_buffers: string }[];
       };
-      expect(result.rows[0]!.shared_buffers).toBe('32MB');
+      expect(result.rows[0]!.shared_buffers).toBe('24MB');
     } finally {
       await handle.close();
     }
