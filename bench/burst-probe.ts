@@ -6,20 +6,17 @@
  * of each, the ratio, `--trace-gc` counts per gateway, and each heap after a full GC
  * (`bench/lib/heap-probe.mjs`, SIGUSR2) before and after the burst.
  */
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
-import { base64url } from '../src/crypto/encoding';
-import { randomBytes } from '../src/crypto/random';
-import { startPostgres, startRedis } from '../test/harness/servers';
-import { freePort } from '../test/support/processes';
 import { tenantHeaders } from './lib/context';
+import { benchEncryptionKey, benchStorage, launchBenchGateway } from './lib/gateways';
 import { runLoad } from './lib/load';
-import { forkChild, type GatewayProcess, ROOT, startCommand, startGateway } from './lib/processes';
+import { forkChild, type GatewayProcess, ROOT, startCommand } from './lib/processes';
 import { median } from './lib/stats';
-import { type BenchTenant, seedTenant } from './lib/tenants';
+import type { BenchTenant } from './lib/tenants';
 
 const { values } = parseArgs({
   options: {
@@ -44,16 +41,8 @@ try {
     BENCH_CREDENTIALS: '10',
   });
   cleanups.push(() => upstream.stop());
-  const encryptionKey = base64url.encode(randomBytes(32));
-  let shared: { databaseUrl: string; redisUrl: string } | undefined;
-  if (values.server) {
-    const [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
-    cleanups.push(
-      () => postgres.stop(),
-      () => redis.stop(),
-    );
-    shared = { databaseUrl: postgres.url, redisUrl: redis.url };
-  }
+  const encryptionKey = benchEncryptionKey();
+  const shared = await benchStorage(values.server, cleanups);
   const command = await startCommand();
   if (!command.startsWith('exec node ')) throw new Error(`cannot add node flags to \`${command}\``);
   // V8 flags such as --trace-gc are refused in NODE_OPTIONS: they go on the start command's node.
@@ -61,32 +50,17 @@ try {
   const launch = async (
     name: string,
   ): Promise<{ gateway: GatewayProcess; tenant: BenchTenant; logFile: string }> => {
-    const dataDir = join(workDir, name);
-    await mkdir(dataDir, { recursive: true });
-    const storage = shared ?? { dataDir };
-    const tenant = await seedTenant({
-      ...storage,
-      encryptionKey,
-      personioBaseUrl: `${upstream.url}/v1`,
-      accounts: 10,
-    });
-    const port = await freePort();
     const logFile = join(workDir, `${name}.log`);
-    const env: Record<string, string> = {
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      PERSONIO_BASE_URL: `${upstream.url}/v1`,
-      ENCRYPTION_KEY: encryptionKey,
-      UPSTREAM_RATE_LIMIT_PER_SECOND: '1000',
-      UPSTREAM_RATE_LIMIT_BURST: '1000',
-      SANDBOX: 'false',
-      LOG_LEVEL: 'info',
-      ...(shared
-        ? { DATABASE_URL: shared.databaseUrl, REDIS_URL: shared.redisUrl, REDIS_KEY_PREFIX: `${name}:` }
-        : { DATA_DIR: dataDir }),
-    };
-    const gateway = await startGateway(`exec node ${flags.trim()} ${command.slice(10)}`, env, logFile);
-    cleanups.push(() => gateway.stop());
+    const { gateway, tenant } = await launchBenchGateway({
+      name,
+      workDir,
+      command: `exec node ${flags.trim()} ${command.slice(10)}`,
+      upstreamUrl: upstream.url,
+      shared,
+      encryptionKey,
+      logFile,
+      cleanups,
+    });
     return { gateway, tenant, logFile };
   };
   const fresh = await launch('fresh');

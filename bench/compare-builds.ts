@@ -5,20 +5,16 @@
  * load rounds alternating between the three (rotated each round) so all see the same machine load.
  * Prints CPU per call of each (median of rounds) and the ratios: a before/after from one run.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { base64url } from '../src/crypto/encoding';
-import { randomBytes } from '../src/crypto/random';
-import { startPostgres, startRedis } from '../test/harness/servers';
-import { freePort } from '../test/support/processes';
 import { tenantHeaders } from './lib/context';
 import { benchCredentials } from './lib/credentials';
+import { benchEncryptionKey, benchStorage, launchBenchGateway } from './lib/gateways';
 import { type LoadTarget, runLoad } from './lib/load';
-import { cpuTimeMs, forkChild, ROOT, startCommand, startGateway } from './lib/processes';
+import { cpuTimeMs, forkChild, ROOT, startCommand } from './lib/processes';
 import { median } from './lib/stats';
-import { seedTenant } from './lib/tenants';
 
 const { values } = parseArgs({
   options: {
@@ -51,45 +47,22 @@ try {
     BENCH_CLIENT_SECRET: credential!.clientSecret,
   });
   cleanups.push(() => bare.stop());
-  const encryptionKey = base64url.encode(randomBytes(32));
-  let shared: { databaseUrl: string; redisUrl: string } | undefined;
-  if (values.server) {
-    const [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
-    cleanups.push(
-      () => postgres.stop(),
-      () => redis.stop(),
-    );
-    shared = { databaseUrl: postgres.url, redisUrl: redis.url };
-  }
+  const encryptionKey = benchEncryptionKey();
+  const shared = await benchStorage(values.server, cleanups);
   const command = await startCommand();
   const launch = async (name: string, root: string): Promise<LoadTarget> => {
-    const dataDir = join(workDir, name);
-    await mkdir(dataDir, { recursive: true });
-    const storage = shared ?? { dataDir };
-    const tenant = await seedTenant({
-      ...storage,
-      encryptionKey,
-      personioBaseUrl: `${upstream.url}/v1`,
-      accounts: 10,
-    });
-    const port = await freePort();
-    const env: Record<string, string> = {
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      PERSONIO_BASE_URL: `${upstream.url}/v1`,
-      ENCRYPTION_KEY: encryptionKey,
-      UPSTREAM_RATE_LIMIT_PER_SECOND: '1000',
-      UPSTREAM_RATE_LIMIT_BURST: '1000',
-      SANDBOX: 'false',
-      LOG_LEVEL: 'info',
-      ...(shared
-        ? { DATABASE_URL: shared.databaseUrl, REDIS_URL: shared.redisUrl, REDIS_KEY_PREFIX: `${name}:` }
-        : { DATA_DIR: dataDir }),
-    };
     const options = name === 'after' ? values['node-options'] : '';
     const launchCommand = options ? command.replace(/^exec node /, `exec node ${options} `) : command;
-    const gateway = await startGateway(`cd '${root}' && ${launchCommand}`, env, join(workDir, `${name}.log`));
-    cleanups.push(() => gateway.stop());
+    const { gateway, tenant } = await launchBenchGateway({
+      name,
+      workDir,
+      command: `cd '${root}' && ${launchCommand}`,
+      upstreamUrl: upstream.url,
+      shared,
+      encryptionKey,
+      logFile: join(workDir, `${name}.log`),
+      cleanups,
+    });
     return {
       label: name,
       url: `${gateway.url}${values.path}`,

@@ -1,12 +1,11 @@
 import type { Database } from '../db/client';
-import type { AccountRef } from '../db/queries/sync';
+import { type AccountRef, lastCompletedPass } from '../db/queries/sync';
 import {
   approvedAmounts,
   balancesRefreshedAt,
   completeBalancesRefresh,
   upsertSyncedBalances,
 } from '../db/queries/synced-balances';
-import { syncedCopyState } from '../db/queries/synced-reads';
 import type { LinkedAccountSettings } from '../db/schema';
 import type { Logger } from '../lib/logger';
 import type { HrisProvider } from '../providers/types';
@@ -91,7 +90,7 @@ export async function refreshBalances(deps: {
  * year counts differently in Personio (documented).
  */
 async function usedThisYear(db: Database, ref: AccountRef, now: Date): Promise<Map<string, number> | null> {
-  const copy = await syncedCopyState(db, ref);
+  const copy = await lastCompletedPass(db, ref);
   const today = now.toISOString().slice(0, 10);
   const yearStart = `${today.slice(0, 4)}-01-01`;
   if (!copy?.window || copy.window.start > yearStart) return null;

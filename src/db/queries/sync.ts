@@ -207,7 +207,10 @@ export async function finishSyncPass(
   return pass!;
 }
 
-/** The time-off window and start of the account's last completed pass, if any. */
+/**
+ * The account's newest completed pass, by start: when it started (every change made before is in the copy, which
+ * is what `X-Roster-Data-As-Of` promises) and its time-off window.
+ */
 export async function lastCompletedPass(
   db: Database,
   ref: AccountRef,
@@ -222,7 +225,7 @@ export async function lastCompletedPass(
         eq(syncPasses.status, 'completed'),
       ),
     )
-    .orderBy(desc(syncPasses.finishedAt))
+    .orderBy(desc(syncPasses.startedAt))
     .limit(1);
   return pass ? { window: pass.position?.window, startedAt: pass.startedAt } : undefined;
 }

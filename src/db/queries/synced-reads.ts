@@ -1,6 +1,6 @@
-import { and, desc, eq, isNull, type SQL, sql } from 'drizzle-orm';
+import { and, eq, isNull, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../client';
-import { type SyncedKind, syncedRecords, syncPasses } from '../schema';
+import { type SyncedKind, syncedRecords } from '../schema';
 import type { AccountRef } from './sync';
 
 /**
@@ -18,26 +18,6 @@ export interface SyncedRow {
 
 /** Keyset position: bucket (0 integer ids by length and value, 1 others by first sight), then the tie-breakers. */
 export type SyncedKey = [bucket: number, rank: number, remoteId: string];
-
-/** The newest completed pass: when it started (every change before is in the copy) and its time-off window. */
-export async function syncedCopyState(
-  db: Database,
-  ref: AccountRef,
-): Promise<{ asOf: Date; window: { start: string; end: string } | undefined } | undefined> {
-  const [pass] = await db
-    .select({ startedAt: syncPasses.startedAt, position: syncPasses.position })
-    .from(syncPasses)
-    .where(
-      and(
-        eq(syncPasses.environmentId, ref.environmentId),
-        eq(syncPasses.linkedAccountId, ref.linkedAccountId),
-        eq(syncPasses.status, 'completed'),
-      ),
-    )
-    .orderBy(desc(syncPasses.startedAt))
-    .limit(1);
-  return pass ? { asOf: pass.startedAt, window: pass.position?.window } : undefined;
-}
 
 const bucket = sql<number>`(case when ${syncedRecords.remoteId} ~ '^[0-9]+$' then 0 else 1 end)`;
 const rank = sql<number>`(case when ${syncedRecords.remoteId} ~ '^[0-9]+$' then length(${syncedRecords.remoteId}) else ${syncedRecords.seq} end)`;

@@ -1,7 +1,8 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv, Services } from '../../context';
-import { type SyncedKey, type SyncedRow, syncedCopyState } from '../../db/queries/synced-reads';
+import { lastCompletedPass } from '../../db/queries/sync';
+import type { SyncedKey, SyncedRow } from '../../db/queries/synced-reads';
 import type { LinkedAccount } from '../../db/schema';
 import { ApiError } from '../../errors';
 import { queryBinding } from '../../lib/cursor';
@@ -81,7 +82,7 @@ export async function openSyncedCopy(
   linkedAccount: Pick<LinkedAccount, 'id' | 'environmentId'>,
 ) {
   const ref = { environmentId: linkedAccount.environmentId, linkedAccountId: linkedAccount.id };
-  const state = await syncedCopyState(services.db, ref);
+  const state = await lastCompletedPass(services.db, ref);
   if (!state) {
     throw new ApiError(
       'conflict',
@@ -90,7 +91,7 @@ export async function openSyncedCopy(
       { details: { source: 'synced', last_completed_pass: null } },
     );
   }
-  return { ref, window: state.window, asOf: state.asOf };
+  return { ref, window: state.window, asOf: state.startedAt };
 }
 
 /** Sets `X-Roster-Data-As-Of` on a synced answer (a live one has none). */
