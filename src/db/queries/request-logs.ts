@@ -34,7 +34,7 @@ export async function insertRequestLogs(db: Database, rows: NewRequestLog[]): Pr
       upstream, retries, rate_limit_waits, rate_limit_wait_ms, token_exchanges, created_at
     from json_to_recordset(${JSON.stringify(records)}::json) as r(id text, environment_id text,
       linked_account_id text, api_key_id text, method text, route text, status integer, duration_ms integer,
-      error_code text, upstream jsonb, retries integer, rate_limit_waits integer, rate_limit_wait_ms integer,
+      error_code text, upstream json, retries integer, rate_limit_waits integer, rate_limit_wait_ms integer,
       token_exchanges integer, created_at timestamptz)`);
 }
 
