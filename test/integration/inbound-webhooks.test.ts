@@ -290,7 +290,7 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
     });
 
     it("events from webhooks show employees under the account's field mappings, as pass events do", async () => {
-      const employeeId = String(sandbox.employeeIds()[7]);
+      const employeeId = String(sandbox.employeeIds()[12]);
       const mappings = `/linked-accounts/${acme.linkedAccountId}/field-mappings`;
       const before = (await call(acme, `/unified/hris/employees/${employeeId}`)).body.result;
       const businessEmail = before.custom_fields.dynamic_1004 as string;
