@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getInboundWebhook } from '../../src/db/queries/inbound-webhooks';
 import type { PersonioSandbox } from '../../src/sandbox/personio';
 import {
   type Backend,
@@ -12,7 +11,7 @@ import {
   type Tenant,
   type TestGateway,
 } from '../support/gateway';
-import { type ServedGateway, serveInboundGateway } from '../support/inbound-gateway';
+import { type ServedGateway, serveInboundGateway, tenantCalls } from '../support/inbound-gateway';
 import { freePort } from '../support/processes';
 import { waitFor } from '../support/wait';
 
@@ -23,9 +22,6 @@ import { waitFor } from '../support/wait';
  * first pass.
  */
 
-// biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted on structurally.
-type Body = any;
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 for (const backend of ['postgres', 'pglite'] as Backend[]) {
@@ -35,47 +31,16 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
     let gateway: ServedGateway;
     let acme: Tenant;
 
-    const call = async (path: string, init: { method?: string; body?: unknown } = {}) => {
-      const response = await fetch(`${gateway.url}${path}`, {
-        method: init.method ?? 'GET',
-        headers: {
-          authorization: `Bearer ${acme.apiKey}`,
-          'x-linked-account-id': acme.linkedAccountId,
-          'content-type': 'application/json',
-        },
-        body: init.body === undefined ? undefined : JSON.stringify(init.body),
-      });
-      return { status: response.status, body: (await response.json()) as Body };
-    };
-    const events = async (type: string) =>
-      (await call(`/events?limit=200&type=${type}&linked_account_id=${acme.linkedAccountId}`)).body
-        .result as Body[];
+    const calls = tenantCalls(() => gateway);
+    const call = (path: string, init: { method?: string; body?: unknown } = {}) =>
+      calls.call(acme, path, init);
+    const events = (type: string) => calls.events(acme, type);
     const eventsOf = async (type: string, id: string) =>
       (await events(type)).filter((event) => event.data.object.id === id);
-    const syncStatus = async () => (await call(`/linked-accounts/${acme.linkedAccountId}/sync`)).body.result;
-    const action = async (body: Record<string, unknown>) => {
-      const reply = await call('/sandbox/actions', {
-        method: 'POST',
-        body: { linked_account_id: acme.linkedAccountId, ...body },
-      });
-      expect(reply.status, JSON.stringify(reply.body)).toBe(200);
-      return reply.body.result as { timeoff_request_id: string | null };
-    };
-    const passAfter = (requestedAt: number) =>
-      waitFor(async () => {
-        const status = await syncStatus();
-        const last = status.last_pass;
-        return !status.running && last?.status === 'completed' && Date.parse(last.started_at) >= requestedAt
-          ? last
-          : undefined;
-      }, 'a pass');
-    const tokenOf = async () => {
-      const registration = await getInboundWebhook(gateway.services.db, {
-        environmentId: acme.environmentId,
-        linkedAccountId: acme.linkedAccountId,
-      });
-      return gateway.services.secretBox.decrypt(registration!.token!, 'inbound-webhook-token');
-    };
+    const syncStatus = () => calls.syncStatus(acme);
+    const action = (body: Record<string, unknown>) => calls.action(acme, body);
+    const passAfter = (requestedAt: number) => calls.passAfter(acme, requestedAt);
+    const tokenOf = () => calls.tokenOf(acme);
     const deliver = async (body: unknown) => {
       const response = await fetch(`${gateway.url}/inbound/personio/${acme.linkedAccountId}`, {
         method: 'POST',

@@ -1,34 +1,24 @@
-import type { Server } from 'node:http';
-import { serve } from '@hono/node-server';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app';
-import { parseConfig } from '../../src/config';
-import type { AppDeps, Services } from '../../src/context';
-import { createSecretBox } from '../../src/crypto/secret-box';
 import { getInboundWebhook } from '../../src/db/queries/inbound-webhooks';
 import { inboundWebhooks } from '../../src/db/schema';
-import { SANDBOX_BASE_URL } from '../../src/runtime/node-runtime';
 import type { PersonioSandbox } from '../../src/sandbox/personio';
 import { SANDBOX_NO_WEBHOOKS_CREDENTIAL } from '../../src/sandbox/personio/credentials';
-import { createServices } from '../../src/services';
 import { catchUpInboundWebhooks } from '../../src/services/inbound-webhooks';
 import { replaceCredentials, validateCredentials } from '../../src/services/linking';
 import {
   type Backend,
   createPersonioSandbox,
   createTenant,
-  ENCRYPTION_KEY,
   openStorage,
-  PERSONIO_TEST_BASE_URL,
   SANDBOX_CREDENTIALS,
   type Storage,
   type Tenant,
   type TestGateway,
 } from '../support/gateway';
+import { type ServedGateway, serveInboundGateway, tenantCalls } from '../support/inbound-gateway';
 import { createLinkToken, LinkPageClient, pageText } from '../support/link-flow';
 import { freePort } from '../support/processes';
-import { UNPACED } from '../support/timeoff';
 import { waitFor } from '../support/wait';
 
 /**
@@ -37,12 +27,7 @@ import { waitFor } from '../support/wait';
  * after the first pass that fills the copy.
  */
 
-interface Served {
-  url: string;
-  deps: AppDeps;
-  services: Services;
-  close(): Promise<void>;
-}
+type Served = ServedGateway;
 
 /** While set, the gateway's calls to register a Personio webhook fail as Personio being down would (503). */
 let refuseRegistrations = false;
@@ -56,43 +41,7 @@ async function serveGateway(storage: Storage, sandbox: PersonioSandbox, port: nu
           headers: { 'content-type': 'application/problem+json' },
         })
       : sandbox.fetch(request);
-  const url = `http://127.0.0.1:${port}`;
-  const config = parseConfig({
-    DATABASE_URL: storage.databaseUrl,
-    ENCRYPTION_KEY,
-    PERSONIO_BASE_URL: PERSONIO_TEST_BASE_URL,
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    PUBLIC_URL: url,
-    SANDBOX: 'true',
-    LOG_LEVEL: 'silent',
-    ...UNPACED.env,
-  });
-  const deps: AppDeps = {
-    config,
-    db: storage.database.db,
-    cache: storage.newCache(),
-    secretBox: await createSecretBox(ENCRYPTION_KEY),
-    fetch: sandbox.fetch,
-    sandbox: { baseUrl: SANDBOX_BASE_URL, fetch: upstream },
-  };
-  const services = await createServices(deps);
-  const app = await createApp(deps, services);
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const started = serve({ fetch: app.fetch, hostname: '127.0.0.1', port }, () => resolve(started));
-  });
-  return {
-    url,
-    deps,
-    services,
-    close: async () => {
-      await services.jobs.close();
-      await new Promise<void>((resolve) => {
-        (server as Server).closeAllConnections?.();
-        server.close(() => resolve());
-      });
-    },
-  };
+  return serveInboundGateway(storage, sandbox, port, upstream);
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted on structurally.
@@ -107,51 +56,14 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
     let acme: Tenant;
     let globex: Tenant;
 
-    const call = async (tenant: Tenant, path: string, init: { method?: string; body?: unknown } = {}) => {
-      const response = await fetch(`${gateway.url}${path}`, {
-        method: init.method ?? 'GET',
-        headers: {
-          authorization: `Bearer ${tenant.apiKey}`,
-          'x-linked-account-id': tenant.linkedAccountId,
-          'content-type': 'application/json',
-        },
-        body: init.body === undefined ? undefined : JSON.stringify(init.body),
-      });
-      return { status: response.status, body: (await response.json()) as Body };
-    };
-    const events = async (tenant: Tenant, type: string) =>
-      (await call(tenant, `/events?limit=200&type=${type}&linked_account_id=${tenant.linkedAccountId}`)).body
-        .result as Body[];
-    const syncStatus = async (tenant: Tenant) =>
-      (await call(tenant, `/linked-accounts/${tenant.linkedAccountId}/sync`)).body.result;
-    const action = async (tenant: Tenant, body: Record<string, unknown>) => {
-      const reply = await call(tenant, '/sandbox/actions', {
-        method: 'POST',
-        body: { linked_account_id: tenant.linkedAccountId, ...body },
-      });
-      expect(reply.status, JSON.stringify(reply.body)).toBe(200);
-      return reply.body.result as { employee_id: string | null; timeoff_request_id: string | null };
-    };
+    const { call, events, syncStatus, action, passAfter, registration, tokenOf } = tenantCalls(() => gateway);
     const firstPass = async (tenant: Tenant) => {
       const requestedAt = Date.now();
       expect(
         (await call(tenant, `/linked-accounts/${tenant.linkedAccountId}/sync`, { method: 'POST' })).status,
       ).toBe(202);
-      await waitFor(async () => {
-        const status = await syncStatus(tenant);
-        const last = status.last_pass;
-        return !status.running && last?.status === 'completed' && Date.parse(last.started_at) >= requestedAt
-          ? last
-          : undefined;
-      }, 'the first pass');
+      await passAfter(tenant, requestedAt);
     };
-    const registration = (tenant: Tenant) =>
-      getInboundWebhook(gateway.services.db, {
-        environmentId: tenant.environmentId,
-        linkedAccountId: tenant.linkedAccountId,
-      });
-    const tokenOf = async (tenant: Tenant) =>
-      gateway.services.secretBox.decrypt((await registration(tenant))!.token!, 'inbound-webhook-token');
     const personioToken = async () => {
       const form = new URLSearchParams({
         grant_type: 'client_credentials',
