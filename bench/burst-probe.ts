@@ -14,7 +14,7 @@ import { Agent, request } from 'undici';
 import { tenantHeaders } from './lib/context';
 import { benchEncryptionKey, benchStorage, launchBenchGateway } from './lib/gateways';
 import { runLoad } from './lib/load';
-import { forkChild, type GatewayProcess, ROOT, startCommand } from './lib/processes';
+import { forkChild, type GatewayProcess, ROOT, startCommand, withNodeFlags } from './lib/processes';
 import { median } from './lib/stats';
 import type { BenchTenant } from './lib/tenants';
 
@@ -44,7 +44,6 @@ try {
   const encryptionKey = benchEncryptionKey();
   const shared = await benchStorage(values.server, cleanups);
   const command = await startCommand();
-  if (!command.startsWith('exec node ')) throw new Error(`cannot add node flags to \`${command}\``);
   // V8 flags such as --trace-gc are refused in NODE_OPTIONS: they go on the start command's node.
   const flags = `--expose-gc --trace-gc --import ${resolve(ROOT, 'bench/lib/heap-probe.mjs')} ${values['gateway-flags']}`;
   const launch = async (
@@ -54,7 +53,7 @@ try {
     const { gateway, tenant } = await launchBenchGateway({
       name,
       workDir,
-      command: `exec node ${flags.trim()} ${command.slice(10)}`,
+      command: withNodeFlags(command, flags.trim()),
       upstreamUrl: upstream.url,
       shared,
       encryptionKey,

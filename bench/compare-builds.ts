@@ -13,7 +13,7 @@ import { tenantHeaders } from './lib/context';
 import { benchCredentials } from './lib/credentials';
 import { benchEncryptionKey, benchStorage, launchBenchGateway } from './lib/gateways';
 import { type LoadTarget, runLoad } from './lib/load';
-import { cpuTimeMs, forkChild, ROOT, startCommand } from './lib/processes';
+import { cpuTimeMs, forkChild, ROOT, startCommand, withNodeFlags } from './lib/processes';
 import { median } from './lib/stats';
 
 const { values } = parseArgs({
@@ -52,7 +52,7 @@ try {
   const command = await startCommand();
   const launch = async (name: string, root: string): Promise<LoadTarget> => {
     const options = name === 'after' ? values['node-options'] : '';
-    const launchCommand = options ? command.replace(/^exec node /, `exec node ${options} `) : command;
+    const launchCommand = options ? withNodeFlags(command, options) : command;
     const { gateway, tenant } = await launchBenchGateway({
       name,
       workDir,

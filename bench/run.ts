@@ -22,7 +22,14 @@ import { benchCredentials } from './lib/credentials';
 import { describeMachine, loadAverageNow } from './lib/machine';
 import { type BenchOptions, type Figure, parseOptions, USAGE } from './lib/options';
 import { missingServerPrerequisites } from './lib/prerequisites';
-import { type Child, forkChild, type GatewayProcess, startCommand, startGateway } from './lib/processes';
+import {
+  type Child,
+  forkChild,
+  type GatewayProcess,
+  startCommand,
+  startGateway,
+  withNodeFlags,
+} from './lib/processes';
 import { markdownTable, type Row, textTable } from './lib/table';
 import { seedTenant } from './lib/tenants';
 
@@ -370,11 +377,7 @@ async function launchGateway(
 
 /** `--cpu-prof` is not allowed in NODE_OPTIONS, so the flags go on the command line of the start command. */
 function profiledCommand(command: string, dir: string): string {
-  const flags = `--cpu-prof --cpu-prof-dir=${dir}`;
-  if (command.startsWith('exec node ')) return `exec node ${flags} ${command.slice(10)}`;
-  if (command.startsWith('node ')) return `node ${flags} ${command.slice(5)}`;
-  if (command.startsWith('tsx ')) return `node ${flags} --import tsx ${command.slice(4)}`;
-  throw new Error(`--cpu-prof: cannot add node flags to the start command \`${command}\``);
+  return withNodeFlags(command, `--cpu-prof --cpu-prof-dir=${dir}`);
 }
 
 /** Runs one figure; a failure becomes an `error` row and the run goes on. */

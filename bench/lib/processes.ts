@@ -265,3 +265,15 @@ export function cpuTimeMs(pid: number): number {
   const ticks = Number(fields[11]) + Number(fields[12]);
   return (ticks / ticksPerSecond) * 1000;
 }
+
+/**
+ * `command` (the start command, `exec [env K=V …] node …`) with node `flags` added before the script: V8 flags
+ * such as `--cpu-prof` or `--trace-gc` are refused in NODE_OPTIONS.
+ */
+export function withNodeFlags(command: string, flags: string): string {
+  const match = /^(exec (?:env (?:\S+=\S+ )+)?node )/.exec(command);
+  if (match) return `${match[1]}${flags} ${command.slice(match[1]!.length)}`;
+  if (command.startsWith('node ')) return `node ${flags} ${command.slice(5)}`;
+  if (command.startsWith('tsx ')) return `node ${flags} --import tsx ${command.slice(4)}`;
+  throw new Error(`cannot add node flags to the start command \`${command}\``);
+}

@@ -26,6 +26,16 @@ export const GATEWAY_V8_FLAGS = ['--no-allocation-site-pretenuring'] as const;
  */
 export const GATEWAY_NODE_OPTIONS = ['--v8-pool-size=1'] as const;
 
+/**
+ * glibc malloc settings `npm start` gives the gateway (`GLIBC_TUNABLES`, read by the C library when the process
+ * starts; one already set in the environment wins). glibc keeps up to 128 KiB free at the top of its heap, and
+ * raises that to the size of the largest block freed since (PGlite's WASM compilation frees large ones), so the
+ * memory freed after start stays resident. A fixed 128 KiB trims it: an idle embedded gateway is about 20 MB
+ * smaller (245–247 → 219–225 MB, `npx tsx bench/embedded-memory.ts --env GLIBC_TUNABLES=…`) with no measurable
+ * CPU per proxied or listed call (`bench/compare-builds.ts`, BENCHMARKS.md).
+ */
+export const GATEWAY_MALLOC_TUNABLES = 'glibc.malloc.trim_threshold=131072';
+
 /** Applies `GATEWAY_V8_FLAGS`; first thing at start, before the process has served anything. */
 export function applyGatewayV8Flags(): void {
   for (const flag of GATEWAY_V8_FLAGS) setFlagsFromString(flag);

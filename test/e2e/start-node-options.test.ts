@@ -2,14 +2,14 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GATEWAY_NODE_OPTIONS } from '../../src/runtime/v8-flags';
+import { GATEWAY_MALLOC_TUNABLES, GATEWAY_NODE_OPTIONS } from '../../src/runtime/v8-flags';
 import { freePort, type RunningProcess, startProcess } from '../support/processes';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
 /**
- * The Node options an embedded gateway needs for its memory (one V8 worker thread: see v8-flags.ts) only
- * hold on the command line, so `npm start` must pass them, and the process it starts must run with them:
+ * The Node options and malloc settings an embedded gateway needs for its memory (see v8-flags.ts) only hold
+ * from the process's start, so `npm start` must pass them, and the process it starts must run with them:
  * fewer threads than the same gateway started without them.
  */
 describe('the Node options of `npm start`', { timeout: 240_000 }, () => {
@@ -35,7 +35,8 @@ describe('the Node options of `npm start`', { timeout: 240_000 }, () => {
     const { pid } = JSON.parse(await readFile(join(dataDir, 'roster.lock'), 'utf8')) as { pid: number };
     const commandLine = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
     const threads = Number(/Threads:\s+(\d+)/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))![1]);
-    return { commandLine, threads };
+    const environment = (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0');
+    return { commandLine, threads, environment };
   }
 
   it('are in the start script and reach the gateway process, which runs with fewer threads', async () => {
@@ -50,5 +51,8 @@ describe('the Node options of `npm start`', { timeout: 240_000 }, () => {
     const without = await start(process.execPath, ['scripts/start.mjs']);
     expect(without.commandLine.filter((arg) => arg.startsWith('--v8-pool-size'))).toEqual([]);
     expect(withOptions.threads).toBeLessThan(without.threads);
+    // glibc reads its malloc settings from the environment the process starts with.
+    expect(withOptions.environment).toContain(`GLIBC_TUNABLES=${GATEWAY_MALLOC_TUNABLES}`);
+    expect(without.environment.some((entry) => entry.startsWith('GLIBC_TUNABLES='))).toBe(false);
   });
 });
