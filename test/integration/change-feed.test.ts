@@ -3,7 +3,13 @@ import type { PersonioSandbox } from '../../src/sandbox/personio';
 import { createServices } from '../../src/services';
 import { syncRunnerDeps } from '../../src/sync/deps';
 import { runSyncJob } from '../../src/sync/run';
-import { json, sandboxAction, syncNow as syncAccount } from '../support/change-feed';
+import {
+  allEvents as allEventsOf,
+  type EventBody,
+  json,
+  sandboxAction,
+  syncNow as syncAccount,
+} from '../support/change-feed';
 import {
   type Backend,
   createPersonioSandbox,
@@ -17,14 +23,6 @@ import {
 } from '../support/gateway';
 import { UNPACED } from '../support/timeoff';
 import { waitFor } from '../support/wait';
-
-interface EventBody {
-  id: string;
-  type: string;
-  created_at: string;
-  linked_account_id: string;
-  data: { object: Record<string, unknown>; previous_attributes?: Record<string, unknown> };
-}
 
 describe.each<Backend>(['pglite', 'postgres'])('change feed (%s)', (backend) => {
   let storage: Storage;
@@ -76,20 +74,7 @@ describe.each<Backend>(['pglite', 'postgres'])('change feed (%s)', (backend) => 
   });
 
   /** Every event of the environment, from the start. */
-  async function allEvents(target = gateway): Promise<EventBody[]> {
-    const events: EventBody[] = [];
-    let next: string | null = null;
-    do {
-      const page = await json(
-        target,
-        `/events?limit=200${next ? `&cursor=${encodeURIComponent(next)}` : ''}`,
-      );
-      expect(page.status).toBe(200);
-      events.push(...page.body.result);
-      next = page.body.next_cursor;
-    } while (next);
-    return events;
-  }
+  const allEvents = (target = gateway) => allEventsOf(target);
 
   /** The events after the ones seen so far (by id). */
   const seen = new Set<string>();

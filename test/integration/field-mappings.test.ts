@@ -6,7 +6,13 @@ import { MIGRATIONS_FOLDER } from '../../src/db/connect';
 import { syncedRecords } from '../../src/db/schema';
 import type { PersonioSandbox } from '../../src/sandbox/personio';
 import { createServices } from '../../src/services';
-import { json, sandboxAction, syncNow as syncAccount } from '../support/change-feed';
+import {
+  allEvents,
+  type EventBody,
+  json,
+  sandboxAction,
+  syncNow as syncAccount,
+} from '../support/change-feed';
 import {
   type Backend,
   createPersonioSandbox,
@@ -22,12 +28,6 @@ import {
 import { UNPACED } from '../support/timeoff';
 
 const REKEY_MIGRATION = readFileSync(join(MIGRATIONS_FOLDER, '0010_custom_fields_by_key.sql'), 'utf8');
-
-interface EventBody {
-  id: string;
-  type: string;
-  data: { object: Record<string, unknown>; previous_attributes?: Record<string, unknown> };
-}
 
 describe.each<Backend>(['pglite', 'postgres'])('custom fields and field mappings (%s)', (backend) => {
   let storage: Storage;
@@ -54,17 +54,7 @@ describe.each<Backend>(['pglite', 'postgres'])('custom fields and field mappings
 
   /** The environment's events not returned by an earlier call. */
   async function newEvents(): Promise<EventBody[]> {
-    const events: EventBody[] = [];
-    let next: string | null = null;
-    do {
-      const page = await json(
-        gateway,
-        `/events?limit=200${next ? `&cursor=${encodeURIComponent(next)}` : ''}`,
-      );
-      expect(page.status).toBe(200);
-      events.push(...page.body.result);
-      next = page.body.next_cursor;
-    } while (next);
+    const events = await allEvents(gateway);
     const fresh = events.filter((event) => !seen.has(event.id));
     for (const event of fresh) seen.add(event.id);
     return fresh;

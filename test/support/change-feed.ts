@@ -17,6 +17,28 @@ export async function json(
   return { status: response.status, body: (await response.json()) as any };
 }
 
+/** An event as `GET /events` returns it. */
+export interface EventBody {
+  id: string;
+  type: string;
+  created_at: string;
+  linked_account_id: string;
+  data: { object: Record<string, unknown>; previous_attributes?: Record<string, unknown> };
+}
+
+/** Every event of the gateway's environment, from the start, walking `GET /events` page by page. */
+export async function allEvents(gateway: TestGateway): Promise<EventBody[]> {
+  const events: EventBody[] = [];
+  let next: string | null = null;
+  do {
+    const page = await json(gateway, `/events?limit=200${next ? `&cursor=${encodeURIComponent(next)}` : ''}`);
+    expect(page.status).toBe(200);
+    events.push(...page.body.result);
+    next = page.body.next_cursor;
+  } while (next);
+  return events;
+}
+
 /**
  * Starts a pass and waits until a pass that began after the call has finished; returns that pass. The wait
  * is scaled to the work: it gives up only when no pass has made progress (pages written) for `stallMs`, so a
