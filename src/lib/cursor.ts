@@ -23,6 +23,16 @@ export class CursorCodec {
     return `${payload}.${await this.sign(payload)}`;
   }
 
+  /** A cursor of a `seq`-ordered list (`{ seq }`): the position, or `null` without a cursor. */
+  async decodeSeq(cursor: string | undefined, binding: string): Promise<number | null> {
+    if (!cursor) return null;
+    const seq = ((await this.decode(cursor, binding)) as { seq?: unknown }).seq;
+    if (typeof seq !== 'number' || !Number.isSafeInteger(seq)) {
+      throw new ApiError('invalid_request', 'The cursor is not valid for this list.');
+    }
+    return seq;
+  }
+
   async decode(cursor: string, binding: string): Promise<unknown> {
     const [payload, signature, ...rest] = cursor.split('.');
     if (!payload || !signature || rest.length > 0 || !(await this.verify(payload, signature))) {

@@ -91,11 +91,7 @@ export function registerListEvents(app: OpenAPIHono<AppEnv>) {
     };
     // A cursor is the last `seq` returned, bound to this environment and these filters.
     const binding = queryBinding('events', environmentId, filters);
-    const position = query.cursor ? await services.cursors.decode(query.cursor, binding) : null;
-    const afterSeq = (position as { seq?: unknown } | null)?.seq;
-    if (position !== null && (typeof afterSeq !== 'number' || !Number.isSafeInteger(afterSeq))) {
-      throw new ApiError('invalid_request', 'The cursor is not valid for this list.');
-    }
+    const afterSeq = (await services.cursors.decodeSeq(query.cursor, binding)) ?? 0;
     const page = await listEventsPage(services.db, {
       environmentId,
       filters: {
@@ -103,7 +99,7 @@ export function registerListEvents(app: OpenAPIHono<AppEnv>) {
         types: parseTypes(query.type),
         createdAfter: query.created_after,
       },
-      afterSeq: (afterSeq as number | undefined) ?? 0,
+      afterSeq,
       limit: query.limit,
     });
     const settings = await linkedAccountSettingsOf(services.db, {
@@ -113,7 +109,7 @@ export function registerListEvents(app: OpenAPIHono<AppEnv>) {
       ],
     });
     const last = page.events.at(-1);
-    const pollSeq = last?.seq ?? (afterSeq as number | undefined) ?? 0;
+    const pollSeq = last?.seq ?? afterSeq;
     return c.json(
       {
         result: page.events.map((event) =>

@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../context';
 import { listRequestLogsPage } from '../../db/queries/request-logs';
-import { ApiError, errorResponses } from '../../errors';
+import { errorResponses } from '../../errors';
 import { queryBinding } from '../../lib/cursor';
 import { instantQuery, listEnvelope, PaginationQuery, SECURITY } from '../common';
 import { RequestLogSchema, toRequestLogResource } from './schemas';
@@ -79,11 +79,7 @@ export function registerListRequestLogs(app: OpenAPIHono<AppEnv>) {
     };
     // A cursor is the last `seq` returned, bound to this environment and these filters.
     const binding = queryBinding('request-logs', environmentId, filters);
-    const position = query.cursor ? await services.cursors.decode(query.cursor, binding) : null;
-    const beforeSeq = (position as { seq?: unknown } | null)?.seq;
-    if (position !== null && (typeof beforeSeq !== 'number' || !Number.isSafeInteger(beforeSeq))) {
-      throw new ApiError('invalid_request', 'The cursor is not valid for this list.');
-    }
+    const beforeSeq = await services.cursors.decodeSeq(query.cursor, binding);
     const page = await listRequestLogsPage(services.db, {
       environmentId,
       filters: {
@@ -93,7 +89,7 @@ export function registerListRequestLogs(app: OpenAPIHono<AppEnv>) {
         createdAfter: query.created_after,
         createdBefore: query.created_before,
       },
-      beforeSeq: (beforeSeq as number | undefined) ?? null,
+      beforeSeq,
       limit: query.limit,
     });
     const last = page.rows.at(-1);
