@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/compare-builds.ts --old DIR [--server] [--path P] [--rounds N] [--duration S] [--node-options O]`: the gateway
+ * `npx tsx bench/compare-builds.ts --old DIR [--server] [--path P] [--rounds N] [--duration S] [--node-options O] [--env K=V]…`: the gateway
  * of this checkout against the one of another checkout (DIR: e.g. `git archive` of an earlier commit, with
  * `node_modules` linked and `node DIR/scripts/build.mjs` run) and the bare passthrough, on one simulator,
  * load rounds alternating between the three (rotated each round) so all see the same machine load.
@@ -24,11 +24,21 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '6' },
     duration: { type: 'string', default: '4' },
     connections: { type: 'string', default: '10' },
+    // A fixed offered load (requests per second): every target then serves the same arrivals.
+    rate: { type: 'string' },
     // Node options for this checkout's gateway only (`--old DIR` may be this checkout: a flag's own effect).
     'node-options': { type: 'string', default: '' },
+    // Settings for this checkout's gateway only, repeatable (`--old` this checkout: a setting's own cost).
+    env: { type: 'string', multiple: true, default: [] },
   },
 });
 if (!values.old) throw new Error('--old DIR: the checkout to compare with');
+const afterEnv: Record<string, string> = {};
+for (const setting of values.env) {
+  const at = setting.indexOf('=');
+  if (at < 1) throw new Error(`--env ${setting}: expected NAME=VALUE`);
+  afterEnv[setting.slice(0, at)] = setting.slice(at + 1);
+}
 const oldRoot = resolve(values.old);
 
 const workDir = await mkdtemp(join(tmpdir(), 'roster-compare-'));
@@ -62,6 +72,7 @@ try {
       encryptionKey,
       logFile: join(workDir, `${name}.log`),
       cleanups,
+      ...(name === 'after' ? { env: afterEnv } : {}),
     });
     return {
       label: name,
@@ -70,7 +81,24 @@ try {
       pid: () => gateway.serverPid(),
     };
   };
-  const targets: LoadTarget[] = [await launch('before', oldRoot), await launch('after', ROOT)];
+  const targets: LoadTarget[] = process.env.SCRATCH_ONLY_AFTER
+    ? [await launch('after', ROOT)]
+    : [await launch('before', oldRoot), await launch('after', ROOT)];
+  for (const mode of (process.env.SCRATCH_HONO ?? '').split(',').filter(Boolean)) {
+    const hono = await forkChild('bench/scratch-hono-proxy.ts', {
+      BENCH_UPSTREAM: upstream.url,
+      BENCH_CLIENT_ID: credential!.clientId,
+      BENCH_CLIENT_SECRET: credential!.clientSecret,
+      HONO_MODE: mode,
+    });
+    cleanups.push(() => hono.stop());
+    targets.push({
+      label: `hono-${mode}`,
+      url: `${hono.url}${values.path}`,
+      headersFor: () => ({}),
+      pid: () => hono.pid,
+    });
+  }
   if (values.path.startsWith('/proxy/')) {
     targets.push({
       label: 'bare',
@@ -94,7 +122,11 @@ try {
   const idleBefore = targets.map((target) => cpuTimeMs(target.pid()));
   await new Promise((done) => setTimeout(done, idleSec * 1000));
   const idle = targets.map((target, index) => (cpuTimeMs(target.pid()) - idleBefore[index]!) / idleSec);
-  const options = { connections: Number(values.connections), durationSec: Number(values.duration) };
+  const options = {
+    connections: Number(values.connections),
+    durationSec: Number(values.duration),
+    rate: values.rate ? Number(values.rate) : undefined,
+  };
   // Warm-up: two rounds each. A gateway's CPU per call keeps falling for a while after its start (its code is
   // optimised as it runs; on a loaded box that takes tens of seconds), the bare proxy's much less.
   for (let round = 0; round < 2; round++) for (const target of targets) await runLoad(target, options);
@@ -120,8 +152,10 @@ try {
     );
   }
   const m = (label: string) => median(cpu.get(label)!);
-  log(`  after / before CPU: ${(m('after') / m('before')).toFixed(2)}×`);
-  if (cpu.has('bare'))
+  if (cpu.has('before')) log(`  after / before CPU: ${(m('after') / m('before')).toFixed(2)}×`);
+  for (const label of cpu.keys())
+    if (cpu.has('bare')) log(`  ${label} / bare: ${(m(label) / m('bare')).toFixed(2)}×`);
+  if (cpu.has('bare') && cpu.has('before'))
     log(
       `  before / bare: ${(m('before') / m('bare')).toFixed(2)}×, after / bare: ${(m('after') / m('bare')).toFixed(2)}×`,
     );

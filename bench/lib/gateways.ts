@@ -44,6 +44,8 @@ export async function launchBenchGateway(input: {
   encryptionKey: string;
   logFile: string;
   cleanups: (() => Promise<unknown>)[];
+  /** Settings added to (or overriding) the bench's own. */
+  env?: Record<string, string>;
 }): Promise<{ gateway: GatewayProcess; tenant: BenchTenant }> {
   const { name, shared } = input;
   const dataDir = join(input.workDir, name);
@@ -67,7 +69,10 @@ export async function launchBenchGateway(input: {
     ...(shared
       ? { DATABASE_URL: shared.databaseUrl, REDIS_URL: shared.redisUrl, REDIS_KEY_PREFIX: `${name}:` }
       : { DATA_DIR: dataDir }),
+    ...input.env,
   };
+  // `--env NAME=` leaves a setting out.
+  for (const [name, value] of Object.entries(env)) if (value === '') delete env[name];
   const gateway = await startGateway(input.command, env, input.logFile);
   input.cleanups.push(() => gateway.stop());
   return { gateway, tenant };

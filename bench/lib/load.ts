@@ -14,6 +14,8 @@ export interface LoadTarget {
 export interface LoadOptions {
   connections: number;
   durationSec: number;
+  /** Requests per second over all connections; unset, as many as the target answers. */
+  rate?: number | undefined;
 }
 
 export interface LoadResult {
@@ -39,6 +41,7 @@ export async function runLoad(target: LoadTarget, options: LoadOptions): Promise
     connections: options.connections,
     duration: options.durationSec,
     pipelining: 1,
+    ...(options.rate ? { overallRate: options.rate } : {}),
     setupClient: (client: { setHeaders(headers: Record<string, string>): void }) => {
       client.setHeaders(target.headersFor(connection++));
     },
