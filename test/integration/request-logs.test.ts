@@ -445,6 +445,59 @@ describe('request log retention', () => {
   });
 });
 
+describe.each(['pglite', 'postgres'] as const)('request log writes over %s', (backend) => {
+  let storage: Storage;
+
+  afterAll(async () => {
+    await storage?.close();
+  });
+
+  it('stores every field as given, including tabs, newlines, backslashes and the text \\N', async () => {
+    storage = await openStorage(backend);
+    const awkward = 'a\tb\nc\rd\\e \\N ü 🎉';
+    const createdAt = new Date('2026-11-30T12:34:56.789Z');
+    const rows = [
+      {
+        id: 'req_awkward',
+        environmentId: 'env_1',
+        linkedAccountId: 'la_1',
+        apiKeyId: 'key_1',
+        method: 'GET',
+        route: awkward,
+        status: 502,
+        durationMs: 7,
+        errorCode: awkward,
+        upstream: [{ method: 'GET', path: `/v1/${awkward}`, status: null, duration_ms: 3, attempt: 2 }],
+        retries: 1,
+        rateLimitWaits: 2,
+        rateLimitWaitMs: 30,
+        tokenExchanges: 1,
+        createdAt,
+      },
+      {
+        id: 'req_nulls',
+        environmentId: 'env_1',
+        linkedAccountId: null,
+        apiKeyId: null,
+        method: 'POST',
+        route: 'unmatched',
+        status: 404,
+        durationMs: 0,
+        errorCode: null,
+        upstream: [],
+        retries: 0,
+        rateLimitWaits: 0,
+        rateLimitWaitMs: 0,
+        tokenExchanges: 0,
+        createdAt,
+      },
+    ];
+    await insertRequestLogs(storage.database.db, rows);
+    const stored = await storage.database.db.select().from(requestLogs).orderBy(requestLogs.seq);
+    expect(stored.map(({ seq: _seq, ...row }) => row)).toEqual(rows);
+  });
+});
+
 interface Sample {
   name: string;
   labels: Record<string, string>;
