@@ -1,9 +1,10 @@
 /**
- * `npx tsx bench/compare-builds.ts --old DIR [--server] [--path P] [--rounds N] [--duration S] [--node-options O] [--env K=V]…`: the gateway
- * of this checkout against the one of another checkout (DIR: e.g. `git archive` of an earlier commit, with
- * `node_modules` linked and `node DIR/scripts/build.mjs` run) and the bare passthrough, on one simulator,
- * load rounds alternating between the three (rotated each round) so all see the same machine load.
- * Prints CPU per call of each (median of rounds) and the ratios: a before/after from one run.
+ * `npx tsx bench/compare-builds.ts [--old DIR] [--server] [--path P] [--rounds N] [--duration S] [--rate R]
+ * [--node-options O] [--env K=V]… [--floor]`: the gateway of this checkout against the one of another checkout
+ * (DIR: e.g. `git worktree add` of an earlier commit, with `node_modules` linked and `node DIR/scripts/build.mjs`
+ * run), the bare passthrough and, with `--floor`, a minimal Hono proxy (`hono-floor-proxy.ts`), on one
+ * simulator, load rounds rotating between them so all see the same machine load. Prints CPU per call of each
+ * (median of rounds) and the ratios: a before/after from one run.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,20 +27,22 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '10' },
     // A fixed offered load (requests per second): every target then serves the same arrivals.
     rate: { type: 'string' },
+    // Also a minimal Hono proxy on the same adapter (`hono-floor-proxy.ts`): what the stack alone costs.
+    floor: { type: 'boolean', default: false },
     // Node options for this checkout's gateway only (`--old DIR` may be this checkout: a flag's own effect).
     'node-options': { type: 'string', default: '' },
     // Settings for this checkout's gateway only, repeatable (`--old` this checkout: a setting's own cost).
     env: { type: 'string', multiple: true, default: [] },
   },
 });
-if (!values.old) throw new Error('--old DIR: the checkout to compare with');
+
 const afterEnv: Record<string, string> = {};
 for (const setting of values.env) {
   const at = setting.indexOf('=');
   if (at < 1) throw new Error(`--env ${setting}: expected NAME=VALUE`);
   afterEnv[setting.slice(0, at)] = setting.slice(at + 1);
 }
-const oldRoot = resolve(values.old);
+const oldRoot = values.old ? resolve(values.old) : undefined;
 
 const workDir = await mkdtemp(join(tmpdir(), 'roster-compare-'));
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -81,22 +84,22 @@ try {
       pid: () => gateway.serverPid(),
     };
   };
-  const targets: LoadTarget[] = process.env.SCRATCH_ONLY_AFTER
-    ? [await launch('after', ROOT)]
-    : [await launch('before', oldRoot), await launch('after', ROOT)];
-  for (const mode of (process.env.SCRATCH_HONO ?? '').split(',').filter(Boolean)) {
-    const hono = await forkChild('bench/scratch-hono-proxy.ts', {
+  const targets: LoadTarget[] = [
+    ...(oldRoot ? [await launch('before', oldRoot)] : []),
+    await launch('after', ROOT),
+  ];
+  if (values.floor) {
+    const floor = await forkChild('bench/hono-floor-proxy.ts', {
       BENCH_UPSTREAM: upstream.url,
       BENCH_CLIENT_ID: credential!.clientId,
       BENCH_CLIENT_SECRET: credential!.clientSecret,
-      HONO_MODE: mode,
     });
-    cleanups.push(() => hono.stop());
+    cleanups.push(() => floor.stop());
     targets.push({
-      label: `hono-${mode}`,
-      url: `${hono.url}${values.path}`,
+      label: 'floor',
+      url: `${floor.url}${values.path}`,
       headersFor: () => ({}),
-      pid: () => hono.pid,
+      pid: () => floor.pid,
     });
   }
   if (values.path.startsWith('/proxy/')) {
@@ -153,12 +156,9 @@ try {
   }
   const m = (label: string) => median(cpu.get(label)!);
   if (cpu.has('before')) log(`  after / before CPU: ${(m('after') / m('before')).toFixed(2)}×`);
-  for (const label of cpu.keys())
-    if (cpu.has('bare')) log(`  ${label} / bare: ${(m(label) / m('bare')).toFixed(2)}×`);
-  if (cpu.has('bare') && cpu.has('before'))
-    log(
-      `  before / bare: ${(m('before') / m('bare')).toFixed(2)}×, after / bare: ${(m('after') / m('bare')).toFixed(2)}×`,
-    );
+  for (const label of cpu.keys()) {
+    if (cpu.has('bare') && label !== 'bare') log(`  ${label} / bare: ${(m(label) / m('bare')).toFixed(2)}×`);
+  }
 } finally {
   while (cleanups.length) await cleanups.pop()!().catch(() => undefined);
   await rm(workDir, { recursive: true, force: true });

@@ -1,0 +1,65 @@
+/**
+ * The floor under the proxy figure's gateway: the bare passthrough's work (`bare-proxy.ts`) done the way
+ * the gateway's stack does it — a Hono app on @hono/node-server, the answer read whole and returned as a
+ * `Response` with a plain header object — and nothing else (no API key, database, cache, budget, logs).
+ * `compare-builds.ts --floor` runs it beside the gateways, so the gap between the gateway and the bare
+ * proxy splits into what the stack costs and what the gateway's own work costs.
+ *
+ * Env: BENCH_UPSTREAM, BENCH_CLIENT_ID, BENCH_CLIENT_SECRET. Sends `{ type: 'ready', port }` once listening.
+ */
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { Pool } from 'undici';
+
+const pool = new Pool(process.env.BENCH_UPSTREAM!, { connections: 64, pipelining: 1 });
+const DROPPED_REQUEST_HEADERS = new Set([
+  'host',
+  'connection',
+  'keep-alive',
+  'authorization',
+  'content-length',
+]);
+const DROPPED_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'authorization']);
+
+const exchange = await pool.request({
+  method: 'POST',
+  path: '/v1/auth',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({
+    client_id: process.env.BENCH_CLIENT_ID,
+    client_secret: process.env.BENCH_CLIENT_SECRET,
+  }),
+});
+const authorization = `Bearer ${((await exchange.body.json()) as { data: { token: string } }).data.token}`;
+
+const app = new Hono();
+app.get('/proxy/*', async (c) => {
+  const raw = (c.env as { incoming: { rawHeaders: string[] } }).incoming.rawHeaders;
+  const headers: string[] = ['authorization', authorization];
+  for (let index = 0; index < raw.length; index += 2) {
+    if (!DROPPED_REQUEST_HEADERS.has(raw[index]!.toLowerCase())) headers.push(raw[index]!, raw[index + 1]!);
+  }
+  const url = new URL(c.req.url);
+  const upstream = await pool.request({
+    method: 'GET',
+    path: `/v1/${url.pathname.slice('/proxy/'.length)}${url.search}`,
+    headers,
+  });
+  const returned: Record<string, string> = {};
+  for (const [name, value] of Object.entries(upstream.headers)) {
+    if (value !== undefined && !DROPPED_RESPONSE_HEADERS.has(name)) {
+      returned[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+  }
+  const body = new Uint8Array(await upstream.body.arrayBuffer());
+  return new Response(body, { status: upstream.statusCode, headers: returned });
+});
+
+const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
+  process.send?.({ type: 'ready', port: info.port });
+});
+process.on('disconnect', () => {
+  server.close();
+  process.exit(0);
+});
