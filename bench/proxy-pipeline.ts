@@ -1,13 +1,12 @@
 /**
  * `node --v8-pool-size=1 --import tsx bench/proxy-pipeline.ts [--calls N] [--request-logs false]`: the
- * gateway's own CPU per proxied call,
- * without sockets. The app (embedded PGlite, memory cache, request logs and metrics on) answers
- * `GET /proxy/company/employees` through `app.fetch`, its Personio transport a stub that answers at once
- * with a fixed 2 kB page; beside it, a bare Hono app that forwards to the same stub. CPU is this process's
- * (user + system, and its main thread alone); medians of rounds of 10 callers, each for its own linked account
- * as in `npm run bench`. What is left over the bare app is the
- * gateway's own work per call: auth, linked account, rate budget, token, path policy, trace, log line,
- * request-log row (its PGlite insert included) and metrics.
+ * gateway's own CPU per proxied call, without sockets. The app (embedded PGlite, memory cache, request logs
+ * and metrics on, log lines formatted) answers `GET /proxy/company/employees` through `app.fetch`, its
+ * Personio transport a stub that answers at once with a fixed 2 kB page; beside it, a bare Hono app that
+ * forwards to the same stub. CPU is this process's (user + system, and its main thread alone); medians of
+ * rounds of 10 callers, each for its own linked account as in `npm run bench`. What is left over the bare
+ * app is the gateway's own work per call: auth, linked account, rate budget, token, path policy, trace, log
+ * line, request-log row (its PGlite insert included) and metrics.
  */
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
