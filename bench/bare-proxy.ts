@@ -9,35 +9,9 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Pool } from 'undici';
+import { DROPPED_REQUEST_HEADERS, DROPPED_RESPONSE_HEADERS, passthroughUpstream } from './lib/passthrough';
 
-const upstream = process.env.BENCH_UPSTREAM!;
-const pool = new Pool(upstream, { connections: 64, pipelining: 1 });
-
-const DROPPED_REQUEST_HEADERS = new Set([
-  'host',
-  'connection',
-  'keep-alive',
-  'authorization',
-  'content-length',
-]);
-const DROPPED_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'authorization']);
-
-async function exchangeToken(): Promise<string> {
-  const response = await pool.request({
-    method: 'POST',
-    path: '/v1/auth',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      client_id: process.env.BENCH_CLIENT_ID,
-      client_secret: process.env.BENCH_CLIENT_SECRET,
-    }),
-  });
-  const body = (await response.body.json()) as { data: { token: string } };
-  return body.data.token;
-}
-
-const authorization = `Bearer ${await exchangeToken()}`;
+const { pool, authorization } = await passthroughUpstream();
 
 const server = createServer(async (request, response) => {
   const url = request.url ?? '/';

@@ -10,28 +10,9 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
-import { Pool } from 'undici';
+import { DROPPED_REQUEST_HEADERS, DROPPED_RESPONSE_HEADERS, passthroughUpstream } from './lib/passthrough';
 
-const pool = new Pool(process.env.BENCH_UPSTREAM!, { connections: 64, pipelining: 1 });
-const DROPPED_REQUEST_HEADERS = new Set([
-  'host',
-  'connection',
-  'keep-alive',
-  'authorization',
-  'content-length',
-]);
-const DROPPED_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'authorization']);
-
-const exchange = await pool.request({
-  method: 'POST',
-  path: '/v1/auth',
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify({
-    client_id: process.env.BENCH_CLIENT_ID,
-    client_secret: process.env.BENCH_CLIENT_SECRET,
-  }),
-});
-const authorization = `Bearer ${((await exchange.body.json()) as { data: { token: string } }).data.token}`;
+const { pool, authorization } = await passthroughUpstream();
 
 const app = new Hono();
 app.get('/proxy/*', async (c) => {

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { getSyncState, recentSyncPasses } from '../../src/db/queries/sync';
 import type { PersonioSandbox } from '../../src/sandbox/personio';
+import { TEST_CONNECT_TIMEOUT_MS } from '../harness/databases';
 import {
   createPersonioSandbox,
   createTenant,
@@ -54,6 +55,7 @@ describe('change feed across processes (PostgreSQL + Redis + BullMQ)', { timeout
     reader = await startGateway(storage, null, tenant, { env, fetch: (request) => fetch(request) });
     const shared = {
       DATABASE_URL: storage.databaseUrl!,
+      DATABASE_CONNECT_TIMEOUT_MS: String(TEST_CONNECT_TIMEOUT_MS),
       REDIS_URL: inject('redisUrl'),
       REDIS_KEY_PREFIX: `roster:feed${Date.now()}:`,
       ENCRYPTION_KEY,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PersonioSandbox } from '../../src/sandbox/personio';
+import { TEST_CONNECT_TIMEOUT_MS } from '../harness/databases';
 import {
   createPersonioSandbox,
   createTenant,
@@ -54,6 +55,7 @@ describe('a keyed write cut off by a killed gateway process', { timeout: 180_000
     const child = startProcess(process.execPath, ['--import', 'tsx', 'src/node.ts'], {
       PORT: String(port),
       DATABASE_URL: storage.databaseUrl!,
+      DATABASE_CONNECT_TIMEOUT_MS: String(TEST_CONNECT_TIMEOUT_MS),
       ENCRYPTION_KEY,
       PERSONIO_BASE_URL: `${personio.url}/v1`,
       // The held answer must still be awaited when the process is killed.

@@ -1,6 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { PersonioSandbox } from '../../src/sandbox/personio';
+import { TEST_CONNECT_TIMEOUT_MS } from '../harness/databases';
 import {
   createPersonioSandbox,
   createTenant,
@@ -48,6 +49,7 @@ describe.each(BUDGETS)(
         const child = startProcess('npx', ['tsx', 'src/node.ts'], {
           PORT: String(port),
           DATABASE_URL: storage.databaseUrl!,
+          DATABASE_CONNECT_TIMEOUT_MS: String(TEST_CONNECT_TIMEOUT_MS),
           REDIS_URL: inject('redisUrl'),
           REDIS_KEY_PREFIX: prefix,
           ENCRYPTION_KEY,

@@ -2,6 +2,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { insertEvents } from '../../src/db/queries/events';
 import { webhookDeliveries } from '../../src/db/schema';
+import { TEST_CONNECT_TIMEOUT_MS } from '../harness/databases';
 import {
   createPersonioSandbox,
   createTenant,
@@ -40,6 +41,7 @@ describe('webhook deliveries across a kill -9 (PostgreSQL + Redis + BullMQ)', { 
     });
     shared = {
       DATABASE_URL: storage.databaseUrl!,
+      DATABASE_CONNECT_TIMEOUT_MS: String(TEST_CONNECT_TIMEOUT_MS),
       REDIS_URL: inject('redisUrl'),
       REDIS_KEY_PREFIX: `roster:hooks${Date.now()}:`,
       ENCRYPTION_KEY,

@@ -12,8 +12,15 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
+/**
+ * How long the suites' own connections may take to open. The gateway's default (DATABASE_CONNECT_TIMEOUT_MS,
+ * 1 s) is for failing fast in an outage; a loaded CI machine can take longer than that to accept a connection
+ * to a healthy server, and suites that test outages set their own.
+ */
+export const TEST_CONNECT_TIMEOUT_MS = 10_000;
+
 function adminConnection(adminUrl: string) {
-  return postgres(adminUrl, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  return postgres(adminUrl, { max: 1, onnotice: () => {}, connect_timeout: TEST_CONNECT_TIMEOUT_MS / 1000 });
 }
 
 export async function createTestDatabase(adminUrl: string): Promise<TestDatabase> {

@@ -15,7 +15,12 @@ import * as schema from '../../src/db/schema';
 import { silentLogger } from '../../src/lib/logger';
 import { createNodeRuntime, type NodeRuntime } from '../../src/runtime/node-runtime';
 import type { PersonioSandbox } from '../../src/sandbox/personio';
-import { createTestDatabase, redisKeyPrefix, type TestDatabase } from '../harness/databases';
+import {
+  createTestDatabase,
+  redisKeyPrefix,
+  TEST_CONNECT_TIMEOUT_MS,
+  type TestDatabase,
+} from '../harness/databases';
 import {
   createPersonioSandbox,
   createTenant,
@@ -87,6 +92,7 @@ async function serveNodeGateway(
     LOG_LEVEL: 'silent',
     HOST: '127.0.0.1',
     PORT: String(port),
+    DATABASE_CONNECT_TIMEOUT_MS: String(TEST_CONNECT_TIMEOUT_MS),
     AUTH_FAILURE_LIMIT: String(LIMIT),
     AUTH_FAILURE_WINDOW_SECONDS: String(WINDOW_SECONDS),
     ...env,
@@ -126,7 +132,7 @@ describe('failed API key budget per client address', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase(inject('databaseUrl'));
-    const migrated = await connectPostgres(database.url);
+    const migrated = await connectPostgres(database.url, { connectTimeoutMs: TEST_CONNECT_TIMEOUT_MS });
     await migrated.close();
     sandbox = createPersonioSandbox({ employees: 20 });
     // Two gateway processes sharing one Redis prefix, as behind a load balancer.
@@ -215,7 +221,7 @@ describe('CLIENT_IP_HEADER behind a trusted proxy', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase(inject('databaseUrl'));
-    const migrated = await connectPostgres(database.url);
+    const migrated = await connectPostgres(database.url, { connectTimeoutMs: TEST_CONNECT_TIMEOUT_MS });
     await migrated.close();
     gateway = await serveNodeGateway(
       { DATABASE_URL: database.url, CLIENT_IP_HEADER: 'X-Forwarded-For' },
@@ -264,7 +270,7 @@ describe('negative cache of unknown API keys', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase(inject('databaseUrl'));
-    const migrated = await connectPostgres(database.url);
+    const migrated = await connectPostgres(database.url, { connectTimeoutMs: TEST_CONNECT_TIMEOUT_MS });
     await migrated.close();
     queries = [];
     // Every statement the gateway sends, counted by the driver itself.
@@ -277,6 +283,7 @@ describe('negative cache of unknown API keys', () => {
     app = await createApp({
       config: parseConfig({
         DATABASE_URL: database.url,
+        DATABASE_CONNECT_TIMEOUT_MS: String(TEST_CONNECT_TIMEOUT_MS),
         ENCRYPTION_KEY,
         PERSONIO_BASE_URL: PERSONIO_TEST_BASE_URL,
         SANDBOX: 'false',
@@ -323,7 +330,7 @@ describe('an address over its budget costs no query', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase(inject('databaseUrl'));
-    const migrated = await connectPostgres(database.url);
+    const migrated = await connectPostgres(database.url, { connectTimeoutMs: TEST_CONNECT_TIMEOUT_MS });
     await migrated.close();
     queries = [];
     sql = postgres(database.url, {

@@ -19,7 +19,12 @@ import { createPersonioSandbox, type PersonioSandbox, SANDBOX_CREDENTIALS } from
 import { createServices } from '../../src/services';
 import { linkPersonioAccount } from '../../src/services/linking';
 import type { WebhookSender } from '../../src/webhooks/sender';
-import { createTestDatabase, redisKeyPrefix, type TestDatabase } from '../harness/databases';
+import {
+  createTestDatabase,
+  redisKeyPrefix,
+  TEST_CONNECT_TIMEOUT_MS,
+  type TestDatabase,
+} from '../harness/databases';
 import { withResponseValidation } from './response-validator';
 
 export type Backend = 'pglite' | 'postgres';
@@ -51,7 +56,7 @@ export async function openStorage(backend: Backend): Promise<Storage> {
     };
   }
   const testDatabase: TestDatabase = await createTestDatabase(inject('databaseUrl'));
-  const database = await connectPostgres(testDatabase.url);
+  const database = await connectPostgres(testDatabase.url, { connectTimeoutMs: TEST_CONNECT_TIMEOUT_MS });
   const prefix = `roster:${redisKeyPrefix()}`;
   const caches: Cache[] = [];
   return {

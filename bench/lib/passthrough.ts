@@ -1,0 +1,35 @@
+import { Pool } from 'undici';
+
+/**
+ * What the two reference proxies share (`bare-proxy.ts`, `hono-floor-proxy.ts`): a keep-alive undici pool to
+ * the simulator (BENCH_UPSTREAM), the headers the gateway strips too, and one bearer token fetched at start
+ * (BENCH_CLIENT_ID, BENCH_CLIENT_SECRET).
+ */
+export const DROPPED_REQUEST_HEADERS = new Set([
+  'host',
+  'connection',
+  'keep-alive',
+  'authorization',
+  'content-length',
+]);
+export const DROPPED_RESPONSE_HEADERS = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'authorization',
+]);
+
+export async function passthroughUpstream(): Promise<{ pool: Pool; authorization: string }> {
+  const pool = new Pool(process.env.BENCH_UPSTREAM!, { connections: 64, pipelining: 1 });
+  const response = await pool.request({
+    method: 'POST',
+    path: '/v1/auth',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      client_id: process.env.BENCH_CLIENT_ID,
+      client_secret: process.env.BENCH_CLIENT_SECRET,
+    }),
+  });
+  const body = (await response.body.json()) as { data: { token: string } };
+  return { pool, authorization: `Bearer ${body.data.token}` };
+}
