@@ -2,9 +2,10 @@ import { createServer, type Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { createApp } from '../../src/app';
 import { parseConfig } from '../../src/config';
-import type { AppDeps } from '../../src/context';
+import type { AppDeps, Services } from '../../src/context';
 import { createSecretBox } from '../../src/crypto/secret-box';
 import type { PersonioSandbox } from '../../src/sandbox/personio';
+import { createServices } from '../../src/services';
 import { ENCRYPTION_KEY, PERSONIO_TEST_BASE_URL, type Storage } from './gateway';
 import { freePort } from './processes';
 
@@ -12,16 +13,21 @@ export interface HttpGateway {
   /** e.g. `http://127.0.0.1:41234`, also the gateway's PUBLIC_URL. */
   url: string;
   deps: AppDeps;
+  services: Services;
   close(): Promise<void>;
 }
 
-/** The gateway on a real loopback port (as a browser reaches it), talking to the simulator as Personio. */
+/**
+ * The gateway on a real loopback port (as a browser reaches it), talking to the simulator as Personio.
+ * `options.port` serves on a given port (a restart on the same address); `options.env` adds settings.
+ */
 export async function serveGateway(
   storage: Storage,
   sandbox: PersonioSandbox,
   extra: Partial<AppDeps> = {},
+  options: { port?: number; env?: Record<string, string> } = {},
 ): Promise<HttpGateway> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const config = parseConfig({
     DATABASE_URL: storage.databaseUrl,
@@ -32,6 +38,7 @@ export async function serveGateway(
     PUBLIC_URL: url,
     SANDBOX: 'false',
     LOG_LEVEL: 'silent',
+    ...options.env,
   });
   const deps: AppDeps = {
     config,
@@ -41,18 +48,22 @@ export async function serveGateway(
     fetch: sandbox.fetch,
     ...extra,
   };
-  const app = await createApp(deps);
+  const services = await createServices(deps);
+  const app = await createApp(deps, services);
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const started = serve({ fetch: app.fetch, hostname: '127.0.0.1', port }, () => resolve(started));
   });
   return {
     url,
     deps,
-    close: () =>
-      new Promise<void>((resolve) => {
+    services,
+    close: async () => {
+      await services.jobs.close();
+      await new Promise<void>((resolve) => {
         (server as Server).closeAllConnections?.();
         server.close(() => resolve());
-      }),
+      });
+    },
   };
 }
 
