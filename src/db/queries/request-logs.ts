@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, lt, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableName, gte, inArray, lt, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../client';
 import { requestLogs } from '../schema';
 
@@ -15,7 +15,7 @@ export async function insertRequestLogs(db: Database, rows: NewRequestLog[]): Pr
   if (embedded) {
     // PGlite: COPY from an in-memory file parses plain text rows, about 40 % less CPU per row than
     // unpacking a JSON parameter (`bench/request-log-writes.ts`), and PGlite runs on the gateway's own thread.
-    await embedded.query(`copy ${REQUEST_LOGS_TABLE} (${COLUMNS}) from '/dev/blob'`, [], {
+    await embedded.query(`copy ${getTableName(requestLogs)} (${COLUMNS}) from '/dev/blob'`, [], {
       blob: new Blob([copyText(rows)]),
     });
     return;
@@ -53,8 +53,6 @@ export async function insertRequestLogsAsJson(db: Database, rows: NewRequestLog[
       error_code text, upstream json, retries integer, rate_limit_waits integer, rate_limit_wait_ms integer,
       token_exchanges integer, created_at timestamptz)`);
 }
-
-const REQUEST_LOGS_TABLE = 'request_logs';
 
 /** PGlite's client, which reads `COPY … FROM '/dev/blob'` from a `Blob` it is given; postgres.js has none. */
 interface BlobCopyClient {
