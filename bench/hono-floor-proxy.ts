@@ -33,8 +33,11 @@ app.get('/proxy/*', async (c) => {
       returned[name] = Array.isArray(value) ? value.join(', ') : value;
     }
   }
-  const body = new Uint8Array(await upstream.body.arrayBuffer());
-  return new Response(body, { status: upstream.statusCode, headers: returned });
+  // Read as the gateway's transport reads it (chunks, then one buffer; undici's `arrayBuffer()` costs more).
+  const chunks: Buffer[] = [];
+  for await (const chunk of upstream.body as AsyncIterable<Buffer>) chunks.push(chunk);
+  const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  return new Response(body as Uint8Array<ArrayBuffer>, { status: upstream.statusCode, headers: returned });
 });
 
 const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {

@@ -58,6 +58,8 @@ interface Run {
   cpuProfDir: string | undefined;
   upstream: Child | undefined;
   bare: Child | undefined;
+  /** The minimal Hono proxy (`hono-floor-proxy.ts`), with the bare one. */
+  floor: Child | undefined;
   upstreamTokens: string[];
   rows: Row[];
   deployments: number;
@@ -101,6 +103,7 @@ async function main(): Promise<number> {
     cpuProfDir: options.cpuProfDir ? resolve(options.cpuProfDir) : undefined,
     upstream: undefined,
     bare: undefined,
+    floor: undefined,
     upstreamTokens: [],
     rows: [],
     deployments: 0,
@@ -187,6 +190,14 @@ async function startCompany(run: Run): Promise<void> {
     });
     onCleanUp(() => bare.stop());
     run.bare = bare;
+    // The stack's floor under the proxy's CPU per call: the same work on Hono and @hono/node-server.
+    const floor = await forkChild('bench/hono-floor-proxy.ts', {
+      BENCH_UPSTREAM: upstream.url,
+      BENCH_CLIENT_ID: credential!.clientId,
+      BENCH_CLIENT_SECRET: credential!.clientSecret,
+    });
+    onCleanUp(() => floor.stop());
+    run.floor = floor;
   }
 }
 
@@ -269,7 +280,7 @@ async function companyFigures(run: Run, mode: Mode, storage: Storage): Promise<R
     try {
       const context = contextFor(gateway!);
       if (figures.has('proxy')) {
-        await figure(rows, mode, '1 proxy throughput', async () => [await proxyFigure(context, run.bare!)]);
+        await figure(rows, mode, '1 proxy throughput', () => proxyFigure(context, run.bare!, run.floor!));
       }
       if (figures.has('list')) {
         await figure(rows, mode, '2 unified list', async () => [

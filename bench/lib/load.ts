@@ -85,42 +85,64 @@ function summarise(results: LoadResult[]): Summary {
 export interface Comparison {
   gateway: Summary;
   baseline: Summary;
+  /** The third target's summary, when one was given (`reference`). */
+  reference?: Summary;
   /** Median of the per-round throughput ratios (rounds are back to back, so they share the noise). */
   ratio: number;
-  rounds: { gateway: LoadResult; baseline: LoadResult }[];
+  rounds: { gateway: LoadResult; baseline: LoadResult; reference?: LoadResult }[];
 }
 
+type Which = 'gateway' | 'baseline' | 'reference';
+
 /**
- * Side by side on a shared machine: a warm-up of each, then `runs` rounds that alternate which target
- * goes first (ABBA), so drifting background load hits both alike. Medians over the rounds.
+ * Side by side on a shared machine: a warm-up of each, then `runs` rounds that rotate which target
+ * goes first (ABBA with two targets), so drifting background load hits all alike. Medians over the rounds.
+ * `reference`, when given, is a third target measured in every round (figure 1's minimal Hono proxy).
  */
 export async function compare(
   gateway: LoadTarget,
   baseline: LoadTarget,
-  options: LoadOptions & { runs: number; warmupSec: number; log: (line: string) => void },
+  options: LoadOptions & {
+    runs: number;
+    warmupSec: number;
+    log: (line: string) => void;
+    reference?: LoadTarget | undefined;
+  },
 ): Promise<Comparison> {
   const load = { connections: options.connections, durationSec: options.durationSec };
+  const targets: Partial<Record<Which, LoadTarget>> = { baseline, gateway };
+  if (options.reference) targets.reference = options.reference;
+  const names = Object.keys(targets) as Which[];
   if (options.warmupSec > 0) {
-    await runLoad(baseline, { ...load, durationSec: options.warmupSec });
-    await runLoad(gateway, { ...load, durationSec: options.warmupSec });
+    for (const which of names) await runLoad(targets[which]!, { ...load, durationSec: options.warmupSec });
   }
   const rounds: Comparison['rounds'] = [];
   for (let round = 0; round < options.runs; round++) {
-    const order = round % 2 === 0 ? (['baseline', 'gateway'] as const) : (['gateway', 'baseline'] as const);
-    const results: Partial<Record<'gateway' | 'baseline', LoadResult>> = {};
-    for (const which of order) results[which] = await runLoad(which === 'gateway' ? gateway : baseline, load);
-    const pair = { gateway: results.gateway!, baseline: results.baseline! };
-    rounds.push(pair);
+    // Two targets: A B, B A, … Three: each starts a round in turn and the other two swap every cycle.
+    const shift = round % names.length;
+    const rotated = [...names.slice(shift), ...names.slice(0, shift)];
+    const order =
+      Math.floor(round / names.length) % 2 === 1 && names.length > 2
+        ? [rotated[0]!, rotated[2]!, rotated[1]!]
+        : rotated;
+    const results: Partial<Record<Which, LoadResult>> = {};
+    for (const which of order) results[which] = await runLoad(targets[which]!, load);
+    const entry: Comparison['rounds'][number] = { gateway: results.gateway!, baseline: results.baseline! };
+    if (results.reference) entry.reference = results.reference;
+    rounds.push(entry);
     options.log(
-      `    round ${round + 1}/${options.runs}: ${gateway.label} ${format(pair.gateway)} | ${baseline.label} ${format(pair.baseline)}`,
+      `    round ${round + 1}/${options.runs}: ` +
+        names.map((which) => `${targets[which]!.label} ${format(results[which]!)}`).join(' | '),
     );
   }
-  return {
+  const comparison: Comparison = {
     gateway: summarise(rounds.map((round) => round.gateway)),
     baseline: summarise(rounds.map((round) => round.baseline)),
     ratio: median(rounds.map((round) => round.gateway.rps / round.baseline.rps)),
     rounds,
   };
+  if (options.reference) comparison.reference = summarise(rounds.map((round) => round.reference!));
+  return comparison;
 }
 
 function format(result: LoadResult): string {

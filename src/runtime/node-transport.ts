@@ -118,12 +118,23 @@ class NodeResponse implements UpstreamResponse {
     return Readable.toWeb(this.body) as unknown as ReadableStream<Uint8Array>;
   }
 
+  /**
+   * The body whole. Read chunk by chunk rather than with undici's `body.arrayBuffer()`, which cost a proxy
+   * about 0.1 ms more CPU per 44 kB answer (`npx tsx bench/body-reads.ts`). A view: it may share its memory.
+   */
   async bytes(): Promise<Uint8Array> {
+    const chunks: Buffer[] = [];
+    let size = 0;
     try {
-      return new Uint8Array(await this.body.arrayBuffer());
+      for await (const chunk of this.body as AsyncIterable<Buffer>) {
+        chunks.push(chunk);
+        size += chunk.byteLength;
+      }
     } catch (error) {
       throw transportError(error);
     }
+    const whole = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+    return new Uint8Array(whole.buffer, whole.byteOffset, whole.byteLength);
   }
 
   async text(): Promise<string> {

@@ -22,6 +22,8 @@ const ENCODED: Record<string, Buffer> = {
   br: brotliCompressSync(JSON_BODY),
 };
 
+const PIECES = [nodeRandomBytes(30_000), nodeRandomBytes(1), nodeRandomBytes(50_000)];
+
 const request = (
   url: string,
   init: Partial<{
@@ -60,6 +62,16 @@ describe('node transport', () => {
         response.writeHead(200, { 'content-type': 'application/json' });
         response.write('{"success":true,');
         // …and never finishes.
+      } else if (path === '/cut') {
+        // Declares more than it sends, then drops the connection.
+        response.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+        response.write('{"success":true,', () => response.socket?.destroy());
+      } else if (path === '/pieces') {
+        // Three writes that reach the client as separate chunks: the body is read whole across them.
+        response.writeHead(200, { 'content-type': 'application/octet-stream' });
+        response.write(PIECES[0]);
+        setTimeout(() => response.write(PIECES[1]), 5);
+        setTimeout(() => response.end(PIECES[2]), 10);
       } else if (path === '/chunked') {
         response.write('one,');
         setTimeout(() => response.end('two'), 5);
@@ -147,6 +159,19 @@ describe('node transport', () => {
     const empty = await transport.send(request(`${server.url}/no-content`));
     expect(empty.status).toBe(204);
     expect(await empty.bytes()).toEqual(new Uint8Array(0));
+  });
+
+  it('reads a body that arrives in pieces whole, and reports one cut off as a network failure', async () => {
+    const pieces = await transport.send(request(`${server.url}/pieces`));
+    expect(Buffer.from(await pieces.bytes())).toEqual(Buffer.concat(PIECES));
+    const again = await transport.send(request(`${server.url}/pieces`));
+    expect(await again.text()).toBe(Buffer.concat(PIECES).toString('utf8'));
+
+    const cut = await transport.send(request(`${server.url}/cut`));
+    expect(cut.status).toBe(200);
+    await expect(cut.bytes()).rejects.toBeInstanceOf(TransportError);
+    const cutAgain = await transport.send(request(`${server.url}/cut`));
+    await expect(cutAgain.text()).rejects.toMatchObject({ kind: 'network' });
   });
 
   it('times out when the answer does not come, and when its body stops', async () => {
