@@ -4,14 +4,27 @@
  * database, no cache, no retries, no rate budget. It strips the same hop-by-hop and token headers the
  * gateway strips, so both send the caller the same bytes.
  *
- * Env: BENCH_UPSTREAM (origin of the simulator), BENCH_CLIENT_ID, BENCH_CLIENT_SECRET.
+ * It streams the answer's chunks as they come. `BENCH_BODY_READ` makes it read the answer whole first and
+ * send it in one write, as the gateway does with answers up to 1 MiB: `array-buffer` with undici's
+ * `body.arrayBuffer()`, `chunks` by joining the chunks (the gateway's transport). `bench/body-reads.ts`
+ * runs the three side by side.
+ *
+ * Env: BENCH_UPSTREAM (origin of the simulator), BENCH_CLIENT_ID, BENCH_CLIENT_SECRET, BENCH_BODY_READ.
  * Sends `{ type: 'ready', port }` over IPC once listening.
  */
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { DROPPED_REQUEST_HEADERS, DROPPED_RESPONSE_HEADERS, passthroughUpstream } from './lib/passthrough';
+import {
+  DROPPED_REQUEST_HEADERS,
+  DROPPED_RESPONSE_HEADERS,
+  listenForBench,
+  passthroughUpstream,
+} from './lib/passthrough';
 
 const { pool, authorization } = await passthroughUpstream();
+const bodyRead = process.env.BENCH_BODY_READ;
+if (bodyRead && bodyRead !== 'array-buffer' && bodyRead !== 'chunks') {
+  throw new Error(`BENCH_BODY_READ=${bodyRead}: expected array-buffer or chunks`);
+}
 
 const server = createServer(async (request, response) => {
   const url = request.url ?? '/';
@@ -34,20 +47,23 @@ const server = createServer(async (request, response) => {
     for (const [name, value] of Object.entries(upstreamResponse.headers)) {
       if (value !== undefined && !DROPPED_RESPONSE_HEADERS.has(name)) returned[name] = value;
     }
-    response.writeHead(upstreamResponse.statusCode, returned);
-    for await (const chunk of upstreamResponse.body) response.write(chunk);
-    response.end();
+    if (bodyRead === 'array-buffer') {
+      const body = new Uint8Array(await upstreamResponse.body.arrayBuffer());
+      response.writeHead(upstreamResponse.statusCode, returned).end(body);
+    } else if (bodyRead === 'chunks') {
+      const chunks: Buffer[] = [];
+      for await (const chunk of upstreamResponse.body as AsyncIterable<Buffer>) chunks.push(chunk);
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      response.writeHead(upstreamResponse.statusCode, returned).end(body);
+    } else {
+      response.writeHead(upstreamResponse.statusCode, returned);
+      for await (const chunk of upstreamResponse.body) response.write(chunk);
+      response.end();
+    }
   } catch {
     if (!response.headersSent) response.writeHead(502);
     response.end();
   }
 });
 
-server.keepAliveTimeout = 65_000;
-server.listen(0, '127.0.0.1', () => {
-  process.send?.({ type: 'ready', port: (server.address() as AddressInfo).port });
-});
-process.on('disconnect', () => {
-  server.close();
-  process.exit(0);
-});
+listenForBench(server);

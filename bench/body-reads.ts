@@ -3,8 +3,8 @@
  * costs, by the way it is read. On one simulator (`GET /v1/company/employees?limit=10`, about 44 kB), in
  * rounds that rotate between them: the bare passthrough (streams the chunks as they come), the same proxy
  * reading the answer whole with undici's `body.arrayBuffer()`, and reading its chunks and joining them
- * (`whole-body-proxy.ts`; the gateway's transport reads the second way). Prints CPU per call of each server
- * process (median of rounds) and its ratio to the bare passthrough's.
+ * (`bare-proxy.ts` with `BENCH_BODY_READ`; the gateway's transport reads the second way). Prints CPU per
+ * call of each server process (median of rounds) and its ratio to the bare passthrough's.
  */
 import { parseArgs } from 'node:util';
 import { benchCredentials } from './lib/credentials';
@@ -30,8 +30,8 @@ try {
   const [credential] = benchCredentials(1);
   const variants: [label: string, script: string, read?: string][] = [
     ['bare (streamed)', 'bench/bare-proxy.ts'],
-    ['whole: arrayBuffer()', 'bench/whole-body-proxy.ts', 'array-buffer'],
-    ['whole: chunks joined', 'bench/whole-body-proxy.ts', 'chunks'],
+    ['whole: arrayBuffer()', 'bench/bare-proxy.ts', 'array-buffer'],
+    ['whole: chunks joined', 'bench/bare-proxy.ts', 'chunks'],
   ];
   const targets: LoadTarget[] = [];
   for (const [label, script, read] of variants) {

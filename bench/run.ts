@@ -183,21 +183,16 @@ async function startCompany(run: Run): Promise<void> {
   );
   if (run.options.figures.has('proxy')) {
     const [credential] = benchCredentials(1);
-    const bare = await forkChild('bench/bare-proxy.ts', {
-      BENCH_UPSTREAM: upstream.url,
-      BENCH_CLIENT_ID: credential!.clientId,
-      BENCH_CLIENT_SECRET: credential!.clientSecret,
-    });
-    onCleanUp(() => bare.stop());
-    run.bare = bare;
-    // The stack's floor under the proxy's CPU per call: the same work on Hono and @hono/node-server.
-    const floor = await forkChild('bench/hono-floor-proxy.ts', {
-      BENCH_UPSTREAM: upstream.url,
-      BENCH_CLIENT_ID: credential!.clientId,
-      BENCH_CLIENT_SECRET: credential!.clientSecret,
-    });
-    onCleanUp(() => floor.stop());
-    run.floor = floor;
+    // The bare passthrough, and the stack's floor under the proxy's CPU per call: the same work on Hono.
+    for (const which of ['bare', 'floor'] as const) {
+      const child = await forkChild(which === 'bare' ? 'bench/bare-proxy.ts' : 'bench/hono-floor-proxy.ts', {
+        BENCH_UPSTREAM: upstream.url,
+        BENCH_CLIENT_ID: credential!.clientId,
+        BENCH_CLIENT_SECRET: credential!.clientSecret,
+      });
+      onCleanUp(() => child.stop());
+      run[which] = child;
+    }
   }
 }
 

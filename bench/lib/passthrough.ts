@@ -1,3 +1,5 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 
 /**
@@ -32,4 +34,16 @@ export async function passthroughUpstream(): Promise<{ pool: Pool; authorization
   });
   const body = (await response.body.json()) as { data: { token: string } };
   return { pool, authorization: `Bearer ${body.data.token}` };
+}
+
+/** Listens on a free loopback port, reports `{ type: 'ready', port }` over IPC and stops when the bench goes. */
+export function listenForBench(server: Server): void {
+  server.keepAliveTimeout = 65_000;
+  server.listen(0, '127.0.0.1', () => {
+    process.send?.({ type: 'ready', port: (server.address() as AddressInfo).port });
+  });
+  process.on('disconnect', () => {
+    server.close();
+    process.exit(0);
+  });
 }
