@@ -67,7 +67,7 @@ describe('node transport', () => {
         response.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
         response.write('{"success":true,', () => response.socket?.destroy());
       } else if (path === '/pieces') {
-        // Three writes that reach the client as separate chunks: the body is read whole across them.
+        // Three writes apart in time (separate chunks at the client, unless the machine is slow enough to join them).
         response.writeHead(200, { 'content-type': 'application/octet-stream' });
         response.write(PIECES[0]);
         setTimeout(() => response.write(PIECES[1]), 5);
