@@ -16,6 +16,7 @@ import { createServer } from 'node:http';
 import {
   DROPPED_REQUEST_HEADERS,
   DROPPED_RESPONSE_HEADERS,
+  joinedChunks,
   listenForBench,
   passthroughUpstream,
 } from './lib/passthrough';
@@ -51,9 +52,7 @@ const server = createServer(async (request, response) => {
       const body = new Uint8Array(await upstreamResponse.body.arrayBuffer());
       response.writeHead(upstreamResponse.statusCode, returned).end(body);
     } else if (bodyRead === 'chunks') {
-      const chunks: Buffer[] = [];
-      for await (const chunk of upstreamResponse.body as AsyncIterable<Buffer>) chunks.push(chunk);
-      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      const body = await joinedChunks(upstreamResponse.body as AsyncIterable<Buffer>);
       response.writeHead(upstreamResponse.statusCode, returned).end(body);
     } else {
       response.writeHead(upstreamResponse.statusCode, returned);

@@ -36,6 +36,13 @@ export async function passthroughUpstream(): Promise<{ pool: Pool; authorization
   return { pool, authorization: `Bearer ${body.data.token}` };
 }
 
+/** An answer's body whole, as the gateway's transport reads it: its chunks joined (one chunk as it is). */
+export async function joinedChunks(body: AsyncIterable<Buffer>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk);
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
 /** Listens on a free loopback port, reports `{ type: 'ready', port }` over IPC and stops when the bench goes. */
 export function listenForBench(server: Server): void {
   server.keepAliveTimeout = 65_000;
