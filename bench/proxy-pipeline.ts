@@ -7,6 +7,11 @@
  * rounds of 10 callers, each for its own linked account as in `npm run bench`. What is left over the bare
  * app is the gateway's own work per call: auth, linked account, rate budget, token, path policy, trace, log
  * line, request-log row (its PGlite insert included) and metrics.
+ *
+ * `--upstream simulator`: both apps call the Personio simulator in a process of its own through the Node
+ * transport (`nodeTransport`, as `npm start` does) instead of the stub, for the 44 kB page of figure 1. The
+ * simulator's CPU is not counted. The gap then includes what the gateway's work costs once its calls wait on
+ * real sockets, which the stub (answers at once, 2 kB) leaves out.
  */
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -25,15 +30,25 @@ import { createApiKey } from '../src/db/queries/api-keys';
 import { createEnvironment } from '../src/db/queries/environments';
 import { createLogger } from '../src/lib/logger';
 import type { HttpTransport, UpstreamResponse } from '../src/providers/http';
+import { nodeTransport } from '../src/runtime/node-transport';
 import { promMetrics } from '../src/runtime/prom-metrics';
 import { createPersonioSandbox, SANDBOX_CREDENTIALS } from '../src/sandbox/personio';
 import { createServices } from '../src/services';
 import { linkPersonioAccount } from '../src/services/linking';
+import { DROPPED_RESPONSE_HEADERS } from './lib/passthrough';
+import { forkChild } from './lib/processes';
 import { median } from './lib/stats';
 
 const { values } = parseArgs({
-  options: { calls: { type: 'string', default: '20000' }, 'request-logs': { type: 'string' } },
+  options: {
+    calls: { type: 'string', default: '20000' },
+    'request-logs': { type: 'string' },
+    upstream: { type: 'string', default: 'stub' },
+  },
 });
+if (values.upstream !== 'stub' && values.upstream !== 'simulator') {
+  throw new Error(`--upstream ${values.upstream}: expected stub or simulator`);
+}
 const calls = Number(values.calls);
 
 const page: Uint8Array<ArrayBuffer> = new TextEncoder().encode(
@@ -73,14 +88,36 @@ const stub: HttpTransport = {
   },
 };
 
-// Linked through the simulator (credential check), then served by the stub.
+// With the stub: linked through an in-process simulator (credential check), then served by the stub. With
+// `--upstream simulator`: linked and served by the simulator's own process, through the Node transport.
 const sandbox = createPersonioSandbox({ employees: 20, seed: 1, credentials: [SANDBOX_CREDENTIALS.full] });
+const simulator =
+  values.upstream === 'simulator'
+    ? await forkChild('bench/upstream-server.ts', { BENCH_EMPLOYEES: '10000', BENCH_CREDENTIALS: '0' })
+    : undefined;
+const transport: HttpTransport & { close?(): Promise<void> } = simulator ? nodeTransport() : stub;
+const personioBaseUrl = simulator ? `${simulator.url}/v1` : 'http://personio.test/v1';
+const bareAuthorization = `Bearer ${await upstreamToken()}`;
+
+/** A token for the bare app, from the upstream it calls. */
+async function upstreamToken(): Promise<string> {
+  const { clientId, clientSecret } = SANDBOX_CREDENTIALS.full;
+  const answer = await transport.send({
+    method: 'POST',
+    url: new URL(`${personioBaseUrl}/auth`),
+    headers: [['content-type', 'application/json']],
+    body: new TextEncoder().encode(JSON.stringify({ client_id: clientId, client_secret: clientSecret }))
+      .buffer,
+    timeoutMs: 10_000,
+  });
+  return (JSON.parse(await answer.text()) as { data: { token: string } }).data.token;
+}
 const dataDir = await mkdtemp(join(tmpdir(), 'roster-pipeline-'));
 const database = await connectPglite(join(dataDir, 'data'));
 const encryptionKey = base64url.encode(randomBytes(32));
 const config = parseConfig({
   ENCRYPTION_KEY: encryptionKey,
-  PERSONIO_BASE_URL: 'http://personio.test/v1',
+  PERSONIO_BASE_URL: personioBaseUrl,
   SANDBOX: 'false',
   LOG_LEVEL: 'info',
   REQUEST_LOGS: values['request-logs'] ?? 'true',
@@ -95,7 +132,7 @@ const base = {
   // Every line formatted as `npm start` formats it (level info), then dropped instead of written.
   logger: createLogger('info', () => {}),
 };
-const linking = await createServices({ ...base, fetch: sandbox.fetch });
+const linking = await createServices({ ...base, fetch: simulator ? globalThis.fetch : sandbox.fetch });
 const environment = await createEnvironment(linking.db, { name: 'Bench', mode: 'test' });
 const { secret } = await createApiKey(linking.db, {
   environmentId: environment.id,
@@ -115,20 +152,22 @@ for (let lane = 0; lane < LANES; lane++) {
     }),
   );
 }
-const gateway = await createApp({ ...base, transport: stub, metrics: promMetrics() });
+const gateway = await createApp({ ...base, transport, metrics: promMetrics() });
 
 const bare = new Hono();
 bare.get('/proxy/*', async (c) => {
   const url = new URL(c.req.url);
-  const upstream = await stub.send({
+  const upstream = await transport.send({
     method: 'GET',
-    url: new URL(`http://personio.test/v1/${url.pathname.slice(7)}${url.search}`),
-    headers: [['authorization', 'Bearer stub-token']],
+    url: new URL(`${personioBaseUrl}/${url.pathname.slice(7)}${url.search}`),
+    headers: [['authorization', bareAuthorization]],
     body: null,
     timeoutMs: 10_000,
   });
   const headers: Record<string, string> = {};
-  for (const [name, value] of upstream.headerPairs()) headers[name] = value;
+  for (const [name, value] of upstream.headerPairs()) {
+    if (!DROPPED_RESPONSE_HEADERS.has(name)) headers[name] = value;
+  }
   return new Response((await upstream.bytes()) as Uint8Array<ArrayBuffer>, {
     status: upstream.status,
     headers,
@@ -204,4 +243,6 @@ console.log(
 );
 await database.close();
 await rm(dataDir, { recursive: true, force: true });
+await transport.close?.();
+await simulator?.stop();
 process.exit(0);
