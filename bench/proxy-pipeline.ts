@@ -1,12 +1,12 @@
 /**
  * `node --v8-pool-size=1 --import tsx bench/proxy-pipeline.ts [--calls N] [--request-logs false]`: the
  * gateway's own CPU per proxied call, without sockets. The app (embedded PGlite, memory cache, request logs
- * and metrics on, log lines formatted) answers `GET /proxy/company/employees` through `app.fetch`, its
+ * on, log lines formatted; metrics off, as without `METRICS_TOKEN`) answers `GET /proxy/company/employees` through `app.fetch`, its
  * Personio transport a stub that answers at once with a fixed 2 kB page; beside it, a bare Hono app that
  * forwards to the same stub. CPU is this process's (user + system, and its main thread alone); medians of
  * rounds of 10 callers, each for its own linked account as in `npm run bench`. What is left over the bare
  * app is the gateway's own work per call: auth, linked account, rate budget, token, path policy, trace, log
- * line, request-log row (its PGlite insert included) and metrics.
+ * line and request-log row (its PGlite insert included).
  *
  * `--upstream simulator`: both apps call the Personio simulator in a process of its own through the Node
  * transport (`nodeTransport`, as `npm start` does) instead of the stub, for the 44 kB page of figure 1. The
@@ -90,7 +90,6 @@ const stub: HttpTransport = {
 
 // With the stub: linked through an in-process simulator (credential check), then served by the stub. With
 // `--upstream simulator`: linked and served by the simulator's own process, through the Node transport.
-const sandbox = createPersonioSandbox({ employees: 20, seed: 1, credentials: [SANDBOX_CREDENTIALS.full] });
 const simulator =
   values.upstream === 'simulator'
     ? await forkChild('bench/upstream-server.ts', { BENCH_EMPLOYEES: '10000', BENCH_CREDENTIALS: '0' })
@@ -132,7 +131,12 @@ const base = {
   // Every line formatted as `npm start` formats it (level info), then dropped instead of written.
   logger: createLogger('info', () => {}),
 };
-const linking = await createServices({ ...base, fetch: simulator ? globalThis.fetch : sandbox.fetch });
+const linking = await createServices({
+  ...base,
+  fetch: simulator
+    ? globalThis.fetch
+    : createPersonioSandbox({ employees: 20, seed: 1, credentials: [SANDBOX_CREDENTIALS.full] }).fetch,
+});
 const environment = await createEnvironment(linking.db, { name: 'Bench', mode: 'test' });
 const { secret } = await createApiKey(linking.db, {
   environmentId: environment.id,
