@@ -1,6 +1,6 @@
 import type { AppDeps, Services } from './context';
 import { hmacSha256 } from './crypto/hmac';
-import { insertRequestLogs } from './db/queries/request-logs';
+import { requestLogSink } from './db/queries/request-logs';
 import { InProcessJobs } from './jobs/in-process';
 import { CursorCodec } from './lib/cursor';
 import { silentLogger } from './lib/logger';
@@ -45,7 +45,7 @@ export async function createServices(deps: AppDeps): Promise<Services> {
     logger: deps.logger ?? silentLogger,
     webhookSender: deps.webhookSender ?? fetchWebhookSender(deps.config.webhooks.targets),
     requestLogs: deps.config.observability.requestLogs
-      ? new RequestLogWriter((rows) => insertRequestLogs(deps.db, rows), deps.logger ?? silentLogger)
+      ? new RequestLogWriter(requestLogSink(deps.db), deps.logger ?? silentLogger)
       : undefined,
     // Metrics are the operator's: kept only where they can be read (`METRICS_TOKEN`).
     metrics: deps.config.observability.metricsToken ? deps.metrics : undefined,

@@ -271,9 +271,9 @@ export function cpuTimeMs(pid: number): number {
  * such as `--cpu-prof` or `--trace-gc` are refused in NODE_OPTIONS.
  */
 export function withNodeFlags(command: string, flags: string): string {
-  const match = /^(exec (?:env (?:\S+=\S+ )+)?node )/.exec(command);
+  // After the start command's own node flags, so a flag given here overrides one of them (`--v8-pool-size`).
+  const match = /^((?:exec )?(?:env (?:\S+=\S+ )+)?node (?:--\S+ )*)/.exec(command);
   if (match) return `${match[1]}${flags} ${command.slice(match[1]!.length)}`;
-  if (command.startsWith('node ')) return `node ${flags} ${command.slice(5)}`;
   if (command.startsWith('tsx ')) return `node ${flags} --import tsx ${command.slice(4)}`;
   throw new Error(`cannot add node flags to the start command \`${command}\``);
 }

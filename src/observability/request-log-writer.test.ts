@@ -23,9 +23,12 @@ function row(id: string): NewRequestLog {
 function fakeDatabase() {
   const batches: string[][] = [];
   const state = { failing: false };
-  const db = async (rows: NewRequestLog[]) => {
-    if (state.failing) throw new Error('connection refused');
-    batches.push(rows.map((entry) => entry.id));
+  const db = {
+    encode: (entry: NewRequestLog) => entry.id,
+    write: async (encoded: string[]) => {
+      if (state.failing) throw new Error('connection refused');
+      batches.push(encoded);
+    },
   };
   return { db, batches, state };
 }

@@ -1,4 +1,4 @@
-import type { NewRequestLog } from '../db/queries/request-logs';
+import type { NewRequestLog, RequestLogSink } from '../db/queries/request-logs';
 import type { Logger } from '../lib/logger';
 
 export interface RequestLogWriterOptions {
@@ -11,11 +11,12 @@ export interface RequestLogWriterOptions {
 }
 
 /**
- * Buffers request logs and writes them in batches, off the request path: a request only appends to an
- * array. A failed write is logged and its rows dropped, so logging never fails or slows a call.
+ * Buffers request logs and writes them in batches, off the request path: a request only encodes its row
+ * (one string) and appends it to an array. A failed write is logged and its rows dropped, so logging never
+ * fails or slows a call.
  */
 export class RequestLogWriter {
-  private buffer: NewRequestLog[] = [];
+  private buffer: string[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private writing: Promise<void> = Promise.resolve();
   private readonly flushIntervalMs: number;
@@ -25,8 +26,8 @@ export class RequestLogWriter {
   dropped = 0;
 
   constructor(
-    /** Writes one batch (`insertRequestLogs` on the gateway's database). */
-    private readonly insert: (rows: NewRequestLog[]) => Promise<void>,
+    /** Encodes a row and writes a batch (`requestLogSink` of the gateway's database). */
+    private readonly sink: RequestLogSink,
     private readonly logger: Logger,
     options: RequestLogWriterOptions = {},
   ) {
@@ -40,7 +41,7 @@ export class RequestLogWriter {
       this.dropped++;
       return;
     }
-    this.buffer.push(row);
+    this.buffer.push(this.sink.encode(row));
     if (this.buffer.length >= this.batchSize) void this.flush();
     else if (!this.timer) {
       this.timer = setTimeout(() => void this.flush(), this.flushIntervalMs);
@@ -63,11 +64,11 @@ export class RequestLogWriter {
     return this.writing;
   }
 
-  private async write(rows: NewRequestLog[]): Promise<void> {
+  private async write(rows: string[]): Promise<void> {
     for (let start = 0; start < rows.length; start += this.batchSize) {
       const batch = rows.slice(start, start + this.batchSize);
       try {
-        await this.insert(batch);
+        await this.sink.write(batch);
       } catch (error) {
         this.dropped += batch.length;
         this.logger.warn('could not write request logs; dropped them', {
