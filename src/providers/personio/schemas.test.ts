@@ -72,6 +72,23 @@ describe('EmployeeListSchema', () => {
     }
   });
 
+  it('says what is wrong with each attribute it rejects, every one of them', () => {
+    const parsed = EmployeeListSchema.safeParse(
+      page({ id: 2, first_name: { label: 'First name', value: 'Mo' }, dynamic_7: { label: 7, value: 'x' } }),
+    );
+    expect(parsed.success).toBe(false);
+    expect(parsed.error!.issues.map(({ path, message }) => ({ path, message }))).toEqual([
+      {
+        path: ['data', 1, 'attributes', 'id'],
+        message: 'expected an attribute object ({ label, value, type, universal_id })',
+      },
+      {
+        path: ['data', 1, 'attributes', 'dynamic_7', 'label'],
+        message: 'expected a string (a custom attribute is named by its label)',
+      },
+    ]);
+  });
+
   it('accepts attributes it does not read in any shape, and an unread label or type of a read one', () => {
     const attributes = {
       id: { label: 3, value: 2, type: [] },
