@@ -48,7 +48,11 @@ export function firstSandboxPass(): FirstSandboxPass {
       const outcome = (async () => {
         const state = await getSyncState(services.db, ref);
         if (state?.lastCompletedAt) return 'done before' as const;
-        if (state?.lastPassStartedAt) await delay(RESUME_DELAY_MS, stopping.signal);
+        if (state?.lastPassStartedAt) {
+          await delay(RESUME_DELAY_MS, stopping.signal);
+          // Stopped while waiting: the pass stays where it was, for the next start.
+          if (stopping.signal.aborted) return 'stopped' as const;
+        }
         return runSyncJob(
           { ...syncRunnerDeps(services, 'gateway'), signal: stopping.signal },
           { ...ref, trigger: 'schedule' },

@@ -19,23 +19,34 @@ export interface RequestLogSink {
   write(encoded: string[]): Promise<void>;
 }
 
-/** PGlite: COPY text lines from an in-memory file; PostgreSQL: one JSON parameter unpacked by the server. */
+/**
+ * PGlite: COPY text lines from an in-memory file; PostgreSQL: one JSON parameter unpacked by the server.
+ * Which of the two is decided on first use, not here: on Workers the database is the request's own, and
+ * there is none while the process's services are built.
+ */
 export function requestLogSink(db: Database): RequestLogSink {
+  let chosen: RequestLogSink | undefined;
+  const sink = () => {
+    chosen ??= chooseSink(db);
+    return chosen;
+  };
+  return { encode: (row) => sink().encode(row), write: (encoded) => sink().write(encoded) };
+}
+
+function chooseSink(db: Database): RequestLogSink {
   const embedded = blobCopyClient(db);
-  if (embedded) {
-    // COPY parses plain text rows for about 40 % less CPU per row than unpacking a JSON parameter
-    // (`bench/request-log-writes.ts`), and PGlite runs on the gateway's own thread.
-    return {
-      encode: copyLine,
-      write: async (lines) => {
-        if (lines.length === 0) return;
-        await embedded.query(`copy ${getTableName(requestLogs)} (${COLUMNS}) from '/dev/blob'`, [], {
-          blob: new Blob(lines),
-        });
-      },
-    };
-  }
-  return jsonSink(db);
+  if (!embedded) return jsonSink(db);
+  // COPY parses plain text rows for about 40 % less CPU per row than unpacking a JSON parameter
+  // (`bench/request-log-writes.ts`), and PGlite runs on the gateway's own thread.
+  return {
+    encode: copyLine,
+    write: async (lines) => {
+      if (lines.length === 0) return;
+      await embedded.query(`copy ${getTableName(requestLogs)} (${COLUMNS}) from '/dev/blob'`, [], {
+        blob: new Blob(lines),
+      });
+    },
+  };
 }
 
 /** Writes a batch of request logs (of any environments) in one statement. */
