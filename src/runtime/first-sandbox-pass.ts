@@ -71,7 +71,7 @@ export function firstSandboxPass(): FirstSandboxPass {
   };
 }
 
-/** Resolves after `ms`, or at once when `signal` aborts (the pass then stops at its first page boundary). */
+/** Resolves after `ms`, or at once when `signal` aborts. */
 function delay(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
