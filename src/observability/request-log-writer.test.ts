@@ -19,18 +19,18 @@ function row(id: string): NewRequestLog {
   };
 }
 
-/** A database whose inserts are recorded, or fail while `failing` is set. */
-function fakeDatabase() {
+/** A sink whose writes are recorded (each row as its id), or fail while `failing` is set. */
+function fakeSink() {
   const batches: string[][] = [];
   const state = { failing: false };
-  const db = {
+  const sink = {
     encode: (entry: NewRequestLog) => entry.id,
     write: async (encoded: string[]) => {
       if (state.failing) throw new Error('connection refused');
       batches.push(encoded);
     },
   };
-  return { db, batches, state };
+  return { sink, batches, state };
 }
 
 function recordingLogger() {
@@ -46,8 +46,8 @@ function recordingLogger() {
 
 describe('RequestLogWriter', () => {
   it('writes what was added in batches of batchSize, in order', async () => {
-    const { db, batches } = fakeDatabase();
-    const writer = new RequestLogWriter(db, recordingLogger().logger, {
+    const { sink, batches } = fakeSink();
+    const writer = new RequestLogWriter(sink, recordingLogger().logger, {
       batchSize: 2,
       flushIntervalMs: 60_000,
     });
@@ -57,8 +57,8 @@ describe('RequestLogWriter', () => {
   });
 
   it('writes a partial batch after flushIntervalMs without being asked', async () => {
-    const { db, batches } = fakeDatabase();
-    const writer = new RequestLogWriter(db, recordingLogger().logger, { flushIntervalMs: 10 });
+    const { sink, batches } = fakeSink();
+    const writer = new RequestLogWriter(sink, recordingLogger().logger, { flushIntervalMs: 10 });
     writer.add(row('req_1'));
     const deadline = Date.now() + 30_000;
     while (batches.length === 0 && Date.now() < deadline)
@@ -67,9 +67,9 @@ describe('RequestLogWriter', () => {
   });
 
   it('never throws when the database fails: the rows are dropped, counted and logged without their content', async () => {
-    const { db, batches, state } = fakeDatabase();
+    const { sink, batches, state } = fakeSink();
     const { logger, warnings } = recordingLogger();
-    const writer = new RequestLogWriter(db, logger, { flushIntervalMs: 60_000 });
+    const writer = new RequestLogWriter(sink, logger, { flushIntervalMs: 60_000 });
     state.failing = true;
     writer.add(row('req_lost'));
     await expect(writer.flush()).resolves.toBeUndefined();
@@ -82,8 +82,8 @@ describe('RequestLogWriter', () => {
   });
 
   it('holds at most maxBuffered rows while writes are pending, dropping the rest', async () => {
-    const { db, batches } = fakeDatabase();
-    const writer = new RequestLogWriter(db, recordingLogger().logger, {
+    const { sink, batches } = fakeSink();
+    const writer = new RequestLogWriter(sink, recordingLogger().logger, {
       maxBuffered: 3,
       batchSize: 100,
       flushIntervalMs: 60_000,

@@ -1,5 +1,6 @@
 import type { Services } from '../context';
 import { getSyncState } from '../db/queries/sync';
+import { sleepUnlessAborted } from '../lib/sleep';
 import { syncRunnerDeps } from '../sync/deps';
 import { runSyncJob, type SyncOutcome } from '../sync/run';
 import type { SandboxSeed } from './sandbox-seed';
@@ -49,7 +50,7 @@ export function firstSandboxPass(): FirstSandboxPass {
         const state = await getSyncState(services.db, ref);
         if (state?.lastCompletedAt) return 'done before' as const;
         if (state?.lastPassStartedAt) {
-          await delay(RESUME_DELAY_MS, stopping.signal);
+          await sleepUnlessAborted(RESUME_DELAY_MS, stopping.signal);
           // Stopped while waiting: the pass stays where it was, for the next start.
           if (stopping.signal.aborted) return 'stopped' as const;
         }
@@ -69,20 +70,6 @@ export function firstSandboxPass(): FirstSandboxPass {
       stopping.abort();
     },
   };
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts. */
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }
 
 function changesSandbox(request: Request, seed: SandboxSeed): boolean {

@@ -1,3 +1,4 @@
+import { sleepUnlessAborted } from '../lib/sleep';
 import { signWebhook } from './signing';
 
 export interface ForwardOptions {
@@ -20,20 +21,6 @@ interface EventPage {
   result: { id: string; type: string }[];
   next_cursor: string | null;
 }
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const wake = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    // One listener per wait, removed when the wait ends: the loop polls for as long as the CLI runs.
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', wake);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', wake, { once: true });
-  });
 
 /**
  * The developer loop (`npm run admin -- listen --forward-to …`): follows `GET /events` of the key's
@@ -76,7 +63,7 @@ export async function forwardEvents(options: ForwardOptions): Promise<void> {
     } catch (error) {
       if (signal.aborted) return;
       options.log(`could not read events: ${error instanceof Error ? error.message : String(error)}`);
-      await sleep(options.pollMs ?? 1000, signal);
+      await sleepUnlessAborted(options.pollMs ?? 1000, signal);
       continue;
     }
     for (const event of current.result) {
@@ -88,7 +75,7 @@ export async function forwardEvents(options: ForwardOptions): Promise<void> {
       cursor = current.next_cursor;
       seen = new Set();
     } else {
-      await sleep(options.pollMs ?? 1000, signal);
+      await sleepUnlessAborted(options.pollMs ?? 1000, signal);
     }
   }
 }
