@@ -112,13 +112,18 @@ export async function crawlFigure(context: FigureContext, limits: number[] = [20
   return rows;
 }
 
-/** How long resident memory must stop falling before it counts as settled, and the longest wait for it. */
-const SETTLE_QUIET_MS = 6_000;
-const SETTLE_MAX_MS = 30_000;
+/**
+ * How long resident memory must stop falling before it counts as settled, and the longest wait for it.
+ * Longer than V8's memory reducer waits after a burst of allocation before its first collection
+ * (`MemoryReducer::kLongDelayMs`, 8 s in Node 20's V8), plus its follow-up collections (500 ms apart):
+ * with 6 s, a reading could be taken before the reducer had run at all.
+ */
+const SETTLE_QUIET_MS = 10_000;
+const SETTLE_MAX_MS = 40_000;
 
 /**
  * The gateway's resident memory once it has stopped falling: right after a burst of work it still holds
- * garbage that V8 collects (and gives back) within seconds of the work ending, when its memory reducer runs.
+ * garbage that V8 collects (and gives back) some seconds after the work ends, when its memory reducer runs.
  * Settled: no new low by a MiB or more for `SETTLE_QUIET_MS`, or `SETTLE_MAX_MS` passed.
  */
 async function settledRss(gateway: FigureContext['gateway']): Promise<number> {
