@@ -2,6 +2,7 @@ import type { Database } from '../db/client';
 import { getInboundWebhook, listActiveInboundWebhooks } from '../db/queries/inbound-webhooks';
 import { latestRequestCovered, listAccountsForScheduling } from '../db/queries/sync';
 import type { LinkedAccount } from '../db/schema';
+import { sleep } from '../lib/sleep';
 import { scheduledIntervalMinutes } from '../sync/reconcile';
 import { runSyncJob, type SyncRunnerDeps } from '../sync/run';
 import { syncSettings } from '../sync/settings';
@@ -181,7 +182,7 @@ export class InProcessJobs implements JobQueue {
     this.stopping.abort();
     await Promise.race([
       Promise.allSettled([...this.running.values(), ...this.inboundRunning.values()]),
-      new Promise((resolve) => setTimeout(resolve, timeoutMs)),
+      sleep(timeoutMs),
     ]);
   }
 }

@@ -1,6 +1,7 @@
 import type { Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger';
+import { sleep } from '../lib/sleep';
 import type { EndpointRun, WebhookDispatcher } from '../webhooks/dispatcher';
 import { onDeliveriesMayBeDue } from '../webhooks/wake';
 import { bullmq, ioredis } from './lazy-bullmq';
@@ -165,7 +166,7 @@ export class InProcessDeliveries implements DeliveryRunner {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.stopWaking?.();
-    await Promise.race([this.idle(), new Promise((resolve) => setTimeout(resolve, timeoutMs))]);
+    await Promise.race([this.idle(), sleep(timeoutMs)]);
   }
 }
 

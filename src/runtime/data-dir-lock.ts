@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, unlinkSync } from 'node:fs';
 import { open, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { sleep } from '../lib/sleep';
 
 /**
  * Embedded PGlite is one database per process: a second process on the same data directory (the admin CLI
@@ -74,7 +75,7 @@ export async function lockDataDir(dataDir: string, role: LockRole): Promise<Data
     if (current === 'missing') continue;
     if (current === 'unreadable') {
       // Another process is between creating the file and writing it; look again shortly.
-      await new Promise((resolve) => setTimeout(resolve, 50 * (attempt + 1)));
+      await sleep(50 * (attempt + 1));
       if ((await readHolder(path)) !== 'unreadable') continue;
     } else if (isRunning(current)) {
       throw new DataDirLockedError(dataDir, current);
@@ -114,7 +115,7 @@ async function removeStaleLock(path: string, stale: LockHolder | 'unreadable', s
     if (abandoned) {
       await unlink(takeover).catch(() => {});
     } else {
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await sleep(20);
     }
     return;
   }

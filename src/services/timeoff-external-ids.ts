@@ -11,6 +11,7 @@ import {
 } from '../db/queries/timeoff-external-ids';
 import { ApiError } from '../errors';
 import { IDEMPOTENCY_HEARTBEAT_MS, IDEMPOTENCY_LEASE_MS, outcomeUnknown } from '../lib/idempotency';
+import { sleep } from '../lib/sleep';
 import type { TimeoffRequest } from '../models/timeoff';
 import type { HrisProvider, NewTimeoffRequest } from '../providers/types';
 
@@ -66,7 +67,7 @@ export async function createWithExternalId(
         { details: [{ field: 'external_id', message: 'in progress' }], headers: { 'Retry-After': '2' } },
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    await sleep(POLL_MS);
   }
 }
 

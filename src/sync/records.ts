@@ -13,6 +13,7 @@ import type { LinkedAccountSettings } from '../db/schema';
 import { ApiError } from '../errors';
 import { recordEvents } from '../events/types';
 import type { Logger } from '../lib/logger';
+import { sleep } from '../lib/sleep';
 import type { InboundChange } from '../providers/definition';
 import type { HrisProvider } from '../providers/types';
 import { applyPage, enteringWindow, type Present, shown } from './pass';
@@ -169,14 +170,14 @@ function overlaps(record: Record<string, unknown>, window: { start: string; end:
 }
 
 async function withRetries<T>(ctx: RecordRefreshContext, load: () => Promise<T>): Promise<T> {
-  const sleep = ctx.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const wait = ctx.sleep ?? sleep;
   for (let attempt = 1; ; attempt++) {
     try {
       return await load();
     } catch (error) {
       if (!(error instanceof ApiError) || !TRANSIENT.has(error.code) || attempt >= ATTEMPTS) throw error;
       const retryAfter = Number(error.headers['Retry-After'] ?? error.headers['retry-after']);
-      await sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 500 * 2 ** attempt);
+      await wait(Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 500 * 2 ** attempt);
     }
   }
 }

@@ -16,6 +16,7 @@ import type { LinkedAccount } from '../db/schema';
 import { ApiError } from '../errors';
 import { withLinkedAccountEvent } from '../events/connection';
 import type { Logger } from '../lib/logger';
+import { sleep } from '../lib/sleep';
 import type { Employee } from '../models/employee';
 import type { InboundChange } from '../providers/definition';
 import { ProviderError } from '../providers/errors';
@@ -61,15 +62,13 @@ export interface SyncRunnerDeps {
 
 export type SyncOutcome = 'ran' | 'covered' | 'skipped' | 'busy' | 'lost' | 'failed' | 'stopped';
 
-const sleeper = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /**
  * One sync job: asks for a pass, then either runs it (holding the account's lease, resuming a pass a
  * dead holder left behind) or leaves it to the holder, who runs one more pass when it sees the request.
  * Any number of processes may run this for the same account at once.
  */
 export async function runSyncJob(deps: SyncRunnerDeps, job: SyncJob): Promise<SyncOutcome> {
-  const sleep = deps.sleep ?? sleeper;
+  const wait = deps.sleep ?? sleep;
   const ref = { environmentId: job.environmentId, linkedAccountId: job.linkedAccountId };
   const account = await getLinkedAccount(deps.db, {
     environmentId: job.environmentId,
@@ -88,7 +87,7 @@ export async function runSyncJob(deps: SyncRunnerDeps, job: SyncJob): Promise<Sy
     if (await acquireSyncLease(deps.db, lease)) break;
     if (await latestRequestCovered(deps.db, ref)) return 'covered';
     if (Date.now() > deadline) return 'busy';
-    await sleep(Math.min(1_000, deps.leaseTtlMs / 4));
+    await wait(Math.min(1_000, deps.leaseTtlMs / 4));
   }
 
   const heartbeat = setInterval(
@@ -131,7 +130,7 @@ export async function runSyncJob(deps: SyncRunnerDeps, job: SyncJob): Promise<Sy
             settings: current.settings,
             now: deps.now,
             logger: deps.logger,
-            sleep,
+            sleep: wait,
             signal: deps.signal,
             maxDateRereads: deps.maxDateRereads,
             present,

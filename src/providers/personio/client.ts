@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { sleep } from '../../lib/sleep';
 import {
   type RequestTrace,
   traceRetry,
@@ -15,7 +16,6 @@ import {
   RETRYABLE_STATUSES,
   type RetryPolicy,
   retryAfterMs,
-  sleep,
 } from './resilience';
 import { AuthResponseSchema } from './schemas';
 import type { IssuedToken, PersonioTokenManager } from './token-manager';

@@ -1,4 +1,5 @@
 import type { Cache, SlotReservation } from '../../cache/types';
+import { sleep } from '../../lib/sleep';
 import { TtlCache } from '../../lib/ttl-cache';
 import { type RequestTrace, traceRateLimitWait } from '../../observability/request-trace';
 
@@ -176,7 +177,3 @@ export class RateBudget {
 
 /** Live calls (a client waiting for the answer) go first; background ones (sync passes) wait for room. */
 export type BudgetPriority = 'live' | 'background';
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

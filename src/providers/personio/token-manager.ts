@@ -1,6 +1,7 @@
 import type { Cache } from '../../cache/types';
 import { randomBase62 } from '../../crypto/random';
 import type { SecretBox } from '../../crypto/secret-box';
+import { sleep } from '../../lib/sleep';
 import { TtlCache } from '../../lib/ttl-cache';
 
 export interface IssuedToken {
@@ -137,8 +138,4 @@ export class PersonioTokenManager {
 
 function tokenKey(accountKey: string): string {
   return `personio:token:${accountKey}`;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { sleep } from '../../lib/sleep';
 import { personioError } from './errors';
 import { mulberry32, type Random } from './prng';
 
@@ -50,8 +51,6 @@ export function resetFaultState(state: FaultState, faults: SandboxFaults): void 
   state.buckets.clear();
   state.resourceRequests = 0;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Runs before resource routes (after the bearer check, so limits are per credential as at Personio). */
 export function faultInjection(
